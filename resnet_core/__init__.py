@@ -1,0 +1,33 @@
+"""ResNet, laid open: models, shapes and costs, weights, image intake and inspection.
+
+Everything here is torch and numpy; nothing knows about gradio.
+"""
+
+from .blocks import BasicBlock, Bottleneck, ResidualAdd
+from .model import FeatureInfo, ResNet, build_cifar_resnet, build_resnet
+from .shapes import Architecture, BlockInfo, LayerInfo, ShapeStep, StageInfo, conv_out, describe
+from .specs import CIFAR_DEPTHS, IMAGENET_DEPTHS, STANDARD_DEPTHS, VARIANTS, ResNetSpec, cifar_spec, resolve_spec
+
+__all__ = [
+    "CIFAR_DEPTHS",
+    "IMAGENET_DEPTHS",
+    "STANDARD_DEPTHS",
+    "VARIANTS",
+    "Architecture",
+    "BasicBlock",
+    "BlockInfo",
+    "Bottleneck",
+    "FeatureInfo",
+    "LayerInfo",
+    "ResNet",
+    "ResNetSpec",
+    "ResidualAdd",
+    "ShapeStep",
+    "StageInfo",
+    "build_cifar_resnet",
+    "build_resnet",
+    "cifar_spec",
+    "conv_out",
+    "describe",
+    "resolve_spec",
+]
