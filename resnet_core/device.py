@@ -1,0 +1,29 @@
+"""Which device to compute on: CUDA when present, unless a flag or RESNET_DEVICE says otherwise."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+ENV_VAR = "RESNET_DEVICE"
+
+
+def pick_device(requested: str | None = None) -> torch.device:
+    """Resolve "auto", "cpu", "cuda" or "cuda:N" (default: the RESNET_DEVICE variable, else auto).
+
+    Raises:
+        ValueError: the name is not a device, or CUDA was asked for on a machine without it.
+    """
+    name = (requested or os.environ.get(ENV_VAR) or "auto").strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as exc:
+        raise ValueError(f"unknown device {name!r}; use auto, cpu or cuda") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("CUDA was requested but this machine has no usable GPU; use --device cpu")
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"unsupported device {name!r}; use auto, cpu or cuda")
+    return device
