@@ -95,6 +95,7 @@ class Inspection:
         layer: the Grad-CAM layer.
         guided: (H, W) float32 in [0, 1], Guided Grad-CAM magnitude for the first target,
             when requested.
+        timeline: Grad-CAM at the stem and every stage, when requested.
         timings: seconds spent per phase ("forward", "backward", "postprocess", "total").
     """
 
@@ -106,6 +107,7 @@ class Inspection:
     cams: tuple[CamMap, ...]
     layer: str
     guided: np.ndarray | None = None
+    timeline: CamTimeline | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def activation(self, name: str) -> Activation:
