@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from torch import Tensor, nn
 
 from .blocks import BLOCKS
-from .specs import BlockType, ResNetSpec, Variant, VARIANTS, resolve_spec, cifar_spec
+from .specs import VARIANTS, BlockType, ResNetSpec, Variant, cifar_spec, resolve_spec
 
 
 @dataclass(frozen=True)
