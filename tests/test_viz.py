@@ -1,0 +1,368 @@
+"""viz: figures and images a user sees, checked against torchvision where it can be a reference."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from functools import cache
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from torch import nn
+from torchvision.models.resnet import BasicBlock as TvBasic
+from torchvision.models.resnet import Bottleneck as TvBottleneck
+
+import viz
+from resnet_core import build_resnet, describe
+from resnet_core.results import Activation, CamMap, CamTimeline, Prediction
+from resnet_core.shapes import Architecture
+
+DEPTHS = (18, 34, 50, 101, 152)
+
+
+@cache
+def arch(depth: int, size: int | tuple[int, int] = 224) -> Architecture:
+    # shapes and counts need no weights: build on the meta device, in milliseconds
+    with torch.device("meta"):
+        return describe(build_resnet(depth), size)
+
+
+@cache
+def tv_model(depth: int) -> nn.Module:
+    with torch.device("meta"):
+        return getattr(torchvision.models, f"resnet{depth}")()
+
+
+def tv_blocks(depth: int) -> list[nn.Module]:
+    return [m for m in tv_model(depth).modules() if isinstance(m, (TvBasic, TvBottleneck))]
+
+
+def node_trace(fig):
+    return next(t for t in fig.data if t.name == "nodes")
+
+
+# --- architecture graph -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_block_graph_has_input_stem_every_block_and_head(depth: int) -> None:
+    head = [m for m in tv_model(depth).modules() if isinstance(m, (nn.AdaptiveAvgPool2d, nn.Linear))]
+    g = viz.block_graph(arch(depth), folded=())
+    assert len(g) == 1 + 1 + len(tv_blocks(depth)) + len(head)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_projection_shortcuts_are_the_blocks_with_a_downsample(depth: int) -> None:
+    blocks = tv_blocks(depth)
+    projections = sum(b.downsample is not None for b in blocks)
+    for level in viz.LEVELS:
+        g = viz.block_graph(arch(depth), folded=(), level=level)
+        # one shortcut edge enters each add (layer level) or each block (block level)
+        target_kind = "add" if level == "layer" else "block"
+        kinds = [d["shortcut"] for u, v, d in g.edges(data=True) if d["shortcut"] and g.nodes[v]["kind"] == target_kind]
+        assert kinds.count("projection") == projections, level
+        assert kinds.count("identity") == len(blocks) - projections, level
+
+
+def test_folded_stage_is_one_node() -> None:
+    a = arch(152)
+    assert viz.default_folded(a) == ("layer3",)
+    assert viz.default_folded(arch(50)) == ()
+    full = viz.block_graph(a, folded=())
+    g = viz.block_graph(a, folded=("layer3",))
+    assert len(g) == len(full) - 36 + 1
+    assert g.nodes["layer3"]["kind"] == "stage"
+    assert not any(n.startswith("layer3.") for n in g)
+    assert "layer3 ×36 blocks" in node_trace(viz.graph_figure(a)).text
+
+
+def test_layer_graph_has_every_torchvision_conv_and_bn() -> None:
+    g = viz.block_graph(arch(50), folded=(), level="layer")
+    named = dict(tv_model(50).named_modules())
+    for kind, cls in (("conv", nn.Conv2d), ("bn", nn.BatchNorm2d)):
+        ours = {n for n, d in g.nodes(data=True) if d["kind"] == kind}
+        assert ours == {n for n, m in named.items() if isinstance(m, cls)}, kind
+    # one path in, one out; every add joins exactly a branch and a shortcut
+    assert [n for n in g if g.in_degree(n) == 0] == ["input"]
+    assert [n for n in g if g.out_degree(n) == 0] == ["fc"]
+    for n, d in g.nodes(data=True):
+        if d["kind"] == "add":
+            assert sorted(g.edges[u, n]["path"] for u in g.predecessors(n)) == ["branch", "shortcut"]
+
+
+def test_layer_level_focus_keeps_one_block_and_its_input() -> None:
+    g = viz.block_graph(arch(50), level="layer", focus="layer2.0")
+    convs = {n for n, m in tv_model(50).named_modules() if isinstance(m, nn.Conv2d) and n.startswith("layer2.0.")}
+    assert convs <= set(g)
+    assert all(d.get("block") == "layer2.0" or d.get("context") for _, d in g.nodes(data=True))
+    with pytest.raises(ValueError, match="stem"):
+        viz.block_graph(arch(50), focus="layer9")
+
+
+def test_bad_level_and_fold_are_refused() -> None:
+    with pytest.raises(ValueError, match="block, layer"):
+        viz.graph_figure(arch(18), level="module")
+    with pytest.raises(ValueError, match="layer1"):
+        viz.block_graph(arch(18), folded=("layer7",))
+
+
+def test_hover_shows_shape_params_and_macs() -> None:
+    fig = viz.graph_figure(arch(50))
+    nodes = node_trace(fig)
+    hover = dict(zip(nodes.customdata, nodes.hovertext))
+    block = tv_model(50).layer2[1]
+    params = sum(p.numel() for p in block.parameters())
+    text = hover["layer2.1"]
+    assert "512×28×28" in text
+    assert f"{params / 1e3:.1f}K params" in text
+    assert "GMACs" in text
+    assert "7×7/2, 64" in hover["stem"] and "64×56×56" in hover["stem"]
+
+
+def test_selection_is_ringed_and_follows_folding() -> None:
+    def ring(fig):
+        return [list(t.customdata) for t in fig.data if t.name == "selected"]
+
+    assert ring(viz.graph_figure(arch(50), selected="layer2.1")) == [["layer2.1"]]
+    assert ring(viz.graph_figure(arch(50), selected="layer2.1.conv2")) == [["layer2.1"]]
+    assert ring(viz.graph_figure(arch(152), selected="layer3.20")) == [["layer3"]]
+    assert ring(viz.graph_figure(arch(50), selected="layer3.30")) == []  # stale: ResNet-152's block
+    layer = ring(viz.graph_figure(arch(50), level="layer", focus="layer2", selected="layer2.0"))
+    assert "layer2.0.conv2" in layer[0] and "layer2.0.add" in layer[0]
+
+
+def test_identity_and_projection_shortcuts_look_different() -> None:
+    lines = {t.name: t.line for t in viz.graph_figure(arch(50)).data if "shortcut" in (t.name or "")}
+    ident = next(v for k, v in lines.items() if k.startswith("identity"))
+    proj = next(v for k, v in lines.items() if k.startswith("projection"))
+    assert (ident.color, ident.dash) != (proj.color, proj.dash)
+
+
+def test_resnet152_figure_is_small_and_fast() -> None:
+    a = arch(152)
+    viz.graph_figure(a)  # warm plotly's validators
+    for folded in (None, ()):
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fig = viz.graph_figure(a, folded=folded, selected="layer2.3")
+            times.append(time.perf_counter() - t0)
+        size = len(fig.to_json())
+        print(f"ResNet-152 block graph folded={folded}: {size / 1024:.0f} KB, {min(times) * 1e3:.0f} ms")
+        assert size < 300_000
+        assert min(times) < 1.0  # ~20-30 ms here; loose for slow CI machines
+        assert len(fig.data) <= 8
+
+
+def test_layer_level_of_resnet50_works() -> None:
+    fig = viz.graph_figure(arch(50), level="layer", folded=())
+    assert len(node_trace(fig).x) > 170
+    assert len(fig.to_json()) < 300_000
+    json.loads(fig.to_json())  # serialisable for gr.Plot
+
+
+# --- shape table --------------------------------------------------------------------------
+
+
+def rows_by_stage(rows: list[list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        key = row[0]
+        if key in ("stem", "head"):
+            key = row[1].split()[0]  # "conv", "max-pool", "global", "fully"
+        out[key] = row
+    return out
+
+
+def test_shape_table_at_224_reads_like_table1() -> None:
+    rows = viz.shape_table(arch(50))
+    assert all(len(r) == len(viz.SHAPE_TABLE_HEADERS) for r in rows)
+    by = rows_by_stage(rows)
+    sides = [by[k][3].split("×")[1] for k in ("conv", "max-pool", "layer1", "layer2", "layer3", "layer4")]
+    assert sides == ["112", "56", "56", "28", "14", "7"]
+    assert "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112" in by["conv"][2]
+    assert "⌊(112 + 2·1 − 3)/2⌋ + 1 = 56" in by["max-pool"][2]
+    assert by["global"][3] == "2048×1×1"
+    md = viz.shape_table_markdown(arch(50))
+    assert "| stage |" in md and "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112" in md
+
+
+@cache
+def tv_resnet18() -> nn.Module:
+    return torchvision.models.resnet18().eval()
+
+
+@pytest.mark.parametrize("size", [225, (225, 300), (97, 161)])
+def test_shape_table_matches_a_torchvision_forward(size: int | tuple[int, int]) -> None:
+    model = tv_resnet18()
+    names = ("conv1", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool")
+    seen: dict[str, tuple[int, ...]] = {}
+    handles = [
+        getattr(model, n).register_forward_hook(lambda m, i, o, n=n: seen.__setitem__(n, tuple(o.shape[1:])))
+        for n in names
+    ]
+    h, w = (size, size) if isinstance(size, int) else size
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one small forward; extra threads only contend on a busy CI box
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, h, w))
+    finally:
+        torch.set_num_threads(threads)
+        for handle in handles:
+            handle.remove()
+    by = rows_by_stage(viz.shape_table(arch(18, size)))
+    ours = dict(zip(names, (by[k][3] for k in ("conv", "max-pool", "layer1", "layer2", "layer3", "layer4", "global"))))
+    assert ours == {n: viz.format_shape(s) for n, s in seen.items()}
+    if h != w:
+        assert by["conv"][2].startswith("H: ") and "W: " in by["conv"][2]
+
+
+def test_cost_figure_adds_up_to_torchvision() -> None:
+    fig = viz.cost_figure(arch(50))
+    params, macs = fig.data
+    assert list(params.x) == ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
+    assert sum(params.y) == sum(p.numel() for p in tv_model(50).parameters())
+    ops = torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta["_ops"]  # GMACs ("GFLOPS" there)
+    assert sum(macs.y) / 1e9 == pytest.approx(ops, abs=1e-3)
+
+
+# --- colour maps and Grad-CAM -------------------------------------------------------------
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    return rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def test_colormap_endpoints_and_monotone_luminance() -> None:
+    ramp = np.linspace(0, 1, 256)[None, :]
+    viridis = viz.colormap(ramp, "viridis")[0]
+    assert viridis.dtype == np.uint8 and viridis.shape == (256, 3)
+    # matplotlib's viridis runs from #440154 to #fde725
+    assert np.abs(viridis[0].astype(int) - (0x44, 0x01, 0x54)).max() <= 2
+    assert np.abs(viridis[-1].astype(int) - (0xFD, 0xE7, 0x25)).max() <= 2
+    gray = viz.colormap(ramp, "gray")[0]
+    assert gray[0].tolist() == [0, 0, 0] and gray[-1].tolist() == [255, 255, 255]
+    for cmap in (viridis, gray):
+        assert np.all(np.diff(luminance(cmap)) >= -0.5)
+    assert set(viz.COLORMAPS) >= {"viridis", "inferno", "jet", "turbo", "gray"}
+    for name in viz.COLORMAPS:
+        assert viz.colormap(np.zeros((3, 5)), name).shape == (3, 5, 3)
+    with pytest.raises(ValueError, match="viridis"):
+        viz.colormap(ramp, "rainbow")
+
+
+def test_overlay_alpha_blends_between_image_and_colormap() -> None:
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    heat = rng.random((40, 60)).astype(np.float32)
+    assert np.array_equal(viz.cam_overlay(image, heat, alpha=0.0), image)
+    assert np.array_equal(viz.cam_overlay(image, heat, alpha=1.0, cmap="jet"), viz.colormap(heat, "jet"))
+    small = viz.cam_overlay(image, heat[::4, ::4], alpha=0.5)  # a 7x7-like map is resized
+    assert small.shape == image.shape and small.dtype == np.uint8
+    with pytest.raises(ValueError, match="alpha"):
+        viz.cam_overlay(image, heat, alpha=1.5)
+
+
+def fake_cam(layer: str, target: int, heat: np.ndarray) -> CamMap:
+    return CamMap(layer=layer, target=target, label=f"class {target}", score=1.0, heatmap=heat, raw=heat)
+
+
+def test_cam_timeline_grid_has_a_cell_per_layer_and_target() -> None:
+    layers = ("stem", "layer1", "layer2", "layer3", "layer4")
+    image = np.full((64, 48, 3), 128, np.uint8)  # portrait: cells are 40 high, 30 wide
+    maps = tuple(
+        tuple(fake_cam(layer, t, np.full((64, 48), i / 4, np.float32)) for t in (1, 2))
+        for i, layer in enumerate(layers)
+    )
+    tl = CamTimeline(image=image, layers=layers, targets=(1, 2), labels=("cat", "dog"), maps=maps)
+    grid = viz.cam_timeline_image(tl, cell=40, alpha=1.0, cmap="gray")
+    assert grid.dtype == np.uint8 and grid.ndim == 3
+    assert 5 * 30 <= grid.shape[1] <= 5 * 30 + 40
+    assert 2 * 40 <= grid.shape[0] <= 2 * 40 + 80
+    # the cells darken to brighten left to right, as the fake maps do
+    row = grid[grid.shape[0] - 10]
+    assert row[:, 0].max() > 0 and luminance(row[-10]) > luminance(row[10])
+    assert viz.cam_timeline_figure(tl, cell=40).data[0].source.startswith("data:image/png;base64,")
+
+
+# --- activations --------------------------------------------------------------------------
+
+
+def fake_activation(ranges: list[tuple[float, float]], hw: tuple[int, int] = (8, 8)) -> Activation:
+    ramp = np.linspace(0, 255, hw[0] * hw[1]).reshape(hw).astype(np.uint8)
+    n = len(ranges)
+    return Activation(
+        name="layer2.1", kind="block", shape=(n, *hw), mean=1.0, std=1.0, max=10.0, zero_fraction=0.25,
+        channels=tuple(range(10, 10 + n)), maps=np.stack([ramp] * n), ranges=np.asarray(ranges, np.float32),
+    )
+
+
+def test_shared_scale_differs_from_per_channel_for_different_ranges() -> None:
+    act = fake_activation([(0.0, 1.0), (0.0, 10.0)])
+    per = viz.activation_grid(act, scale="per-channel", columns=2, cell=32)
+    shared = viz.activation_grid(act, scale="shared", columns=2, cell=32)
+    assert per.shape == shared.shape and per.dtype == np.uint8
+
+    def halves(img: np.ndarray) -> tuple[float, float]:
+        """Mean luminance of the two cells' lower halves (below the channel tags), gaps left out."""
+        low = img[img.shape[0] // 2 :]
+        half = img.shape[1] // 2
+        out = []
+        for part in (low[:, :half], low[:, half:]):
+            px = part.reshape(-1, 3)
+            out.append(float(luminance(px[(px < 255).any(axis=1)]).mean()))
+        return out[0], out[1]
+
+    left, right = halves(per)
+    assert left == pytest.approx(right, abs=1.0)  # per channel: same pattern, same colours
+    left, right = halves(shared)
+    assert left < right - 20  # shared: the weak channel is darker
+    with pytest.raises(ValueError, match="per-channel"):
+        viz.activation_grid(act, scale="global")
+
+
+def test_activation_grid_tiles_channels_in_rows() -> None:
+    act = fake_activation([(0.0, 1.0)] * 5, hw=(7, 7))
+    grid = viz.activation_grid(act, columns=4, cell=40)
+    assert 4 * 40 <= grid.shape[1] <= 4 * 40 + 20
+    assert 2 * 40 <= grid.shape[0] <= 2 * 40 + 20
+
+
+def test_stats_figure_follows_depth() -> None:
+    acts = [
+        Activation(name=n, kind="block", shape=(4, 2, 2), mean=m, std=1.0, max=2.0, zero_fraction=z,
+                   channels=(0,), maps=np.zeros((1, 2, 2), np.uint8), ranges=np.zeros((1, 2), np.float32))
+        for n, m, z in (("stem", 0.5, 0.4), ("layer1.0", 0.7, 0.5), ("layer1.1", 0.9, 0.6))
+    ]
+    fig = viz.stats_figure(acts)
+    mean, zeros = fig.data
+    assert list(mean.x) == ["stem", "layer1.0", "layer1.1"]
+    assert list(mean.y) == [0.5, 0.7, 0.9] and list(zeros.y) == [0.4, 0.5, 0.6]
+
+
+# --- predictions --------------------------------------------------------------------------
+
+
+def test_predictions_most_probable_on_top() -> None:
+    preds = [Prediction(5, "tabby", 0.2), Prediction(7, "tiger cat", 0.7), Prediction(134, "crane", 0.05),
+             Prediction(517, "crane", 0.05)]
+    fig = viz.predictions_figure(preds)
+    bar = fig.data[0]
+    assert list(bar.x) == sorted(bar.x, reverse=True)
+    assert bar.y[0] == "tiger cat" and fig.layout.yaxis.autorange == "reversed"
+    assert bar.text[0] == "70.0%"
+    label = viz.predictions_label(preds)
+    assert list(label)[:2] == ["tiger cat", "tabby"]
+    assert len(label) == 4  # ImageNet's two "crane" classes both survive
+    assert viz.predictions_figure([]).data[0].x in (None, ())
+
+
+def test_viz_imports_neither_gradio_nor_torch() -> None:
+    code = "import sys, viz; print(sorted(m for m in ('gradio', 'torch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

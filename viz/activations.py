@@ -1,0 +1,120 @@
+"""What each stage makes of the image: channel mosaics and statistics across depth."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+from plotly.subplots import make_subplots
+
+from ._draw import draw_tag, fit_size
+from ._format import FONT, TEMPLATE, format_shape
+from .cam import check_cmap, colormap
+
+if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
+    from resnet_core.results import Activation
+
+#: how the channels of one mosaic are coloured
+SCALES: tuple[str, ...] = ("per-channel", "shared")
+
+
+def activation_grid(
+    act: Activation,
+    *,
+    scale: str = "per-channel",
+    cmap: str = "viridis",
+    columns: int = 4,
+    cell: int = 96,
+) -> np.ndarray:
+    """The shown channels of one activation as a labelled mosaic.
+
+    Args:
+        act: one stem, stage or block output from the inspection engine.
+        scale: "per-channel" stretches every channel to the full colour range (shows the
+            pattern of each); "shared" puts all channels on one scale from
+            ``act.values()`` (shows which channels are strong).
+        cmap: one of :data:`viz.cam.COLORMAPS`.
+        columns: cells per row (1..64).
+        cell: the longer side of each cell in pixels (8..1024); maps are enlarged with
+            nearest-neighbour sampling so that a 7x7 map shows its 49 positions.
+
+    Returns:
+        (H, W, 3) uint8, each cell tagged with its channel index.
+
+    Raises:
+        ValueError: unknown scale or colour map, bad sizes, or no channels to show.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    check_cmap(cmap)
+    if not 1 <= columns <= 64:
+        raise ValueError(f"columns must be between 1 and 64, got {columns}")
+    if not 8 <= cell <= 1024:
+        raise ValueError(f"cell must be between 8 and 1024 pixels, got {cell}")
+    maps = np.asarray(act.maps)
+    if maps.ndim != 3 or maps.shape[0] == 0:
+        raise ValueError(f"{act.name}: no channel maps to show (maps shape {maps.shape})")
+    if scale == "per-channel":
+        unit = maps.astype(np.float32) / 255.0
+    else:
+        values = act.values()
+        lo, hi = float(values.min()), float(values.max())
+        unit = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    colored = colormap(unit, cmap)  # (N, h, w, 3)
+
+    n = maps.shape[0]
+    cols = min(columns, n)
+    rows = -(-n // cols)
+    ch, cw = fit_size(maps.shape[1:], cell)
+    pad = 2
+    canvas = Image.new("RGB", (cols * cw + (cols + 1) * pad, rows * ch + (rows + 1) * pad), (255, 255, 255))
+    for k in range(n):
+        r, c = divmod(k, cols)
+        tile = Image.fromarray(colored[k]).resize((cw, ch), Image.Resampling.NEAREST)
+        x, y = pad + c * (cw + pad), pad + r * (ch + pad)
+        canvas.paste(tile, (x, y))
+        label = act.channels[k] if k < len(act.channels) else k
+        draw_tag(canvas, f"#{label}", (x + 1, y + 1))
+    return np.asarray(canvas)
+
+
+def stats_figure(acts: Sequence[Activation]) -> go.Figure:
+    """Mean activation and fraction of exact zeros, module by module across depth.
+
+    Args:
+        acts: activations in network order (typically stem, then every block).
+
+    Returns:
+        Two stacked subplots sharing the x axis (module names in the given order).
+    """
+    names = [a.name for a in acts]
+    hover = [
+        f"<b>{a.name}</b> ({a.kind})<br>{format_shape(a.shape)}<br>"
+        f"mean {a.mean:.3g} · std {a.std:.3g} · max {a.max:.3g}<br>zeros {a.zero_fraction:.1%}"
+        for a in acts
+    ]
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+        subplot_titles=("mean activation", "fraction of zeros (dead ReLU outputs)"),
+    )
+    line = {"color": "#1f77b4", "width": 2}
+    fig.add_trace(
+        go.Scatter(x=names, y=[float(a.mean) for a in acts], mode="lines+markers", line=line,
+                   name="mean", hovertext=hover, hoverinfo="text"),
+        row=1, col=1,
+    )
+    fig.add_trace(
+        go.Scatter(x=names, y=[float(a.zero_fraction) for a in acts], mode="lines+markers",
+                   line={"color": "#d62728", "width": 2}, name="zeros", hovertext=hover, hoverinfo="text"),
+        row=2, col=1,
+    )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], row=2, col=1)
+    fig.update_xaxes(type="category", tickangle=-45, row=2, col=1)
+    fig.update_layout(
+        template=TEMPLATE, font=FONT, showlegend=False, height=420,
+        margin={"l": 50, "r": 20, "t": 40, "b": 80},
+    )
+    return fig
