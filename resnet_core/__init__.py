@@ -4,6 +4,21 @@ Everything here is torch and numpy; nothing knows about gradio.
 """
 
 from .blocks import BasicBlock, Bottleneck, ResidualAdd
+from .images import (
+    ALLOWED_FORMATS,
+    BACKGROUND,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    MAX_BYTES,
+    MAX_INPUT_SIZE,
+    MAX_PIXELS,
+    MAX_SIDE,
+    ImageError,
+    Prepared,
+    Preprocess,
+    load_image,
+    prepare,
+)
 from .model import FeatureInfo, ResNet, build_cifar_resnet, build_resnet
 from .shapes import Architecture, BlockInfo, LayerInfo, ShapeStep, StageInfo, conv_out, describe
 from .specs import CIFAR_DEPTHS, IMAGENET_DEPTHS, STANDARD_DEPTHS, VARIANTS, ResNetSpec, cifar_spec, resolve_spec
@@ -30,4 +45,18 @@ __all__ = [
     "conv_out",
     "describe",
     "resolve_spec",
+    # images
+    "ALLOWED_FORMATS",
+    "BACKGROUND",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "MAX_BYTES",
+    "MAX_INPUT_SIZE",
+    "MAX_PIXELS",
+    "MAX_SIDE",
+    "ImageError",
+    "Prepared",
+    "Preprocess",
+    "load_image",
+    "prepare",
 ]

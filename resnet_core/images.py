@@ -1,0 +1,578 @@
+"""Safe image intake and the preprocessing the network sees.
+
+Everything a person uploads passes through :func:`load_image` first. It is the one place that
+decides what counts as an image here, and every way of failing ends in one
+:class:`ImageError` whose message a person can act on:
+
+* a format allow-list, enforced *before* decoding (``Image.open(..., formats=...)``, so Pillow
+  never even tries its PSD, EPS, ICO, FITS, ... plugins);
+* a byte cap on files and bytes, and a pixel cap checked against the size in the header,
+  before a single pixel is decoded (decompression bombs are small files that declare huge
+  pictures); Pillow's own ``DecompressionBombWarning`` is turned into an error as well;
+* truncated files are refused (``ImageFile.LOAD_TRUNCATED_IMAGES`` stays ``False``);
+* only the first frame of animations and multi-page files is read, in constant time;
+* EXIF orientation is applied, so a heatmap lines up with the picture the person sees;
+* every colour mode becomes RGB by its real range (16-bit grey is not white), transparency is
+  blended onto :data:`BACKGROUND`;
+* the longest side is brought down to :data:`MAX_SIDE` right after decoding.
+
+:func:`prepare` then turns the RGB picture into the network's input, exactly as torchvision's
+``weights.transforms()`` does (resize, centre crop, normalise), and returns the picture the
+network saw next to the tensor, for heatmaps to be drawn on.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import stat
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+import numpy as np
+import torch
+import torchvision.transforms.functional as TF
+from PIL import Image, ImageOps
+from torchvision.transforms import InterpolationMode
+
+__all__ = [
+    "ALLOWED_FORMATS",
+    "BACKGROUND",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "MAX_BYTES",
+    "MAX_INPUT_SIZE",
+    "MAX_PIXELS",
+    "MAX_SIDE",
+    "ImageError",
+    "Prepared",
+    "Preprocess",
+    "load_image",
+    "prepare",
+]
+
+MAX_PIXELS: int = 40_000_000
+"""Most pixels decoded, checked against the header's width × height before decoding; above it
+the image is refused, never decoded. A PNG (WebP, TIFF, ...) of 8000×8000 is refused with a
+message giving its size. A JPEG is decoded at 1/2 to 1/8 scale when it is larger than needed,
+and the cap applies to that decoded size: an 8000×8000 JPEG decodes as 4000×4000 and works.
+Decoding 40 MP as RGBA and flattening it peaks near 0.6 GB."""
+
+MAX_BYTES: int = 20 * 1024 * 1024
+"""Largest file or byte string accepted (20 MiB)."""
+
+ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
+"""Pillow format names tried when opening; no other plugin ever sees the bytes."""
+
+MAX_SIDE: int = 2048
+"""The longest side is downscaled to this right after decoding, so later steps stay bounded."""
+
+MAX_INPUT_SIZE: int = 1024
+"""Largest network input side :func:`prepare` makes (the ``size`` argument)."""
+
+BACKGROUND: tuple[int, int, int] = (255, 255, 255)
+"""Transparent pixels are blended onto white, as a browser shows them on a white page."""
+
+IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
+IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
+
+_USE = "use PNG, JPEG, WebP, GIF, BMP or TIFF"
+
+# Above this many pixels, the intermediate "resize the shorter side" image of crop mode is not
+# made; only its centre crop is resampled (see _resize_and_crop). Reached only by images
+# thinner than about 1:60.
+_MAX_RESIZED_PIXELS = 4_000_000
+
+# warnings.catch_warnings swaps the process-wide filter list (Python < 3.14); two threads
+# interleaving enter/exit can leave a filter behind or drop one. Only Image.open runs under it
+# (header parsing: fast), so serialising it costs nothing.
+_WARNINGS_LOCK = threading.Lock()
+
+_SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N"})
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+
+
+class ImageError(ValueError):
+    """An input that is not an image we can use; the message is meant for the person."""
+
+
+# ---------------------------------------------------------------------------------------------
+# intake
+
+
+def load_image(
+    source: Any,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_bytes: int = MAX_BYTES,
+) -> Image.Image:
+    """Read an image from anything a caller may hold and return it as a loaded RGB picture.
+
+    Args:
+        source: a path (``str`` or ``os.PathLike``), the file's bytes (``bytes``,
+            ``bytearray``, ``memoryview``), a numpy array (``(H, W)``, ``(H, W, 1)``,
+            ``(H, W, 3)`` or ``(H, W, 4)``; ``uint8``, ``uint16``, other integers, ``bool``,
+            or float in [0, 1]) or a ``PIL.Image.Image`` (not modified).
+        max_pixels: refuse pictures with more pixels than this. Pillow's own limit
+            (``Image.MAX_IMAGE_PIXELS``) applies on top when reading files.
+        max_bytes: refuse files and byte strings longer than this.
+
+    Returns:
+        A new, fully loaded ``PIL.Image.Image`` in mode ``"RGB"``: EXIF orientation applied,
+        transparency blended onto :data:`BACKGROUND`, first frame only, longest side at most
+        :data:`MAX_SIDE`.
+
+    Raises:
+        ImageError: for every input that cannot be used, with a plain message.
+    """
+    if source is None:
+        raise ImageError("No image was given. Please choose an image first.")
+    if isinstance(source, Image.Image):
+        _check_pixels(source.size, max_pixels)
+        _decode(source)
+        return _finish(source)
+    if isinstance(source, np.ndarray):
+        return _finish(_from_array(source, max_pixels))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        _check_bytes(memoryview(source).nbytes, max_bytes)
+        with io.BytesIO(source) as fp:
+            return _read(fp, max_pixels)
+    if isinstance(source, (str, os.PathLike)):
+        with _open_path(source, max_bytes) as fp:
+            return _read(fp, max_pixels)
+    raise ImageError(f"Cannot read an image from a {type(source).__name__}; give a file, bytes or an array.")
+
+
+@contextmanager
+def _open_path(path: str | os.PathLike, max_bytes: int) -> Iterator[IO[bytes]]:
+    try:
+        info = os.stat(path)
+        # Refuse FIFOs and devices before open(): opening a FIFO blocks, /dev/zero never ends.
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageError("This is not an image file (it is a folder or a special file).")
+        _check_bytes(info.st_size, max_bytes)
+        fp = open(path, "rb")  # closed in the finally below
+    except ImageError:
+        raise
+    except FileNotFoundError:
+        raise ImageError("The image file could not be found.") from None
+    except PermissionError:
+        raise ImageError("The image file could not be opened (permission denied).") from None
+    except (OSError, ValueError) as exc:  # name too long, embedded NUL byte, ...
+        raise ImageError("The image file could not be opened.") from exc
+    try:
+        _check_bytes(os.fstat(fp.fileno()).st_size, max_bytes)  # it may have changed since stat
+        yield fp
+    finally:
+        fp.close()
+
+
+def _read(fp: IO[bytes], max_pixels: int) -> Image.Image:
+    head = fp.read(1024)
+    fp.seek(0)
+    if not head:
+        raise ImageError("The file is empty (0 bytes).")
+    try:
+        with _WARNINGS_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fp, formats=ALLOWED_FORMATS)
+    except Image.UnidentifiedImageError:
+        raise ImageError(_not_an_image(head)) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+        raise ImageError(
+            f"This image is too large: it has more than {_megapixels(limit)} megapixels. "
+            "Please use a smaller picture."
+        ) from exc
+    except Exception as exc:  # plugins raise OSError, SyntaxError, struct.error, ...
+        raise ImageError(_damaged(_sniff(head))) from exc
+    try:
+        if image.format in ("JPEG", "MPO"):  # MPO: a phone's JPEG with extra pictures
+            # libjpeg can decode at 1/2, 1/4 or 1/8 scale; ask for the smallest scale that
+            # still covers MAX_SIDE, so a big camera JPEG costs a fraction of its full size.
+            # The pixel cap below then applies to what is really decoded (the declared size
+            # stays under Pillow's own limit, enforced in Image.open above).
+            image.draft(None, (MAX_SIDE, MAX_SIDE))
+        _check_pixels(image.size, max_pixels)
+        _decode(image)
+        return _finish(image)
+    finally:
+        image.close()
+
+
+def _decode(image: Image.Image) -> None:
+    """Decode the current (first) frame; map every decoder failure to an ImageError."""
+    try:
+        image.load()
+    except Image.DecompressionBombError as exc:
+        raise ImageError("This image is too large to decode safely.") from exc
+    except MemoryError as exc:
+        raise ImageError("This image is too large to decode in the memory available.") from exc
+    except Exception as exc:  # truncated data ("image file is truncated"), broken streams, ...
+        fmt = image.format or "image"
+        raise ImageError(
+            f"This {fmt} file is incomplete or damaged (it may have been cut off during upload)."
+        ) from exc
+
+
+def _finish(image: Image.Image) -> Image.Image:
+    """Orientation, colour and size of a decoded picture; always returns a new image."""
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except Exception:
+        # Broken EXIF must not cost the person their picture: keep the stored orientation.
+        upright = image
+    rgb = _limit_side(_to_rgb(upright), MAX_SIDE)
+    return rgb.copy() if rgb is image else rgb
+
+
+def _check_bytes(n: int, max_bytes: int) -> None:
+    if n > max_bytes:
+        raise ImageError(
+            f"This file is {_amount(n)}; the limit is {_amount(max_bytes)}. Please use a smaller file."
+        )
+
+
+def _amount(n: int) -> str:
+    if n >= 2**20:
+        return f"{n / 2**20:.1f} MB".replace(".0 MB", " MB")
+    return f"{n / 2**10:.1f} KB".replace(".0 KB", " KB") if n >= 2**10 else f"{n} bytes"
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width < 1 or height < 1:
+        raise ImageError(f"This image has no pixels (it is {width}×{height}).")
+    if width * height > max_pixels:
+        raise ImageError(
+            f"This image is too large: {width}×{height} is {_megapixels(width * height)} "
+            f"megapixels, the limit is {_megapixels(max_pixels)}. Please use a smaller picture."
+        )
+
+
+def _megapixels(n: int) -> str:
+    return f"{n / 1e6:.1f}".removesuffix(".0")
+
+
+# Magic numbers of things people upload that are not images we read; for messages only.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"8BPS", "PSD"),
+    (b"%PDF", "PDF"),
+    (b"%!PS", "EPS"),
+    (b"\xc5\xd0\xd3\xc6", "EPS"),
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"\x00\x00\x02\x00", "CUR"),
+    (b"icns", "ICNS"),
+    (b"SIMPLE  =", "FITS"),
+    (b"\xffO\xffQ", "JPEG 2000"),
+    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\n", "JPEG XL"),
+    (b"\x00\x00\x00\x0cJXL ", "JPEG XL"),
+    (b"qoif", "QOI"),
+    (b"DDS ", "DDS"),
+    (b"\x01\xda", "SGI"),
+    (b"PK\x03\x04", "ZIP"),
+)
+
+
+def _sniff(head: bytes) -> str | None:
+    """A human name for the kind of file ``head`` starts, or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"avif", b"avis"):
+            return "AVIF"
+        if brand in (b"heic", b"heix", b"hevc", b"mif1", b"msf1"):
+            return "HEIC"
+    for magic, name in _SIGNATURES:
+        if head.startswith(magic):
+            return name
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text):
+        return "SVG"
+    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script")):
+        return "HTML"
+    if head and all(32 <= b < 127 or b in b"\t\r\n" for b in head):
+        return "text"
+    return None
+
+
+def _not_an_image(head: bytes) -> str:
+    kind = _sniff(head)
+    if kind in ALLOWED_FORMATS:
+        return _damaged(kind)
+    if kind == "text":
+        return f"This file is text, not an image we can read ({_USE})."
+    if kind is not None:
+        return f"This file is not an image we can read ({kind} is not supported; {_USE})."
+    return f"This file is not an image we can read ({_USE})."
+
+
+def _damaged(kind: str | None) -> str:
+    return f"This {kind or 'image'} file is damaged and cannot be read."
+
+
+# ---------------------------------------------------------------------------------------------
+# colour
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode to RGB, by the mode's real value range; alpha onto BACKGROUND."""
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode in _SIXTEEN_BIT_MODES or mode in ("I", "F"):
+        grey = _to_uint8(np.asarray(image), sixteen_bit=mode in _SIXTEEN_BIT_MODES)
+        return Image.fromarray(grey, "L").convert("RGB")
+    # A palette (or grey, or RGB) with a transparent colour goes through RGBA; converting it
+    # straight to RGB would show the hidden colour.
+    if mode in _ALPHA_MODES or (mode in ("P", "L", "RGB") and "transparency" in image.info):
+        return _flatten(image.convert("RGBA"))
+    try:
+        return image.convert("RGB")
+    except ValueError as exc:  # e.g. LAB, HSV: Pillow has no conversion
+        raise ImageError(f"Images in colour mode {mode} are not supported; {_USE}.") from exc
+
+
+def _flatten(rgba: Image.Image) -> Image.Image:
+    """Blend an RGBA picture onto BACKGROUND: out = rgb * a + background * (1 - a)."""
+    flat = Image.new("RGB", rgba.size, BACKGROUND)
+    flat.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))
+    return flat
+
+
+def _to_uint8(a: np.ndarray, *, sixteen_bit: bool = False) -> np.ndarray:
+    """Scale an array of any numeric dtype to uint8 by its real range.
+
+    ``uint16`` (and Pillow's ``I;16*`` modes) use the full 16-bit range: 65535 → 255, so
+    mid-grey 32768 → 128. Other integers (Pillow's ``I``): 0..255 as is, 0..65535 as 16-bit,
+    anything else stretched from min to max. Floats: [0, 1] × 255, 0..255 as is, anything
+    else stretched. The whole array (all channels together) shares one scale, so colours keep
+    their balance.
+    """
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == np.bool_:
+        return a.astype(np.uint8) * np.uint8(255)
+    if a.dtype.kind in "iu":
+        if a.size and (sixteen_bit or a.dtype.itemsize == 2 and a.dtype.kind == "u"):
+            return _rescale_int(a, 0, 65535)
+        lo, hi = int(a.min()), int(a.max())
+        if lo >= 0 and hi <= 255:
+            return a.astype(np.uint8)
+        if lo >= 0 and hi <= 65535:
+            return _rescale_int(a, 0, 65535)
+        return _rescale_int(a, lo, hi)
+    if a.dtype.kind == "f":
+        if not np.isfinite(a).all():
+            raise ImageError("The image contains undefined values (NaN or infinity).")
+        lo, hi = float(a.min()), float(a.max())
+        if lo >= 0.0 and hi <= 1.0:
+            return np.rint(a.astype(np.float32) * np.float32(255)).astype(np.uint8)
+        if lo >= 0.0 and hi <= 255.0:
+            return np.rint(a).astype(np.uint8)
+        span = (hi - lo) or 1.0
+        return np.rint((a.astype(np.float64) - lo) * (255.0 / span)).astype(np.uint8)
+    raise ImageError(f"Arrays of type {a.dtype} are not supported as images.")
+
+
+def _rescale_int(a: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Map integers in [lo, hi] to 0..255 with exact rounding."""
+    span = max(hi - lo, 1)
+    shifted = a.astype(np.int64) - lo
+    return ((shifted * 255 + span // 2) // span).astype(np.uint8)
+
+
+def _from_array(array: np.ndarray, max_pixels: int) -> Image.Image:
+    shape = array.shape
+    if array.ndim == 3 and shape[-1] not in (1, 3, 4) and shape[0] in (1, 3, 4):
+        raise ImageError(
+            f"The image array has shape {shape}, channels first; expected (height, width, channels)."
+        )
+    if array.ndim not in (2, 3) or (array.ndim == 3 and shape[-1] not in (1, 3, 4)):
+        raise ImageError(
+            f"The image array has shape {shape}; expected (height, width), (height, width, 1), "
+            "(height, width, 3) or (height, width, 4)."
+        )
+    _check_pixels((shape[1], shape[0]), max_pixels)
+    pixels = np.ascontiguousarray(_to_uint8(array))
+    if pixels.ndim == 3 and pixels.shape[-1] == 1:
+        pixels = pixels[..., 0]
+    mode = "L" if pixels.ndim == 2 else {3: "RGB", 4: "RGBA"}[pixels.shape[-1]]
+    return Image.fromarray(pixels, mode)
+
+
+def _limit_side(image: Image.Image, max_side: int) -> Image.Image:
+    """Downscale so the longest side is ``max_side``, keeping the aspect ratio (sides >= 1)."""
+    width, height = image.size
+    longest = max(width, height)
+    if longest <= max_side:
+        return image
+    scale = max_side / longest
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # Antialiased bilinear (a triangle filter): this is an intermediate size, the network
+    # sees a further-reduced copy, and it costs half of Lanczos. reducing_gap: a fast integer
+    # box reduction first when the factor is above 2.
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# preprocessing
+
+
+def _interpolation(value: str | InterpolationMode) -> InterpolationMode:
+    try:
+        return InterpolationMode(value)
+    except ValueError as exc:
+        raise ValueError(f"unknown interpolation {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """How a picture becomes the network's input: torchvision's ``ImageClassification``.
+
+    ``resize_size``: the shorter side is resized to this; then a centre ``crop_size`` square
+    is cut and normalised by ``mean`` and ``std`` (ImageNet statistics by default).
+    ``interpolation`` is a torchvision ``InterpolationMode`` value (``"bilinear"``, ...).
+    """
+
+    crop_size: int = 224
+    resize_size: int = 256
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    interpolation: str = "bilinear"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.crop_size <= self.resize_size:
+            raise ValueError(
+                f"need 1 <= crop_size <= resize_size, got crop_size={self.crop_size}, "
+                f"resize_size={self.resize_size}"
+            )
+        if len(self.mean) != 3 or len(self.std) != 3 or min(self.std) <= 0:
+            raise ValueError(f"mean and std need 3 values each, std > 0; got {self.mean}, {self.std}")
+        if _interpolation(self.interpolation) not in TF.pil_modes_mapping:
+            raise ValueError(f"unknown interpolation {self.interpolation!r}")
+
+    @classmethod
+    def from_weights(cls, weights: Any) -> Preprocess:
+        """The preprocessing a torchvision weights entry was trained with.
+
+        Args:
+            weights: a ``WeightsEnum`` member, e.g. ``ResNet50_Weights.IMAGENET1K_V2`` (whose
+                transforms resize to 232, not 256). Reading its transforms downloads nothing.
+        """
+        try:
+            transforms = weights.transforms()
+            crop, resize = transforms.crop_size, transforms.resize_size
+            mean, std = transforms.mean, transforms.std
+        except (AttributeError, TypeError) as exc:
+            raise ValueError(f"{weights!r} carries no ImageClassification transforms") from exc
+        interpolation = getattr(transforms, "interpolation", InterpolationMode.BILINEAR)
+        return cls(
+            crop_size=int(crop[0] if isinstance(crop, (list, tuple)) else crop),
+            resize_size=int(resize[0] if isinstance(resize, (list, tuple)) else resize),
+            mean=tuple(float(m) for m in mean),
+            std=tuple(float(s) for s in std),
+            interpolation=_interpolation(interpolation).value,
+        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One picture ready for the network."""
+
+    tensor: torch.Tensor
+    """``(1, 3, H, W)`` float32, normalised."""
+    view: np.ndarray
+    """``(H, W, 3)`` uint8: exactly the picture the network saw (after resize and crop, before
+    normalisation). Heatmaps are drawn on it."""
+
+
+def prepare(
+    image: Image.Image,
+    preprocess: Preprocess = Preprocess(),
+    *,
+    mode: str = "crop",
+    size: int | None = None,
+) -> Prepared:
+    """Turn a picture into the network's input.
+
+    Args:
+        image: an RGB picture from :func:`load_image` (anything else is passed through it).
+        preprocess: resize, crop and normalisation; see :meth:`Preprocess.from_weights`.
+        mode: ``"crop"``: torchvision's pipeline, identical to ``weights.transforms()``: the
+            shorter side resized to ``resize_size``, the centre ``crop_size`` square kept.
+            ``"whole"``: the whole picture, the longer side scaled to ``size``, aspect ratio
+            kept (a non-square input such as 224×149; ResNet's global pooling takes any size).
+        size: network input side, 1 to :data:`MAX_INPUT_SIZE`; default ``crop_size``. In crop
+            mode the resize scales with it (``resize_size * size / crop_size``).
+
+    Raises:
+        ImageError: an unknown mode or a size out of range.
+    """
+    if mode not in ("crop", "whole"):
+        raise ImageError(f"Unknown preprocessing mode {mode!r}; use 'crop' or 'whole'.")
+    target = preprocess.crop_size if size is None else _check_size(size)
+    if not isinstance(image, Image.Image) or image.mode != "RGB":
+        image = load_image(image)
+    interpolation = _interpolation(preprocess.interpolation)
+    if mode == "crop":
+        resize = preprocess.resize_size
+        if size is not None:
+            resize = max(target, round(preprocess.resize_size * target / preprocess.crop_size))
+        seen = _resize_and_crop(image, resize, target, interpolation)
+    else:
+        width, height = image.size
+        scale = target / max(width, height)
+        new_size = [max(1, round(height * scale)), max(1, round(width * scale))]  # [H, W]
+        seen = TF.resize(image, new_size, interpolation=interpolation, antialias=True)
+    view = np.array(seen, dtype=np.uint8)  # (H, W, 3)
+    # The same three calls as torchvision's ImageClassification, so results match it exactly.
+    tensor = TF.convert_image_dtype(TF.pil_to_tensor(seen), torch.float32)  # (3, H, W) in [0, 1]
+    tensor = TF.normalize(tensor, list(preprocess.mean), list(preprocess.std))
+    return Prepared(tensor=tensor.unsqueeze(0).contiguous(), view=view)  # (1, 3, H, W)
+
+
+def _resize_and_crop(
+    image: Image.Image, resize: int, crop: int, interpolation: InterpolationMode
+) -> Image.Image:
+    """Shorter side to ``resize``, then the centre ``crop`` square: torchvision's two steps.
+
+    For a very thin picture (1×2048) the intermediate image would be huge (256×524288), so
+    there only the crop window is resampled, with Pillow's ``box``: the same filter over the
+    same source pixels; it differs from resize-then-crop by at most one grey level, where
+    float rounding tips a value the other way.
+    """
+    width, height = image.size
+    short, long = min(width, height), max(width, height)
+    new_short, new_long = resize, int(resize * long / short)  # torchvision's rounding
+    new_w, new_h = (new_short, new_long) if width <= height else (new_long, new_short)
+    if new_w * new_h <= _MAX_RESIZED_PIXELS:
+        resized = TF.resize(image, [resize], interpolation=interpolation, antialias=True)
+        return TF.center_crop(resized, [crop])
+    top = int(round((new_h - crop) / 2.0))  # as torchvision's center_crop
+    left = int(round((new_w - crop) / 2.0))
+    sx, sy = width / new_w, height / new_h
+    box = (left * sx, top * sy, (left + crop) * sx, (top + crop) * sy)
+    return image.resize((crop, crop), Image.Resampling(TF.pil_modes_mapping[interpolation]), box=box)
+
+
+def _check_size(size: Any) -> int:
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size):
+        raise ImageError(f"The input size must be a whole number, got {size!r}.")
+    if size != int(size) or not 1 <= size <= MAX_INPUT_SIZE:
+        raise ImageError(f"The input size must be a whole number from 1 to {MAX_INPUT_SIZE}, got {size!r}.")
+    return int(size)
