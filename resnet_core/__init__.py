@@ -22,6 +22,16 @@ from .images import (
 from .model import FeatureInfo, ResNet, build_cifar_resnet, build_resnet
 from .shapes import Architecture, BlockInfo, LayerInfo, ShapeStep, StageInfo, conv_out, describe
 from .specs import CIFAR_DEPTHS, IMAGENET_DEPTHS, STANDARD_DEPTHS, VARIANTS, ResNetSpec, cifar_spec, resolve_spec
+from .weights import (
+    IMAGENET_CATEGORIES,
+    LoadedWeights,
+    WeightsError,
+    load_checkpoint,
+    load_weights,
+    try_pretrained,
+    weight_names,
+)
+from .zoo import ModelKey, ModelZoo, ServedModel
 
 __all__ = [
     "CIFAR_DEPTHS",
@@ -59,4 +69,15 @@ __all__ = [
     "Preprocess",
     "load_image",
     "prepare",
+    # weights and the model cache
+    "IMAGENET_CATEGORIES",
+    "LoadedWeights",
+    "ModelKey",
+    "ModelZoo",
+    "ServedModel",
+    "WeightsError",
+    "load_checkpoint",
+    "load_weights",
+    "try_pretrained",
+    "weight_names",
 ]

@@ -1,0 +1,659 @@
+"""Weights: torchvision's ImageNet weights through the torch hub cache, and user checkpoints.
+
+Two rules shape this module.
+
+* **No code from a file ever runs.** A checkpoint is read as ``.safetensors`` (a JSON header and
+  raw bytes) or as a ``torch.save`` pickle through ``torch.load(weights_only=True)``, whose
+  unpickler only builds tensors and plain containers. The format is decided by the bytes, not
+  the file name; TorchScript archives, ``torch.export`` programs (``.pt2``) and pickles dressed
+  up as ``.safetensors`` are refused.
+* **A bad file never half-modifies a model.** Every key, shape, dtype and value is checked
+  against the architecture, the weights are loaded into a copy, and only then copied into the
+  target. Any problem is one :class:`WeightsError` naming the first bad key.
+
+Pretrained weights are torchvision's (``ResNet50_Weights.IMAGENET1K_V2`` and friends): their
+URL, categories, preprocessing and metadata come from torchvision's weights enum, and the file
+lives in the standard hub cache (``torch.hub.get_dir()/checkpoints/<file name>``), so a machine
+that already holds the file works offline. Set ``RESNET_OFFLINE=1`` to never touch the network.
+
+Size limits: an uploaded checkpoint may be at most :data:`MAX_CHECKPOINT_BYTES` (600 MB; the
+largest standard ResNet, ResNet-200, is about 260 MB in fp32), and a safetensors header at most
+:data:`MAX_SAFETENSORS_HEADER_BYTES` (100 MB, the limit of the safetensors library itself).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import http.client
+import io
+import json
+import os
+import pickle
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import safetensors.torch
+import torch
+from torch import Tensor
+from torchvision.models import ResNet50_Weights, WeightsEnum, get_model_weights
+
+from .images import Preprocess
+from .model import ResNet
+from .specs import STANDARD_DEPTHS, ResNetSpec, resolve_spec
+
+#: largest checkpoint accepted from a user (or from the hub cache), in bytes
+MAX_CHECKPOINT_BYTES = 600 * 1024 * 1024
+#: largest safetensors JSON header, in bytes (the safetensors library refuses more too)
+MAX_SAFETENSORS_HEADER_BYTES = 100 * 1024 * 1024
+#: environment variable: "1" means never download, use only the hub cache
+OFFLINE_ENV = "RESNET_OFFLINE"
+#: seconds a connection or a read may stall before a download is given up
+DOWNLOAD_TIMEOUT_S = 10.0
+#: after a failed download, seconds before the same URL is tried again (a server without
+#: network should not pay a timeout for every request)
+RETRY_AFTER_S = 300.0
+
+#: weight names accepted by :func:`load_weights` (per depth, see :func:`weight_names`)
+PRETRAINED_NAMES: tuple[str, ...] = ("DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_PICKLE_PROTO = 0x80  # torch's legacy (pre-1.6) format is a protocol-2 pickle
+_SAFETENSORS_DTYPES = {
+    "BOOL", "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64",
+    "F16", "BF16", "F32", "F64", "F8_E4M3", "F8_E5M2", "C64",
+}
+
+
+class WeightsError(ValueError):
+    """Weights could not be loaded; the message says why in plain words."""
+
+
+class WeightsUnavailable(WeightsError):
+    """The pretrained file could not be obtained (no network, not cached, corrupt cache)."""
+
+
+@dataclass(frozen=True)
+class LoadedWeights:
+    """What a model's weights are and how to feed it.
+
+    Attributes:
+        source: "IMAGENET1K_V2", "random" or "checkpoint:<file name>".
+        pretrained: True when the weights were trained (torchvision's or a user's checkpoint).
+        categories: a name per output class: ImageNet's for 1000-class models, else "class i".
+        preprocess: resize, crop and normalization the weights expect.
+        notice: plain words for the user when we fell back to something else, else None.
+    """
+
+    source: str
+    pretrained: bool
+    categories: tuple[str, ...]
+    preprocess: Preprocess
+    notice: str | None = None
+
+
+# --------------------------------------------------------------------------- categories
+
+
+#: ImageNet's 1000 class names, in index order: the list every torchvision classification weight
+#: carries in its metadata (part of torchvision's source, so available offline)
+IMAGENET_CATEGORIES: tuple[str, ...] = tuple(ResNet50_Weights.IMAGENET1K_V2.meta["categories"])
+
+
+def categories_for(num_classes: int) -> tuple[str, ...]:
+    """ImageNet's names for a 1000-class model, "class 0", "class 1", ... otherwise."""
+    if num_classes == 1000:
+        return IMAGENET_CATEGORIES
+    return tuple(f"class {i}" for i in range(num_classes))
+
+
+def random_weights(model: ResNet, *, notice: str | None = None) -> LoadedWeights:
+    """The description of a model whose weights are its random initialization."""
+    return LoadedWeights(
+        source="random",
+        pretrained=False,
+        categories=categories_for(model.num_classes),
+        preprocess=Preprocess(),
+        notice=notice,
+    )
+
+
+# --------------------------------------------------------------------------- pretrained
+
+
+def _standard_depth(spec: ResNetSpec) -> int | None:
+    """The torchvision depth whose architecture ``spec`` is, or None."""
+    for depth in STANDARD_DEPTHS:
+        if spec == resolve_spec(depth):
+            return depth
+    return None
+
+
+def _weights_enum(depth: int) -> Any:
+    return get_model_weights(f"resnet{depth}")
+
+
+def weight_names(depth: int | tuple | list | ResNetSpec, variant: str = "v1.5") -> tuple[str, ...]:
+    """Torchvision's ImageNet weights for a depth, e.g. ``("IMAGENET1K_V1", "IMAGENET1K_V2")``.
+
+    Empty for depths torchvision has no weights for (10, 200, custom counts) and for the
+    "v1" and "preact" variants, whose layout differs from torchvision's.
+    """
+    if variant != "v1.5":
+        return ()
+    try:
+        spec = resolve_spec(depth)
+    except ValueError:
+        return ()
+    d = _standard_depth(spec)
+    if d is None:
+        return ()
+    return tuple(member.name for member in _weights_enum(d))  # aliases such as DEFAULT skipped
+
+
+def _pretrained_problem(model: ResNet) -> str | None:
+    """Why ImageNet weights cannot fit ``model``, or None when they can."""
+    depth = _standard_depth(model.spec)
+    standard = "/".join(map(str, STANDARD_DEPTHS))
+    if depth is None:
+        return f"ImageNet weights exist only for ResNet-{standard}, not for {model.spec.name}"
+    if model.variant != "v1.5":
+        return (
+            f"ImageNet weights exist only for torchvision's v1.5 layout, not for the "
+            f"{model.variant} variant"
+        )
+    if not (model.norm and model.shortcuts):
+        return "ImageNet weights need BatchNorm and shortcuts, which this lab model lacks"
+    if model.num_classes != 1000:
+        return f"ImageNet weights have 1000 classes, this model has {model.num_classes}"
+    return None
+
+
+def _resolve_member(model: ResNet, weights: Any) -> Any:
+    """Turn "DEFAULT"/"IMAGENET1K_V1"/a WeightsEnum member into torchvision's member.
+
+    Raises:
+        WeightsError: the model cannot take ImageNet weights, or this depth has no such weights.
+    """
+    problem = _pretrained_problem(model)
+    if problem is not None:
+        raise WeightsError(problem)
+    depth = _standard_depth(model.spec)
+    enum_cls = _weights_enum(depth)
+    if isinstance(weights, str):
+        name = weights.strip().upper()
+        try:
+            return enum_cls[name]
+        except KeyError:
+            names = ", ".join(["DEFAULT", *weight_names(depth)])
+            raise WeightsError(f"ResNet-{depth} has no {weights!r} weights (choose from {names})") from None
+    if type(weights) is not enum_cls:
+        raise WeightsError(f"{weights} are not ResNet-{depth} weights (use {enum_cls.__name__})")
+    return weights
+
+
+def offline_mode(offline: bool | None = None) -> bool:
+    """``offline`` when given, else whether ``RESNET_OFFLINE`` is set to 1/true/yes/on."""
+    if offline is not None:
+        return offline
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def hub_checkpoint_dir() -> Path:
+    """Where torch hub keeps downloaded weights (``$TORCH_HOME/hub/checkpoints``)."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def _display_path(path: Path) -> str:
+    # notices are shown to the public: do not print the server's home directory
+    try:
+        home = str(Path.home())
+    except RuntimeError:  # no HOME and no passwd entry
+        return str(path)
+    text = str(path)
+    return "~" + text[len(home):] if home not in ("", "/") and text.startswith(home) else text
+
+
+_failures: dict[str, tuple[float, str]] = {}  # url -> (monotonic time, reason)
+_download_locks: dict[str, threading.Lock] = {}
+_state_lock = threading.Lock()
+
+
+def forget_download_failures() -> None:
+    """Let the next request try the network again at once (tests, or after reconnecting)."""
+    with _state_lock:
+        _failures.clear()
+
+
+def _download(url: str, dest: Path) -> None:
+    """Fetch ``url`` into ``dest`` atomically, with a timeout, a size cap and the hash check.
+
+    ``torch.hub.load_state_dict_from_url`` would do this too, but without a timeout (a server
+    whose network drops packets would hang a request forever), printing to stdout, and reading
+    the file with ``weights_only=False``. We keep its cache layout and its hash convention.
+    """
+    with _state_lock:
+        failed = _failures.get(url)
+        if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER_S:
+            raise WeightsUnavailable(failed[1])
+        lock = _download_locks.setdefault(url, threading.Lock())
+    with lock:  # two requests for the same file download it once
+        if dest.exists():
+            return
+        match = torch.hub.HASH_REGEX.search(dest.name)
+        hash_prefix = match.group(1) if match else ""
+        tmp = dest.with_name(f"{dest.name}.{uuid.uuid4().hex}.partial")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            request = urllib.request.Request(url, headers={"User-Agent": "resnet-playground"})
+            digest = hashlib.sha256()
+            size = 0
+            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response, open(tmp, "wb") as f:
+                while chunk := response.read(1 << 20):
+                    size += len(chunk)
+                    if size > MAX_CHECKPOINT_BYTES:
+                        raise WeightsUnavailable(f"the download of {url} is larger than expected")
+                    digest.update(chunk)
+                    f.write(chunk)
+            if hash_prefix and not digest.hexdigest().startswith(hash_prefix):
+                raise WeightsUnavailable(f"the download of {url} is corrupt (hash mismatch)")
+            os.replace(tmp, dest)
+        # timeouts are OSErrors; a connection cut mid-file is an http.client.HTTPException
+        except (OSError, http.client.HTTPException, ValueError, WeightsUnavailable) as exc:
+            reason = exc.args[0] if isinstance(exc, WeightsUnavailable) else _network_reason(exc)
+            with _state_lock:
+                _failures[url] = (time.monotonic(), reason)
+            raise WeightsUnavailable(reason) from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def _network_reason(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"the download failed (HTTP {exc.code})"
+    if isinstance(exc, urllib.error.URLError) or isinstance(exc, (ConnectionError, TimeoutError)):
+        return "no network"
+    return f"the file could not be saved ({type(exc).__name__})"
+
+
+def _load_pretrained(model: ResNet, member: Any, *, offline: bool | None) -> LoadedWeights:
+    url: str = member.url
+    path = hub_checkpoint_dir() / Path(url.split("?")[0]).name
+    if not path.exists():
+        where = f"not in the torch hub cache at {_display_path(path.parent)}"
+        if offline_mode(offline):
+            raise WeightsUnavailable(f"offline mode ({OFFLINE_ENV}=1) and {where}")
+        try:
+            _download(url, path)
+        except WeightsUnavailable as exc:
+            raise WeightsUnavailable(f"{exc.args[0]} and {where}") from exc
+    try:
+        state = _read_state_dict(path, name=path.name)
+        _apply(model, state, label=f"the cached file {_display_path(path)}")
+    except WeightsError as exc:
+        raise WeightsUnavailable(
+            f"the cached file {_display_path(path)} is unusable ({exc.args[0]}); delete it to download again"
+        ) from exc
+
+    return LoadedWeights(
+        source=member.name,
+        pretrained=True,
+        categories=tuple(member.meta["categories"]),
+        preprocess=Preprocess.from_weights(member),
+        notice=None,
+    )
+
+
+def try_pretrained(model: ResNet, name: Any = "DEFAULT", *, offline: bool | None = None) -> LoadedWeights:
+    """Load ImageNet weights if at all possible, else keep the random ones and say so.
+
+    Never raises because the file cannot be had (no network, offline mode, a corrupt cache)
+    or because the model has no ImageNet weights (depth 10/200, custom counts, v1, preact):
+    the model then keeps its weights (random when freshly built) and the result carries a
+    ``notice`` for the user.
+
+    Args:
+        model: the model to fill, modified in place only on success.
+        name: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2" or a torchvision WeightsEnum member.
+        offline: never download; None reads ``RESNET_OFFLINE``.
+
+    Raises:
+        WeightsError: ``name`` is not a weight name at all (a programming error).
+    """
+    if isinstance(name, str) and name.strip().upper() not in PRETRAINED_NAMES:
+        raise WeightsError(f"unknown weights {name!r}; use one of {', '.join(PRETRAINED_NAMES)}")
+    try:
+        member = _resolve_member(model, name)
+    except WeightsError as exc:
+        return random_weights(model, notice=f"{exc.args[0]}; showing random weights: predictions are meaningless.")
+    try:
+        return _load_pretrained(model, member, offline=offline)
+    except WeightsUnavailable as exc:
+        return random_weights(
+            model,
+            notice=(
+                f"Pretrained ImageNet weights for {model.spec.name} could not be loaded "
+                f"({exc.args[0]}); showing random weights: predictions are meaningless."
+            ),
+        )
+
+
+def load_weights(model: ResNet, weights: Any, *, offline: bool | None = None) -> LoadedWeights:
+    """Put weights into ``model``; strict: anything short of success raises.
+
+    Args:
+        model: the model to fill; left untouched when anything fails.
+        weights: "random" or None (keep the initialization); "DEFAULT", "IMAGENET1K_V1" or
+            "IMAGENET1K_V2"; a torchvision ``WeightsEnum`` member; a path (str or Path) to a
+            ``.safetensors``/``.pth``/``.pt`` checkpoint; or the checkpoint's bytes.
+        offline: never download; None reads ``RESNET_OFFLINE``.
+
+    Raises:
+        WeightsError: the weights do not exist for this model, cannot be had, or the
+            checkpoint is unsafe, unreadable or does not fit.
+    """
+    if weights is None or (isinstance(weights, str) and weights.strip().lower() == "random"):
+        return random_weights(model)
+    if isinstance(weights, WeightsEnum) or (
+        isinstance(weights, str) and weights.strip().upper() in PRETRAINED_NAMES
+    ):
+        return _load_pretrained(model, _resolve_member(model, weights), offline=offline)
+    if isinstance(weights, (str, os.PathLike, bytes, bytearray, memoryview)):
+        return load_checkpoint(model, weights)
+    raise WeightsError(f"weights must be a name, a WeightsEnum member or a file path, not {type(weights).__name__}")
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def load_checkpoint(
+    model: ResNet, source: str | os.PathLike | bytes | bytearray | memoryview, *, filename: str | None = None
+) -> LoadedWeights:
+    """Load a user's ``.safetensors`` or ``torch.save`` state dict into ``model``.
+
+    Accepts a raw state dict or a dict holding one under "state_dict" or "model", with or
+    without DataParallel's "module." prefix. The model is changed only when every check passed.
+
+    Args:
+        model: the model to fill.
+        source: a file path, or the file's bytes.
+        filename: the name the user gave the file (for messages; defaults to the path's name).
+
+    Raises:
+        WeightsError: the file is too big, not a checkpoint, unsafe (TorchScript, ``.pt2``,
+            a pickle that would run code) or does not fit the architecture.
+    """
+    name = filename or (Path(os.fspath(source)).name if isinstance(source, (str, os.PathLike)) else "upload")
+    return apply_checkpoint(model, read_checkpoint(source, filename=name), name=name)
+
+
+def apply_checkpoint(model: ResNet, state: Mapping[str, Tensor], *, name: str = "upload") -> LoadedWeights:
+    """Load a state dict from :func:`read_checkpoint` into ``model``, all checks first.
+
+    Raises:
+        WeightsError: naming the first key that does not fit; ``model`` is then unchanged.
+    """
+    _apply(model, state, label=name)
+    return LoadedWeights(
+        source=f"checkpoint:{name}",
+        pretrained=True,
+        categories=categories_for(model.num_classes),
+        preprocess=Preprocess(),
+        notice=None,
+    )
+
+
+def read_checkpoint(
+    source: str | os.PathLike | bytes | bytearray | memoryview, *, filename: str | None = None
+) -> dict[str, Tensor]:
+    """Read a checkpoint safely into a flat ``{name: tensor}`` dict on the CPU (no model needed).
+
+    Raises:
+        WeightsError: as :func:`load_checkpoint`, except the architecture checks.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(os.fspath(source))
+        name = filename or path.name
+        if not path.is_file():
+            raise WeightsError(f"no checkpoint file at {name!r}")
+        return _read_state_dict(path, name=name)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _read_state_dict(bytes(source), name=filename or "upload")
+    raise WeightsError(f"a checkpoint is a file path or bytes, not {type(source).__name__}")
+
+
+def _read_state_dict(source: Path | bytes, *, name: str) -> dict[str, Tensor]:
+    if isinstance(source, Path):
+        try:
+            size = source.stat().st_size
+            with open(source, "rb") as f:
+                head = f.read(9)
+        except OSError as exc:
+            raise WeightsError(f"{name} could not be read ({exc.strerror or type(exc).__name__})") from exc
+        if size > MAX_CHECKPOINT_BYTES:
+            raise WeightsError(f"{name} is {size / 2**20:.0f} MB; the limit is {MAX_CHECKPOINT_BYTES // 2**20} MB")
+    else:
+        size = len(source)
+        if size > MAX_CHECKPOINT_BYTES:
+            raise WeightsError(f"{name} is {size / 2**20:.0f} MB; the limit is {MAX_CHECKPOINT_BYTES // 2**20} MB")
+        head = source[:9]
+
+    # Safetensors first: its u64 header length may well start with 0x80, a pickle's first byte,
+    # but neither a zip (compression method at byte 8) nor torch's legacy pickle (its magic
+    # number) has "{" at byte 8.
+    if len(head) == 9 and head[8:9] == b"{":
+        obj = _safetensors_load(source, name=name, size=size)
+    elif head.startswith(_ZIP_MAGIC) or head[:1] == bytes([_PICKLE_PROTO]):
+        if name.lower().endswith(".safetensors"):
+            raise WeightsError(
+                f"{name} is named .safetensors but holds a pickle (torch.save data); refused: "
+                "rename it .pth if that is what it is"
+            )
+        obj = _torch_load(source, name=name, is_zip=head.startswith(_ZIP_MAGIC))
+    else:
+        raise WeightsError(
+            f"{name} is not a checkpoint: expected a .safetensors file or a state dict saved with torch.save"
+        )
+    return _flat_state_dict(obj, name=name)
+
+
+def _safetensors_load(source: Path | bytes, *, name: str, size: int) -> dict[str, Tensor]:
+    n = int.from_bytes(source[:8] if isinstance(source, bytes) else _read_range(source, 0, 8), "little")
+    if n > MAX_SAFETENSORS_HEADER_BYTES:
+        raise WeightsError(
+            f"{name}: the safetensors header claims {n} bytes (limit {MAX_SAFETENSORS_HEADER_BYTES // 2**20} MB); refused"
+        )
+    if n < 2 or 8 + n > size:
+        raise WeightsError(f"{name}: the safetensors header length ({n}) runs past the end of the file ({size} bytes)")
+    raw = source[8 : 8 + n] if isinstance(source, bytes) else _read_range(source, 8, n)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise WeightsError(f"{name}: the safetensors header is not valid JSON") from exc
+    if not isinstance(header, dict):
+        raise WeightsError(f"{name}: the safetensors header is not a JSON object")
+    data_len = size - 8 - n
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        ok = (
+            isinstance(entry, dict)
+            and entry.get("dtype") in _SAFETENSORS_DTYPES
+            and isinstance(entry.get("shape"), list)
+            and isinstance(entry.get("data_offsets"), list)
+            and len(entry["data_offsets"]) == 2
+            and all(isinstance(v, int) and v >= 0 for v in entry["data_offsets"] + entry["shape"])
+        )
+        if not ok:
+            raise WeightsError(f"{name}: malformed safetensors entry for {key!r}")
+        start, end = entry["data_offsets"]
+        if start > end or end > data_len:
+            raise WeightsError(
+                f"{name} is truncated or corrupt: {key!r} ends at byte {end} but the data has {data_len} bytes"
+            )
+    try:
+        if isinstance(source, bytes):
+            return safetensors.torch.load(source)
+        return safetensors.torch.load_file(source, device="cpu")
+    except Exception as exc:  # SafetensorError and whatever else malformed bytes provoke
+        raise WeightsError(f"{name} is not a valid safetensors file") from exc
+
+
+def _read_range(path: Path, offset: int, length: int) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(length)
+
+
+def _torch_load(source: Path | bytes, *, name: str, is_zip: bool) -> Any:
+    if is_zip:
+        _check_torch_zip(source, name=name)
+    try:
+        return torch.load(
+            source if isinstance(source, Path) else io.BytesIO(source),
+            map_location="cpu",
+            weights_only=True,  # the restricted unpickler: tensors and plain containers only
+        )
+    except pickle.UnpicklingError as exc:
+        # torch names the refused callable ("GLOBAL posix.system"); its wording varies by release
+        what = re.search(r"GLOBAL ([\w.]+)", str(exc))
+        detail = f" ({what.group(1)})" if what else ""
+        raise WeightsError(
+            f"{name} was refused: its pickle asks to build objects{detail} that a weights file never "
+            "needs; only tensors and plain containers are loaded (save a state_dict, or use safetensors)"
+        ) from exc
+    except Exception as exc:  # arbitrary bytes reach a parser: any failure means "unreadable"
+        raise WeightsError(f"{name} is not a readable torch.save checkpoint (truncated or corrupt?)") from exc
+
+
+def _check_torch_zip(source: Path | bytes, *, name: str) -> None:
+    """Refuse zip archives that are programs rather than weights, before torch reads them."""
+    try:
+        with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WeightsError(f"{name} is a damaged zip archive, not a checkpoint") from exc
+    names = [i.filename for i in infos]
+    if any(n.endswith("/constants.pkl") or "/code/" in n for n in names):
+        raise WeightsError(
+            f"{name} is a TorchScript program (torch.jit.save), which is refused; upload its state_dict instead"
+        )
+    if any(n.endswith("/archive_format") or "/models/" in n for n in names):
+        raise WeightsError(
+            f"{name} is a torch.export program (.pt2), which is refused; upload its state_dict instead"
+        )
+    if not any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
+        raise WeightsError(f"{name} is a zip archive but not a torch.save checkpoint")
+    if sum(i.file_size for i in infos) > MAX_CHECKPOINT_BYTES:
+        raise WeightsError(f"{name} unpacks to more than {MAX_CHECKPOINT_BYTES // 2**20} MB; refused")
+
+
+def _flat_state_dict(obj: Any, *, name: str) -> dict[str, Tensor]:
+    """A raw state dict, or one under "state_dict"/"model", without a "module." prefix."""
+    if not isinstance(obj, Mapping):
+        raise WeightsError(f"{name} holds a {type(obj).__name__}, not a state dict")
+    for wrapper in ("state_dict", "model"):
+        if isinstance(obj.get(wrapper), Mapping):
+            obj = obj[wrapper]
+            break
+    state: dict[str, Tensor] = {}
+    for key, value in obj.items():
+        if not isinstance(key, str):
+            raise WeightsError(f"{name}: state dict keys must be strings, found {key!r}")
+        if not isinstance(value, Tensor):
+            raise WeightsError(f"{name}: {key!r} is a {type(value).__name__}, not a tensor")
+        if value.layout != torch.strided or value.is_quantized or value.device.type != "cpu":
+            raise WeightsError(f"{name}: {key!r} is not a plain dense tensor")
+        state[key] = value
+    if state and all(k.startswith("module.") for k in state):  # saved from nn.DataParallel
+        state = {k[len("module."):]: v for k, v in state.items()}
+    if not state:
+        raise WeightsError(f"{name} holds no tensors")
+    return state
+
+
+def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str = "the checkpoint") -> None:
+    """Check key by key and shape by shape that ``state`` fits ``model``.
+
+    Raises:
+        WeightsError: naming the first missing, unexpected, misshapen, mistyped or non-finite
+            entry (missing ``num_batches_tracked`` counters are allowed: old files lack them).
+    """
+    expected = model.state_dict()
+    arch = f"{model.name}" + (f" with {model.num_classes} classes" if model.num_classes != 1000 else "")
+    missing = [k for k in expected if k not in state and not k.endswith("num_batches_tracked")]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise WeightsError(f"{label} does not fit {arch}: missing key {missing[0]!r}{more}")
+    unexpected = [k for k in state if k not in expected]
+    if unexpected:
+        more = f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""
+        raise WeightsError(f"{label} does not fit {arch}: unexpected key {unexpected[0]!r}{more}")
+    for key, ref in expected.items():
+        if key not in state:
+            continue
+        t = state[key]
+        if t.shape != ref.shape:
+            hint = ""
+            if key == "fc.weight" or key == "fc.bias":
+                hint = f"; it was trained for {t.shape[0]} classes" if t.dim() >= 1 else ""
+            raise WeightsError(
+                f"{label} does not fit {arch}: {key!r} has shape {tuple(t.shape)}, "
+                f"the model needs {tuple(ref.shape)}{hint}"
+            )
+        if ref.dtype.is_floating_point:
+            if not t.dtype.is_floating_point:
+                raise WeightsError(f"{label}: {key!r} has dtype {t.dtype}, a floating-point tensor is needed")
+            if not bool(torch.isfinite(t).all()):
+                raise WeightsError(f"{label}: {key!r} holds NaN or infinite values")
+        elif t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
+            raise WeightsError(f"{label}: {key!r} has dtype {t.dtype}, an integer tensor is needed")
+
+
+def _apply(model: ResNet, state: Mapping[str, Tensor], *, label: str) -> None:
+    """Check, load into a copy, then copy into ``model``: a failure leaves ``model`` as it was."""
+    check_state_dict(model, state, label=label)
+    fresh = copy.deepcopy(model)
+    full = dict(state)
+    for key, value in fresh.state_dict().items():
+        full.setdefault(key, value)  # only num_batches_tracked can be absent here
+    try:
+        fresh.load_state_dict(full, strict=True)
+    except RuntimeError as exc:
+        raise WeightsError(f"{label} could not be loaded into {model.name}: {exc}") from exc
+    with torch.no_grad():
+        model.load_state_dict(fresh.state_dict(), strict=True)
+
+
+__all__ = [
+    "DOWNLOAD_TIMEOUT_S",
+    "IMAGENET_CATEGORIES",
+    "MAX_CHECKPOINT_BYTES",
+    "MAX_SAFETENSORS_HEADER_BYTES",
+    "OFFLINE_ENV",
+    "PRETRAINED_NAMES",
+    "LoadedWeights",
+    "WeightsError",
+    "WeightsUnavailable",
+    "apply_checkpoint",
+    "categories_for",
+    "check_state_dict",
+    "forget_download_failures",
+    "hub_checkpoint_dir",
+    "load_checkpoint",
+    "load_weights",
+    "offline_mode",
+    "random_weights",
+    "read_checkpoint",
+    "try_pretrained",
+    "weight_names",
+]

@@ -1,0 +1,213 @@
+"""The app's model cache: each model built once, served read-only, the least recently used dropped.
+
+A Gradio app runs its handlers in worker threads, so the same request may arrive from many
+threads at once. The zoo builds each model exactly once (the others wait for it), keeps at
+most ``max_models`` of them, and hands out :class:`ServedModel` records that every user shares:
+in eval mode, with no parameter requiring a gradient (inspection needs gradients with respect
+to activations, never to weights), so nothing a request does can change a served model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import torch
+
+from .device import pick_device
+from .model import ResNet, build_resnet
+from .specs import BLOCK_TYPES, VARIANTS, resolve_spec
+from .weights import (
+    PRETRAINED_NAMES,
+    LoadedWeights,
+    apply_checkpoint,
+    offline_mode,
+    random_weights,
+    read_checkpoint,
+    try_pretrained,
+)
+
+#: what a :class:`ModelKey` may ask for: torchvision's weights, the random init, or (only for
+#: :meth:`ModelZoo.add_checkpoint` results) a user's checkpoint
+WEIGHT_CHOICES: tuple[str, ...] = (*PRETRAINED_NAMES, "random", "checkpoint")
+
+#: input side of the warm-up forward: big enough to run every layer, small enough to be instant
+WARMUP_SIDE = 64
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """Which model to serve.
+
+    Attributes:
+        depth: 18, 34, 50, 101, 152 (also 10, 200), or a custom ``("basic"|"bottleneck",
+            (a, b, c, d))`` pair (lists are turned into tuples, so a key is always hashable).
+        variant: "v1.5", "v1" or "preact".
+        weights: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2" or "random" ("checkpoint" marks a
+            model made by :meth:`ModelZoo.add_checkpoint`).
+    """
+
+    depth: int | tuple
+    variant: str = "v1.5"
+    weights: str = "DEFAULT"
+
+    def __post_init__(self) -> None:
+        depth = self.depth
+        if isinstance(depth, (list, tuple)):
+            if len(depth) != 2 or depth[0] not in BLOCK_TYPES or not isinstance(depth[1], (list, tuple)):
+                raise ValueError(f"a custom depth is ('basic' or 'bottleneck', (a, b, c, d)), not {depth!r}")
+            object.__setattr__(self, "depth", (depth[0], tuple(depth[1])))
+        elif not isinstance(depth, int) or isinstance(depth, bool):
+            raise ValueError(f"depth must be an int or ('basic'|'bottleneck', counts), not {depth!r}")
+        resolve_spec(self.depth)  # an impossible architecture fails here, before any build
+        if self.variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, not {self.variant!r}")
+        if not isinstance(self.weights, str):
+            raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, not {self.weights!r}")
+        w = self.weights.strip()
+        w = w.upper() if w.upper() in PRETRAINED_NAMES else w.lower()
+        if w not in WEIGHT_CHOICES:
+            raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, not {self.weights!r}")
+        object.__setattr__(self, "weights", w)
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A model ready to serve, shared by every user who asks for the same key.
+
+    Attributes:
+        key: what was asked for.
+        model: the network, in eval mode, parameters frozen, on ``device``.
+        weights: where the weights came from, the categories and the preprocessing.
+        device: where the model lives.
+        lock: taken by code that must not run concurrently on this model (paths through
+            libraries that register hooks without regard to threads, such as captum).
+    """
+
+    key: ModelKey
+    model: ResNet
+    weights: LoadedWeights
+    device: torch.device
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+
+class ModelZoo:
+    """A thread-safe, lazily filled LRU cache of served models.
+
+    Args:
+        device: "cpu", "cuda", a torch.device, or None for :func:`pick_device`'s choice.
+        max_models: models kept at once; the least recently used beyond it is dropped
+            (requests still holding it finish normally).
+        offline: never download weights; None reads ``RESNET_OFFLINE``.
+    """
+
+    def __init__(self, *, device: str | torch.device | None = None, max_models: int = 3, offline: bool | None = None) -> None:
+        if not isinstance(max_models, int) or max_models < 1:
+            raise ValueError(f"max_models must be a positive integer, not {max_models!r}")
+        self.device = device if isinstance(device, torch.device) else pick_device(device)
+        self.max_models = max_models
+        self.offline = offline_mode(offline)
+        self._models: OrderedDict[ModelKey, ServedModel] = OrderedDict()
+        self._lock = threading.Lock()  # guards _models and _building
+        self._building: dict[ModelKey, threading.Lock] = {}
+        self.builds = 0  # models built so far, for tests and monitoring
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._models)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._models
+
+    def keys(self) -> list[ModelKey]:
+        """Cached keys, least recently used first."""
+        with self._lock:
+            return list(self._models)
+
+    def get(self, key: ModelKey) -> ServedModel:
+        """The served model for ``key``, built on first use.
+
+        Pretrained weights that cannot be had (no network, non-standard depth or variant) fall
+        back to random weights; ``served.weights.notice`` then says so.
+
+        Raises:
+            ValueError: the key asks for "checkpoint" weights (see :meth:`add_checkpoint`).
+        """
+        if key.weights == "checkpoint":
+            raise ValueError("checkpoint models are made with ModelZoo.add_checkpoint, not get()")
+        with self._lock:
+            served = self._models.get(key)
+            if served is not None:
+                self._models.move_to_end(key)
+                return served
+            build_lock = self._building.setdefault(key, threading.Lock())
+        # build outside the zoo lock: other keys are served (and built) meanwhile
+        with build_lock:
+            with self._lock:
+                served = self._models.get(key)
+                if served is not None:  # another thread built it while we waited
+                    self._models.move_to_end(key)
+                    return served
+            try:
+                served = self._build(key)
+            except BaseException:
+                with self._lock:
+                    self._building.pop(key, None)
+                raise
+            with self._lock:
+                self._building.pop(key, None)  # late waiters on this lock find the model cached
+                self._models[key] = served
+                self._models.move_to_end(key)
+                self.builds += 1
+                while len(self._models) > self.max_models:
+                    self._models.popitem(last=False)
+            return served
+
+    def add_checkpoint(
+        self,
+        key: ModelKey,
+        source: Any,
+        *,
+        filename: str | None = None,
+        num_classes: int | None = None,
+    ) -> ServedModel:
+        """A new served model with a user's checkpoint; never cached, never touching cached ones.
+
+        Args:
+            key: the architecture (depth and variant); its ``weights`` field is ignored.
+            source: a path to a ``.safetensors``/``.pth`` file or its bytes.
+            filename: the name the user gave the file.
+            num_classes: the classifier's size; None takes it from the checkpoint's ``fc.weight``.
+
+        Raises:
+            WeightsError: the checkpoint is unsafe, unreadable or does not fit the architecture.
+        """
+        state = read_checkpoint(source, filename=filename)
+        if num_classes is None:
+            fc = state.get("fc.weight")
+            num_classes = int(fc.shape[0]) if fc is not None and fc.dim() == 2 and 1 <= fc.shape[0] <= 100_000 else 1000
+        model = build_resnet(key.depth, variant=key.variant, num_classes=num_classes)
+        loaded = apply_checkpoint(model, state, name=filename or "upload")
+        return self._serve(replace(key, weights="checkpoint"), model, loaded)
+
+    def _build(self, key: ModelKey) -> ServedModel:
+        model = build_resnet(key.depth, variant=key.variant)
+        if key.weights == "random":
+            loaded = random_weights(model)
+        else:
+            loaded = try_pretrained(model, key.weights, offline=self.offline)
+        return self._serve(key, model, loaded)
+
+    def _serve(self, key: ModelKey, model: ResNet, loaded: LoadedWeights) -> ServedModel:
+        model.eval()
+        model.requires_grad_(False)
+        model.to(self.device)
+        with torch.inference_mode():  # first-call allocations and kernel choices happen here
+            model(torch.zeros(1, 3, WARMUP_SIDE, WARMUP_SIDE, device=self.device))
+        return ServedModel(key=key, model=model, weights=loaded, device=self.device)
+
+
+__all__ = ["WEIGHT_CHOICES", "ModelKey", "ModelZoo", "ServedModel"]
