@@ -1,0 +1,803 @@
+"""ResNet playground: a Gradio app that lays a ResNet open.
+
+Layout and wiring only: every handler is a thin call into ``resnet_core`` (models, shapes,
+inspection, the lab) and ``viz`` (figures). Run ``python app.py --help`` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import inspect as pyinspect
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import torch  # noqa: E402
+
+import viz  # noqa: E402
+from resnet_core import lab  # noqa: E402
+from resnet_core.device import pick_device  # noqa: E402
+from resnet_core.explain import block_source  # noqa: E402
+from resnet_core.images import MAX_INPUT_SIZE, ImageError, load_image, prepare  # noqa: E402
+from resnet_core.inspection import MAX_TOP_K, InspectionError, inspect, layer_names  # noqa: E402
+from resnet_core.model import ResNet  # noqa: E402
+from resnet_core.shapes import Architecture, describe  # noqa: E402
+from resnet_core.specs import BLOCK_TYPES, STANDARD_DEPTHS, VARIANTS, resolve_spec  # noqa: E402
+from resnet_core.weights import IMAGENET_CATEGORIES, WeightsError  # noqa: E402
+from resnet_core.zoo import ModelKey, ModelZoo, ServedModel  # noqa: E402
+from viz import lab as vlab  # noqa: E402
+
+try:  # Hugging Face ZeroGPU: @spaces.GPU asks for a GPU for the call; a no-op elsewhere
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:  # pragma: no cover - depends on the host
+
+    def gpu(fn: Callable | None = None, **_: Any) -> Any:
+        return fn if fn is not None else (lambda f: f)
+
+
+log = logging.getLogger("resnet_playground")
+
+ROOT = Path(__file__).resolve().parent
+ASSETS = ROOT / "assets"
+EXAMPLES = sorted((ASSETS / "examples").glob("*.jpg"))
+SAVED_RACE = ASSETS / "curves" / "race.json"
+
+DEPTH_CHOICES = [f"ResNet-{d}" for d in STANDARD_DEPTHS] + ["custom"]
+WEIGHT_CHOICES = ["DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2", "random"]
+MODEL_EVENTS = "model"  # one concurrency_id for every event that runs a network
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the server runs; every field has a flag and an environment variable.
+
+    Attributes:
+        host: address to listen on (RESNET_HOST, GRADIO_SERVER_NAME).
+        port: port (RESNET_PORT, GRADIO_SERVER_PORT); 0 picks a free one.
+        device: "auto", "cpu" or "cuda" (RESNET_DEVICE).
+        share: open a public Gradio share link (RESNET_SHARE).
+        offline: never try to download weights (RESNET_OFFLINE).
+        max_file_size: largest upload in bytes.
+        queue_size: requests waiting beyond this are turned away as "busy".
+        concurrency: events running a network at once (one GPU: a few; CPU: the cores).
+        max_models: models kept in memory.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    device: str = "auto"
+    share: bool = False
+    offline: bool = False
+    max_file_size: int = 20 * 2**20
+    queue_size: int = 32
+    concurrency: int = 2
+    max_models: int = 6
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_settings(argv: list[str] | None = None) -> Settings:
+    """Settings from the command line, falling back to the environment, then the defaults."""
+    env = os.environ
+    p = argparse.ArgumentParser(description="ResNet playground: a Gradio app that lays a ResNet open.")
+    p.add_argument("--host", default=env.get("RESNET_HOST") or env.get("GRADIO_SERVER_NAME") or Settings.host)
+    p.add_argument("--port", type=int, default=int(env.get("RESNET_PORT") or env.get("GRADIO_SERVER_PORT") or Settings.port))
+    p.add_argument("--device", default=env.get("RESNET_DEVICE") or "auto", help="auto, cpu or cuda")
+    p.add_argument("--share", action="store_true", default=_env_flag("RESNET_SHARE"))
+    p.add_argument("--offline", action="store_true", default=_env_flag("RESNET_OFFLINE"), help="never download weights")
+    p.add_argument("--queue-size", type=int, default=Settings.queue_size)
+    p.add_argument("--concurrency", type=int, default=Settings.concurrency)
+    p.add_argument("--max-file-mb", type=float, default=Settings.max_file_size / 2**20)
+    a = p.parse_args(argv)
+    return Settings(
+        host=a.host,
+        port=a.port,
+        device=a.device,
+        share=a.share,
+        offline=a.offline,
+        max_file_size=int(a.max_file_mb * 2**20),
+        queue_size=max(1, a.queue_size),
+        concurrency=max(1, a.concurrency),
+    )
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class _Friendly:
+    """Turns every failure into one clear ``gr.Error``; the traceback stays in the server log."""
+
+    USER_ERRORS = (ImageError, InspectionError, WeightsError, ValueError, KeyError)
+
+    @staticmethod
+    def message(exc: BaseException) -> str:
+        if isinstance(exc, torch.cuda.OutOfMemoryError):
+            return "The GPU ran out of memory for this request. Try a smaller input size or depth."
+        if isinstance(exc, MemoryError):
+            return "The server ran out of memory for this request. Try a smaller input size or depth."
+        if isinstance(exc, _Friendly.USER_ERRORS):
+            text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            return text or type(exc).__name__
+        return "Something went wrong on our side; the error was logged and the server keeps running."
+
+    @staticmethod
+    def after_failure(exc_type: type) -> None:
+        if issubclass(exc_type, torch.cuda.OutOfMemoryError) and torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def friendly(fn: Callable) -> Callable:
+    """Decorate a handler: user mistakes and faults become a ``gr.Error`` with a plain message.
+
+    The error is raised outside the ``except`` block, so the failed call's frames (and any
+    GPU tensors they hold) are released before the next request runs.
+    """
+    if pyinspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator:
+            failure = None
+            try:
+                yield from fn(*args, **kwargs)
+                return
+            except gr.Error:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every failure gets a clear message
+                if not isinstance(exc, _Friendly.USER_ERRORS):
+                    log.exception("handler %s failed", fn.__name__)
+                failure = (_Friendly.message(exc), type(exc))
+            _Friendly.after_failure(failure[1])
+            raise gr.Error(failure[0])
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        failure = None
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure gets a clear message
+            if not isinstance(exc, _Friendly.USER_ERRORS):
+                log.exception("handler %s failed", fn.__name__)
+            failure = (_Friendly.message(exc), type(exc))
+        _Friendly.after_failure(failure[1])
+        raise gr.Error(failure[0])
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def parse_depth(choice: str, counts: str = "", block: str = "bottleneck") -> int | tuple[str, tuple[int, ...]]:
+    """The depth a user picked: "ResNet-50" -> 50; "custom" with "2, 2, 2, 2" -> ("basic", (2, 2, 2, 2))."""
+    choice = (choice or "").strip()
+    if choice.startswith("ResNet-"):
+        choice = choice.removeprefix("ResNet-")
+    if choice.isdigit():
+        resolve_spec(int(choice))
+        return int(choice)
+    if choice != "custom":
+        raise ValueError(f"pick a depth from {', '.join(DEPTH_CHOICES)}")
+    parts = [p for p in (counts or "").replace(";", ",").replace(" ", ",").split(",") if p]
+    try:
+        numbers = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"block counts are four whole numbers such as 2, 2, 2, 2; got {counts!r}") from None
+    if block not in BLOCK_TYPES:
+        raise ValueError(f"block type must be one of {BLOCK_TYPES}")
+    resolve_spec((block, numbers))
+    return (block, numbers)
+
+
+def parse_size(height: float | None, width: float | None) -> tuple[int, int]:
+    try:
+        h = int(height) if height is not None else 224
+        w = int(width) if width not in (None, 0) else h
+    except (TypeError, ValueError):
+        raise ValueError("the input size is a whole number of pixels") from None
+    if not (1 <= h <= MAX_INPUT_SIZE and 1 <= w <= MAX_INPUT_SIZE):
+        raise ValueError(f"input sides must be between 1 and {MAX_INPUT_SIZE} pixels, got {h}x{w}")
+    return h, w
+
+
+def parse_target(text: str | None, categories: tuple[str, ...]) -> int | None:
+    """"auto" -> None (the top-1 class); "281: tabby" or "281" -> 281."""
+    text = (text or "").strip()
+    if not text or text.lower().startswith("auto"):
+        return None
+    head = text.split(":", 1)[0].strip()
+    if head.isdigit() and int(head) < len(categories):
+        return int(head)
+    matches = [i for i, c in enumerate(categories) if c.lower() == text.lower()]
+    if matches:
+        return matches[0]
+    raise ValueError(f"unknown class {text!r}: pick one from the list or type its number (0-{len(categories) - 1})")
+
+
+def class_choices(categories: tuple[str, ...]) -> list[str]:
+    return ["auto (top-1)"] + [f"{i}: {c}" for i, c in enumerate(categories)]
+
+
+@functools.lru_cache(maxsize=64)
+def skeleton(depth: int | tuple, variant: str) -> ResNet:
+    """The architecture without usable weights (built on the meta device: instant, no memory)."""
+    with torch.device("meta"):
+        return ResNet(resolve_spec(depth), variant=variant)
+
+
+@functools.lru_cache(maxsize=128)
+def architecture_of(depth: int | tuple, variant: str, size: tuple[int, int]) -> Architecture:
+    return describe(skeleton(depth, variant), size)
+
+
+def _image_path(image: Any) -> Any:
+    if image is None:
+        raise ImageError("Upload an image first (or pick one of the examples).")
+    return image
+
+
+# --------------------------------------------------------------------------- the app
+
+
+class Playground:
+    """The handlers. One instance per server; per-user data lives in ``gr.State``, never here."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.device = pick_device(settings.device)
+        self.zoo = ModelZoo(device=self.device, max_models=settings.max_models, offline=settings.offline or None)
+        self.default_key = ModelKey(50, "v1.5", "DEFAULT")
+        self._warm = threading.Thread(target=self._warm_up, daemon=True)
+        self._warm.start()
+
+    def _warm_up(self) -> None:
+        try:
+            self.zoo.get(self.default_key)
+        except Exception:  # noqa: BLE001 - the page reports it when asked
+            log.exception("warm-up failed")
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> str:
+        """The banner at the top: device, and whether the weights are real."""
+        self._warm.join(timeout=120)
+        device = f"**Device:** {self.device.type.upper()}" + (
+            f" ({torch.cuda.get_device_name(self.device)})" if self.device.type == "cuda" else ""
+        )
+        try:
+            served = self.zoo.get(self.default_key)
+        except Exception as exc:  # noqa: BLE001
+            return f"⚠️ The default model could not be loaded: {exc}. {device}"
+        if served.weights.notice:
+            return f"⚠️ {served.weights.notice}  \n{device}"
+        return f"✅ Pretrained ImageNet weights ({served.weights.source}). {device}"
+
+    def _served(self, depth: str, counts: str, block: str, variant: str, weights: str) -> ServedModel:
+        d = parse_depth(depth, counts, block)
+        if weights not in WEIGHT_CHOICES:
+            raise ValueError(f"weights must be one of {', '.join(WEIGHT_CHOICES)}")
+        if variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
+        return self.zoo.get(ModelKey(d, variant, weights))
+
+    # ------------------------------------------------------------------ architecture
+    @friendly
+    def architecture(
+        self, depth: str, counts: str, block: str, variant: str, height: float, width: float, level: str, unfold: bool, selected: str | None
+    ) -> tuple:
+        """Block graph, shape table, cost per stage and totals for one architecture and input size."""
+        d = parse_depth(depth, counts, block)
+        arch = architecture_of(d, variant, parse_size(height, width))
+        folded = () if unfold else None
+        names = [b.name for b in arch.blocks]
+        chosen = selected if selected in names else None
+        figure = viz.graph_figure(arch, folded=folded, level=level, selected=chosen)
+        totals = (
+            f"**{arch.name}** at {arch.input_size[0]}×{arch.input_size[1]}: "
+            f"**{viz.human_count(arch.params)}** parameters, **{viz.human_macs(arch.macs)}**, "
+            f"{viz.human_count(arch.adds)} residual additions (counted apart from the MACs), "
+            f"{len(arch.blocks)} blocks."
+        )
+        return (
+            figure,
+            viz.shape_table_markdown(arch),
+            viz.cost_figure(arch),
+            totals,
+            gr.update(choices=names, value=chosen),
+        )
+
+    @friendly
+    def block_code(self, depth: str, counts: str, block: str, variant: str, height: float, width: float, name: str | None) -> str:
+        """The PyTorch source of the chosen block, with the shapes it sees."""
+        if not name:
+            return "# pick a block to see its code"
+        arch = architecture_of(parse_depth(depth, counts, block), variant, parse_size(height, width))
+        return block_source(arch, name)
+
+    @friendly
+    def model_layers(self, depth: str, counts: str, block: str, variant: str) -> tuple:
+        """Layer pickers for a model (stem, stages, blocks), read from the model itself."""
+        names = list(layer_names(skeleton(parse_depth(depth, counts, block), variant)))
+        last_stage = [n for n in names if n.startswith("layer") and "." not in n][-1]
+        blocks = [n for n in names if "." in n]
+        return (
+            gr.update(choices=names, value=last_stage),
+            gr.update(choices=names, value=last_stage),
+            gr.update(choices=blocks, value=blocks[-1] if blocks else None),
+        )
+
+    # ------------------------------------------------------------------ inspect
+    @friendly
+    def run_inspection(
+        self,
+        image: Any,
+        depth: str,
+        counts: str,
+        block: str,
+        variant: str,
+        weights: str,
+        layer: str,
+        target: str | None,
+        mode: str,
+        size: float,
+        top_k: float,
+        guided: bool,
+        alpha: float = 0.5,
+        cmap: str = "jet",
+        stage: str = "layer4",
+        scale: str = "per-channel",
+        act_cmap: str = "viridis",
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for progress
+    ) -> tuple:
+        """Predictions, activations, Grad-CAM and the Grad-CAM timeline for one image."""
+        progress(0.05, desc="loading the model")
+        served = self._served(depth, counts, block, variant, weights)
+        categories = served.weights.categories
+        progress(0.3, desc="reading the image")
+        picture = load_image(_image_path(image))
+        prepared = prepare(picture, served.weights.preprocess, mode=mode, size=int(size) if size else None)
+        progress(0.5, desc="one forward, one backward")
+        result = inspect(
+            served.model,
+            prepared,
+            layer=layer or "layer4",
+            target=parse_target(target, categories),
+            top_k=max(1, min(int(top_k or 5), MAX_TOP_K)),
+            categories=categories,
+            guided=bool(guided),
+            timeline=True,
+        )
+        progress(0.9, desc="drawing")
+        top = result.predictions[: min(10, len(result.predictions))]
+        info = (
+            f"{result.model_name}: input {result.input_size[0]}×{result.input_size[1]}, "
+            f"{result.timings['total'] * 1000:.0f} ms on the server"
+        )
+        return (
+            result,
+            served.weights.notice or "",
+            *self.render_cam(result, alpha, cmap),
+            viz.predictions_label(top),
+            viz.predictions_figure(top),
+            viz.cam_timeline_image(result.timeline, cmap=cmap),
+            *self.render_activations(result, stage if stage in {a.name for a in result.activations} else "layer4", scale, act_cmap),
+            viz.stats_figure(result.activations),
+            info,
+        )
+
+    @friendly
+    def render_cam(self, state: Any, alpha: float, cmap: str) -> tuple:
+        """Redraw the Grad-CAM overlay from this user's last inspection (no model involved)."""
+        if state is None:
+            raise gr.Error("Run an inspection first.")
+        cam = state.cam
+        overlay = viz.cam_overlay(state.image, cam.heatmap, alpha=float(alpha), cmap=cmap)
+        guided = None if state.guided is None else viz.colormap(state.guided, "gray")
+        caption = f"Grad-CAM at {cam.layer} for “{cam.label}” (class {cam.target}, logit {cam.score:.2f})"
+        return overlay, guided, caption
+
+    @friendly
+    def render_activations(self, state: Any, name: str, scale: str, cmap: str) -> tuple:
+        """Redraw the activation gallery for a stage or block (no model involved)."""
+        if state is None:
+            raise gr.Error("Run an inspection first.")
+        act = state.activation(name or "layer4")
+        grid = viz.activation_grid(act, scale=scale, cmap=cmap)
+        c, h, w = act.shape
+        text = (
+            f"**{act.name}** output {c}×{h}×{w}: mean {act.mean:.3f}, std {act.std:.3f}, "
+            f"max {act.max:.3f}, {act.zero_fraction:.0%} zeros. Strongest channels: "
+            + ", ".join(map(str, act.channels))
+        )
+        return grid, text
+
+    # ------------------------------------------------------------------ compare depths
+    @friendly
+    def compare_depths(self, image: Any, weights: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        """One image through ResNet-18/34/50/101/152: top-5, Grad-CAM at layer4, time, size."""
+        picture = load_image(_image_path(image))
+        gallery, rows = [], []
+        for i, depth in enumerate(STANDARD_DEPTHS):
+            progress(i / len(STANDARD_DEPTHS), desc=f"ResNet-{depth}")
+            served = self.zoo.get(ModelKey(depth, "v1.5", weights))
+            prepared = prepare(picture, served.weights.preprocess)
+            start = time.perf_counter()
+            res = inspect(served.model, prepared, categories=served.weights.categories, top_k=5)
+            elapsed = time.perf_counter() - start
+            arch = architecture_of(depth, "v1.5", res.input_size)
+            top = res.predictions[0]
+            gallery.append((viz.cam_overlay(res.image, res.cam.heatmap), f"ResNet-{depth}: {top.label} ({top.probability:.0%})"))
+            rows.append(
+                [
+                    f"ResNet-{depth}",
+                    "; ".join(f"{p.label} {p.probability:.1%}" for p in res.predictions),
+                    f"{elapsed * 1000:.0f}",
+                    viz.human_count(arch.params),
+                    f"{arch.macs / 1e9:.2f}",
+                    served.weights.source,
+                ]
+            )
+        return gallery, rows
+
+    # ------------------------------------------------------------------ why residual?
+    @friendly
+    def gradient_flow(self, family: str, depth: float, norm: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        """Gradient norm per block at initialization: residual, plain twin, pre-activation."""
+        norms = {"on": [True], "off": [False], "both": [True, False]}[norm]
+        flows = []
+        for i, bn in enumerate(norms):
+            progress(i / len(norms), desc=f"one backward pass, BN {'on' if bn else 'off'}")
+            flows.append(lab.gradient_flow(family=family, depth=int(depth), norm=bn))
+        return vlab.gradient_flow_figure(flows), vlab.shortcut_share_figure(flows[0]), lab.flow_summary(flows)
+
+    @friendly
+    def race(self, depth: float, seconds: float) -> Iterator[tuple]:
+        """Train plain-N and ResNet-N side by side and stream the curves."""
+        history = []
+        last = 0.0
+        for update in lab.race(depth=int(depth), max_seconds=float(seconds)):
+            history.append(update)
+            now = time.perf_counter()
+            if now - last > 0.5 or update.done:
+                last = now
+                yield vlab.race_figure(history), lab.race_summary(history)
+
+    @friendly
+    def ablation(
+        self, image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str, layer: str
+    ) -> tuple:
+        """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after."""
+        served = self._served(depth, counts, block, variant, weights)
+        prepared = prepare(load_image(_image_path(image)), served.weights.preprocess)
+        cats = served.weights.categories
+        before = inspect(served.model, prepared, layer=layer or "layer4", categories=cats)
+        with lab.ablate(served.model, name, mode):
+            after = inspect(served.model, prepared, layer=layer or "layer4", target=before.cam.target, categories=cats)
+        return (
+            viz.predictions_label(before.predictions),
+            viz.predictions_label(after.predictions),
+            viz.cam_overlay(before.image, before.cam.heatmap),
+            viz.cam_overlay(after.image, after.cam.heatmap),
+        )
+
+
+# --------------------------------------------------------------------------- i18n
+
+I18N = gr.I18n(
+    en={
+        "title": "ResNet playground",
+        "subtitle": "Pick a depth, upload an image, and see what every stage of a residual network does with it.",
+        "tab_arch": "Architecture",
+        "tab_inspect": "Inspect",
+        "tab_compare": "Compare depths",
+        "tab_lab": "Why residual?",
+        "depth": "Depth",
+        "counts": "Block counts per stage (custom)",
+        "block_type": "Block type (custom)",
+        "variant": "Variant",
+        "height": "Input height",
+        "width": "Input width",
+        "level": "Graph level",
+        "unfold": "Unfold long stages",
+        "block": "Block",
+        "show": "Show",
+        "image": "Image",
+        "weights": "Weights",
+        "layer": "Grad-CAM layer",
+        "target": "Class to explain",
+        "mode": "Preprocessing",
+        "size": "Input size",
+        "top_k": "Top-k",
+        "guided": "Guided Grad-CAM",
+        "run": "Inspect",
+        "opacity": "Heatmap opacity",
+        "colormap": "Colour map",
+        "stage": "Stage or block",
+        "scale": "Colour scale",
+        "compare": "Compare all depths",
+        "family": "Network family",
+        "bn": "Batch normalization",
+        "flow": "Measure gradient flow",
+        "race": "Start the race",
+        "seconds": "Time budget (s)",
+        "ablate": "Ablate",
+        "ablate_mode": "Ablation",
+    },
+    zh={
+        "title": "ResNet 游乐场",
+        "subtitle": "选择深度，上传图片，看看残差网络的每个阶段如何处理它。",
+        "tab_arch": "网络结构",
+        "tab_inspect": "检视",
+        "tab_compare": "深度对比",
+        "tab_lab": "为什么要残差？",
+        "depth": "深度",
+        "counts": "每个阶段的块数（自定义）",
+        "block_type": "块类型（自定义）",
+        "variant": "变体",
+        "height": "输入高度",
+        "width": "输入宽度",
+        "level": "图的层级",
+        "unfold": "展开较长的阶段",
+        "block": "残差块",
+        "show": "显示",
+        "image": "图片",
+        "weights": "权重",
+        "layer": "Grad-CAM 层",
+        "target": "要解释的类别",
+        "mode": "预处理",
+        "size": "输入尺寸",
+        "top_k": "前 k 个",
+        "guided": "引导 Grad-CAM",
+        "run": "检视",
+        "opacity": "热力图透明度",
+        "colormap": "色图",
+        "stage": "阶段或残差块",
+        "scale": "色标",
+        "compare": "对比所有深度",
+        "family": "网络族",
+        "bn": "批归一化",
+        "flow": "测量梯度流",
+        "race": "开始训练比赛",
+        "seconds": "时间预算（秒）",
+        "ablate": "消融",
+        "ablate_mode": "消融方式",
+    },
+)
+
+
+INTRO = """
+ResNet ([He et al., 2015](https://arxiv.org/abs/1512.03385)) adds a shortcut around every few layers,
+so each block learns a *residual* F(x) and outputs F(x) + x. [Identity Mappings](https://arxiv.org/abs/1603.05027)
+moves BN and ReLU before the convolutions so the shortcut path stays clean from end to end.
+"""
+
+
+def build_demo(settings: Settings | None = None) -> gr.Blocks:
+    """The whole page: layout first, then wiring, every event with an ``api_name``."""
+    settings = settings or Settings()
+    app = Playground(settings)
+    run_on_gpu = functools.partial(dict, concurrency_id=MODEL_EVENTS, concurrency_limit=settings.concurrency)
+    examples = [str(p) for p in EXAMPLES]
+
+    with gr.Blocks(title="ResNet playground", analytics_enabled=False) as demo:
+        gr.Markdown("# ResNet playground · ResNet 游乐场")
+        gr.Markdown(I18N("subtitle"))
+        notice = gr.Markdown(elem_id="notice")
+        gr.Markdown(INTRO)
+
+        # shared model picker
+        with gr.Row():
+            depth = gr.Dropdown(DEPTH_CHOICES, value="ResNet-50", label=I18N("depth"), elem_id="depth")
+            variant = gr.Radio(list(VARIANTS), value="v1.5", label=I18N("variant"))
+            weights = gr.Dropdown(WEIGHT_CHOICES, value="DEFAULT", label=I18N("weights"))
+            counts = gr.Textbox("2, 2, 2, 2", label=I18N("counts"), visible=True)
+            block_type = gr.Radio(list(BLOCK_TYPES), value="basic", label=I18N("block_type"))
+
+        with gr.Tabs():
+            # ---------------------------------------------------------- architecture
+            with gr.Tab(I18N("tab_arch"), id="arch"):
+                with gr.Row():
+                    height = gr.Number(224, label=I18N("height"), precision=0, minimum=1, maximum=MAX_INPUT_SIZE)
+                    width = gr.Number(224, label=I18N("width"), precision=0, minimum=1, maximum=MAX_INPUT_SIZE)
+                    level = gr.Radio(list(viz.LEVELS), value="block", label=I18N("level"))
+                    unfold = gr.Checkbox(False, label=I18N("unfold"))
+                    show_arch = gr.Button(I18N("show"), variant="primary")
+                totals = gr.Markdown()
+                graph = gr.Plot(label="Block graph", elem_id="graph")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        shape_md = gr.Markdown(elem_id="shape-table")
+                    with gr.Column(scale=2):
+                        cost = gr.Plot(label="Cost per stage")
+                with gr.Row():
+                    block_pick = gr.Dropdown([], label=I18N("block"), allow_custom_value=False)
+                code = gr.Code(language="python", label="The block's PyTorch code, with the shapes it sees")
+
+            # ---------------------------------------------------------- inspect
+            with gr.Tab(I18N("tab_inspect"), id="inspect"):
+                state = gr.State(None)
+                with gr.Row():
+                    with gr.Column(scale=1):
+                        image = gr.Image(
+                            type="filepath",
+                            image_mode=None,
+                            sources=["upload", "webcam", "clipboard"],
+                            label=I18N("image"),
+                            elem_id="image",
+                        )
+                        gr.Examples(examples, inputs=[image], label="Examples")
+                        with gr.Accordion("Options", open=False):
+                            layer = gr.Dropdown(["layer4"], value="layer4", label=I18N("layer"))
+                            target = gr.Dropdown(
+                                class_choices(IMAGENET_CATEGORIES),
+                                value="auto (top-1)",
+                                label=I18N("target"),
+                                allow_custom_value=True,
+                            )
+                            mode = gr.Radio(["crop", "whole"], value="crop", label=I18N("mode"))
+                            size = gr.Slider(32, MAX_INPUT_SIZE, value=224, step=1, label=I18N("size"))
+                            top_k = gr.Slider(1, 20, value=5, step=1, label=I18N("top_k"))
+                            guided = gr.Checkbox(False, label=I18N("guided"))
+                        run = gr.Button(I18N("run"), variant="primary", elem_id="run")
+                    with gr.Column(scale=2):
+                        run_info = gr.Markdown()
+                        with gr.Row():
+                            overlay = gr.Image(label="Grad-CAM", format="png", elem_id="overlay", interactive=False)
+                            guided_img = gr.Image(label="Guided Grad-CAM", format="png", interactive=False)
+                        cam_caption = gr.Markdown()
+                        with gr.Row():
+                            alpha = gr.Slider(0, 1, value=0.5, step=0.05, label=I18N("opacity"))
+                            cmap = gr.Dropdown(list(viz.COLORMAPS), value="jet", label=I18N("colormap"))
+                        preds = gr.Label(num_top_classes=10, label="Predictions")
+                        pred_plot = gr.Plot(label="Top-k")
+                timeline = gr.Image(label="Grad-CAM at the stem and every stage (rows: top classes)", format="png", interactive=False)
+                with gr.Row():
+                    act_name = gr.Dropdown(["layer4"], value="layer4", label=I18N("stage"))
+                    scale = gr.Radio(list(viz.SCALES), value="per-channel", label=I18N("scale"))
+                    act_cmap = gr.Dropdown(list(viz.COLORMAPS), value="viridis", label=I18N("colormap"))
+                act_text = gr.Markdown()
+                gallery = gr.Image(label="Strongest channels", format="png", elem_id="gallery", interactive=False)
+                stats = gr.Plot(label="Per-block statistics")
+
+            # ---------------------------------------------------------- compare
+            with gr.Tab(I18N("tab_compare"), id="compare"):
+                compare_btn = gr.Button(I18N("compare"), variant="primary")
+                compare_gallery = gr.Gallery(label="Grad-CAM at layer4", columns=5, height="auto")
+                compare_table = gr.Dataframe(
+                    headers=["model", "top-5", "ms", "parameters", "GMACs", "weights"], wrap=True, interactive=False
+                )
+
+            # ---------------------------------------------------------- lab
+            with gr.Tab(I18N("tab_lab"), id="lab"):
+                gr.Markdown(
+                    "Deep plain networks lose or blow up their gradients and **degrade**: past some depth even the "
+                    "training error gets worse. Shortcuts fix both. Below, measured live on this server."
+                )
+                with gr.Row():
+                    family = gr.Radio(["cifar", "imagenet"], value="cifar", label=I18N("family"))
+                    flow_depth = gr.Dropdown([20, 32, 44, 56, 110, 18, 34, 50], value=56, label=I18N("depth"))
+                    bn = gr.Radio(["on", "off", "both"], value="both", label=I18N("bn"))
+                    flow_btn = gr.Button(I18N("flow"), variant="primary")
+                flow_text = gr.Markdown()
+                flow_plot = gr.Plot(label="Gradient norm per block (log scale)")
+                share_plot = gr.Plot(label="Where the gradient arrives from")
+                gr.Markdown("### Degradation: a training race")
+                with gr.Row():
+                    race_depth = gr.Dropdown([20, 32, 44, 56], value=32, label=I18N("depth"))
+                    race_seconds = gr.Slider(10, 120, value=60, step=5, label=I18N("seconds"))
+                    race_btn = gr.Button(I18N("race"), variant="primary")
+                race_text = gr.Markdown()
+                race_plot = gr.Plot(label="Live curves")
+                saved_plot = gr.Plot(label="The longer race (saved)")
+                gr.Markdown("### Shortcut ablation on the image from *Inspect*")
+                with gr.Row():
+                    abl_block = gr.Dropdown([], label=I18N("block"))
+                    abl_mode = gr.Radio(["branch", "shortcut"], value="branch", label=I18N("ablate_mode"))
+                    abl_btn = gr.Button(I18N("ablate"), variant="primary")
+                with gr.Row():
+                    abl_before = gr.Label(num_top_classes=5, label="Before")
+                    abl_after = gr.Label(num_top_classes=5, label="After")
+                with gr.Row():
+                    abl_cam_before = gr.Image(label="Grad-CAM before", format="png", interactive=False)
+                    abl_cam_after = gr.Image(label="Grad-CAM after", format="png", interactive=False)
+                gr.Markdown("### Block anatomy: v1, v1.5 and pre-activation")
+                anatomy = gr.Plot(value=vlab.block_anatomy_figure(), label="Block anatomy")
+
+        # ------------------------------------------------------------------ wiring
+        model_in = [depth, counts, block_type, variant]
+        arch_in = [*model_in, height, width, level, unfold, block_pick]
+        arch_out = [graph, shape_md, cost, totals, block_pick]
+        show_arch.click(app.architecture, arch_in, arch_out, api_name="architecture")
+        for control in (depth, variant, level, unfold):
+            control.change(app.architecture, arch_in, arch_out, api_name=False)
+        block_pick.select(app.architecture, arch_in, arch_out, api_name=False).then(
+            app.block_code, [*model_in, height, width, block_pick], code, api_name=False
+        )
+        gr.Button("Show the block's code", size="sm").click(
+            app.block_code, [*model_in, height, width, block_pick], code, api_name="block_code"
+        )
+        depth.change(app.model_layers, model_in, [layer, act_name, abl_block], api_name="layers")
+        variant.change(app.model_layers, model_in, [layer, act_name, abl_block], api_name=False)
+
+        run.click(
+            gpu(app.run_inspection),
+            [image, *model_in, weights, layer, target, mode, size, top_k, guided, alpha, cmap, act_name, scale, act_cmap],
+            [state, notice, overlay, guided_img, cam_caption, preds, pred_plot, timeline, gallery, act_text, stats, run_info],
+            api_name="inspect",
+            **run_on_gpu(),
+        )
+        for control in (alpha, cmap):
+            control.change(app.render_cam, [state, alpha, cmap], [overlay, guided_img, cam_caption], api_name=False)
+        gr.Button("Redraw Grad-CAM", size="sm", visible=False).click(
+            app.render_cam, [state, alpha, cmap], [overlay, guided_img, cam_caption], api_name="render_cam"
+        )
+        act_name.change(app.render_activations, [state, act_name, scale, act_cmap], [gallery, act_text], api_name="render_activations")
+        for control in (scale, act_cmap):
+            control.change(app.render_activations, [state, act_name, scale, act_cmap], [gallery, act_text], api_name=False)
+
+        compare_btn.click(
+            gpu(app.compare_depths), [image, weights], [compare_gallery, compare_table], api_name="compare_depths", **run_on_gpu()
+        )
+        flow_btn.click(app.gradient_flow, [family, flow_depth, bn], [flow_plot, share_plot, flow_text], api_name="gradient_flow", **run_on_gpu())
+        race_btn.click(app.race, [race_depth, race_seconds], [race_plot, race_text], api_name="race", **run_on_gpu())
+        abl_btn.click(
+            gpu(app.ablation),
+            [image, *model_in, weights, abl_block, abl_mode, layer],
+            [abl_before, abl_after, abl_cam_before, abl_cam_after],
+            api_name="ablation",
+            **run_on_gpu(),
+        )
+
+        demo.load(app.status, None, notice, api_name="status")
+        demo.load(app.architecture, arch_in, arch_out, api_name=False)
+        demo.load(app.model_layers, model_in, [layer, act_name, abl_block], api_name=False)
+        if SAVED_RACE.exists():
+            demo.load(lambda: vlab.saved_curves_figure(SAVED_RACE), None, saved_plot, api_name=False)
+
+    demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
+    demo.playground = app  # for tests and benchmarks: the server's handlers and model zoo
+    return demo
+
+
+def launch_kwargs(settings: Settings) -> dict[str, Any]:
+    """The safe launch options (see shared/RELIABILITY.md): only assets/ is served from disk."""
+    return dict(
+        server_name=settings.host,
+        server_port=settings.port or None,
+        share=settings.share,
+        max_file_size=settings.max_file_size,
+        allowed_paths=[str(ASSETS)],
+        show_error=True,  # only our own gr.Error messages reach the page; tracebacks stay in the log
+        enable_monitoring=False,
+        ssr_mode=False,
+        i18n=I18N,
+        footer_links=["api"],
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = parse_settings(argv)
+    if settings.offline:
+        os.environ["RESNET_OFFLINE"] = "1"
+    demo = build_demo(settings)
+    demo.launch(**launch_kwargs(settings))
+
+
+if __name__ == "__main__":
+    main()
