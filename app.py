@@ -54,7 +54,7 @@ EXAMPLES = sorted((ASSETS / "examples").glob("*.jpg"))
 SAVED_RACE = ASSETS / "curves" / "race.json"
 
 DEPTH_CHOICES = [f"ResNet-{d}" for d in STANDARD_DEPTHS] + ["custom"]
-WEIGHT_CHOICES = ["DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2", "random"]
+WEIGHT_CHOICES = ["DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2", "random", "checkpoint"]
 MODEL_EVENTS = "model"  # one concurrency_id for every event that runs a network
 
 
@@ -287,13 +287,37 @@ class Playground:
             return f"⚠️ {served.weights.notice}  \n{device}"
         return f"✅ Pretrained ImageNet weights ({served.weights.source}). {device}"
 
-    def _served(self, depth: str, counts: str, block: str, variant: str, weights: str) -> ServedModel:
+    def _served(
+        self, depth: str, counts: str, block: str, variant: str, weights: str, user: ServedModel | None = None
+    ) -> ServedModel:
         d = parse_depth(depth, counts, block)
         if weights not in WEIGHT_CHOICES:
             raise ValueError(f"weights must be one of {', '.join(WEIGHT_CHOICES)}")
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
+        if weights == "checkpoint":
+            if user is None:
+                raise ValueError("upload a checkpoint (.safetensors or .pth) first, or pick other weights")
+            if (user.key.depth, user.key.variant) != (d, variant):
+                raise ValueError("your checkpoint was loaded for another architecture; load it again for this one")
+            return user
         return self.zoo.get(ModelKey(d, variant, weights))
+
+    @friendly
+    def load_checkpoint(self, file: Any, depth: str, counts: str, block: str, variant: str) -> tuple:
+        """Your own weights for the chosen architecture, checked key by key; kept for this session only."""
+        if not file:
+            raise ValueError("choose a .safetensors or .pth file")
+        path = Path(file)
+        if path.suffix.lower() not in (".safetensors", ".pth", ".pt"):
+            raise ValueError("checkpoints are accepted as .safetensors or .pth files")
+        key = ModelKey(parse_depth(depth, counts, block), variant, "random")
+        served = self.zoo.add_checkpoint(key, path, filename=path.name)
+        message = (
+            f"Loaded **{path.name}** into {served.model.name} ({served.model.num_classes} classes). "
+            "Pick the weights “checkpoint” to use it; it stays with this browser session only."
+        )
+        return served, message, gr.update(value="checkpoint")
 
     # ------------------------------------------------------------------ architecture
     @friendly
@@ -362,11 +386,12 @@ class Playground:
         stage: str = "layer4",
         scale: str = "per-channel",
         act_cmap: str = "viridis",
+        user: ServedModel | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for progress
     ) -> tuple:
         """Predictions, activations, Grad-CAM and the Grad-CAM timeline for one image."""
         progress(0.05, desc="loading the model")
-        served = self._served(depth, counts, block, variant, weights)
+        served = self._served(depth, counts, block, variant, weights, user)
         categories = served.weights.categories
         progress(0.3, desc="reading the image")
         picture = load_image(_image_path(image))
@@ -479,10 +504,20 @@ class Playground:
 
     @friendly
     def ablation(
-        self, image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str, layer: str
+        self,
+        image: Any,
+        depth: str,
+        counts: str,
+        block: str,
+        variant: str,
+        weights: str,
+        name: str,
+        mode: str,
+        layer: str,
+        user: ServedModel | None = None,
     ) -> tuple:
         """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after."""
-        served = self._served(depth, counts, block, variant, weights)
+        served = self._served(depth, counts, block, variant, weights, user)
         prepared = prepare(load_image(_image_path(image)), served.weights.preprocess)
         cats = served.weights.categories
         before = inspect(served.model, prepared, layer=layer or "layer4", categories=cats)
@@ -607,6 +642,11 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
             weights = gr.Dropdown(WEIGHT_CHOICES, value="DEFAULT", label=I18N("weights"))
             counts = gr.Textbox("2, 2, 2, 2", label=I18N("counts"), visible=True)
             block_type = gr.Radio(list(BLOCK_TYPES), value="basic", label=I18N("block_type"))
+        with gr.Accordion("Your own weights (.safetensors or .pth)", open=False):
+            user_model = gr.State(None)
+            with gr.Row():
+                ckpt = gr.File(label="Checkpoint", file_types=[".safetensors", ".pth", ".pt"], type="filepath")
+                ckpt_info = gr.Markdown()
 
         with gr.Tabs():
             # ---------------------------------------------------------- architecture
@@ -716,7 +756,7 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                     abl_cam_before = gr.Image(label="Grad-CAM before", format="png", interactive=False)
                     abl_cam_after = gr.Image(label="Grad-CAM after", format="png", interactive=False)
                 gr.Markdown("### Block anatomy: v1, v1.5 and pre-activation")
-                anatomy = gr.Plot(value=vlab.block_anatomy_figure(), label="Block anatomy")
+                gr.Plot(value=vlab.block_anatomy_figure(), label="Block anatomy")
 
         # ------------------------------------------------------------------ wiring
         model_in = [depth, counts, block_type, variant]
@@ -736,7 +776,7 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
 
         run.click(
             gpu(app.run_inspection),
-            [image, *model_in, weights, layer, target, mode, size, top_k, guided, alpha, cmap, act_name, scale, act_cmap],
+            [image, *model_in, weights, layer, target, mode, size, top_k, guided, alpha, cmap, act_name, scale, act_cmap, user_model],
             [state, notice, overlay, guided_img, cam_caption, preds, pred_plot, timeline, gallery, act_text, stats, run_info],
             api_name="inspect",
             **run_on_gpu(),
@@ -757,12 +797,13 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
         race_btn.click(app.race, [race_depth, race_seconds], [race_plot, race_text], api_name="race", **run_on_gpu())
         abl_btn.click(
             gpu(app.ablation),
-            [image, *model_in, weights, abl_block, abl_mode, layer],
+            [image, *model_in, weights, abl_block, abl_mode, layer, user_model],
             [abl_before, abl_after, abl_cam_before, abl_cam_after],
             api_name="ablation",
             **run_on_gpu(),
         )
 
+        ckpt.upload(app.load_checkpoint, [ckpt, *model_in], [user_model, ckpt_info, weights], api_name="load_checkpoint")
         demo.load(app.status, None, notice, api_name="status")
         demo.load(app.architecture, arch_in, arch_out, api_name=False)
         demo.load(app.model_layers, model_in, [layer, act_name, abl_block], api_name=False)
