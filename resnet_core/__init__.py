@@ -19,9 +19,19 @@ from .images import (
     load_image,
     prepare,
 )
+from .inspection import InspectionError, gradcam_timeline, inspect, layer_names
 from .model import FeatureInfo, ResNet, build_cifar_resnet, build_resnet
+from .results import Activation, CamMap, CamTimeline, Inspection, Prediction
 from .shapes import Architecture, BlockInfo, LayerInfo, ShapeStep, StageInfo, conv_out, describe
-from .specs import CIFAR_DEPTHS, IMAGENET_DEPTHS, STANDARD_DEPTHS, VARIANTS, ResNetSpec, cifar_spec, resolve_spec
+from .specs import (
+    CIFAR_DEPTHS,
+    IMAGENET_DEPTHS,
+    STANDARD_DEPTHS,
+    VARIANTS,
+    ResNetSpec,
+    cifar_spec,
+    resolve_spec,
+)
 from .weights import (
     IMAGENET_CATEGORIES,
     LoadedWeights,
@@ -55,6 +65,16 @@ __all__ = [
     "conv_out",
     "describe",
     "resolve_spec",
+    # inspection
+    "Activation",
+    "CamMap",
+    "CamTimeline",
+    "Inspection",
+    "InspectionError",
+    "Prediction",
+    "gradcam_timeline",
+    "inspect",
+    "layer_names",
     # images
     "ALLOWED_FORMATS",
     "BACKGROUND",

@@ -256,7 +256,7 @@ class _Walker:
 
 
 def _params(m: nn.Module) -> int:
-    return sum(p.numel() for p in m.parameters() if p.requires_grad or True)
+    return sum(p.numel() for p in m.parameters())
 
 
 def _kind(m: nn.Module) -> str:
