@@ -209,7 +209,7 @@ def parse_size(height: float | None, width: float | None) -> tuple[int, int]:
     try:
         h = int(height) if height is not None else 224
         w = int(width) if width not in (None, 0) else h
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
         raise ValueError("the input size is a whole number of pixels") from None
     if not (1 <= h <= MAX_INPUT_SIZE and 1 <= w <= MAX_INPUT_SIZE):
         raise ValueError(f"input sides must be between 1 and {MAX_INPUT_SIZE} pixels, got {h}x{w}")
@@ -244,6 +244,27 @@ def skeleton(depth: int | tuple, variant: str) -> ResNet:
 @functools.lru_cache(maxsize=128)
 def architecture_of(depth: int | tuple, variant: str, size: tuple[int, int]) -> Architecture:
     return describe(skeleton(depth, variant), size)
+
+
+def _unread_uploads(image: gr.Image) -> gr.Image:
+    """Make ``image`` hand each upload to the handler as its path, unread.
+
+    Gradio's own ``preprocess`` opens every upload with ``PIL.Image.open`` before the handler
+    runs, so a file that is not an image (a text file renamed ``.jpg``, random bytes, a
+    picture far past Pillow's pixel cap) failed there with Gradio's "Could not preprocess
+    input" text and the server's temp path, never reaching :func:`load_image`, the one door
+    that reads uploads and says plainly what is wrong. Set on the instance, not by subclassing:
+    Gradio writes a ``.pyi`` stub next to any module that defines a component class.
+    """
+    gradio_preprocess = image.preprocess
+
+    def preprocess(payload: Any) -> Any:
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return payload.path
+        return gradio_preprocess(payload)
+
+    image.preprocess = preprocess
+    return image
 
 
 def _image_path(image: Any) -> Any:
@@ -673,12 +694,14 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                 state = gr.State(None)
                 with gr.Row():
                     with gr.Column(scale=1):
-                        image = gr.Image(
-                            type="filepath",
-                            image_mode=None,
-                            sources=["upload", "webcam", "clipboard"],
-                            label=I18N("image"),
-                            elem_id="image",
+                        image = _unread_uploads(
+                            gr.Image(
+                                type="filepath",
+                                image_mode=None,
+                                sources=["upload", "webcam", "clipboard"],
+                                label=I18N("image"),
+                                elem_id="image",
+                            )
                         )
                         gr.Examples(examples, inputs=[image], label="Examples")
                         with gr.Accordion("Options", open=False):
