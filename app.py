@@ -554,6 +554,8 @@ class Playground:
 
 # --------------------------------------------------------------------------- i18n
 
+# Keys must not be the name of one of Gradio's own translation groups ("image", "file", "audio",
+# "video", "chatbot", ...): the label then resolves to that group and shows "[object Object]".
 I18N = gr.I18n(
     en={
         "title": "ResNet playground",
@@ -572,7 +574,7 @@ I18N = gr.I18n(
         "unfold": "Unfold long stages",
         "block": "Block",
         "show": "Show",
-        "image": "Image",
+        "picture": "Image",
         "weights": "Weights",
         "layer": "Grad-CAM layer",
         "target": "Class to explain",
@@ -611,7 +613,7 @@ I18N = gr.I18n(
         "unfold": "展开较长的阶段",
         "block": "残差块",
         "show": "显示",
-        "image": "图片",
+        "picture": "图片",
         "weights": "权重",
         "layer": "Grad-CAM 层",
         "target": "要解释的类别",
@@ -699,7 +701,7 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                                 type="filepath",
                                 image_mode=None,
                                 sources=["upload", "webcam", "clipboard"],
-                                label=I18N("image"),
+                                label=I18N("picture"),
                                 elem_id="image",
                             )
                         )
