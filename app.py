@@ -848,7 +848,10 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
         share=settings.share,
         max_file_size=settings.max_file_size,
         allowed_paths=[str(ASSETS)],
-        show_error=True,  # only our own gr.Error messages reach the page; tracebacks stay in the log
+        # gr.Error texts (ours, and Gradio's own for out-of-range inputs) reach the page whatever
+        # this says; True would also send str() of any other exception, e.g. Gradio's preprocessing
+        # errors with the input echoed back and the server's temp paths. Those stay in the log.
+        show_error=False,
         enable_monitoring=False,
         ssr_mode=False,
         i18n=I18N,
