@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import functools
 import inspect as pyinspect
+import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +24,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 import viz  # noqa: E402
 from resnet_core import lab  # noqa: E402
@@ -840,6 +843,70 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
     return demo
 
 
+# --------------------------------------------------------------------------- web surface
+
+# "http:", "HTTPS:", "data:", "file:", "//host": anything that is not a path on this server
+_NOT_A_LOCAL_PATH = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:|[/\\]{2})", re.IGNORECASE)
+_FILE_ROUTE = re.compile(r"/(?:file=|file/|proxy=)(.*)$", re.DOTALL)  # /gradio_api/file=..., /file/...
+
+
+class GuardFileRoutes:
+    """ASGI middleware: Gradio's file routes serve files from this disk only, never as a page.
+
+    * ``/gradio_api/file=<url>`` makes Gradio fetch an http(s) URL from the server. It first
+      checks that the host is public, but to decide that it asks dns.google when the local
+      resolver has only private addresses: a request for ``http://169.254.169.254/`` makes the
+      server reach out, and any public URL turns it into a proxy. This app serves no remote
+      files, so every file route asked for a URL is refused here, before Gradio sees it.
+    * Every answer from a file route carries ``X-Content-Type-Options: nosniff``: an upload
+      named ``.png`` that holds HTML or SVG is never sniffed into a page with script.
+    * A request body longer than ``max_body`` (by its Content-Length) is refused before it is
+      read: a base64 data URL rides inside the JSON of an API call and so skips the upload
+      route's size limit. Uploads themselves are limited per file by Gradio (``max_file_size``).
+    """
+
+    def __init__(self, app: Any, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        route = _FILE_ROUTE.search(path)
+        if route and _NOT_A_LOCAL_PATH.match(route.group(1)):
+            await _refuse(send, 403, "Only files on this server are served, not web addresses.")
+            return
+        if scope.get("method") in ("POST", "PUT", "PATCH") and not path.endswith("/upload"):
+            length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > self.max_body:
+                await _refuse(send, 413, f"The request is larger than {self.max_body // 2**20 or 1} MB.")
+                return
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_nosniff(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
+
+
+async def _refuse(send: Callable, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def max_request_body(settings: Settings) -> int:
+    """The largest API request body: an image at the upload limit, base64-encoded, plus the rest."""
+    return settings.max_file_size * 4 // 3 + 2**20
+
+
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
     """The safe launch options (see shared/RELIABILITY.md): only assets/ is served from disk."""
     return dict(
@@ -856,6 +923,7 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
         ssr_mode=False,
         i18n=I18N,
         footer_links=["api"],
+        app_kwargs={"middleware": [Middleware(GuardFileRoutes, max_body=max_request_body(settings))]},
     )
 
 
