@@ -59,6 +59,9 @@ SAVED_RACE = ASSETS / "curves" / "race.json"
 DEPTH_CHOICES = [f"ResNet-{d}" for d in STANDARD_DEPTHS] + ["custom"]
 WEIGHT_CHOICES = ["DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2", "random", "checkpoint"]
 MODEL_EVENTS = "model"  # one concurrency_id for every event that runs a network
+RACE_DEPTHS = (20, 32, 44, 56)
+RACE_MAX_SECONDS = 120.0
+RACE_NORMS = {"on": (True,), "off": (False,), "both": (True, False)}
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,17 @@ def _unread_uploads(image: gr.Image) -> gr.Image:
 
     image.preprocess = preprocess
     return image
+
+
+def _race_text(update: lab.RaceUpdate) -> str:
+    """Where the race stands, in one line per network."""
+    lines = [f"Step {update.step}/{update.steps}, {update.elapsed:.0f} s on {update.device}" + (
+        f" (stopped: {update.stopped})" if update.stopped else "")]
+    for c in update.curves:
+        if len(c.loss):
+            held_out = f", held-out accuracy {c.eval_accuracy[-1]:.0%}" if len(c.eval_accuracy) else ""
+            lines.append(f"* **{c.name}**: training loss {c.loss[-1]:.3f}{held_out}")
+    return "\n".join(lines)
 
 
 def _image_path(image: Any) -> Any:
@@ -507,24 +521,28 @@ class Playground:
     @friendly
     def gradient_flow(self, family: str, depth: float, norm: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         """Gradient norm per block at initialization: residual, plain twin, pre-activation."""
-        norms = {"on": [True], "off": [False], "both": [True, False]}[norm]
+        if norm not in RACE_NORMS:
+            raise ValueError(f"batch normalization is one of {', '.join(RACE_NORMS)}")
         flows = []
-        for i, bn in enumerate(norms):
-            progress(i / len(norms), desc=f"one backward pass, BN {'on' if bn else 'off'}")
+        for i, bn in enumerate(RACE_NORMS[norm]):
+            progress(i / len(RACE_NORMS[norm]), desc=f"one backward pass per network, BN {'on' if bn else 'off'}")
             flows.append(lab.gradient_flow(family=family, depth=int(depth), norm=bn))
-        return vlab.gradient_flow_figure(flows), vlab.shortcut_share_figure(flows[0]), lab.flow_summary(flows)
+        text = "\n".join(f"* {net.summary}" for flow in flows for net in flow.networks)
+        return vlab.gradient_flow_figure(flows), vlab.shortcut_share_figure(flows[0]), text
 
     @friendly
     def race(self, depth: float, seconds: float) -> Iterator[tuple]:
-        """Train plain-N and ResNet-N side by side and stream the curves."""
-        history = []
+        """Train plain-N and ResNet-N side by side on generated shapes and stream the curves."""
+        depth = int(depth)
+        if depth not in RACE_DEPTHS:
+            raise ValueError(f"the race runs at depth {', '.join(map(str, RACE_DEPTHS))}")
+        budget = min(max(float(seconds), 5.0), RACE_MAX_SECONDS)  # the server decides how long
         last = 0.0
-        for update in lab.race(depth=int(depth), max_seconds=float(seconds)):
-            history.append(update)
+        for update in lab.race(depth=depth, max_seconds=budget):
             now = time.perf_counter()
             if now - last > 0.5 or update.done:
                 last = now
-                yield vlab.race_figure(history), lab.race_summary(history)
+                yield vlab.race_figure(update), _race_text(update)
 
     @friendly
     def ablation(
@@ -766,8 +784,8 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                 share_plot = gr.Plot(label="Where the gradient arrives from")
                 gr.Markdown("### Degradation: a training race")
                 with gr.Row():
-                    race_depth = gr.Dropdown([20, 32, 44, 56], value=32, label=I18N("depth"))
-                    race_seconds = gr.Slider(10, 120, value=60, step=5, label=I18N("seconds"))
+                    race_depth = gr.Dropdown(list(RACE_DEPTHS), value=32, label=I18N("depth"))
+                    race_seconds = gr.Slider(10, RACE_MAX_SECONDS, value=60, step=5, label=I18N("seconds"))
                     race_btn = gr.Button(I18N("race"), variant="primary")
                 race_text = gr.Markdown()
                 race_plot = gr.Plot(label="Live curves")
