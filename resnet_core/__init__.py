@@ -20,6 +20,21 @@ from .images import (
     prepare,
 )
 from .inspection import InspectionError, gradcam_timeline, inspect, layer_names
+from .lab import (
+    Ablation,
+    GradientFlow,
+    NetworkFlow,
+    RaceCurve,
+    RaceUpdate,
+    SavedRace,
+    ShapesData,
+    ablate,
+    ablation_study,
+    gradient_flow,
+    load_race,
+    race,
+    residual_blocks,
+)
 from .model import FeatureInfo, ResNet, build_cifar_resnet, build_resnet
 from .results import Activation, CamMap, CamTimeline, Inspection, Prediction
 from .shapes import Architecture, BlockInfo, LayerInfo, ShapeStep, StageInfo, conv_out, describe
@@ -75,6 +90,20 @@ __all__ = [
     "gradcam_timeline",
     "inspect",
     "layer_names",
+    # the "why residual?" lab
+    "Ablation",
+    "GradientFlow",
+    "NetworkFlow",
+    "RaceCurve",
+    "RaceUpdate",
+    "SavedRace",
+    "ShapesData",
+    "ablate",
+    "ablation_study",
+    "gradient_flow",
+    "load_race",
+    "race",
+    "residual_blocks",
     # images
     "ALLOWED_FORMATS",
     "BACKGROUND",
