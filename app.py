@@ -710,6 +710,7 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                         cost = gr.Plot(label="Cost per stage")
                 with gr.Row():
                     block_pick = gr.Dropdown([], label=I18N("block"), allow_custom_value=False)
+                    code_btn = gr.Button("Show the block's code", size="sm")
                 code = gr.Code(language="python", label="The block's PyTorch code, with the shapes it sees")
 
             # ---------------------------------------------------------- inspect
@@ -814,7 +815,7 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
         block_pick.select(app.architecture, arch_in, arch_out, api_name=False).then(
             app.block_code, [*model_in, height, width, block_pick], code, api_name=False
         )
-        gr.Button("Show the block's code", size="sm").click(
+        code_btn.click(
             app.block_code, [*model_in, height, width, block_pick], code, api_name="block_code"
         )
         depth.change(app.model_layers, model_in, [layer, act_name, abl_block], api_name="layers")
