@@ -252,25 +252,51 @@ def architecture_of(depth: int | tuple, variant: str, size: tuple[int, int]) -> 
     return describe(skeleton(depth, variant), size)
 
 
-def _unread_uploads(image: gr.Image) -> gr.Image:
-    """Make ``image`` hand each upload to the handler as its path, unread.
+# "http:", "HTTPS:", "data:", "file:", "//host": anything that is not a path on this server
+_NOT_A_LOCAL_PATH = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:|[/\\]{2})", re.IGNORECASE)
 
-    Gradio's own ``preprocess`` opens every upload with ``PIL.Image.open`` before the handler
-    runs, so a file that is not an image (a text file renamed ``.jpg``, random bytes, a
-    picture far past Pillow's pixel cap) failed there with Gradio's "Could not preprocess
-    input" text and the server's temp path, never reaching :func:`load_image`, the one door
-    that reads uploads and says plainly what is wrong. Set on the instance, not by subclassing:
-    Gradio writes a ``.pyi`` stub next to any module that defines a component class.
+
+def _unread_uploads(component: gr.Image | gr.File) -> gr.Image | gr.File:
+    """Make ``component`` hand each upload to the handler as its path, unread, and only uploads.
+
+    * Gradio's own ``gr.Image.preprocess`` opens every upload with ``PIL.Image.open`` before the
+      handler runs, so a file that is not an image (a text file renamed ``.jpg``, random bytes,
+      a picture far past Pillow's pixel cap) failed there with Gradio's "Could not preprocess
+      input" text and the server's temp path, never reaching :func:`load_image`, the one door
+      that reads uploads and says plainly what is wrong. ``gr.File``'s leaves an empty temp
+      file behind on every call.
+    * Only the payload's ``path`` is used, and Gradio has checked by then that it is an upload.
+      Its ``url`` is never read: a base64 data URL there would be decoded by Gradio with every
+      Pillow plugin and no limits of ours (Gradio 6 overwrites ``url`` before ``preprocess``,
+      but that is its business; ours is never to decode it).
+    * A web address as the path is refused: Gradio would download it from the server.
+
+    Set on the instance, not by subclassing: Gradio writes a ``.pyi`` stub next to any module
+    that defines a component class.
     """
-    gradio_preprocess = image.preprocess
+    move, async_move = component.move_resource_to_block_cache, component.async_move_resource_to_block_cache
 
-    def preprocess(payload: Any) -> Any:
-        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
-            return payload.path
-        return gradio_preprocess(payload)
+    def preprocess(payload: Any) -> str | None:
+        if isinstance(payload, gr.data_classes.ListFiles):  # a list sent to a single-file gr.File
+            payload = payload[0] if payload.root else None
+        return None if payload is None else str(payload.path)
 
-    image.preprocess = preprocess
-    return image
+    def local_only(path: Any) -> None:
+        if isinstance(path, str) and _NOT_A_LOCAL_PATH.match(path):
+            raise gr.Error("Files are taken from uploads only, not from web addresses.")
+
+    def move_resource(path: Any) -> Any:
+        local_only(path)
+        return move(path)
+
+    async def async_move_resource(path: Any) -> Any:
+        local_only(path)
+        return await async_move(path)
+
+    component.preprocess = preprocess
+    component.move_resource_to_block_cache = move_resource
+    component.async_move_resource_to_block_cache = async_move_resource
+    return component
 
 
 def _race_text(update: lab.RaceUpdate) -> str:
@@ -689,7 +715,9 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
         with gr.Accordion("Your own weights (.safetensors or .pth)", open=False):
             user_model = gr.State(None)
             with gr.Row():
-                ckpt = gr.File(label="Checkpoint", file_types=[".safetensors", ".pth", ".pt"], type="filepath")
+                ckpt = _unread_uploads(
+                    gr.File(label="Checkpoint", file_types=[".safetensors", ".pth", ".pt"], type="filepath"),
+                )
                 ckpt_info = gr.Markdown()
 
         with gr.Tabs():
@@ -864,8 +892,6 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
 
 # --------------------------------------------------------------------------- web surface
 
-# "http:", "HTTPS:", "data:", "file:", "//host": anything that is not a path on this server
-_NOT_A_LOCAL_PATH = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:|[/\\]{2})", re.IGNORECASE)
 _FILE_ROUTE = re.compile(r"/(?:file=|file/|proxy=)(.*)$", re.DOTALL)  # /gradio_api/file=..., /file/...
 
 
