@@ -878,7 +878,10 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
             **run_on_gpu(),
         )
 
-        ckpt.upload(app.load_checkpoint, [ckpt, *model_in], [user_model, ckpt_info, weights], api_name="load_checkpoint")
+        # builds a network on the device and runs it once: the GPU group too
+        ckpt.upload(
+            app.load_checkpoint, [ckpt, *model_in], [user_model, ckpt_info, weights], api_name="load_checkpoint", **run_on_gpu()
+        )
         demo.load(app.status, None, notice, api_name="status")
         demo.load(app.architecture, arch_in, arch_out, api_name=False)
         demo.load(app.model_layers, model_in, [layer, act_name, abl_block], api_name=False)
