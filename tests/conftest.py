@@ -42,3 +42,7 @@ def natural_image(h: int = 240, w: int = 320, seed: int = 0) -> np.ndarray:
 @pytest.fixture
 def image() -> np.ndarray:
     return natural_image()
+
+
+# the real app in a subprocess on a free port, for end-to-end tests (tests/_server.py)
+from _server import app_server  # noqa: E402, F401

@@ -1,0 +1,167 @@
+"""The page in a real browser (issue 4.4): Playwright drives Debian's Chromium against the real
+server (``_server.py``), as a person would: load, read the notice, see the block graph, open
+*Inspect*, upload an example, press the button, and wait for every picture to arrive.
+
+Never downloads a browser. Without Chromium the tests skip, unless
+``RESNET_PLAYGROUND_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where they fail. Screenshots go
+to ``tests/artifacts/`` (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _server import ROOT, Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+CHROMIUM = Path(os.environ.get("RESNET_PLAYGROUND_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+EXAMPLE = ROOT / "assets" / "examples" / "cat.jpg"
+VIEWPORT = {"width": 1400, "height": 1000}
+LOAD_MS = 120_000  # the first page load waits for the status and the architecture events
+INSPECT_MS = 180_000  # a ResNet-50 forward, backward and timeline on a busy 2-core CPU
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("RESNET_PLAYGROUND_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (RESNET_PLAYGROUND_REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, or a skip (a failure on CI) that says why; checked before any server starts."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("playwright (python) is not installed")
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium); these tests never download a browser")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Any]:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=LAUNCH_ARGS, timeout=60_000)
+        except PlaywrightError as exc:
+            _unavailable(f"Chromium at {chromium} would not start: {exc}")
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page_for(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """``page_for(locale)``: a fresh context and page; closed after the test, screenshotted if it failed."""
+    contexts: list[Any] = []
+    failures_before = request.session.testsfailed
+
+    def make(locale: str) -> Any:
+        context = browser.new_context(locale=locale, viewport=VIEWPORT)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        return page
+
+    try:
+        yield make
+    finally:
+        failed = request.session.testsfailed > failures_before  # the call's report is counted before teardown
+        for i, context in enumerate(contexts):
+            for page in context.pages if failed else ():
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                try:
+                    page.screenshot(path=ARTIFACTS / f"failed-{request.node.name}-{i}.png", full_page=True, timeout=10_000)
+                except Exception:  # noqa: BLE001 - a screenshot is a courtesy, not the test
+                    pass
+            context.close()
+
+
+def _no_error_toast(page: Any) -> None:
+    toasts = page.locator("[data-testid=toast-body]")
+    assert toasts.count() == 0, f"the page shows an error: {toasts.first.inner_text()}"
+
+
+def _decoded(page: Any, selector: str) -> Any:
+    """The first ``<img>`` under ``selector``, once the browser has fully decoded it."""
+    img = page.locator(selector).first
+    img.wait_for(state="visible", timeout=INSPECT_MS)
+    img.evaluate("el => el.decode()")  # rejects when the file is not a picture
+    assert img.evaluate("el => el.naturalWidth > 0 && el.naturalHeight > 0"), f"{selector} is broken"
+    return img
+
+
+def test_page_inspects_an_example_end_to_end(chromium: Path, app_server: Server, page_for: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = page_for("en-US")
+    page.goto(app_server.url, wait_until="domcontentloaded", timeout=LOAD_MS)
+
+    # the warning about random weights comes first, above the controls and the tabs
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("random weights", timeout=LOAD_MS)
+    expect(notice).to_contain_text("Device: CPU")
+    tabs = page.get_by_role("tab", name="Architecture")
+    assert notice.bounding_box()["y"] < page.locator("#depth").bounding_box()["y"] < tabs.bounding_box()["y"]
+
+    # the block graph is drawn by plotly, and the shape table is filled in
+    expect(page.locator("#graph svg.main-svg").first).to_be_visible(timeout=LOAD_MS)
+    assert page.locator("#graph .scatterlayer .trace").count() > 0, "the block graph has no traces"
+    expect(page.locator("#shape-table")).to_contain_text("⌊(224 + 2·3 − 7)/2⌋ + 1 = 112", timeout=LOAD_MS)
+
+    page.get_by_role("tab", name="Inspect").click()
+    page.locator("#image input[type=file]").set_input_files(EXAMPLE)
+    _decoded(page, "#image img")  # the upload shows as a preview
+    page.locator("#run").click()
+
+    overlay = _decoded(page, "#overlay img")
+    assert overlay.bounding_box()["width"] > 50
+    _decoded(page, "#gallery img")
+    timeline = page.locator("[data-testid=block-label]", has_text="Grad-CAM at the stem and every stage")
+    _decoded(page, "div.block:has([data-testid=block-label]:has-text('Grad-CAM at the stem')) img")
+    expect(timeline).to_be_visible()
+    expect(page.get_by_text("Grad-CAM at layer4 for")).to_be_visible(timeout=INSPECT_MS)
+    _no_error_toast(page)
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "inspect.png", full_page=True)
+
+
+ZH_LABELS = ("网络结构", "检视", "深度", "变体", "权重", "选择深度，上传图片")
+
+
+def test_page_speaks_chinese(chromium: Path, app_server: Server, page_for: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = page_for("zh-CN")
+    page.goto(app_server.url, wait_until="domcontentloaded", timeout=LOAD_MS)
+    expect(page.get_by_role("tab", name="检视")).to_be_visible(timeout=LOAD_MS)
+    body = page.locator("body")
+    for text in ZH_LABELS:
+        expect(body).to_contain_text(text)
+    page.get_by_role("tab", name="检视").click()
+    label = page.locator("#image [data-testid=block-label]")
+    expect(label).to_have_text("图片")  # not "[object Object]": the i18n key must not clash with Gradio's own
+    expect(page.locator("#run")).to_have_text("检视")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "inspect-zh.png", full_page=True)
