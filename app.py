@@ -11,6 +11,7 @@ import functools
 import inspect as pyinspect
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -78,6 +79,11 @@ class Settings:
         queue_size: requests waiting beyond this are turned away as "busy".
         concurrency: events running a network at once (one GPU: a few; CPU: the cores).
         max_models: models kept in memory.
+        max_gmacs: most multiply-accumulates (in billions) of one forward pass a request may ask
+            for: depth and input size together bound a request's time and activation memory.
+            ResNet-152 at 224 is 11.5, ResNet-18 at 1024 is 38, ResNet-50 at 1024 is 85.
+        max_params: most parameters of a network the server builds (ResNet-152: 60.2M; the
+            custom depths allow up to 400M, which the Architecture tab still shows).
     """
 
     host: str = "127.0.0.1"
@@ -89,6 +95,8 @@ class Settings:
     queue_size: int = 32
     concurrency: int = 2
     max_models: int = 6
+    max_gmacs: float = 50.0
+    max_params: int = 100_000_000
 
 
 def _env_flag(name: str) -> bool:
@@ -107,6 +115,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     p.add_argument("--queue-size", type=int, default=Settings.queue_size)
     p.add_argument("--concurrency", type=int, default=Settings.concurrency)
     p.add_argument("--max-file-mb", type=float, default=Settings.max_file_size / 2**20)
+    p.add_argument("--max-gmacs", type=float, default=Settings.max_gmacs, help="largest forward pass a request may ask for")
     a = p.parse_args(argv)
     return Settings(
         host=a.host,
@@ -117,6 +126,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         max_file_size=int(a.max_file_mb * 2**20),
         queue_size=max(1, a.queue_size),
         concurrency=max(1, a.concurrency),
+        max_gmacs=a.max_gmacs,
     )
 
 
@@ -351,14 +361,43 @@ class Playground:
             return f"⚠️ {served.weights.notice}  \n{device}"
         return f"✅ Pretrained ImageNet weights ({served.weights.source}). {device}"
 
+    def _check_cost(self, depth: int | tuple, variant: str, size: int) -> None:
+        """Refuse a network or an input size past the server's budget, before anything is built.
+
+        Counted on the meta device (no memory, no arithmetic): parameters bound what a cached
+        model holds; multiply-accumulates bound the time and activation memory of one inspection.
+        """
+        arch = architecture_of(depth, variant, (size, size))
+        if arch.params > self.settings.max_params:
+            raise ValueError(
+                f"{arch.name} has {viz.human_count(arch.params)} parameters; this server runs networks of up to "
+                f"{viz.human_count(self.settings.max_params)} (ResNet-152 has 60.2M). The Architecture tab still shows it."
+            )
+        limit = self.settings.max_gmacs * 1e9
+        if arch.macs > limit:
+            fits = int(size * math.sqrt(limit / arch.macs)) // 32 * 32
+            smaller = f"an input size up to about {fits} or " if fits >= 32 else ""
+            raise ValueError(
+                f"{arch.name} at {size}×{size} takes {arch.macs / 1e9:.0f} GMACs per pass; this server allows "
+                f"{self.settings.max_gmacs:g}. Choose {smaller}a smaller network."
+            )
+
     def _served(
-        self, depth: str, counts: str, block: str, variant: str, weights: str, user: ServedModel | None = None
+        self,
+        depth: str,
+        counts: str,
+        block: str,
+        variant: str,
+        weights: str,
+        user: ServedModel | None = None,
+        size: int | None = None,
     ) -> ServedModel:
         d = parse_depth(depth, counts, block)
         if weights not in WEIGHT_CHOICES:
             raise ValueError(f"weights must be one of {', '.join(WEIGHT_CHOICES)}")
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
+        self._check_cost(d, variant, size or 224)
         if weights == "checkpoint":
             if user is None:
                 raise ValueError("upload a checkpoint (.safetensors or .pth) first, or pick other weights")
@@ -376,6 +415,7 @@ class Playground:
         if path.suffix.lower() not in (".safetensors", ".pth", ".pt"):
             raise ValueError("checkpoints are accepted as .safetensors or .pth files")
         key = ModelKey(parse_depth(depth, counts, block), variant, "random")
+        self._check_cost(key.depth, key.variant, 224)
         served = self.zoo.add_checkpoint(key, path, filename=path.name)
         message = (
             f"Loaded **{path.name}** into {served.model.name} ({served.model.num_classes} classes). "
@@ -455,7 +495,7 @@ class Playground:
     ) -> tuple:
         """Predictions, activations, Grad-CAM and the Grad-CAM timeline for one image."""
         progress(0.05, desc="loading the model")
-        served = self._served(depth, counts, block, variant, weights, user)
+        served = self._served(depth, counts, block, variant, weights, user, size=int(size) if size else None)
         categories = served.weights.categories
         progress(0.3, desc="reading the image")
         picture = load_image(_image_path(image))
