@@ -21,9 +21,11 @@ inspect the same model at once.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -128,72 +130,417 @@ def _prepare(image: Any, preprocess: Any, mode: str, size: int | None) -> Any:
     return prepare(pil, preprocess or Preprocess(), mode=mode, size=size)
 
 
+def _reduce_one(a: Tensor, n_max: int, rows: Tensor) -> tuple:
+    """Statistics (B, 4), strongest channels as uint8 (B, n*mh*mw), their indices (B, n) and
+    ranges (B, n, 2) of one (B, C, h, w) float32 output."""
+    _, c, h, w = a.shape
+    n = min(n_max, c)
+    per_channel = a.mean(dim=(2, 3))  # (B, C)
+    idx = per_channel.topk(n, dim=1).indices  # (B, n), strongest first
+    sel = a[rows, idx]  # (B, n, h, w)
+    if max(h, w) > MAX_MAP_SIDE:
+        scale = MAX_MAP_SIDE / max(h, w)
+        sel = F.adaptive_avg_pool2d(sel, (max(1, round(h * scale)), max(1, round(w * scale))))
+    lo = sel.amin(dim=(2, 3))  # (B, n)
+    hi = sel.amax(dim=(2, 3))
+    u8 = ((sel - lo[..., None, None]) / (hi - lo).clamp_min(1e-12)[..., None, None] * 255).round()
+    # one pass each, no temporaries the size of the map: var = E[x^2] - E[x]^2 (the outputs
+    # are mostly >= 0, so no catastrophic cancellation), zeros by counting
+    count = c * h * w
+    mean = per_channel.mean(dim=1)
+    sq = torch.linalg.vector_norm(a, dim=(1, 2, 3)).square() / count
+    std = (sq - mean.square()).clamp_min(0).sqrt()
+    zeros = 1 - torch.count_nonzero(a, dim=(1, 2, 3)).float() / count
+    stats = torch.stack([mean, std, a.amax(dim=(1, 2, 3)), zeros], dim=1)  # (B, 4)
+    return stats, u8.to(torch.uint8).flatten(1), idx, torch.stack([lo, hi], dim=2), n, tuple(sel.shape[2:])
+
+
 def _reduce_activations(
-    acts: list[tuple[str, str, Tensor]], max_channels: int
-) -> tuple[Activation, ...]:
-    """Statistics and the strongest channels of each output, computed on its device."""
-    stats, maps, meta = [], [], []
-    for name, kind, t in acts:
-        a = t[0].detach().float()  # (C, h, w)
-        c, h, w = a.shape
-        n = min(max_channels, c)
-        per_channel = a.mean(dim=(1, 2))
-        idx = per_channel.topk(n).indices  # strongest first
-        sel = a[idx]  # (n, h, w)
-        if max(h, w) > MAX_MAP_SIDE:
-            scale = MAX_MAP_SIDE / max(h, w)
-            size = (max(1, round(h * scale)), max(1, round(w * scale)))
-            sel = F.adaptive_avg_pool2d(sel[None], size)[0]
-        lo = sel.amin(dim=(1, 2))
-        hi = sel.amax(dim=(1, 2))
-        u8 = ((sel - lo[:, None, None]) / (hi - lo).clamp_min(1e-12)[:, None, None] * 255).round()
-        stats.append(torch.stack([a.mean(), a.std(unbiased=False), a.amax(), (a == 0).float().mean()]))
-        maps.append(u8.to(torch.uint8).flatten())
-        meta.append((name, kind, (c, h, w), idx, torch.stack([lo, hi], dim=1), tuple(sel.shape)))
-    # one transfer each for statistics, maps, channel indices and ranges
-    stats_np = torch.stack(stats).cpu().numpy()
-    maps_np = torch.cat(maps).cpu().numpy()
-    idx_np = torch.cat([m[3] for m in meta]).cpu().numpy()
-    ranges_np = torch.cat([m[4] for m in meta]).float().cpu().numpy()
-    out, off, ioff = [], 0, 0
-    for (name, kind, shape, _, _, mshape), st in zip(meta, stats_np):
-        n, mh, mw = mshape
-        out.append(
-            Activation(
-                name=name,
-                kind=kind,
-                shape=shape,
-                mean=float(st[0]),
-                std=float(st[1]),
-                max=float(st[2]),
-                zero_fraction=float(st[3]),
-                channels=tuple(int(i) for i in idx_np[ioff : ioff + n]),
-                maps=maps_np[off : off + n * mh * mw].reshape(n, mh, mw),
-                ranges=ranges_np[ioff : ioff + n],
-            )
-        )
-        off += n * mh * mw
-        ioff += n
-    return tuple(out)
-
-
-def _cam_maps(act: Tensor, grads: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
-    """Grad-CAM for T targets at one layer.
+    acts: list[tuple[str, str, Tensor]], max_channels: Sequence[int]
+) -> list[tuple[Activation, ...]]:
+    """Statistics and the strongest channels of each output, per sample, computed on the device.
 
     Args:
-        act: (1, C, h, w) layer output.
-        grads: (T, 1, C, h, w) gradient of each target's logit w.r.t. ``act``.
-        size: (H, W) of the input.
+        acts: (name, kind, output) with outputs of shape (B, C, h, w).
+        max_channels: channels to keep, one count per sample.
 
     Returns:
-        raw (T, h, w) unrectified maps, and heat (T, H, W) rectified, upsampled, in [0, 1].
+        One tuple of :class:`Activation` per sample. Every reduction runs over the whole batch
+        at once, and all results leave the device in four transfers, whatever B and the depth.
     """
-    weights = grads[:, 0].mean(dim=(2, 3), keepdim=True)  # (T, C, 1, 1)
-    raw = (weights * act[0].detach()).sum(dim=1)  # (T, h, w)
+    batch = len(max_channels)
+    n_max = max(max_channels)
+    stats, maps, idxs, ranges, meta = [], [], [], [], []
+    rows = torch.arange(batch, device=acts[0][2].device)[:, None]  # (B, 1)
+    done: dict[tuple, tuple] = {}  # a stage's output is its last block's: reduce it once
+    for name, kind, t in acts:
+        key = (t.data_ptr(), t.dtype, tuple(t.shape), t.stride())
+        if key not in done:
+            done[key] = _reduce_one(t.detach().float(), n_max, rows)
+        st, u8, idx, rng, n, mshape = done[key]
+        stats.append(st)
+        maps.append(u8)
+        idxs.append(idx)
+        ranges.append(rng)
+        meta.append((name, kind, tuple(t.shape[1:]), n, mshape))
+    # one transfer each for statistics, maps, channel indices and ranges
+    stats_np = torch.stack(stats, dim=1).cpu().numpy()  # (B, L, 4)
+    maps_np = torch.cat(maps, dim=1).cpu().numpy()  # (B, sum n*mh*mw)
+    idx_np = torch.cat(idxs, dim=1).cpu().numpy()  # (B, sum n)
+    ranges_np = torch.cat(ranges, dim=1).float().cpu().numpy()  # (B, sum n, 2)
+    if batch > 1:  # each sample owns its arrays, so one user's result never pins the batch's
+        maps_np, ranges_np = [m.copy() for m in maps_np], [r.copy() for r in ranges_np]
+    out = []
+    for b in range(batch):
+        acts_b, off, ioff = [], 0, 0
+        for (name, kind, shape, n, (mh, mw)), st in zip(meta, stats_np[b]):
+            keep = min(int(max_channels[b]), n)
+            acts_b.append(
+                Activation(
+                    name=name,
+                    kind=kind,
+                    shape=shape,
+                    mean=float(st[0]),
+                    std=float(st[1]),
+                    max=float(st[2]),
+                    zero_fraction=float(st[3]),
+                    channels=tuple(int(i) for i in idx_np[b, ioff : ioff + keep]),
+                    maps=maps_np[b][off : off + keep * mh * mw].reshape(keep, mh, mw),
+                    ranges=ranges_np[b][ioff : ioff + keep],
+                )
+            )
+            off += n * mh * mw
+            ioff += n
+        out.append(tuple(acts_b))
+    return out
+
+
+def _cam_raw(act: Tensor, grads: Tensor) -> Tensor:
+    """Unrectified Grad-CAM maps for R target rows and B samples at one layer.
+
+    Args:
+        act: (B, C, h, w) layer output.
+        grads: (R, B, C, h, w) gradient of each row's target logit w.r.t. ``act``.
+
+    Returns:
+        (R, B, h, w) maps, what captum's ``LayerGradCam`` returns with ``relu_attributions=False``.
+    """
+    weights = grads.float().mean(dim=(3, 4), keepdim=True)  # (R, B, C, 1, 1)
+    return (weights * act.detach().float()).sum(dim=2)  # (R, B, h, w)
+
+
+def _cam_heat(raw: Tensor, size: tuple[int, int]) -> Tensor:
+    """(M, h, w) raw maps -> (M, H, W) rectified, bilinearly upsampled, divided by their peak."""
     heat = F.interpolate(raw.clamp(min=0)[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
-    peak = heat.flatten(1).amax(dim=1).clamp_min(1e-20)[:, None, None]
-    heat = torch.where(peak > 1e-20, heat / peak, torch.zeros_like(heat)).clamp(0, 1)
-    return raw, heat
+    peak = heat.flatten(1).amax(dim=1)  # (M,)
+    # a map that is zero (or denormal) everywhere stays zero; in place, as the maps are large
+    scale = torch.where(peak > 1e-20, 1 / peak.clamp_min(1e-20), torch.zeros_like(peak))
+    return heat.mul_(scale[:, None, None]).clamp_(0, 1)
+
+
+@dataclass(frozen=True)
+class InspectRequest:
+    """One checked inspection request, its picture prepared: ready to run alone or batched.
+
+    Made by :func:`make_request`; run by :func:`run_requests`. Requests whose inputs have the
+    same size can share one forward and one backward (see :mod:`resnet_core.batching`).
+    """
+
+    prepared: Any
+    layer: str
+    targets: tuple[int, ...] | None
+    top_k: int
+    categories: tuple[str, ...] | None
+    max_channels: int
+    guided: bool
+    timeline: bool
+    timeline_layers: tuple[str, ...]
+    started: float
+    ready: float
+
+    @property
+    def cam_layers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.layer, *self.timeline_layers)))
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.prepared.tensor.shape)
+
+
+def make_request(
+    model: nn.Module,
+    image: Any,
+    *,
+    layer: str = "layer4",
+    target: int | Sequence[int] | None = None,
+    top_k: int = 5,
+    categories: Sequence[str] | None = None,
+    preprocess: Any = None,
+    mode: str = "crop",
+    size: int | None = None,
+    max_channels: int = 8,
+    guided: bool = False,
+    timeline: bool = False,
+    timeline_layers: Sequence[str] | None = None,
+) -> InspectRequest:
+    """Check an inspection request against ``model`` and prepare its picture.
+
+    Takes :func:`inspect`'s arguments and raises its errors, without running the network.
+    """
+    t0 = time.perf_counter()
+    if model.training:
+        raise InspectionError("the model is in training mode; call model.eval() first")
+    layer = _check_layer(model, layer)
+    num_classes = model.fc.out_features
+    targets = _check_targets(target, num_classes)
+    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
+        raise InspectionError(f"top_k must be a positive integer, got {top_k!r}")
+    top_k = int(min(top_k, MAX_TOP_K, num_classes))
+    if not 1 <= int(max_channels) <= MAX_CHANNELS:
+        raise InspectionError(f"max_channels must be between 1 and {MAX_CHANNELS}")
+    tl_layers: tuple[str, ...] = ()
+    if timeline:
+        tl_layers = tuple(_check_layer(model, n) for n in (timeline_layers or ("stem", *model.stage_names)))
+    prepared = _prepare(image, preprocess, mode, size)
+    return InspectRequest(
+        prepared=prepared,
+        layer=layer,
+        targets=None if targets is None else tuple(targets),
+        top_k=top_k,
+        categories=None if categories is None else tuple(categories),
+        max_channels=int(max_channels),
+        guided=bool(guided),
+        timeline=bool(timeline),
+        timeline_layers=tl_layers,
+        started=t0,
+        ready=time.perf_counter(),
+    )
+
+
+def _autocast(device: torch.device, dtype: torch.dtype | None) -> Any:
+    if dtype is None or dtype == torch.float32:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=dtype)
+
+
+def run_requests(
+    model: nn.Module, requests: Sequence[InspectRequest], *, dtype: torch.dtype | None = None
+) -> list[Inspection]:
+    """Run checked requests through ``model`` in one forward and one backward.
+
+    Each result equals what the request gets alone: in eval mode the samples of a batch do
+    not interact, so the gradient of the sum of each sample's own target logit, taken at that
+    sample's activations, is that target's gradient alone (one backward row per target slot,
+    batched with ``is_grads_batched``).
+
+    Args:
+        model: the model the requests were made for, in eval mode.
+        requests: from :func:`make_request`, all with inputs of one size; Guided Grad-CAM
+            only in a batch of one.
+        dtype: None (the model's own precision) or a reduced precision (``torch.bfloat16``)
+            for the forward, under autocast; maps and statistics are computed in float32.
+
+    Raises:
+        InspectionError: mixed input sizes, or guided requests in a batch.
+    """
+    if not requests:
+        return []
+    if model.training:
+        raise InspectionError("the model is in training mode; call model.eval() first")
+    if len({r.input_shape for r in requests}) != 1:
+        raise InspectionError("requests batched together need inputs of one size")
+    guided = any(r.guided for r in requests)
+    if guided and len(requests) > 1:
+        raise InspectionError("Guided Grad-CAM requests run one at a time")
+    batch = len(requests)
+    t_start = time.perf_counter()
+    device = next(model.parameters()).device
+    x = requests[0].prepared.tensor if batch == 1 else torch.cat([r.prepared.tensor for r in requests])
+    x = x.to(device, non_blocking=True)  # (B, 3, H, W)
+    if guided:  # guided backprop ends at the input; otherwise gradients stop at the CAM layers
+        x.requires_grad_(True)
+    size_hw = tuple(x.shape[-2:])
+
+    owner = threading.get_ident()
+    act_layers = _activation_layers(model)
+    cam_layers = list(dict.fromkeys(n for r in requests for n in r.cam_layers))
+    cam_set = set(cam_layers)
+    wanted = {n: _module_name(n) for n, _ in act_layers}
+    wanted.update({n: _module_name(n) for n in cam_layers})
+    store: dict[str, Tensor] = {}
+    switch = {"guided": False}
+    handles = []
+    try:
+        for name, mod_name in wanted.items():
+            module = resolve_module(model, mod_name)
+
+            def keep(_m: nn.Module, _a: tuple, out: Tensor, name: str = name, cam: bool = name in cam_set) -> Tensor | None:
+                if threading.get_ident() != owner:
+                    return None
+                if cam and isinstance(out, Tensor) and not out.requires_grad:
+                    # a frozen model records no graph before the first CAM layer: its output
+                    # becomes the leaf the gradients stop at (captum's layer-gradient trick)
+                    out = out.detach().requires_grad_(True)
+                    store[name] = out
+                    return out
+                store[name] = out
+                return None
+
+            handles.append(module.register_forward_hook(keep))
+        if guided:
+            for m in model.modules():
+                if isinstance(m, nn.ReLU):
+
+                    def gate(_m: nn.Module, _a: tuple, out: Tensor) -> Tensor | None:
+                        return _GuidedGate.apply(out, switch) if threading.get_ident() == owner else None
+
+                    # registered first so the capture hooks see the gated tensor
+                    handles.append(m.register_forward_hook(gate, prepend=True))
+        with torch.enable_grad(), _autocast(device, dtype):
+            logits = model(x)  # (B, num_classes)
+    finally:
+        for h in handles:
+            h.remove()
+    for name in cam_layers:
+        if name not in store or not isinstance(store[name], Tensor) or store[name].dim() != 4:
+            raise InspectionError(f"layer {name!r} did not produce a feature map in the forward pass")
+    logits = logits.float()
+    t_fwd = time.perf_counter()
+
+    # predictions on the host: one small transfer, then every target is known
+    host_logits = logits.detach().cpu()  # (B, K)
+    probs = host_logits.softmax(dim=1)
+    num_classes = host_logits.shape[1]
+    k_max = max(r.top_k for r in requests)
+    top_p, top_i = (v.tolist() for v in probs.topk(k_max, dim=1))
+    plan = []  # per sample: (targets, timeline targets, all targets)
+    for b, r in enumerate(requests):
+        explicit = r.targets is not None
+        targets = list(r.targets) if explicit else [top_i[b][0]]
+        # the timeline follows the asked-for classes, or else the top five
+        tl_targets = targets if explicit else top_i[b][: min(5, r.top_k)]
+        plan.append((targets, tl_targets, list(dict.fromkeys(targets + (tl_targets if r.timeline else [])))))
+
+    # one backward for every sample, target and Grad-CAM layer: row j holds each sample's
+    # j-th target (zero where a sample has fewer)
+    rows = max(len(p[2]) for p in plan)
+    cam_inputs = [store[n] for n in cam_layers]
+    retain = guided
+    if batch == 1 and rows == 1:
+        grads = [g[None] for g in torch.autograd.grad(logits[0, plan[0][2][0]], cam_inputs, retain_graph=retain)]
+    else:
+        onehot = torch.zeros(rows, batch, num_classes)
+        for b, p in enumerate(plan):
+            for j, t in enumerate(p[2]):
+                onehot[j, b, t] = 1
+        onehot = onehot.to(device=device, dtype=logits.dtype, non_blocking=True)
+        if rows == 1:
+            grads = [g[None] for g in torch.autograd.grad(logits, cam_inputs, grad_outputs=onehot[0], retain_graph=retain)]
+        else:
+            grads = list(
+                torch.autograd.grad(logits, cam_inputs, grad_outputs=onehot, is_grads_batched=True, retain_graph=retain)
+            )
+    raw_by_layer = {n: _cam_raw(store[n], g) for n, g in zip(cam_layers, grads)}  # (R, B, h, w)
+
+    # every map a request shows, gathered per layer, sent to the host in two transfers
+    wanted_maps: dict[str, list[tuple[int, int]]] = {n: [] for n in cam_layers}
+    for b, (r, p) in enumerate(zip(requests, plan)):
+        pairs = [(r.layer, t) for t in p[0]]
+        if r.timeline:
+            pairs += [(n, t) for n in r.timeline_layers for t in p[1]]
+        for n, t in dict.fromkeys(pairs):
+            wanted_maps[n].append((p[2].index(t), b))
+    heat_parts, raw_parts, where = [], [], {}
+    offset = 0
+    for n, pairs in wanted_maps.items():
+        if not pairs:
+            continue
+        js, bs = zip(*pairs)
+        raw_sel = raw_by_layer[n][list(js), list(bs)]  # (M, h, w)
+        heat_parts.append(_cam_heat(raw_sel, size_hw))
+        raw_parts.append(raw_sel.flatten())
+        for k, (j, b) in enumerate(pairs):
+            where[(n, j, b)] = (offset + k, raw_sel.shape[1:])
+        offset += len(pairs)
+    heat_np = torch.cat(heat_parts).cpu().numpy()  # (M, H, W)
+    raw_np = torch.cat(raw_parts).cpu().numpy()
+    raw_offsets = np.cumsum([0] + [int(np.prod(s)) for _, s in where.values()])
+
+    guided_map = None
+    if guided:
+        r, (targets, _, all_t) = requests[0], plan[0]
+        switch["guided"] = True
+        (gx,) = torch.autograd.grad(logits[0, targets[0]], x)  # (1, 3, H, W)
+        raw = raw_by_layer[r.layer][all_t.index(targets[0]), 0]
+        # as captum's GuidedGradCam: guided backprop times the rectified map, nearest-upsampled
+        up = F.interpolate(raw.clamp(min=0)[None, None], size=size_hw, mode="nearest")[0]
+        g = (gx[0] * up).abs().sum(dim=0)
+        guided_map = (g / g.max().clamp_min(1e-20)).cpu().numpy().astype(np.float32)
+    t_bwd = time.perf_counter()
+
+    activations = _reduce_activations(
+        [(n, k, store[n]) for n, k in act_layers], [r.max_channels for r in requests]
+    )
+    host_scores = host_logits.numpy()
+    slots = {key: i for i, key in enumerate(where)}
+    results = []
+    for b, (r, (targets, tl_targets, all_t)) in enumerate(zip(requests, plan)):
+        names = r.categories
+
+        def label(i: int, names: tuple[str, ...] | None = names) -> str:
+            return names[i] if names is not None and i < len(names) else f"class {i}"
+
+        def cam(name: str, t: int, b: int = b, all_t: list[int] = all_t) -> CamMap:
+            key = (name, all_t.index(t), b)
+            k, shape = where[key]
+            s = slots[key]
+            return CamMap(
+                layer=name,
+                target=t,
+                label=label(t),
+                score=float(host_scores[b, t]),
+                heatmap=heat_np[k].copy() if batch > 1 else heat_np[k],
+                raw=raw_np[raw_offsets[s] : raw_offsets[s + 1]].reshape(shape).copy(),
+            )
+
+        preds = tuple(
+            Prediction(index=int(i), label=label(int(i)), probability=float(pr))
+            for pr, i in zip(top_p[b][: r.top_k], top_i[b][: r.top_k])
+        )
+        view = r.prepared.view
+        tl = None
+        if r.timeline:
+            tl = CamTimeline(
+                image=view,
+                layers=r.timeline_layers,
+                targets=tuple(tl_targets),
+                labels=tuple(label(t) for t in tl_targets),
+                maps=tuple(tuple(cam(n, t) for t in tl_targets) for n in r.timeline_layers),
+            )
+        results.append(
+            Inspection(
+                model_name=getattr(model, "name", type(model).__name__),
+                image=view,
+                input_size=(int(size_hw[0]), int(size_hw[1])),
+                predictions=preds,
+                activations=activations[b],
+                cams=tuple(cam(r.layer, t) for t in targets),
+                layer=r.layer,
+                guided=guided_map,
+                timeline=tl,
+                timings={},
+            )
+        )
+    t_end = time.perf_counter()
+    for r, res in zip(requests, results):
+        res.timings.update(
+            prepare=r.ready - r.started,
+            forward=t_fwd - t_start,
+            backward=t_bwd - t_fwd,
+            postprocess=t_end - t_bwd,
+            total=t_end - r.started,
+        )
+    return results
 
 
 def inspect(
@@ -211,6 +558,7 @@ def inspect(
     guided: bool = False,
     timeline: bool = False,
     timeline_layers: Sequence[str] | None = None,
+    dtype: torch.dtype | None = None,
 ) -> Inspection:
     """Predictions, activations of the stem, every stage and block, and Grad-CAM, in one pass.
 
@@ -229,151 +577,30 @@ def inspect(
         timeline: also compute Grad-CAM at the stem and every stage for every target
             (in the same backward pass); returned as ``Inspection.timeline``.
         timeline_layers: override the timeline's layers.
+        dtype: None runs the model in its own precision; ``torch.bfloat16`` runs the forward
+            under autocast (see :func:`resnet_core.fast.reduced_precision`, which checks the
+            tolerance); maps and statistics are still computed in float32.
 
     Raises:
         InspectionError: bad layer, target, top-k or channel count.
         resnet_core.images.ImageError: the image cannot be read.
     """
-    t0 = time.perf_counter()
-    if model.training:
-        raise InspectionError("the model is in training mode; call model.eval() first")
-    layer = _check_layer(model, layer)
-    num_classes = model.fc.out_features
-    targets = _check_targets(target, num_classes)
-    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
-        raise InspectionError(f"top_k must be a positive integer, got {top_k!r}")
-    top_k = int(min(top_k, MAX_TOP_K, num_classes))
-    if not 1 <= int(max_channels) <= MAX_CHANNELS:
-        raise InspectionError(f"max_channels must be between 1 and {MAX_CHANNELS}")
-    cam_layers = [layer]
-    tl_layers: list[str] = []
-    if timeline:
-        tl_layers = [_check_layer(model, n) for n in (timeline_layers or ("stem", *model.stage_names))]
-        cam_layers = list(dict.fromkeys(cam_layers + tl_layers))
-
-    prepared = _prepare(image, preprocess, mode, size)
-    device = next(model.parameters()).device
-    x = prepared.tensor.to(device, non_blocking=True).requires_grad_(True)  # (1, 3, H, W)
-    size_hw = tuple(x.shape[-2:])
-    t_prep = time.perf_counter()
-
-    owner = threading.get_ident()
-    act_layers = _activation_layers(model)
-    wanted = {n: _module_name(n) for n, _ in act_layers}
-    wanted.update({n: _module_name(n) for n in cam_layers})
-    store: dict[str, Tensor] = {}
-    switch = {"guided": False}
-    handles = []
-    try:
-        for name, mod_name in wanted.items():
-            module = resolve_module(model, mod_name)
-
-            def keep(_m: nn.Module, _a: tuple, out: Tensor, name: str = name) -> None:
-                if threading.get_ident() == owner:
-                    store[name] = out
-
-            handles.append(module.register_forward_hook(keep))
-        if guided:
-            for m in model.modules():
-                if isinstance(m, nn.ReLU):
-
-                    def gate(_m: nn.Module, _a: tuple, out: Tensor) -> Tensor | None:
-                        return _GuidedGate.apply(out, switch) if threading.get_ident() == owner else None
-
-                    # registered first so the capture hooks see the gated tensor
-                    handles.append(m.register_forward_hook(gate, prepend=True))
-        with torch.enable_grad():
-            logits = model(x)  # (1, num_classes)
-    finally:
-        for h in handles:
-            h.remove()
-    for name in cam_layers:
-        if name not in store or not isinstance(store[name], Tensor) or store[name].dim() != 4:
-            raise InspectionError(f"layer {name!r} did not produce a feature map in the forward pass")
-    t_fwd = time.perf_counter()
-
-    probs = logits.detach()[0].float().softmax(dim=0)
-    top_p, top_i = probs.topk(top_k)
-    explicit = targets is not None
-    if targets is None:
-        targets = [int(top_i[0])]
-    # the timeline follows the asked-for classes, or else the top five
-    timeline_targets = targets if explicit else [int(i) for i in top_i[: min(5, top_k)]]
-    all_targets = list(dict.fromkeys(targets + (timeline_targets if timeline else [])))
-
-    # one backward for every target and every Grad-CAM layer
-    t_count = len(all_targets)
-    selected = logits[0, all_targets]  # (T,)
-    cam_inputs = [store[n] for n in cam_layers]
-    if t_count == 1:
-        grads = [g[None] for g in torch.autograd.grad(selected, cam_inputs, retain_graph=guided)]
-    else:
-        eye = torch.eye(t_count, device=device, dtype=selected.dtype)
-        grads = list(torch.autograd.grad(selected, cam_inputs, grad_outputs=eye, is_grads_batched=True, retain_graph=guided))
-    cams_by_layer = {n: _cam_maps(store[n], g, size_hw) for n, g in zip(cam_layers, grads)}
-
-    guided_map = None
-    if guided:
-        switch["guided"] = True
-        (gx,) = torch.autograd.grad(logits[0, targets[0]], x)  # (1, 3, H, W)
-        raw, _ = cams_by_layer[layer]
-        t_idx = all_targets.index(targets[0])
-        # as captum's GuidedGradCam: guided backprop times the rectified map, nearest-upsampled
-        up = F.interpolate(raw[t_idx].clamp(min=0)[None, None], size=size_hw, mode="nearest")[0]
-        g = (gx[0] * up).abs().sum(dim=0)
-        guided_map = (g / g.max().clamp_min(1e-20)).cpu().numpy().astype(np.float32)
-    t_bwd = time.perf_counter()
-
-    names = list(categories) if categories is not None else None
-
-    def label(i: int) -> str:
-        return names[i] if names is not None and i < len(names) else f"class {i}"
-
-    scores = logits.detach()[0, all_targets].float().cpu().numpy()
-
-    def cam(name: str, t: int) -> CamMap:
-        raw, heat = cams_by_layer[name]
-        j = all_targets.index(t)
-        return CamMap(
-            layer=name,
-            target=t,
-            label=label(t),
-            score=float(scores[j]),
-            heatmap=heat[j].float().cpu().numpy(),
-            raw=raw[j].float().cpu().numpy(),
-        )
-
-    activations = _reduce_activations([(n, k, store[n]) for n, k in act_layers], int(max_channels))
-    preds = tuple(
-        Prediction(index=int(i), label=label(int(i)), probability=float(p))
-        for p, i in zip(top_p.cpu().tolist(), top_i.cpu().tolist())
-    )
-    tl = None
-    if timeline:
-        tl = CamTimeline(
-            image=prepared.view,
-            layers=tuple(tl_layers),
-            targets=tuple(timeline_targets),
-            labels=tuple(label(t) for t in timeline_targets),
-            maps=tuple(tuple(cam(n, t) for t in timeline_targets) for n in tl_layers),
-        )
-    result = Inspection(
-        model_name=getattr(model, "name", type(model).__name__),
-        image=prepared.view,
-        input_size=(int(size_hw[0]), int(size_hw[1])),
-        predictions=preds,
-        activations=activations,
-        cams=tuple(cam(layer, t) for t in targets),
+    request = make_request(
+        model,
+        image,
         layer=layer,
-        guided=guided_map,
-        timeline=tl,
-        timings={},
+        target=target,
+        top_k=top_k,
+        categories=categories,
+        preprocess=preprocess,
+        mode=mode,
+        size=size,
+        max_channels=max_channels,
+        guided=guided,
+        timeline=timeline,
+        timeline_layers=timeline_layers,
     )
-    t_end = time.perf_counter()
-    result.timings.update(
-        prepare=t_prep - t0, forward=t_fwd - t_prep, backward=t_bwd - t_fwd, postprocess=t_end - t_bwd, total=t_end - t0
-    )
-    return result
+    return run_requests(model, [request], dtype=dtype)[0]
 
 
 def gradcam_timeline(
