@@ -241,8 +241,10 @@ def parse_target(text: str | None, categories: tuple[str, ...]) -> int | None:
     if head.isdigit() and int(head) < len(categories):
         return int(head)
     matches = [i for i, c in enumerate(categories) if c.lower() == text.lower()]
-    if matches:
+    if len(matches) == 1:
         return matches[0]
+    if matches:  # ImageNet names "crane" and "maillot" twice
+        raise ValueError(f"{text!r} names several classes ({', '.join(map(str, matches))}); pick one by number")
     raise ValueError(f"unknown class {text!r}: pick one from the list or type its number (0-{len(categories) - 1})")
 
 
@@ -348,18 +350,23 @@ class Playground:
 
     # ------------------------------------------------------------------ status
     def status(self) -> str:
-        """The banner at the top: device, and whether the weights are real."""
+        """The banner at the top: device, and whether the default model's weights are real."""
         self._warm.join(timeout=120)
-        device = f"**Device:** {self.device.type.upper()}" + (
-            f" ({torch.cuda.get_device_name(self.device)})" if self.device.type == "cuda" else ""
-        )
         try:
             served = self.zoo.get(self.default_key)
         except Exception as exc:  # noqa: BLE001
-            return f"⚠️ The default model could not be loaded: {exc}. {device}"
+            return f"⚠️ The default model could not be loaded: {exc}. {self._device_text()}"
+        return self.notice_for(served)
+
+    def _device_text(self) -> str:
+        name = f" ({torch.cuda.get_device_name(self.device)})" if self.device.type == "cuda" else ""
+        return f"**Device:** {self.device.type.upper()}{name}"
+
+    def notice_for(self, served: ServedModel) -> str:
+        """What the page says at the top about the model a result came from."""
         if served.weights.notice:
-            return f"⚠️ {served.weights.notice}  \n{device}"
-        return f"✅ Pretrained ImageNet weights ({served.weights.source}). {device}"
+            return f"⚠️ **{served.weights.notice}**  \n{self._device_text()}"
+        return f"✅ {served.model.name} with {served.weights.source} weights. {self._device_text()}"
 
     def _check_cost(self, depth: int | tuple, variant: str, size: int) -> None:
         """Refuse a network or an input size past the server's budget, before anything is built.
@@ -519,7 +526,7 @@ class Playground:
         )
         return (
             result,
-            served.weights.notice or "",
+            self.notice_for(served),
             *self.render_cam(result, alpha, cmap),
             viz.predictions_label(top),
             viz.predictions_figure(top),
@@ -682,6 +689,31 @@ I18N = gr.I18n(
         "seconds": "Time budget (s)",
         "ablate": "Ablate",
         "ablate_mode": "Ablation",
+        "graph": "Block graph",
+        "cost": "Cost per stage",
+        "code": "The block's PyTorch code, with the shapes it sees",
+        "examples": "Examples",
+        "checkpoint": "Checkpoint",
+        "gradcam": "Grad-CAM",
+        "guided_panel": "Guided Grad-CAM",
+        "predictions": "Predictions",
+        "topk_plot": "Top-k",
+        "gallery": "Strongest channels",
+        "stats": "Per-block statistics",
+        "compare_gallery": "Grad-CAM at layer4",
+        "flow_plot": "Gradient norm per block (log scale)",
+        "share_plot": "Where the gradient arrives from",
+        "race_plot": "Live curves",
+        "saved_plot": "The longer race (saved)",
+        "before": "Before",
+        "after": "After",
+        "cam_before": "Grad-CAM before",
+        "cam_after": "Grad-CAM after",
+        "anatomy": "Block anatomy",
+        "options": 'Options',
+        "own_weights": 'Your own weights (.safetensors or .pth)',
+        "code_btn": "Show the block's code",
+        "timeline_heading": "**Grad-CAM at the stem and every stage** (rows: the top classes): which layer should you pick?",
     },
     zh={
         "title": "ResNet 游乐场",
@@ -721,8 +753,37 @@ I18N = gr.I18n(
         "seconds": "时间预算（秒）",
         "ablate": "消融",
         "ablate_mode": "消融方式",
+        "graph": "残差块图",
+        "cost": "各阶段的开销",
+        "code": "该残差块的 PyTorch 代码及其看到的形状",
+        "examples": "示例",
+        "checkpoint": "检查点文件",
+        "gradcam": "Grad-CAM 热力图",
+        "guided_panel": "引导 Grad-CAM",
+        "predictions": "预测",
+        "topk_plot": "前 k 个预测",
+        "gallery": "最强的通道",
+        "stats": "各残差块的统计",
+        "compare_gallery": "layer4 处的 Grad-CAM",
+        "flow_plot": "各残差块的梯度范数（对数坐标）",
+        "share_plot": "梯度从哪条路径到达",
+        "race_plot": "实时曲线",
+        "saved_plot": "更长的比赛（已保存）",
+        "before": "消融前",
+        "after": "消融后",
+        "cam_before": "消融前的 Grad-CAM",
+        "cam_after": "消融后的 Grad-CAM",
+        "anatomy": "残差块解剖",
+        "options": "选项",
+        "own_weights": "你自己的权重（.safetensors 或 .pth）",
+        "code_btn": "显示该残差块的代码",
+        "timeline_heading": "**在 stem 和每个阶段的 Grad-CAM**（每行一个高分类别）：应该选哪一层？",
     },
 )
+
+CSS = """
+#notice { border-left: 4px solid #f59e0b; background: var(--block-background-fill); padding: 6px 12px; border-radius: 6px; }
+"""
 
 
 INTRO = """
@@ -752,11 +813,11 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
             weights = gr.Dropdown(WEIGHT_CHOICES, value="DEFAULT", label=I18N("weights"))
             counts = gr.Textbox("2, 2, 2, 2", label=I18N("counts"), visible=True)
             block_type = gr.Radio(list(BLOCK_TYPES), value="basic", label=I18N("block_type"))
-        with gr.Accordion("Your own weights (.safetensors or .pth)", open=False):
+        with gr.Accordion(I18N("own_weights"), open=False):
             user_model = gr.State(None)
             with gr.Row():
                 ckpt = _unread_uploads(
-                    gr.File(label="Checkpoint", file_types=[".safetensors", ".pth", ".pt"], type="filepath"),
+                    gr.File(label=I18N("checkpoint"), file_types=[".safetensors", ".pth", ".pt"], type="filepath"),
                 )
                 ckpt_info = gr.Markdown()
 
@@ -770,16 +831,16 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                     unfold = gr.Checkbox(False, label=I18N("unfold"))
                     show_arch = gr.Button(I18N("show"), variant="primary")
                 totals = gr.Markdown()
-                graph = gr.Plot(label="Block graph", elem_id="graph")
+                graph = gr.Plot(label=I18N("graph"), elem_id="graph")
                 with gr.Row():
                     with gr.Column(scale=3):
                         shape_md = gr.Markdown(elem_id="shape-table")
                     with gr.Column(scale=2):
-                        cost = gr.Plot(label="Cost per stage")
+                        cost = gr.Plot(label=I18N("cost"))
                 with gr.Row():
                     block_pick = gr.Dropdown([], label=I18N("block"), allow_custom_value=False)
-                    code_btn = gr.Button("Show the block's code", size="sm")
-                code = gr.Code(language="python", label="The block's PyTorch code, with the shapes it sees")
+                    code_btn = gr.Button(I18N("code_btn"), size="sm")
+                code = gr.Code(language="python", label=I18N("code"))
 
             # ---------------------------------------------------------- inspect
             with gr.Tab(I18N("tab_inspect"), id="inspect"):
@@ -795,9 +856,9 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                                 elem_id="image",
                             )
                         )
-                        gr.Examples(examples, inputs=[image], label="Examples")
-                        with gr.Accordion("Options", open=False):
-                            layer = gr.Dropdown(["layer4"], value="layer4", label=I18N("layer"))
+                        gr.Examples(examples, inputs=[image], label=I18N("examples"))
+                        with gr.Accordion(I18N("options"), open=False):
+                            layer = gr.Dropdown(["layer4"], value="layer4", label=I18N("layer"), allow_custom_value=True)
                             target = gr.Dropdown(
                                 class_choices(IMAGENET_CATEGORIES),
                                 value="auto (top-1)",
@@ -812,27 +873,28 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                     with gr.Column(scale=2):
                         run_info = gr.Markdown()
                         with gr.Row():
-                            overlay = gr.Image(label="Grad-CAM", format="png", elem_id="overlay", interactive=False)
-                            guided_img = gr.Image(label="Guided Grad-CAM", format="png", interactive=False)
+                            overlay = gr.Image(label=I18N("gradcam"), format="png", elem_id="overlay", interactive=False)
+                            guided_img = gr.Image(label=I18N("guided_panel"), format="png", interactive=False, visible=False)
                         cam_caption = gr.Markdown()
                         with gr.Row():
                             alpha = gr.Slider(0, 1, value=0.5, step=0.05, label=I18N("opacity"))
                             cmap = gr.Dropdown(list(viz.COLORMAPS), value="jet", label=I18N("colormap"))
-                        preds = gr.Label(num_top_classes=10, label="Predictions")
-                        pred_plot = gr.Plot(label="Top-k")
-                timeline = gr.Image(label="Grad-CAM at the stem and every stage (rows: top classes)", format="png", interactive=False)
+                        preds = gr.Label(num_top_classes=10, label=I18N("predictions"))
+                        pred_plot = gr.Plot(label=I18N("topk_plot"))
+                gr.Markdown(I18N("timeline_heading"))
+                timeline = gr.Image(label="Grad-CAM timeline", show_label=False, format="png", interactive=False, elem_id="timeline")
                 with gr.Row():
-                    act_name = gr.Dropdown(["layer4"], value="layer4", label=I18N("stage"))
+                    act_name = gr.Dropdown(["layer4"], value="layer4", label=I18N("stage"), allow_custom_value=True)
                     scale = gr.Radio(list(viz.SCALES), value="per-channel", label=I18N("scale"))
                     act_cmap = gr.Dropdown(list(viz.COLORMAPS), value="viridis", label=I18N("colormap"))
                 act_text = gr.Markdown()
-                gallery = gr.Image(label="Strongest channels", format="png", elem_id="gallery", interactive=False)
-                stats = gr.Plot(label="Per-block statistics")
+                gallery = gr.Image(label=I18N("gallery"), format="png", elem_id="gallery", interactive=False)
+                stats = gr.Plot(label=I18N("stats"))
 
             # ---------------------------------------------------------- compare
             with gr.Tab(I18N("tab_compare"), id="compare"):
                 compare_btn = gr.Button(I18N("compare"), variant="primary")
-                compare_gallery = gr.Gallery(label="Grad-CAM at layer4", columns=5, height="auto")
+                compare_gallery = gr.Gallery(label=I18N("compare_gallery"), columns=5, height="auto")
                 compare_table = gr.Dataframe(
                     headers=["model", "top-5", "ms", "parameters", "GMACs", "weights"], wrap=True, interactive=False
                 )
@@ -849,29 +911,29 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                     bn = gr.Radio(["on", "off", "both"], value="both", label=I18N("bn"))
                     flow_btn = gr.Button(I18N("flow"), variant="primary")
                 flow_text = gr.Markdown()
-                flow_plot = gr.Plot(label="Gradient norm per block (log scale)")
-                share_plot = gr.Plot(label="Where the gradient arrives from")
+                flow_plot = gr.Plot(label=I18N("flow_plot"))
+                share_plot = gr.Plot(label=I18N("share_plot"))
                 gr.Markdown("### Degradation: a training race")
                 with gr.Row():
                     race_depth = gr.Dropdown(list(RACE_DEPTHS), value=32, label=I18N("depth"))
                     race_seconds = gr.Slider(10, RACE_MAX_SECONDS, value=60, step=5, label=I18N("seconds"))
                     race_btn = gr.Button(I18N("race"), variant="primary")
                 race_text = gr.Markdown()
-                race_plot = gr.Plot(label="Live curves")
-                saved_plot = gr.Plot(label="The longer race (saved)")
+                race_plot = gr.Plot(label=I18N("race_plot"))
+                saved_plot = gr.Plot(label=I18N("saved_plot"))
                 gr.Markdown("### Shortcut ablation on the image from *Inspect*")
                 with gr.Row():
                     abl_block = gr.Dropdown([], label=I18N("block"))
                     abl_mode = gr.Radio(["branch", "shortcut"], value="branch", label=I18N("ablate_mode"))
                     abl_btn = gr.Button(I18N("ablate"), variant="primary")
                 with gr.Row():
-                    abl_before = gr.Label(num_top_classes=5, label="Before")
-                    abl_after = gr.Label(num_top_classes=5, label="After")
+                    abl_before = gr.Label(num_top_classes=5, label=I18N("before"))
+                    abl_after = gr.Label(num_top_classes=5, label=I18N("after"))
                 with gr.Row():
-                    abl_cam_before = gr.Image(label="Grad-CAM before", format="png", interactive=False)
-                    abl_cam_after = gr.Image(label="Grad-CAM after", format="png", interactive=False)
+                    abl_cam_before = gr.Image(label=I18N("cam_before"), format="png", interactive=False)
+                    abl_cam_after = gr.Image(label=I18N("cam_after"), format="png", interactive=False)
                 gr.Markdown("### Block anatomy: v1, v1.5 and pre-activation")
-                gr.Plot(value=vlab.block_anatomy_figure(), label="Block anatomy")
+                gr.Plot(value=vlab.block_anatomy_figure(), label=I18N("anatomy"))
 
         # ------------------------------------------------------------------ wiring
         model_in = [depth, counts, block_type, variant]
@@ -896,6 +958,7 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
             api_name="inspect",
             **run_on_gpu(),
         )
+        guided.change(lambda on: gr.update(visible=bool(on)), guided, guided_img, api_name=False)
         for control in (alpha, cmap):
             control.change(app.render_cam, [state, alpha, cmap], [overlay, guided_img, cam_caption], api_name=False)
         gr.Button("Redraw Grad-CAM", size="sm", visible=False).click(
@@ -1010,6 +1073,7 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
         enable_monitoring=False,
         ssr_mode=False,
         i18n=I18N,
+        css=CSS,
         footer_links=["api"],
         app_kwargs={"middleware": [Middleware(GuardFileRoutes, max_body=max_request_body(settings))]},
     )

@@ -137,9 +137,8 @@ def test_page_inspects_an_example_end_to_end(chromium: Path, app_server: Server,
     overlay = _decoded(page, "#overlay img")
     assert overlay.bounding_box()["width"] > 50
     _decoded(page, "#gallery img")
-    timeline = page.locator("[data-testid=block-label]", has_text="Grad-CAM at the stem and every stage")
-    _decoded(page, "div.block:has([data-testid=block-label]:has-text('Grad-CAM at the stem')) img")
-    expect(timeline).to_be_visible()
+    expect(page.get_by_text("Grad-CAM at the stem and every stage")).to_be_visible()  # its heading
+    _decoded(page, "#timeline img")
     expect(page.get_by_text("Grad-CAM at layer4 for")).to_be_visible(timeout=INSPECT_MS)
     _no_error_toast(page)
 
