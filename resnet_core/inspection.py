@@ -317,8 +317,8 @@ def make_request(
     )
 
 
-def _autocast(device: torch.device, dtype: torch.dtype | None) -> Any:
-    if dtype is None or dtype == torch.float32:
+def _autocast(device: torch.device, dtype: torch.dtype | None, param_dtype: torch.dtype) -> Any:
+    if dtype is None or dtype == param_dtype:
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=dtype)
 
@@ -337,8 +337,9 @@ def run_requests(
         model: the model the requests were made for, in eval mode.
         requests: from :func:`make_request`, all with inputs of one size; Guided Grad-CAM
             only in a batch of one.
-        dtype: None (the model's own precision) or a reduced precision (``torch.bfloat16``)
-            for the forward, under autocast; maps and statistics are computed in float32.
+        dtype: None (the model's own precision: a model whose weights are bf16 runs in
+            bf16) or a reduced precision (``torch.bfloat16``) for the forward of a float32
+            model, under autocast; maps and statistics are computed in float32.
 
     Raises:
         InspectionError: mixed input sizes, or guided requests in a batch.
@@ -354,9 +355,11 @@ def run_requests(
         raise InspectionError("Guided Grad-CAM requests run one at a time")
     batch = len(requests)
     t_start = time.perf_counter()
-    device = next(model.parameters()).device
+    param = next(model.parameters())
+    device = param.device
     x = requests[0].prepared.tensor if batch == 1 else torch.cat([r.prepared.tensor for r in requests])
-    x = x.to(device, non_blocking=True)  # (B, 3, H, W)
+    # a model kept in bf16 (resnet_core.fast.reduced_precision) takes its input in bf16
+    x = x.to(device, dtype=param.dtype, non_blocking=True)  # (B, 3, H, W)
     if guided:  # guided backprop ends at the input; otherwise gradients stop at the CAM layers
         x.requires_grad_(True)
     size_hw = tuple(x.shape[-2:])
@@ -396,7 +399,7 @@ def run_requests(
 
                     # registered first so the capture hooks see the gated tensor
                     handles.append(m.register_forward_hook(gate, prepend=True))
-        with torch.enable_grad(), _autocast(device, dtype):
+        with torch.enable_grad(), _autocast(device, dtype, param.dtype):
             logits = model(x)  # (B, num_classes)
     finally:
         for h in handles:
@@ -577,9 +580,9 @@ def inspect(
         timeline: also compute Grad-CAM at the stem and every stage for every target
             (in the same backward pass); returned as ``Inspection.timeline``.
         timeline_layers: override the timeline's layers.
-        dtype: None runs the model in its own precision; ``torch.bfloat16`` runs the forward
-            under autocast (see :func:`resnet_core.fast.reduced_precision`, which checks the
-            tolerance); maps and statistics are still computed in float32.
+        dtype: None runs the model in its own precision (bf16 weights: in bf16, see
+            :func:`resnet_core.fast.reduced_precision`); ``torch.bfloat16`` runs the forward
+            of a float32 model under autocast. Maps and statistics are computed in float32.
 
     Raises:
         InspectionError: bad layer, target, top-k or channel count.
