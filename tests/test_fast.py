@@ -182,11 +182,36 @@ def test_bf16_inspection_keeps_top1_and_gradcam(depth):
     assert low.model is not model and low.dtype == torch.bfloat16
     for img in images:
         ref = inspect(model, img)
-        got = inspect(low.model, img, dtype=low.dtype)
+        got = inspect(low.model, img)
         assert got.predictions[0].index == ref.predictions[0].index
         r = _corr(ref.cam.heatmap, got.cam.heatmap)
         assert r >= 0.98, f"ResNet-{depth}: Grad-CAM correlation {r:.4f} in bf16"
         assert got.cam.heatmap.dtype == np.float32 and got.activations[0].maps.dtype == np.uint8
+
+
+def test_bf16_autocast_of_a_float32_model_keeps_top1_and_gradcam():
+    images = _images(2)
+    model = confident_model(50, images)
+    for img in images:
+        ref = inspect(model, img)
+        got = inspect(model, img, dtype=torch.bfloat16)
+        assert got.predictions[0].index == ref.predictions[0].index
+        assert _corr(ref.cam.heatmap, got.cam.heatmap) >= 0.98
+    assert model.fc.weight.dtype == torch.float32  # autocast leaves the model alone
+
+
+def test_bf16_batched_inspection_agrees_with_float32():
+    from resnet_core.inspection import make_request, run_requests
+
+    images = _images(3)
+    model = confident_model(18, images)
+    low = reduced_precision(model)
+    refs = [inspect(model, img, timeline=True) for img in images]
+    got = run_requests(low.model, [make_request(low.model, img, timeline=True) for img in images])
+    for ref, res in zip(refs, got):
+        assert res.predictions[0].index == ref.predictions[0].index
+        assert _corr(ref.cam.heatmap, res.cam.heatmap) >= 0.98
+        assert res.timeline.targets[0] == ref.timeline.targets[0]
 
 
 def test_bf16_inspection_of_a_random_network_keeps_its_layer4_map():
@@ -196,7 +221,7 @@ def test_bf16_inspection_of_a_random_network_keeps_its_layer4_map():
     low = reduced_precision(model)
     img = natural_image(seed=3)
     ref = inspect(model, img)
-    got = inspect(low.model, img, dtype=low.dtype, target=ref.cam.target)
+    got = inspect(low.model, img, target=ref.cam.target)
     assert _corr(ref.cam.heatmap, got.cam.heatmap) >= 0.98
 
 
@@ -244,7 +269,7 @@ def test_bf16_channels_last_inspection_on_cuda_keeps_top1_and_gradcam(depth):
     low = reduced_precision(model)
     for img in images:
         ref = inspect(model, img, timeline=True)
-        got = inspect(low.model, img, dtype=low.dtype, timeline=True)
+        got = inspect(low.model, img, timeline=True)
         assert got.predictions[0].index == ref.predictions[0].index
         assert _corr(ref.cam.heatmap, got.cam.heatmap) >= 0.98
         assert _corr(ref.timeline.maps[-1][0].heatmap, got.timeline.maps[-1][0].heatmap) >= 0.98
