@@ -16,6 +16,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +25,16 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 import viz  # noqa: E402
 from resnet_core import lab  # noqa: E402
+from resnet_core.batching import MAX_BATCH, InspectBatcher, batching_enabled  # noqa: E402
 from resnet_core.device import pick_device  # noqa: E402
 from resnet_core.explain import block_source  # noqa: E402
+from resnet_core.fast import bf16_supported, reduced_precision  # noqa: E402
 from resnet_core.images import MAX_INPUT_SIZE, ImageError, load_image, prepare  # noqa: E402
 from resnet_core.inspection import MAX_TOP_K, InspectionError, inspect, layer_names  # noqa: E402
 from resnet_core.model import ResNet  # noqa: E402
@@ -84,6 +88,11 @@ class Settings:
             ResNet-152 at 224 is 11.5, ResNet-18 at 1024 is 38, ResNet-50 at 1024 is 85.
         max_params: most parameters of a network the server builds (ResNet-152: 60.2M; the
             custom depths allow up to 400M, which the Architecture tab still shows).
+        batch: batch concurrent inspections of one model into one forward and one backward
+            (RESNET_BATCH=1/0; None: on CUDA only, where it pays, see docs/performance.md).
+        precision: "fp32", "bf16" or "auto" (RESNET_PRECISION): the inspection engine's
+            precision; auto is bf16 (BatchNorm folded, channels_last) on a CUDA GPU with bf16,
+            float32 elsewhere.
     """
 
     host: str = "127.0.0.1"
@@ -97,6 +106,8 @@ class Settings:
     max_models: int = 6
     max_gmacs: float = 50.0
     max_params: int = 100_000_000
+    batch: bool | None = None
+    precision: str = "auto"
 
 
 def _env_flag(name: str) -> bool:
@@ -116,6 +127,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     p.add_argument("--concurrency", type=int, default=Settings.concurrency)
     p.add_argument("--max-file-mb", type=float, default=Settings.max_file_size / 2**20)
     p.add_argument("--max-gmacs", type=float, default=Settings.max_gmacs, help="largest forward pass a request may ask for")
+    p.add_argument("--batch", action=argparse.BooleanOptionalAction, default=None, help="batch concurrent inspections")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=env.get("RESNET_PRECISION") or "auto")
     a = p.parse_args(argv)
     return Settings(
         host=a.host,
@@ -127,6 +140,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         queue_size=max(1, a.queue_size),
         concurrency=max(1, a.concurrency),
         max_gmacs=a.max_gmacs,
+        batch=a.batch,
+        precision=a.precision,
     )
 
 
@@ -264,6 +279,14 @@ def architecture_of(depth: int | tuple, variant: str, size: tuple[int, int]) -> 
     return describe(skeleton(depth, variant), size)
 
 
+@functools.lru_cache(maxsize=64)
+def graph_of(
+    depth: int | tuple, variant: str, size: tuple[int, int], folded: tuple | None, level: str, selected: str | None
+) -> Any:
+    """The block graph; a pure function of its arguments, so built once (gr.Plot only reads it)."""
+    return viz.graph_figure(architecture_of(depth, variant, size), folded=folded, level=level, selected=selected)
+
+
 # "http:", "HTTPS:", "data:", "file:", "//host": anything that is not a path on this server
 _NOT_A_LOCAL_PATH = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:|[/\\]{2})", re.IGNORECASE)
 
@@ -339,14 +362,47 @@ class Playground:
         self.device = pick_device(settings.device)
         self.zoo = ModelZoo(device=self.device, max_models=settings.max_models, offline=settings.offline or None)
         self.default_key = ModelKey(50, "v1.5", "DEFAULT")
+        self.batching = batching_enabled(self.device, settings.batch)
+        precision = settings.precision
+        if precision == "auto":
+            precision = "bf16" if self.device.type == "cuda" and bf16_supported(self.device) else "fp32"
+        self.precision = precision
+        self._engines: OrderedDict[ModelKey, tuple[ResNet, InspectBatcher]] = OrderedDict()
+        self._engines_lock = threading.Lock()
         self._warm = threading.Thread(target=self._warm_up, daemon=True)
         self._warm.start()
 
     def _warm_up(self) -> None:
         try:
-            self.zoo.get(self.default_key)
+            self.engine(self.zoo.get(self.default_key))
         except Exception:  # noqa: BLE001 - the page reports it when asked
             log.exception("warm-up failed")
+
+    def engine(self, served: ServedModel) -> InspectBatcher:
+        """The inspection engine of a served model, made and warmed up once per model.
+
+        Batched where ``settings.batch`` says so, on a bf16 copy where ``precision`` is bf16;
+        a user's checkpoint gets a plain float32 engine of its own (it is not shared).
+        """
+        if served.key.weights == "checkpoint":
+            return InspectBatcher(served.model, enabled=False)
+        with self._engines_lock:
+            entry = self._engines.get(served.key)
+            if entry is not None and entry[0] is served.model:
+                self._engines.move_to_end(served.key)
+                return entry[1]
+        model = reduced_precision(served.model).model if self.precision == "bf16" else served.model
+        engine = InspectBatcher(model, enabled=self.batching)
+        # the first request should not pay for allocations, kernel choices and cuDNN plans (on a
+        # CPU that is about 15%, so there the warm-up skips the costlier timeline backward)
+        warm = np.full((224, 224, 3), 128, np.uint8)
+        engine.inspect(warm, preprocess=served.weights.preprocess, timeline=self.device.type == "cuda")
+        with self._engines_lock:
+            self._engines[served.key] = (served.model, engine)
+            self._engines.move_to_end(served.key)
+            while len(self._engines) > self.settings.max_models:
+                self._engines.popitem(last=False)
+        return engine
 
     # ------------------------------------------------------------------ status
     def status(self) -> str:
@@ -437,11 +493,11 @@ class Playground:
     ) -> tuple:
         """Block graph, shape table, cost per stage and totals for one architecture and input size."""
         d = parse_depth(depth, counts, block)
-        arch = architecture_of(d, variant, parse_size(height, width))
-        folded = () if unfold else None
+        hw = parse_size(height, width)
+        arch = architecture_of(d, variant, hw)
         names = [b.name for b in arch.blocks]
         chosen = selected if selected in names else None
-        figure = viz.graph_figure(arch, folded=folded, level=level, selected=chosen)
+        figure = graph_of(d, variant, hw, () if unfold else None, level, chosen)
         totals = (
             f"**{arch.name}** at {arch.input_size[0]}×{arch.input_size[1]}: "
             f"**{viz.human_count(arch.params)}** parameters, **{viz.human_macs(arch.macs)}**, "
@@ -508,8 +564,7 @@ class Playground:
         picture = load_image(_image_path(image))
         prepared = prepare(picture, served.weights.preprocess, mode=mode, size=int(size) if size else None)
         progress(0.5, desc="one forward, one backward")
-        result = inspect(
-            served.model,
+        result = self.engine(served).inspect(
             prepared,
             layer=layer or "layer4",
             target=parse_target(target, categories),
@@ -956,7 +1011,8 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
             [image, *model_in, weights, layer, target, mode, size, top_k, guided, alpha, cmap, act_name, scale, act_cmap, user_model],
             [state, notice, overlay, guided_img, cam_caption, preds, pred_plot, timeline, gallery, act_text, stats, run_info],
             api_name="inspect",
-            **run_on_gpu(),
+            # batched: as many requests in flight as a batch takes; the batcher runs one at a time
+            **(dict(concurrency_id="inspect", concurrency_limit=MAX_BATCH) if app.batching else run_on_gpu()),
         )
         guided.change(lambda on: gr.update(visible=bool(on)), guided, guided_img, api_name=False)
         for control in (alpha, cmap):
