@@ -604,6 +604,7 @@ def test_an_image_given_as_a_url_is_refused_without_fetching(
 @pytest.mark.parametrize(
     ("name", "content"),
     [("evil.png", SVG), ("evil.png", HTML), ("evil.jpg", SVG), ("evil.svg", SVG), ("evil.html", HTML)],
+    ids=["svg-as-png", "html-as-png", "svg-as-jpg", "svg", "html"],
 )
 def test_svg_and_html_are_rejected_and_never_served_inline(
     live: LiveApp, client: Client, tmp_path: Path, name: str, content: bytes
