@@ -79,6 +79,27 @@ def test_one_batched_pass_equals_each_request_alone(r18):
     assert hook_count(r18) == 0
 
 
+def test_statistics_of_every_output_match_torch_alone_and_batched(r18):
+    from resnet_core.hooks import capture_outputs
+    from resnet_core.inspection import layer_names
+
+    jobs = _jobs(3)
+    requests = [make_request(r18, **job) for job in jobs]
+    batched = run_requests(r18, requests)
+    names = list(layer_names(r18))
+    modules = ["maxpool" if n == "stem" else n for n in names]
+    for req, res in zip(requests, batched):
+        with capture_outputs(r18, modules) as store, torch.no_grad():
+            r18(req.prepared.tensor)
+        for name, module in zip(names, modules):
+            ref = store[module][0]  # (C, h, w)
+            act = res.activation(name)
+            assert act.mean == pytest.approx(ref.mean().item(), rel=1e-4, abs=1e-6)
+            assert act.std == pytest.approx(ref.std(unbiased=False).item(), rel=1e-3, abs=1e-5)
+            assert act.max == pytest.approx(ref.max().item(), rel=1e-5)
+            assert act.zero_fraction == pytest.approx((ref == 0).float().mean().item(), abs=1e-6)
+
+
 def test_sixteen_threads_each_get_their_own_result(r18):
     jobs = _jobs(16)
     alone = [inspect(r18, **job) for job in jobs]
@@ -198,3 +219,38 @@ def test_batching_is_on_by_default_only_on_cuda(monkeypatch):
     monkeypatch.setenv("RESNET_BATCH", "0")
     assert batching_enabled(torch.device("cuda")) is False
     assert batching_enabled(torch.device("cpu"), requested=True) is True
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_sixteen_threads_on_cuda_each_get_their_own_result(precision):
+    from resnet_core.fast import reduced_precision
+
+    torch.manual_seed(0)
+    model = build_resnet(50).eval().requires_grad_(False).cuda()
+    if precision == "bf16":
+        model = reduced_precision(model).model
+    jobs = [dict(job, size=224) for job in _jobs(16)]
+    alone = [inspect(model, **job) for job in jobs]
+    batcher = InspectBatcher(model, window_s=0.005)
+    results: list = [None] * 16
+    barrier = threading.Barrier(16)
+
+    def work(i: int) -> None:
+        barrier.wait()
+        results[i] = batcher.inspect(**jobs[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert batcher.largest > 1
+    floor = 0.999 if precision == "fp32" else 0.98  # TF32/bf16 kernels depend on the batch size
+    for a, b in zip(alone, results):
+        probs = [p.probability for p in a.predictions]
+        if probs[0] - probs[1] > 0.05:  # random weights: only a clear winner must stay the winner
+            assert a.predictions[0].index == b.predictions[0].index
+        for x, y in zip(a.cams, b.cams):
+            if x.target == y.target and x.heatmap.max() > 0:
+                assert np.corrcoef(x.heatmap.ravel(), y.heatmap.ravel())[0, 1] >= floor
