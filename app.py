@@ -165,6 +165,19 @@ class _Friendly:
         return "Something went wrong on our side; the error was logged and the server keeps running."
 
     @staticmethod
+    def describe(exc: BaseException, handler: str) -> tuple[str, type]:
+        """Log what the user must not see; keep only the message and the type (no frames)."""
+        if not isinstance(exc, _Friendly.USER_ERRORS):
+            log.exception("handler %s failed", handler)
+        return _Friendly.message(exc), type(exc)
+
+    @staticmethod
+    def error(message: str, exc_type: type) -> gr.Error:
+        """The gr.Error to raise once the failed call's frames are gone."""
+        _Friendly.after_failure(exc_type)
+        return gr.Error(message)
+
+    @staticmethod
     def after_failure(exc_type: type) -> None:
         if issubclass(exc_type, torch.cuda.OutOfMemoryError) and torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -180,34 +193,26 @@ def friendly(fn: Callable) -> Callable:
 
         @functools.wraps(fn)
         def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator:
-            failure = None
             try:
                 yield from fn(*args, **kwargs)
                 return
             except gr.Error:
                 raise
             except Exception as exc:  # noqa: BLE001 - every failure gets a clear message
-                if not isinstance(exc, _Friendly.USER_ERRORS):
-                    log.exception("handler %s failed", fn.__name__)
-                failure = (_Friendly.message(exc), type(exc))
-            _Friendly.after_failure(failure[1])
-            raise gr.Error(failure[0])
+                failure = _Friendly.describe(exc, fn.__name__)
+            raise _Friendly.error(*failure)
 
         return gen_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        failure = None
         try:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure gets a clear message
-            if not isinstance(exc, _Friendly.USER_ERRORS):
-                log.exception("handler %s failed", fn.__name__)
-            failure = (_Friendly.message(exc), type(exc))
-        _Friendly.after_failure(failure[1])
-        raise gr.Error(failure[0])
+            failure = _Friendly.describe(exc, fn.__name__)
+        raise _Friendly.error(*failure)
 
     return wrapper
 
