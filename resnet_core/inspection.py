@@ -151,7 +151,11 @@ def _reduce_one(a: Tensor, n_max: int, rows: Tensor) -> tuple:
     hi = sel.amax(dim=(2, 3))
     step = (255 / (hi - lo).clamp_min(1e-12))[..., None, None]
     u8 = sel.sub(lo[..., None, None]).mul_(step).round_().to(torch.uint8)
-    flat = a.reshape(b, count)
+    if not a.is_contiguous() and a.is_contiguous(memory_format=torch.channels_last):
+        a_mem = a.permute(0, 2, 3, 1)  # NHWC in memory: read it in memory order, no copy
+    else:
+        a_mem = a
+    flat = a_mem.reshape(b, count)  # the sums below do not depend on the order
     mean = per_channel.mean(dim=1)
     # var = E[x^2] - E[x]^2: the outputs are mostly >= 0, so no catastrophic cancellation
     sq = torch.dot(flat[0], flat[0])[None] if b == 1 else torch.linalg.vecdot(flat, flat)  # (B,)
