@@ -21,8 +21,9 @@ Methods:
 * ``timeline_only``: the same timeline on its own through ``gradcam_timeline``;
 * ``fast``: :class:`resnet_core.fast.FastPredictor` (forward only; on CUDA bf16, channels_last,
   CUDA graph);
-* ``inspect_bf16`` (CUDA only): the full inspection on :func:`resnet_core.fast.reduced_precision`'s
-  copy (BatchNorm folded, bf16, channels_last).
+* ``inspect_bf16``, ``inspect_app_bf16`` (CUDA only): the full inspection and the app's request
+  on :func:`resnet_core.fast.reduced_precision`'s copy (BatchNorm folded, bf16, channels_last),
+  which is what the app serves on a GPU.
 
 Run ``python scripts/bench_engine.py --help``. Numbers are only comparable within one run.
 """
@@ -37,6 +38,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -214,7 +216,11 @@ def bench_depth(depth: int, *, device: torch.device, n: int, warmup: int, side: 
         def full_bf16() -> object:
             return inspect(low.model, prepared, top_k=5, categories=cats)
 
+        def app_bf16() -> object:
+            return inspect(low.model, prepared, top_k=5, categories=cats, timeline=True)
+
         methods["inspect_bf16"] = full_bf16
+        methods["inspect_app_bf16"] = app_bf16  # what the app runs on CUDA
     times = interleaved(methods, n=n, warmup=warmup, device=device, budget_s=budget_s)
     res = summarize(times)
     med = {k: v["median_ms"] for k, v in res.items()}
@@ -230,6 +236,7 @@ def bench_depth(depth: int, *, device: torch.device, n: int, warmup: int, side: 
     }
     if "inspect_bf16" in med:
         ratios["inspect_bf16/captum"] = med["inspect_bf16"] / med["captum"]
+        ratios["inspect_app_bf16/captum"] = med["inspect_app_bf16"] / med["captum"]
     last = app()
     return {
         "depth": depth,
@@ -242,6 +249,136 @@ def bench_depth(depth: int, *, device: torch.device, n: int, warmup: int, side: 
     }
 
 
+def _example_inputs(n: int, side: int) -> list:
+    """n different prepared pictures: the examples, flipped and shifted crops of them."""
+    from PIL import Image
+
+    from resnet_core.images import Preprocess, prepare
+
+    pictures = [Image.open(p).convert("RGB") for p in sorted((ROOT / "assets" / "examples").glob("*.jpg"))]
+    if not pictures:
+        pictures = [Image.fromarray(natural_image(seed=s)) for s in range(4)]
+    out = []
+    for i in range(n):
+        pic = pictures[i % len(pictures)]
+        if (i // len(pictures)) % 2:
+            pic = pic.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        resize = round(side * 256 / 224) + 8 * (i // (2 * len(pictures)))
+        out.append(prepare(pic, Preprocess(crop_size=side, resize_size=resize)))
+    return out
+
+
+def bench_batching(
+    depth: int, *, device: torch.device, clients: int, per_client: int, side: int, precision: str, budget_s: float
+) -> dict:
+    """Throughput of 1 caller against ``clients`` concurrent callers, with and without batching.
+
+    The app's request (timeline on, top-5); the model as the app serves it (bf16 copy on CUDA).
+    """
+    import threading
+
+    from resnet_core import build_resnet
+    from resnet_core.batching import InspectBatcher
+    from resnet_core.fast import reduced_precision
+
+    torch.manual_seed(depth)
+    model = build_resnet(depth).eval().requires_grad_(False).to(device)
+    if precision == "bf16":
+        model = reduced_precision(model).model
+    inputs = _example_inputs(clients, side)
+
+    def call(engine: InspectBatcher, i: int) -> None:
+        engine.inspect(inputs[i % len(inputs)], top_k=5, timeline=True)
+        sync(device)
+
+    direct = InspectBatcher(model, enabled=False)
+    for i in range(3):
+        call(direct, i)
+    n_single = max(3, per_client * 2)
+    t0 = time.perf_counter()
+    for i in range(n_single):
+        call(direct, i)
+    single = n_single / (time.perf_counter() - t0)
+    out: dict = {"depth": depth, "precision": precision, "clients": clients, "one_caller_rps": round(single, 3)}
+    for enabled in (False, True):
+        engine = InspectBatcher(model, enabled=enabled)
+        call(engine, 0)
+        barrier = threading.Barrier(clients)
+        deadline = time.perf_counter() + budget_s
+        done = [0] * clients
+
+        def work(
+            c: int, engine: InspectBatcher = engine, deadline: float = deadline, done: list = done, barrier: Any = barrier
+        ) -> None:
+            barrier.wait()
+            for k in range(per_client):
+                if time.perf_counter() > deadline:
+                    return
+                call(engine, c + k)
+                done[c] += 1
+
+        threads = [threading.Thread(target=work, args=(c,)) for c in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        rps = sum(done) / wall
+        key = "batched" if enabled else "unbatched"
+        out[key] = {
+            "rps": round(rps, 3),
+            "vs_one_caller": round(rps / single, 2),
+            "requests": sum(done),
+            "wall_s": round(wall, 2),
+            "batches": engine.batches - 1,
+            "largest_batch": engine.largest,
+        }
+    return out
+
+
+def bench_fast(depth: int, *, device: torch.device, n: int, side: int, compile: bool, budget_s: float) -> dict:
+    """Forward-only paths: eager fp32, the fast predictor eager, with CUDA graphs, compiled."""
+    from resnet_core import build_resnet
+    from resnet_core.fast import FastPredictor
+
+    torch.manual_seed(depth)
+    model = build_resnet(depth).eval().requires_grad_(False).to(device)
+    x = _example_inputs(1, side)[0].tensor.to(device)
+    eager = FastPredictor(model, dtype=torch.float32, channels_last=False, cuda_graphs=False, fold_bn=False)
+    fast_e = FastPredictor(model, cuda_graphs=False)
+    methods: dict[str, Callable[[], object]] = {
+        "eager_fp32": lambda: eager.logits(x),
+        "fast_eager": lambda: fast_e.logits(x),
+    }
+    configs = {"eager_fp32": eager.describe(), "fast_eager": fast_e.describe()}
+    if device.type == "cuda":
+        graphed = FastPredictor(model)
+        methods["fast_graph"] = lambda: graphed.logits(x)
+        configs["fast_graph"] = graphed.describe()
+        fp32_graph = FastPredictor(model, dtype=torch.float32, channels_last=False)
+        methods["fp32_graph"] = lambda: fp32_graph.logits(x)
+        configs["fp32_graph"] = fp32_graph.describe()
+        if compile:
+            t0 = time.perf_counter()
+            try:
+                compiled = FastPredictor(model, compile=True)
+                compiled.logits(x)
+                methods["fast_compiled"] = lambda: compiled.logits(x)
+                configs["fast_compiled"] = {**compiled.describe(), "first_call_s": round(time.perf_counter() - t0, 1)}
+            except Exception as exc:  # noqa: BLE001 - reported, not fatal
+                configs["fast_compiled"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    times = interleaved(methods, n=n, warmup=5, device=device, budget_s=budget_s)
+    res = summarize(times)
+    base = res["eager_fp32"]["median_ms"]
+    return {
+        "depth": depth,
+        "methods": res,
+        "configs": configs,
+        "speedup_vs_eager_fp32": {k: round(base / v["median_ms"], 2) for k, v in res.items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--depths", type=int, nargs="+", default=[18, 50, 152])
@@ -251,6 +388,11 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--side", type=int, default=224)
     p.add_argument("--budget-s", type=float, default=120.0, help="stop a depth's rounds after this long (>= 3 rounds)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave as is)")
+    p.add_argument("--sections", nargs="+", default=["engine", "batching", "fast"], choices=["engine", "batching", "fast"])
+    p.add_argument("--batch-depth", type=int, default=0, help="depth for the batching section (0: 50 on CUDA, 18 on CPU)")
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--per-client", type=int, default=0, help="calls per client (0: 8 on CUDA, 2 on CPU)")
+    p.add_argument("--compile", action="store_true", help="also time torch.compile in the fast section (slow first call)")
     p.add_argument("--out", type=Path, default=None, help="JSON file to write")
     a = p.parse_args(argv)
     if a.threads:
@@ -269,7 +411,14 @@ def main(argv: list[str] | None = None) -> dict:
         "depths": [],
     }
     print(f"# engine benchmark on {report['device']}; load {report['load_before']}", flush=True)
-    for depth in a.depths:
+
+    def save() -> None:  # after every part, so a run cut short still leaves its numbers
+        if a.out:
+            a.out.parent.mkdir(parents=True, exist_ok=True)
+            report["load_after"] = load_average()
+            a.out.write_text(json.dumps(report, indent=1))
+
+    for depth in a.depths if "engine" in a.sections else []:
         n = a.n or DEFAULT_N.get(depth, 10)
         r = bench_depth(depth, device=device, n=n, warmup=a.warmup, side=a.side, budget_s=a.budget_s)
         report["depths"].append(r)
@@ -277,10 +426,31 @@ def main(argv: list[str] | None = None) -> dict:
         ratios = "  ".join(f"{k} {v:.2f}" for k, v in r["ratios"].items())
         print(f"ResNet-{depth} (median ms, n={r['methods']['inspect']['n']}): {meds}", flush=True)
         print(f"ResNet-{depth} ratios: {ratios}", flush=True)
-    report["load_after"] = load_average()
+        save()
+    if "batching" in a.sections:
+        cuda = device.type == "cuda"
+        r = bench_batching(
+            a.batch_depth or (50 if cuda else 18),
+            device=device,
+            clients=a.clients,
+            per_client=a.per_client or (8 if cuda else 2),
+            side=a.side,
+            precision="bf16" if cuda else "fp32",
+            budget_s=a.budget_s,
+        )
+        report["batching"] = r
+        print(f"batching: {json.dumps(r)}", flush=True)
+        save()
+    if "fast" in a.sections:
+        report["fast"] = []
+        for depth in a.depths:
+            r = bench_fast(depth, device=device, n=max(a.n or 20, 10), side=a.side, compile=a.compile and depth == 50, budget_s=a.budget_s)
+            report["fast"].append(r)
+            meds = "  ".join(f"{k} {v['median_ms']:.2f}" for k, v in r["methods"].items())
+            print(f"fast ResNet-{depth} (median ms): {meds}; speed-up {r['speedup_vs_eager_fp32']}", flush=True)
+            save()
+    save()
     if a.out:
-        a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.write_text(json.dumps(report, indent=1))
         print(f"wrote {a.out}")
     return report
 
