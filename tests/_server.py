@@ -32,6 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -193,3 +194,29 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One real server for the whole test session (started on first use, stopped at the end)."""
     with running_app(tmp_path_factory.mktemp("app_server")) as server:
         yield server
+
+
+#: the /inspect endpoint's parameters in the app's order, with the page's defaults (ResNet-18)
+INSPECT_DEFAULTS: dict[str, Any] = dict(
+    depth="ResNet-18",
+    counts="2, 2, 2, 2",
+    block="basic",
+    variant="v1.5",
+    weights="DEFAULT",
+    layer="layer4",
+    target="auto (top-1)",
+    mode="crop",
+    size=224,
+    top_k=5,
+    guided=False,
+    alpha=0.5,
+    cmap="jet",
+    stage="layer4",
+    scale="per-channel",
+    act_cmap="viridis",
+)
+#: its outputs, in order (the gr.State output is not part of the API)
+INSPECT_OUTPUTS = (
+    "notice", "overlay", "guided", "caption", "predictions", "topk",
+    "timeline", "gallery", "act_text", "stats", "info",
+)  # fmt: skip

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 import torchvision
-from _server import ROOT, Server
+from _server import INSPECT_DEFAULTS, INSPECT_OUTPUTS, ROOT, Server
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -31,28 +31,6 @@ CALL_TIMEOUT_S = 150.0  # one request, on a busy 2-core CPU
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 STEM_FORMULA = "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112"
 
-INSPECT_DEFAULTS: dict[str, Any] = dict(
-    depth="ResNet-18",
-    counts="2, 2, 2, 2",
-    block="basic",
-    variant="v1.5",
-    weights="DEFAULT",
-    layer="layer4",
-    target="auto (top-1)",
-    mode="crop",
-    size=224,
-    top_k=5,
-    guided=False,
-    alpha=0.5,
-    cmap="jet",
-    stage="layer4",
-    scale="per-channel",
-    act_cmap="viridis",
-)
-INSPECT_OUTPUTS = (
-    "notice", "overlay", "guided", "caption", "predictions", "topk",
-    "timeline", "gallery", "act_text", "stats", "info",
-)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- references

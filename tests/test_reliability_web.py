@@ -35,7 +35,7 @@ import gradio as gr
 import httpx
 import numpy as np
 import pytest
-from _server import free_port
+from _server import INSPECT_DEFAULTS, INSPECT_OUTPUTS, free_port
 from conftest import natural_image
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -53,28 +53,13 @@ CALL_TIMEOUT_S = 120.0
 
 # The cheapest network the app serves (ResNet-10-like, random weights) at a small input:
 # these tests are about the server around the model, not the model.
-TINY: dict[str, Any] = dict(
-    depth="custom",
-    counts="1, 1, 1, 1",
-    block="basic",
-    variant="v1.5",
-    weights="random",
-    layer="layer4",
-    target="auto (top-1)",
-    mode="crop",
-    size=64,
-    top_k=5,
-    guided=False,
-    alpha=0.5,
-    cmap="jet",
-    stage="layer4",
-    scale="per-channel",
-    act_cmap="viridis",
-)
-INSPECT_OUTPUTS = (
-    "notice", "overlay", "guided", "caption", "predictions", "topk",
-    "timeline", "gallery", "act_text", "stats", "info",
-)  # fmt: skip
+TINY: dict[str, Any] = {
+    **INSPECT_DEFAULTS,
+    "depth": "custom",
+    "counts": "1, 1, 1, 1",
+    "weights": "random",
+    "size": 64,
+}
 TRACEBACK_MARKERS = ("Traceback", 'File "', "site-packages", "Could not preprocess")
 
 
