@@ -16,6 +16,7 @@ import os
 import re
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 import viz  # noqa: E402
@@ -67,6 +69,38 @@ MODEL_EVENTS = "model"  # one concurrency_id for every event that runs a network
 RACE_DEPTHS = (20, 32, 44, 56)
 RACE_MAX_SECONDS = 120.0
 RACE_NORMS = {"on": (True,), "off": (False,), "both": (True, False)}
+
+# How pictures leave the server (measured in docs/performance.md, "Payload"): JPEG for the
+# photo-like ones (Grad-CAM overlays, the timeline, the guided map: 7-60x smaller than PNG and
+# encoded in 1/70 of its time), PNG for the activation gallery (blocky maps, where JPEG rings
+# and PNG is already small and exact).
+PHOTO_FORMAT = "jpeg"
+MAP_FORMAT = "png"
+# Gradio's output cache: files older than CACHE_MAX_AGE_S seconds are deleted every
+# CACHE_SWEEP_S seconds (uploads and outputs alike), so a long-running public server does not
+# fill its disk. A page fetches its pictures within seconds of the response.
+CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
+
+
+def served_picture(pixels: np.ndarray | None) -> Image.Image | None:
+    """An output picture (H x W x 3 uint8) that shares no bytes with any other response.
+
+    Gradio stores an output under the hash of its encoded bytes and rewrites that file in
+    place, so two users who get byte-identical pictures at the same moment (the same example,
+    the same settings) could be served a half-written file. A tag of this response's own in the
+    picture's metadata (a PNG text chunk, an EXIF ImageUniqueID in a JPEG) gives every response
+    a file of its own; the pixels are untouched.
+    """
+    if pixels is None:
+        return None
+    img = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8))
+    tag = uuid.uuid4().hex
+    img.info["response"] = tag  # PNG: Gradio copies text-valued info into the file
+    exif = Image.Exif()
+    exif[0xA420] = tag  # ImageUniqueID; JPEG: Gradio writes info["exif"]
+    img.info["exif"] = exif.tobytes()
+    return img
+
 
 
 @dataclass(frozen=True)
@@ -590,7 +624,7 @@ class Playground:
             *self.render_cam(result, alpha, cmap),
             viz.predictions_label(top),
             viz.predictions_figure(top),
-            viz.cam_timeline_image(result.timeline, cmap=cmap),
+            served_picture(viz.cam_timeline_image(result.timeline, cmap=cmap)),
             *self.render_activations(result, stage if stage in {a.name for a in result.activations} else "layer4", scale, act_cmap),
             viz.stats_figure(result.activations),
             info,
@@ -602,8 +636,8 @@ class Playground:
         if state is None:
             raise gr.Error("Run an inspection first.")
         cam = state.cam
-        overlay = viz.cam_overlay(state.image, cam.heatmap, alpha=float(alpha), cmap=cmap)
-        guided = None if state.guided is None else viz.colormap(state.guided, "gray")
+        overlay = served_picture(viz.cam_overlay(state.image, cam.heatmap, alpha=float(alpha), cmap=cmap))
+        guided = None if state.guided is None else served_picture(viz.colormap(state.guided, "gray"))
         caption = f"Grad-CAM at {cam.layer} for “{cam.label}” (class {cam.target}, logit {cam.score:.2f})"
         return overlay, guided, caption
 
@@ -613,7 +647,7 @@ class Playground:
         if state is None:
             raise gr.Error("Run an inspection first.")
         act = state.activation(name or "layer4")
-        grid = viz.activation_grid(act, scale=scale, cmap=cmap)
+        grid = served_picture(viz.activation_grid(act, scale=scale, cmap=cmap))
         c, h, w = act.shape
         text = (
             f"**{act.name}** output {c}×{h}×{w}: mean {act.mean:.3f}, std {act.std:.3f}, "
@@ -637,7 +671,7 @@ class Playground:
             elapsed = time.perf_counter() - start
             arch = architecture_of(depth, "v1.5", res.input_size)
             top = res.predictions[0]
-            gallery.append((viz.cam_overlay(res.image, res.cam.heatmap), f"ResNet-{depth}: {top.label} ({top.probability:.0%})"))
+            gallery.append((served_picture(viz.cam_overlay(res.image, res.cam.heatmap)), f"ResNet-{depth}: {top.label} ({top.probability:.0%})"))
             rows.append(
                 [
                     f"ResNet-{depth}",
@@ -701,8 +735,8 @@ class Playground:
         return (
             viz.predictions_label(before.predictions),
             viz.predictions_label(after.predictions),
-            viz.cam_overlay(before.image, before.cam.heatmap),
-            viz.cam_overlay(after.image, after.cam.heatmap),
+            served_picture(viz.cam_overlay(before.image, before.cam.heatmap)),
+            served_picture(viz.cam_overlay(after.image, after.cam.heatmap)),
         )
 
 
@@ -860,7 +894,9 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
     run_on_gpu = functools.partial(dict, concurrency_id=MODEL_EVENTS, concurrency_limit=settings.concurrency)
     examples = [str(p) for p in EXAMPLES]
 
-    with gr.Blocks(title="ResNet playground", analytics_enabled=False) as demo:
+    with gr.Blocks(
+        title="ResNet playground", analytics_enabled=False, delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)
+    ) as demo:
         gr.Markdown("# ResNet playground · ResNet 游乐场")
         gr.Markdown(I18N("subtitle"))
         notice = gr.Markdown(elem_id="notice")
@@ -933,8 +969,8 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                     with gr.Column(scale=2):
                         run_info = gr.Markdown()
                         with gr.Row():
-                            overlay = gr.Image(label=I18N("gradcam"), format="png", elem_id="overlay", interactive=False)
-                            guided_img = gr.Image(label=I18N("guided_panel"), format="png", interactive=False, visible=False)
+                            overlay = gr.Image(label=I18N("gradcam"), format=PHOTO_FORMAT, elem_id="overlay", interactive=False)
+                            guided_img = gr.Image(label=I18N("guided_panel"), format=PHOTO_FORMAT, interactive=False, visible=False)
                         cam_caption = gr.Markdown()
                         with gr.Row():
                             alpha = gr.Slider(0, 1, value=0.5, step=0.05, label=I18N("opacity"))
@@ -942,19 +978,19 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                         preds = gr.Label(num_top_classes=10, label=I18N("predictions"))
                         pred_plot = gr.Plot(label=I18N("topk_plot"))
                 gr.Markdown(I18N("timeline_heading"))
-                timeline = gr.Image(label="Grad-CAM timeline", show_label=False, format="png", interactive=False, elem_id="timeline")
+                timeline = gr.Image(label="Grad-CAM timeline", show_label=False, format=PHOTO_FORMAT, interactive=False, elem_id="timeline")
                 with gr.Row():
                     act_name = gr.Dropdown(["layer4"], value="layer4", label=I18N("stage"), allow_custom_value=True)
                     scale = gr.Radio(list(viz.SCALES), value="per-channel", label=I18N("scale"))
                     act_cmap = gr.Dropdown(list(viz.COLORMAPS), value="viridis", label=I18N("colormap"))
                 act_text = gr.Markdown()
-                gallery = gr.Image(label=I18N("gallery"), format="png", elem_id="gallery", interactive=False)
+                gallery = gr.Image(label=I18N("gallery"), format=MAP_FORMAT, elem_id="gallery", interactive=False)
                 stats = gr.Plot(label=I18N("stats"))
 
             # ---------------------------------------------------------- compare
             with gr.Tab(I18N("tab_compare"), id="compare"):
                 compare_btn = gr.Button(I18N("compare"), variant="primary")
-                compare_gallery = gr.Gallery(label=I18N("compare_gallery"), columns=5, height="auto")
+                compare_gallery = gr.Gallery(label=I18N("compare_gallery"), format=PHOTO_FORMAT, columns=5, height="auto")
                 compare_table = gr.Dataframe(
                     headers=["model", "top-5", "ms", "parameters", "GMACs", "weights"], wrap=True, interactive=False
                 )
@@ -990,8 +1026,8 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                     abl_before = gr.Label(num_top_classes=5, label=I18N("before"))
                     abl_after = gr.Label(num_top_classes=5, label=I18N("after"))
                 with gr.Row():
-                    abl_cam_before = gr.Image(label=I18N("cam_before"), format="png", interactive=False)
-                    abl_cam_after = gr.Image(label=I18N("cam_after"), format="png", interactive=False)
+                    abl_cam_before = gr.Image(label=I18N("cam_before"), format=PHOTO_FORMAT, interactive=False)
+                    abl_cam_after = gr.Image(label=I18N("cam_after"), format=PHOTO_FORMAT, interactive=False)
                 gr.Markdown("### Block anatomy: v1, v1.5 and pre-activation")
                 gr.Plot(value=vlab.block_anatomy_figure(), label=I18N("anatomy"))
 

@@ -220,3 +220,42 @@ INSPECT_OUTPUTS = (
     "notice", "overlay", "guided", "caption", "predictions", "topk",
     "timeline", "gallery", "act_text", "stats", "info",
 )  # fmt: skip
+#: the file format each picture of /inspect must arrive in (docs/performance.md, "Payload"):
+#: JPEG for the photo-like pictures, PNG for the blocky activation maps
+OUTPUT_FORMATS = {"overlay": "JPEG", "guided": "JPEG", "timeline": "JPEG", "gallery": "PNG"}
+MAGIC = {"JPEG": b"\xff\xd8\xff", "PNG": b"\x89PNG\r\n\x1a\n"}
+
+
+def read_picture(path: str | Path, fmt: str) -> Any:
+    """The RGB pixels of a served picture that must really be a ``fmt`` file (by content)."""
+    import numpy as np
+    from PIL import Image
+
+    data = Path(path).read_bytes()
+    assert data[: len(MAGIC[fmt])] == MAGIC[fmt], f"{path} is not a {fmt} file"
+    with Image.open(path) as im:
+        assert im.format == fmt
+        im.load()
+        return np.asarray(im.convert("RGB"))
+
+
+def pictures_differ_by(got: Any, want: Any, fmt: str, tolerance: int) -> str | None:
+    """Why two decoded pictures are not "the same result to ``tolerance`` grey levels", or None.
+
+    PNG is lossless, so the decoded pixels are the computed ones: at most ``tolerance`` apart.
+    A JPEG of identical pixels is identical (same encoder, same settings); but a grey level
+    of difference before encoding can move a quantized coefficient and so show up as more
+    after decoding. Measured on a 224x224 overlay at the quality Gradio uses (75): +-1 on 10%
+    of the pixels gives at most 15 levels and 0.64 on average, on every pixel 19 and 1.2; a
+    different picture of the same size differs by about 37 on average. So with a tolerance
+    a JPEG may differ by at most 24 levels and 1.5 on average.
+    """
+    import numpy as np
+
+    if got.shape != want.shape:
+        return f"shape {got.shape} != {want.shape}"
+    diff = np.abs(got.astype(int) - want.astype(int))
+    worst, mean = int(diff.max()), float(diff.mean())
+    if fmt == "PNG" or tolerance == 0:
+        return None if worst <= tolerance else f"differs by {worst} grey levels"
+    return None if worst <= 24 and mean <= 1.5 else f"differs by {worst} grey levels, {mean:.2f} on average"

@@ -19,7 +19,15 @@ import numpy as np
 import pytest
 import torch
 import torchvision
-from _server import INSPECT_DEFAULTS, INSPECT_OUTPUTS, ROOT, Server
+from _server import (
+    INSPECT_DEFAULTS,
+    INSPECT_OUTPUTS,
+    OUTPUT_FORMATS,
+    ROOT,
+    Server,
+    pictures_differ_by,
+    read_picture,
+)
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -28,7 +36,6 @@ pytestmark = pytest.mark.timeout(240)
 
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.jpg"))
 CALL_TIMEOUT_S = 150.0  # one request, on a busy 2-core CPU
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 STEM_FORMULA = "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112"
 
 
@@ -88,14 +95,9 @@ def inspect(client: Client, image: Path | str | None, **overrides: Any) -> dict[
     return dict(zip(INSPECT_OUTPUTS, out))
 
 
-def png(path: str | Path) -> np.ndarray:
-    """The pixels of a file that must be a real PNG."""
-    data = Path(path).read_bytes()
-    assert data[:8] == PNG_MAGIC, f"{path} is not a PNG"
-    with Image.open(path) as im:
-        assert im.format == "PNG"
-        im.load()
-        return np.asarray(im.convert("RGB"))
+def picture(out: dict[str, Any], name: str) -> np.ndarray:
+    """The pixels of output ``name``, which must be a real file of its format (OUTPUT_FORMATS)."""
+    return read_picture(out[name], OUTPUT_FORMATS[name])
 
 
 def confidences(label: dict) -> list[tuple[str, float]]:
@@ -278,12 +280,12 @@ def test_block_code_is_the_class_source_with_its_shapes(client: Client, depth: i
 def test_inspect_each_example(client: Client, app_server: Server, example: Path) -> None:
     out = inspect(client, example)
     assert "random weights" in out["notice"]
-    overlay = png(out["overlay"])
+    overlay = picture(out, "overlay")
     assert overlay.shape == (224, 224, 3)  # what the network saw: the 224 centre crop
     assert overlay.std() > 1, "a blank overlay"
     assert out["guided"] is None  # not asked for
     for name in ("timeline", "gallery"):
-        pixels = png(out[name])
+        pixels = picture(out, name)
         assert min(pixels.shape[:2]) >= 64, f"{name} is only {pixels.shape}"
         assert pixels.std() > 1, f"a blank {name}"
     preds = confidences(out["predictions"])
@@ -298,7 +300,8 @@ def test_inspect_each_example(client: Client, app_server: Server, example: Path)
     assert out["info"].startswith("ResNet-18: input 224×224")
     for fig in (out["topk"], out["stats"]):
         assert fig["type"] == "plotly"
-    assert any(app_server.temp_dir.rglob("*.png")), "outputs should be served from GRADIO_TEMP_DIR"
+    for suffix in ("jpeg", "png"):
+        assert any(app_server.temp_dir.rglob(f"*.{suffix}")), "outputs should be served from GRADIO_TEMP_DIR"
 
 
 def test_target_class_and_block_layer(client: Client) -> None:
@@ -310,7 +313,7 @@ def test_target_class_and_block_layer(client: Client) -> None:
     assert layers["value"] == "layer4" and blocks["value"] == "layer4.1"
     out = inspect(client, EXAMPLES[0], layer="layer3.1", target="281: tabby", size=160)
     assert out["caption"].startswith("Grad-CAM at layer3.1 for “tabby” (class 281,"), out["caption"]
-    assert png(out["overlay"]).shape == (160, 160, 3)
+    assert picture(out, "overlay").shape == (160, 160, 3)
     assert out["info"].startswith("ResNet-18: input 160×160")
     assert "**layer4** output 512×5×5" in out["act_text"]  # 160 / 32 = 5
 
@@ -322,12 +325,12 @@ def test_redraws_use_this_sessions_result_only(app_server: Server, tmp_path: Pat
     inspect(bob, EXAMPLES[-1], target="1: goldfish", size=112)
     overlay, _, caption = call(alice, 0.5, "jet", api_name="/render_cam")
     assert caption == first["caption"]
-    assert np.array_equal(png(overlay), png(first["overlay"]))
+    assert np.array_equal(picture({"overlay": overlay}, "overlay"), picture(first, "overlay"))
     lighter, _, _ = call(alice, 0.2, "viridis", api_name="/render_cam")
-    assert not np.array_equal(png(lighter), png(first["overlay"]))
+    assert not np.array_equal(picture({"overlay": lighter}, "overlay"), picture(first, "overlay"))
     gallery, text = call(alice, "layer1", "per-channel", "viridis", api_name="/render_activations")
     assert text.startswith(f"**layer1** output {chw(torchvision_shapes(18, (224, 224))['layer1'])}")
-    png(gallery)
+    picture({"gallery": gallery}, "gallery")
     stranger = new_client(app_server, tmp_path / "c")
     with pytest.raises(AppError, match="Run an inspection first"):
         call(stranger, 0.5, "jet", api_name="/render_cam")
@@ -388,7 +391,7 @@ def test_bad_input_is_one_clear_error_then_the_next_request_is_unaffected(
     assert again["caption"] == baseline["caption"]
     for (label, p), (label0, p0) in zip(confidences(again["predictions"]), confidences(baseline["predictions"])):
         assert label == label0 and p == pytest.approx(p0, rel=1e-5, abs=1e-7)
-    assert np.abs(png(again["overlay"]).astype(int) - png(baseline["overlay"]).astype(int)).max() <= 1
+    assert pictures_differ_by(picture(again, "overlay"), picture(baseline, "overlay"), "JPEG", 1) is None
 
 
 # --------------------------------------------------------------------------- slow

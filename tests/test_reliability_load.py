@@ -11,6 +11,7 @@ Gradio's queue, worker threads and per-session state.
 from __future__ import annotations
 
 import gc
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -125,6 +126,54 @@ def test_16_concurrent_clients_each_get_their_single_user_result(live: LiveApp, 
     for served in (live.playground.zoo.get(k) for k in live.playground.zoo.keys()):
         assert hook_count(served.model) == 0
     assert elapsed < 300
+
+
+@pytest.mark.slow
+def test_16_clients_asking_the_very_same_thing_at_once_all_get_whole_identical_pictures(
+    live: LiveApp, pictures: list[Path]
+) -> None:
+    """RELIABILITY.md 23 taken literally: identical requests, so identical pictures at the same moment.
+
+    Gradio names an output file by the hash of its bytes and rewrites it in place; without a
+    tag of each response's own, one response could stream a file another was rewriting.
+    """
+    clients = [live.client() for _ in range(16)]
+    for c in clients:
+        call(c, *TINY_ARCH, api_name="/layers")
+    job = dict(image=pictures[0], layer="layer3", size=96)
+    want = run(clients[0], job)
+    barrier = threading.Barrier(len(clients))
+
+    def together(c: Client) -> dict[str, Any]:
+        barrier.wait(timeout=60)
+        return run(c, job)
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        results = list(pool.map(together, clients))
+    for i, got in enumerate(results):  # decoding a half-written file fails or differs
+        assert_same_result(got, want)
+        assert np.array_equal(got["redraw"][0], want["redraw"][0]), f"client {i}"
+
+
+def test_identical_pictures_leave_in_files_of_their_own() -> None:
+    """The mechanism behind the test above, in Gradio's own cache code: same pixels, other files."""
+    from gradio import processing_utils
+
+    import app
+
+    pixels = natural_image(40, 56, seed=3)
+    for fmt in ("jpeg", "png"):
+        with tempfile.TemporaryDirectory() as cache:
+            paths = [processing_utils.save_pil_to_cache(app.served_picture(pixels), cache, format=fmt) for _ in range(2)]
+            assert paths[0] != paths[1], fmt
+            decoded = [np.asarray(Image.open(p).convert("RGB")) for p in paths]
+            assert np.array_equal(decoded[0], decoded[1])
+            if fmt == "png":  # lossless: the very pixels
+                assert np.array_equal(decoded[0], pixels)
+        # without the tag, Gradio would put both in one file
+        with tempfile.TemporaryDirectory() as cache:
+            plain = [processing_utils.save_pil_to_cache(Image.fromarray(pixels), cache, format=fmt) for _ in range(2)]
+            assert plain[0] == plain[1]
 
 
 # --------------------------------------------------------------------------- a full queue

@@ -35,7 +35,14 @@ import gradio as gr
 import httpx
 import numpy as np
 import pytest
-from _server import INSPECT_DEFAULTS, INSPECT_OUTPUTS, free_port
+from _server import (
+    INSPECT_DEFAULTS,
+    INSPECT_OUTPUTS,
+    OUTPUT_FORMATS,
+    free_port,
+    pictures_differ_by,
+    read_picture,
+)
 from conftest import natural_image
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -244,9 +251,8 @@ def inspect(client: Client, image: Any, **overrides: Any) -> dict[str, Any]:
 
 
 def png_pixels(path: str | Path) -> np.ndarray:
-    with Image.open(path) as im:
-        im.load()
-        return np.asarray(im.convert("RGB"))
+    """The pixels of a picture that must be a PNG (the activation gallery)."""
+    return read_picture(path, "PNG")
 
 
 def signature(result: dict[str, Any]) -> dict[str, Any]:
@@ -255,23 +261,21 @@ def signature(result: dict[str, Any]) -> dict[str, Any]:
         caption=result["caption"],
         predictions=[(c["label"], c["confidence"]) for c in result["predictions"]["confidences"]],
         act_text=result["act_text"],
-        overlay=png_pixels(result["overlay"]),
-        timeline=png_pixels(result["timeline"]),
-        gallery=png_pixels(result["gallery"]),
+        **{key: read_picture(result[key], OUTPUT_FORMATS[key]) for key in ("overlay", "timeline", "gallery")},
     )
 
 
 def assert_same_result(got: dict[str, Any], want: dict[str, Any], *, pixel_tolerance: int = 0) -> None:
-    """Equal signatures: text exactly, confidences to float rounding, pictures to ``pixel_tolerance``."""
+    """Equal signatures: text exactly, confidences to float rounding, pictures to ``pixel_tolerance``
+    (grey levels before encoding; see ``pictures_differ_by`` for what that allows in a JPEG)."""
     assert got["caption"] == want["caption"]
     assert [label for label, _ in got["predictions"]] == [label for label, _ in want["predictions"]]
     for (_, p), (_, q) in zip(got["predictions"], want["predictions"]):
         assert p == pytest.approx(q, rel=1e-5, abs=1e-7)
     assert got["act_text"] == want["act_text"]
     for key in ("overlay", "timeline", "gallery"):
-        assert got[key].shape == want[key].shape, key
-        diff = int(np.abs(got[key].astype(int) - want[key].astype(int)).max())
-        assert diff <= pixel_tolerance, f"{key} differs by {diff} grey levels"
+        why = pictures_differ_by(got[key], want[key], OUTPUT_FORMATS[key], pixel_tolerance)
+        assert why is None, f"{key} {why}"
 
 
 def assert_clear_message(text: str, live: LiveApp | None = None) -> None:
