@@ -1108,9 +1108,11 @@ class GuardFileRoutes:
       files, so every file route asked for a URL is refused here, before Gradio sees it.
     * Every answer from a file route carries ``X-Content-Type-Options: nosniff``: an upload
       named ``.png`` that holds HTML or SVG is never sniffed into a page with script.
-    * A request body longer than ``max_body`` (by its Content-Length) is refused before it is
-      read: a base64 data URL rides inside the JSON of an API call and so skips the upload
-      route's size limit. Uploads themselves are limited per file by Gradio (``max_file_size``).
+    * A request body longer than ``max_body`` is refused: a base64 data URL rides inside the
+      JSON of an API call and so skips the upload route's size limit. With a Content-Length the
+      body is refused before it is read; a chunked body (no Content-Length) is read here, at
+      most ``max_body`` bytes of it, and handed on only once it is known to fit. Uploads
+      themselves are limited per file by Gradio (``max_file_size``).
     """
 
     def __init__(self, app: Any, max_body: int) -> None:
@@ -1127,9 +1129,16 @@ class GuardFileRoutes:
             await _refuse(send, 403, "Only files on this server are served, not web addresses.")
             return
         if scope.get("method") in ("POST", "PUT", "PATCH") and not path.endswith("/upload"):
-            length = dict(scope.get("headers") or []).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.max_body:
-                await _refuse(send, 413, f"The request is larger than {self.max_body // 2**20 or 1} MB.")
+            too_large = f"The request is larger than {self.max_body // 2**20 or 1} MB."
+            length = dict(scope.get("headers") or []).get(b"content-length")
+            if length is None:
+                body = await _read_at_most(receive, self.max_body)
+                if body is None:
+                    await _refuse(send, 413, too_large)
+                    return
+                receive = _replay(body, receive)
+            elif not length.isdigit() or int(length) > self.max_body:
+                await _refuse(send, 413, too_large)
                 return
         if route is None:
             await self.app(scope, receive, send)
@@ -1141,6 +1150,32 @@ class GuardFileRoutes:
             await send(message)
 
         await self.app(scope, receive, send_nosniff)
+
+
+async def _read_at_most(receive: Callable, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes ``limit`` bytes (the rest is not read)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: nothing to hand on
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Callable) -> Callable:
+    """A ``receive`` that gives the app ``body`` in one message, then what the client sends."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive_again() -> dict:
+        return pending.pop() if pending else await receive()
+
+    return receive_again
 
 
 async def _refuse(send: Callable, status: int, detail: str) -> None:

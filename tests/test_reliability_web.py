@@ -676,6 +676,33 @@ def test_a_request_body_far_past_the_upload_limit_is_refused_before_it_is_read(l
     assert_clear_message(r.text, live)
 
 
+def test_a_chunked_request_body_is_held_to_the_same_limit(
+    live: LiveApp, good_png: Path, baseline: dict[str, Any]
+) -> None:
+    """No Content-Length (Transfer-Encoding: chunked): the body is counted as it arrives."""
+    huge = json.dumps({"data": tiny_args(file_data("/x", url=data_url(b"\0" * (6 * UPLOAD_LIMIT))))}).encode()
+
+    def chunked(body: bytes) -> Iterator[bytes]:  # an iterator: httpx sends it chunked
+        for i in range(0, len(body), 2**16):
+            yield body[i : i + 2**16]
+
+    def baseline_caption(stream: str) -> bool:
+        return json.dumps(baseline["caption"])[1:-1] in stream or baseline["caption"] in stream
+
+    with live.http() as h:
+        r = h.post("gradio_api/call/inspect", content=chunked(huge), headers={"content-type": "application/json"})
+        assert r.request.headers.get("transfer-encoding") == "chunked" and "content-length" not in r.request.headers
+        assert r.status_code == 413, r.text
+        assert_clear_message(r.text, live)
+        # a chunked body under the limit is read and handled as usual
+        upload = h.post("gradio_api/upload", files={"files": ("blobs.png", good_png.read_bytes(), "image/png")})
+        small = json.dumps({"data": tiny_args(file_data(upload.json()[0]))}).encode()
+        r = h.post("gradio_api/call/inspect", content=chunked(small), headers={"content-type": "application/json"})
+        assert r.status_code == 200, r.text
+        stream = h.get(f"gradio_api/call/inspect/{r.json()['event_id']}").text
+        assert "event: complete" in stream and baseline_caption(stream), stream[:500]
+
+
 # --------------------------------------------------------------------------- safe defaults
 
 
