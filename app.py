@@ -430,17 +430,31 @@ class Playground:
             if entry is not None and entry[0] is served.model:
                 self._engines.move_to_end(served.key)
                 return entry[1]
-        model = reduced_precision(served.model).model if self.precision == "bf16" else served.model
-        engine = InspectBatcher(model, enabled=self.batching)
-        # the first request should not pay for allocations, kernel choices and cuDNN plans (on a
-        # CPU that is about 15%, so there the warm-up skips the costlier timeline backward)
-        warm = np.full((224, 224, 3), 128, np.uint8)
-        engine.inspect(warm, preprocess=served.weights.preprocess, timeline=self.device.type == "cuda")
+        try:
+            engine = self._warm_engine(served, self.precision)
+        except torch.cuda.OutOfMemoryError:
+            raise
+        except Exception:
+            if self.precision == "fp32":
+                raise
+            # a reduced-precision copy that cannot run on this device must not take the model
+            # down with it: the float32 model gives the same pictures, a little slower
+            log.exception("the %s engine for %s failed; serving it in float32", self.precision, served.key)
+            engine = self._warm_engine(served, "fp32")
         with self._engines_lock:
             self._engines[served.key] = (served.model, engine)
             self._engines.move_to_end(served.key)
             while len(self._engines) > self.settings.max_models:
                 self._engines.popitem(last=False)
+        return engine
+
+    def _warm_engine(self, served: ServedModel, precision: str) -> InspectBatcher:
+        model = reduced_precision(served.model).model if precision == "bf16" else served.model
+        engine = InspectBatcher(model, enabled=self.batching)
+        # the first request should not pay for allocations, kernel choices and cuDNN plans (on a
+        # CPU that is about 15%, so there the warm-up skips the costlier timeline backward)
+        warm = np.full((224, 224, 3), 128, np.uint8)
+        engine.inspect(warm, preprocess=served.weights.preprocess, timeline=self.device.type == "cuda")
         return engine
 
     # ------------------------------------------------------------------ status

@@ -707,3 +707,35 @@ def test_raw_api_values_outside_the_controls_are_refused(live: LiveApp) -> None:
         assert_clear_message(json.dumps(data), live)
     with httpx.Client(base_url=live.url, timeout=60, trust_env=False) as h:
         assert h.get("gradio_api/info").status_code == 200
+
+
+# --------------------------------------------------------------------------- reduced precision
+
+
+def test_a_reduced_precision_engine_that_fails_falls_back_to_float32(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bf16 copy that cannot run on the device (an op without a bf16 kernel, say) must not take
+    the model down: the model is served in float32, and the log says why."""
+    playground = app.Playground(app.Settings(offline=True, precision="bf16"))
+    playground._warm.join(timeout=120)
+    served = playground.zoo.get(TINY_KEY)
+    picture = natural_image(64, 64, seed=11)
+
+    bf16 = playground.engine(served)  # first the real thing: a bf16 copy that works
+    assert next(bf16.model.parameters()).dtype == torch.bfloat16
+    playground._engines.clear()
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError('"slow_conv2d_cpu" not implemented for \'BFloat16\'')
+
+    monkeypatch.setattr(app, "reduced_precision", broken)
+    with caplog.at_level("ERROR", logger="resnet_playground"):
+        engine = playground.engine(served)
+    assert any("serving it in float32" in r.getMessage() for r in caplog.records)
+    assert engine.model is served.model and next(engine.model.parameters()).dtype == torch.float32
+    got = engine.inspect(picture, preprocess=served.weights.preprocess)
+    want = library_inspect(served.model, prepare(picture, served.weights.preprocess))
+    assert [p.index for p in got.predictions] == [p.index for p in want.predictions]
+    assert np.allclose(got.cam.heatmap, want.cam.heatmap, atol=1e-5)
+    assert playground.engine(served) is engine  # made once, then reused
