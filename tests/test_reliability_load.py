@@ -176,6 +176,27 @@ def test_identical_pictures_leave_in_files_of_their_own() -> None:
             assert plain[0] == plain[1]
 
 
+def test_the_cache_is_swept_of_old_uploads_and_outputs(
+    tmp_path: Path, pictures: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A public server must not fill its disk: build_demo wires Gradio's delete_cache to our ages."""
+    import app
+
+    monkeypatch.setattr(app, "CACHE_SWEEP_S", 1)
+    monkeypatch.setattr(app, "CACHE_MAX_AGE_S", 2)
+    with live_app(tmp_path) as live:
+        client = live.client()
+        before = live.files()  # the examples' copies, which Gradio keeps for the page
+        inspect(client, pictures[-1], **{k: TINY[k] for k in ("depth", "counts", "weights", "size")})
+        made = live.files() - before  # the upload and the response's pictures
+        assert any(f.endswith(".jpeg") for f in made) and any(f.endswith(".png") for f in made), made
+        assert len(made) >= 4, made
+        deadline = time.monotonic() + 30
+        while made & live.files() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not made & live.files(), f"still there after 30 s: {sorted(made & live.files())}"
+
+
 # --------------------------------------------------------------------------- a full queue
 
 
