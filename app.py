@@ -36,7 +36,7 @@ from resnet_core import lab  # noqa: E402
 from resnet_core.batching import MAX_BATCH, InspectBatcher, batching_enabled  # noqa: E402
 from resnet_core.device import pick_device  # noqa: E402
 from resnet_core.explain import block_source  # noqa: E402
-from resnet_core.fast import bf16_supported, reduced_precision  # noqa: E402
+from resnet_core.fast import FastPredictor, bf16_supported, reduced_precision  # noqa: E402
 from resnet_core.images import MAX_INPUT_SIZE, ImageError, load_image, prepare  # noqa: E402
 from resnet_core.inspection import MAX_TOP_K, InspectionError, inspect, layer_names  # noqa: E402
 from resnet_core.model import ResNet  # noqa: E402
@@ -408,6 +408,7 @@ class Playground:
         self.precision = precision
         self._engines: OrderedDict[ModelKey, tuple[ResNet, InspectBatcher]] = OrderedDict()
         self._engines_lock = threading.Lock()
+        self._predictors: OrderedDict[ModelKey, tuple[ResNet, FastPredictor]] = OrderedDict()
         self._warm = threading.Thread(target=self._warm_up, daemon=True)
         self._warm.start()
 
@@ -456,6 +457,36 @@ class Playground:
         warm = np.full((224, 224, 3), 128, np.uint8)
         engine.inspect(warm, preprocess=served.weights.preprocess, timeline=self.device.type == "cuda")
         return engine
+
+    def predictor(self, served: ServedModel) -> FastPredictor:
+        """The forward-only fast path of a served model, made and warmed up once per model.
+
+        BatchNorm folded into the convolutions; on CUDA also bf16, channels_last and a CUDA graph
+        per input shape (``resnet_core.fast``). A user's checkpoint gets an uncached one.
+        """
+        if served.key.weights == "checkpoint":
+            return FastPredictor(served.model, cuda_graphs=False)
+        with self._engines_lock:
+            entry = self._predictors.get(served.key)
+            if entry is not None and entry[0] is served.model:
+                self._predictors.move_to_end(served.key)
+                return entry[1]
+        try:
+            predictor = FastPredictor(served.model)
+            predictor.warm_up()  # on CUDA: captures the 224x224 graph
+        except torch.cuda.OutOfMemoryError:
+            raise
+        except Exception:
+            if served.device.type != "cuda":
+                raise
+            log.exception("the CUDA fast path for %s failed; serving it eagerly in float32", served.key)
+            predictor = FastPredictor(served.model, dtype=torch.float32, cuda_graphs=False)
+        with self._engines_lock:
+            self._predictors[served.key] = (served.model, predictor)
+            self._predictors.move_to_end(served.key)
+            while len(self._predictors) > self.settings.max_models:
+                self._predictors.popitem(last=False)
+        return predictor
 
     # ------------------------------------------------------------------ status
     def status(self) -> str:
@@ -645,6 +676,37 @@ class Playground:
         )
 
     @friendly
+    def predict(
+        self,
+        image: Any,
+        depth: str,
+        counts: str,
+        block: str,
+        variant: str,
+        weights: str,
+        mode: str,
+        size: float,
+        top_k: float,
+        user: ServedModel | None = None,
+    ) -> tuple:
+        """Top-k only: one forward pass on the fast path, no gradients, no Grad-CAM."""
+        served = self._served(depth, counts, block, variant, weights, user, size=int(size) if size else None)
+        prepared = prepare(
+            load_image(_image_path(image)), served.weights.preprocess, mode=mode, size=int(size) if size else None
+        )
+        predictor = self.predictor(served)
+        k = max(1, min(int(top_k or 5), MAX_TOP_K))
+        start = time.perf_counter()
+        (top,) = predictor.predict(prepared.tensor, top_k=k, categories=served.weights.categories)
+        elapsed = time.perf_counter() - start
+        _, _, h, w = prepared.tensor.shape
+        info = (
+            f"{getattr(served.model, 'name', 'ResNet')}: input {h}×{w}, top-{k} in {elapsed * 1000:.1f} ms on the "
+            "server (forward pass only: no Grad-CAM, no activations)"
+        )
+        return self.notice_for(served), viz.predictions_label(top), info
+
+    @friendly
     def render_cam(self, state: Any, alpha: float, cmap: str) -> tuple:
         """Redraw the Grad-CAM overlay from this user's last inspection (no model involved)."""
         if state is None:
@@ -785,6 +847,7 @@ I18N = gr.I18n(
         "top_k": "Top-k",
         "guided": "Guided Grad-CAM",
         "run": "Inspect",
+        "quick": "Top-k only (one fast forward pass)",
         "opacity": "Heatmap opacity",
         "colormap": "Colour map",
         "stage": "Stage or block",
@@ -849,6 +912,7 @@ I18N = gr.I18n(
         "top_k": "前 k 个",
         "guided": "引导 Grad-CAM",
         "run": "检视",
+        "quick": "只看 Top-k（一次快速前向）",
         "opacity": "热力图透明度",
         "colormap": "色图",
         "stage": "阶段或残差块",
@@ -980,6 +1044,7 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
                             top_k = gr.Slider(1, 20, value=5, step=1, label=I18N("top_k"))
                             guided = gr.Checkbox(False, label=I18N("guided"))
                         run = gr.Button(I18N("run"), variant="primary", elem_id="run")
+                        quick = gr.Button(I18N("quick"), size="sm", elem_id="quick")
                     with gr.Column(scale=2):
                         run_info = gr.Markdown()
                         with gr.Row():
@@ -1068,6 +1133,13 @@ def build_demo(settings: Settings | None = None) -> gr.Blocks:
             api_name="inspect",
             # batched: as many requests in flight as a batch takes; the batcher runs one at a time
             **(dict(concurrency_id="inspect", concurrency_limit=MAX_BATCH) if app.batching else run_on_gpu()),
+        )
+        quick.click(
+            gpu(app.predict),
+            [image, *model_in, weights, mode, size, top_k, user_model],
+            [notice, preds, run_info],
+            api_name="predict",
+            **run_on_gpu(),
         )
         guided.change(lambda on: gr.update(visible=bool(on)), guided, guided_img, api_name=False)
         for control in (alpha, cmap):

@@ -394,6 +394,23 @@ def test_bad_input_is_one_clear_error_then_the_next_request_is_unaffected(
     assert pictures_differ_by(picture(again, "overlay"), picture(baseline, "overlay"), "JPEG", 1) is None
 
 
+def test_predict_is_the_forward_only_top_k_of_inspect(client: Client, bad_files: dict[str, Path]) -> None:
+    """/predict: the fast path (BatchNorm folded into the convolutions) gives /inspect's top-k."""
+    model = [INSPECT_DEFAULTS[k] for k in ("depth", "counts", "block", "variant", "weights")]
+    for example, mode, size, k in ((EXAMPLES[1], "crop", 224, 5), (EXAMPLES[2], "whole", 160, 12)):
+        want = inspect(client, example, mode=mode, size=size, top_k=k)
+        notice, label, info = call(client, handle_file(str(example)), *model, mode, size, k, api_name="/predict")
+        assert "random weights" in notice
+        got, ref = confidences(label), confidences(want["predictions"])
+        assert len(got) == min(k, 10) and [name for name, _ in got] == [name for name, _ in ref]  # the label shows 10
+        for (_, p), (_, q) in zip(got, ref):
+            assert p == pytest.approx(q, rel=1e-4, abs=1e-7)  # folding BN moves the last float bits
+        side = want["info"].split("input ")[1].split(",")[0]
+        assert info.startswith(f"ResNet-18: input {side}, top-{k} in ") and "forward pass only" in info, info
+    with pytest.raises(AppError, match="The file is empty"):
+        call(client, handle_file(str(bad_files["empty.png"])), *model, "crop", 224, 5, api_name="/predict")
+
+
 # --------------------------------------------------------------------------- slow
 
 

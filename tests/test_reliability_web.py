@@ -735,7 +735,7 @@ def test_safe_defaults_hold_on_the_running_server(live: LiveApp) -> None:
     assert demo._queue.max_size == live.settings.queue_size
     # every event that runs a network shares one concurrency group, limited per device; a
     # batching server gives /inspect a group of its own, as wide as a batch (one batch runs at once)
-    model_events = {"inspect", "compare_depths", "gradient_flow", "race", "ablation", "load_checkpoint"}
+    model_events = {"inspect", "predict", "compare_depths", "gradient_flow", "race", "ablation", "load_checkpoint"}
     fns = {fn.api_name: fn for fn in demo.fns.values() if fn.api_name}
     assert model_events <= set(fns)
     for name in model_events:
