@@ -9,9 +9,11 @@ import time
 from functools import cache
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import torch
 import torchvision
+from plotly.subplots import make_subplots
 from torch import nn
 from torchvision.models.resnet import BasicBlock as TvBasic
 from torchvision.models.resnet import Bottleneck as TvBottleneck
@@ -20,6 +22,7 @@ import viz
 from resnet_core import build_resnet, describe
 from resnet_core.results import Activation, CamMap, CamTimeline, Prediction
 from resnet_core.shapes import Architecture
+from viz._format import TEMPLATE
 
 DEPTHS = (18, 34, 50, 101, 152)
 
@@ -360,6 +363,98 @@ def test_predictions_most_probable_on_top() -> None:
     assert list(label)[:2] == ["tiger cat", "tabby"]
     assert len(label) == 4  # ImageNet's two "crane" classes both survive
     assert viz.predictions_figure([]).data[0].x in (None, ())
+
+
+def stats_acts() -> list[Activation]:
+    return [
+        Activation(name=n, kind=k, shape=(64, 56, 56), mean=m, std=0.5, max=4.0, zero_fraction=z,
+                   channels=(0,), maps=np.zeros((1, 2, 2), np.uint8), ranges=np.zeros((1, 2), np.float32))
+        for n, k, m, z in (("stem", "stem", 0.5, 0.4), ("layer1", "stage", 0.7, 0.5), ("layer1.0", "block", 0.9, 0.6))
+    ]
+
+
+FIGURE_CASES = {
+    "top-5": lambda: viz.predictions_figure(
+        [Prediction(i, f"class {i}", p) for i, p in ((3, 0.1), (8, 0.6), (1, 0.05), (9, 0.2), (4, 0.05))]
+    ),
+    "duplicate names": lambda: viz.predictions_figure([Prediction(134, "crane", 0.3), Prediction(517, "crane", 0.2)]),
+    "no predictions": lambda: viz.predictions_figure([]),
+    "stats": lambda: viz.stats_figure(stats_acts()),
+    "stats, one module": lambda: viz.stats_figure(stats_acts()[:1]),
+}
+
+
+@pytest.mark.parametrize("case", FIGURE_CASES)
+def test_figures_built_without_validation_are_valid_plotly(case: str) -> None:
+    fig = FIGURE_CASES[case]()
+    spec = fig.to_plotly_json()
+    # plotly's validating constructor accepts every property and changes none of them
+    assert go.Figure(spec).to_plotly_json() == spec
+    assert json.loads(fig.to_json()) == json.loads(go.Figure(spec).to_json())
+    # the look is TEMPLATE set the way plotly's API sets it: merged over the default template
+    styled = go.Figure()
+    styled.update_layout(template=TEMPLATE)
+    assert spec["layout"]["template"] == styled.layout.template.to_plotly_json()
+    fig.update_layout(template={"layout": {"paper_bgcolor": "black"}})  # a caller's change stays its own
+    assert FIGURE_CASES[case]().to_plotly_json() == spec
+
+
+def test_predictions_figure_shows_each_class_once_in_order() -> None:
+    preds = [Prediction(5, "tabby", 0.2), Prediction(7, "tiger cat", 0.7), Prediction(134, "crane", 0.04),
+             Prediction(517, "crane", 0.06)]
+    spec = viz.predictions_figure(preds).to_plotly_json()
+    (bar,) = spec["data"]
+    assert bar["type"] == "bar" and bar["orientation"] == "h"
+    assert bar["x"] == [0.7, 0.2, 0.06, 0.04]
+    assert bar["y"] == ["tiger cat", "tabby", "crane (517)", "crane (134)"]
+    assert bar["text"] == ["70.0%", "20.0%", "6.0%", "4.0%"]
+    assert bar["customdata"] == [7, 5, 517, 134]
+    layout = spec["layout"]
+    assert layout["yaxis"]["categoryarray"] == bar["y"] and layout["yaxis"]["autorange"] == "reversed"
+    assert layout["xaxis"]["range"] == [0, 1] and "annotations" not in layout
+    assert layout["height"] == 60 + 32 * 4
+    empty = viz.predictions_figure([]).to_plotly_json()["layout"]
+    assert [a["text"] for a in empty["annotations"]] == ["no predictions yet"]
+
+
+def test_stats_figure_is_plotlys_two_row_subplot() -> None:
+    acts = stats_acts()
+    ours = viz.stats_figure(acts).to_plotly_json()
+    ref = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=("mean activation", "fraction of zeros (dead ReLU outputs)"))
+    ref.update_yaxes(tickformat=".0%", range=[0, 1], row=2, col=1)
+    ref.update_xaxes(type="category", tickangle=-45, row=2, col=1)
+    ref = ref.to_plotly_json()
+    for key in ("xaxis", "yaxis", "xaxis2", "yaxis2", "annotations"):
+        assert ours["layout"][key] == ref["layout"][key], key
+    mean, zeros = ours["data"]
+    assert (mean["xaxis"], mean["yaxis"], zeros["xaxis"], zeros["yaxis"]) == ("x", "y", "x2", "y2")
+    assert mean["x"] == zeros["x"] == ["stem", "layer1", "layer1.0"]
+    assert mean["y"] == [0.5, 0.7, 0.9] and zeros["y"] == [0.4, 0.5, 0.6]
+    assert "64×56×56" in mean["hovertext"][0] and "zeros 40.0%" in mean["hovertext"][0]
+
+
+def test_small_figures_skip_plotlys_per_property_validation() -> None:
+    acts = stats_acts() * 20
+
+    def validated() -> go.Figure:  # the same chart through plotly's validating API
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True)
+        fig.add_trace(go.Scatter(x=[a.name for a in acts], y=[a.mean for a in acts]), row=1, col=1)
+        fig.add_trace(go.Scatter(x=[a.name for a in acts], y=[a.zero_fraction for a in acts]), row=2, col=1)
+        fig.update_layout(template=TEMPLATE, height=420)
+        return fig
+
+    def best(fn) -> float:
+        fn()
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    # ~1 ms against ~45 ms on a 2-core CPU; a factor of 5 leaves room for a busy machine
+    assert best(lambda: viz.stats_figure(acts)) * 5 < best(validated)
 
 
 def test_viz_imports_neither_gradio_nor_torch() -> None:

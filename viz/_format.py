@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+
+import plotly.graph_objects as go
+import plotly.io as pio
 
 _AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "zerolinewidth": 2,
          "ticks": "", "automargin": True, "title": {"standoff": 15}}
 
 #: one look for every figure: the 2-D part of plotly's "plotly_white". Named templates are
-#: deep-copied and validated on every figure (~40 ms each) and add ~7 KB to the JSON.
+#: deep-copied and validated on every figure (~40 ms each). Set with ``update_layout`` it is
+#: merged over plotly's default template, which every figure therefore still carries (~7 KB).
 TEMPLATE: dict = {
     "layout": {
         "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
@@ -18,6 +23,40 @@ TEMPLATE: dict = {
     }
 }
 FONT = {"family": "Inter, system-ui, sans-serif", "size": 12}
+
+
+def _merged_template() -> dict:
+    # What ``fig.update_layout(template=TEMPLATE)`` leaves on a new figure: update_layout merges,
+    # so TEMPLATE lands on top of plotly's default template rather than replacing it.
+    fig = go.Figure()
+    fig.update_layout(template=TEMPLATE)
+    return fig.layout.template.to_plotly_json()
+
+
+@cache
+def _template_over(default: str | None) -> dict:
+    return _merged_template()
+
+
+def figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain dicts in one step, styled as ``fig.update_layout(template=TEMPLATE)`` styles it.
+
+    Plotly validates every property a figure is given, property by property; for a small chart
+    that is 10-40 ms of the request, far more than drawing it in the browser. Here the figure is
+    built without validation (``_validate=False``, plotly's own switch since 4.7, private), and
+    the template, the same every time, is merged and validated once. A test hands every figure
+    built this way to a validating ``go.Figure`` and checks it comes back unchanged.
+
+    Args:
+        data: traces as dicts, each with its ``"type"``.
+        layout: the layout as a dict, without a template.
+
+    Returns:
+        A figure that serialises exactly as one built through plotly's validating API.
+    """
+    default = pio.templates.default
+    template = _template_over(default) if default is None or isinstance(default, str) else _merged_template()
+    return go.Figure(data=data, layout={"template": template, **layout}, _validate=False)
 
 #: one colour per stage name, the same in the graph, the cost bars and the stats lines
 STAGE_COLORS: dict[str, str] = {

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
-from ._format import FONT, TEMPLATE
+from ._format import FONT, figure
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.results import Prediction
@@ -35,20 +35,20 @@ def predictions_figure(preds: Sequence[Prediction]) -> go.Figure:
     ordered = _sorted(preds)
     labels = _labels(ordered)
     probs = [float(p.probability) for p in ordered]
-    fig = go.Figure(
-        go.Bar(
-            x=probs, y=labels, orientation="h", marker_color="#1f77b4",
-            text=[f"{p:.1%}" for p in probs], textposition="auto",
-            customdata=[p.index for p in ordered],
-            hovertemplate="%{y}<br>class %{customdata}<br>%{x:.2%}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
-    fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_layout(
-        template=TEMPLATE, font=FONT, showlegend=False,
-        height=max(160, 60 + 32 * len(ordered)), margin={"l": 10, "r": 20, "t": 20, "b": 30},
-    )
+    bar = {
+        "type": "bar", "x": probs, "y": labels, "orientation": "h", "marker": {"color": "#1f77b4"},
+        "text": [f"{p:.1%}" for p in probs], "textposition": "auto",
+        "customdata": [p.index for p in ordered],
+        "hovertemplate": "%{y}<br>class %{customdata}<br>%{x:.2%}<extra></extra>",
+    }
+    layout = {
+        "yaxis": {"autorange": "reversed", "categoryorder": "array", "categoryarray": labels},
+        "xaxis": {"range": [0, 1], "tickformat": ".0%"},
+        "font": FONT, "showlegend": False,
+        "height": max(160, 60 + 32 * len(ordered)), "margin": {"l": 10, "r": 20, "t": 20, "b": 30},
+    }
     if not ordered:
-        fig.add_annotation(text="no predictions yet", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-    return fig
+        layout["annotations"] = [
+            {"text": "no predictions yet", "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}
+        ]
+    return figure([bar], layout)
