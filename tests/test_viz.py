@@ -293,6 +293,18 @@ def test_cam_timeline_grid_has_a_cell_per_layer_and_target() -> None:
     assert viz.cam_timeline_figure(tl, cell=40).data[0].source.startswith("data:image/png;base64,")
 
 
+def test_colormap_clips_and_zeroes_nan_like_the_plain_formula() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.normal(0.5, 0.7, (31, 17))
+    values.flat[::5], values.flat[::7], values.flat[::11] = np.nan, np.inf, -np.inf
+    for name in viz.COLORMAPS:
+        lut = viz.colormap(np.linspace(0, 1, 256), name)  # (256, 3): one entry per level
+        v32 = values.astype(np.float32)
+        index = np.rint(np.clip(np.nan_to_num(v32, nan=0.0, posinf=1.0, neginf=0.0), 0, 1) * np.float32(255))
+        assert np.array_equal(viz.colormap(values, name), lut[index.astype(int)]), name
+    assert viz.colormap(np.float32(2.0), "gray").tolist() == [255, 255, 255]  # 0-d in, one colour out
+
+
 # --- activations --------------------------------------------------------------------------
 
 

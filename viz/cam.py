@@ -87,9 +87,14 @@ def colormap(values: np.ndarray, name: str = "viridis") -> np.ndarray:
         ValueError: unknown colour map.
     """
     lut = colormap_lut(name)
-    v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
-    idx = np.rint(np.clip(v, 0.0, 1.0) * 255.0).astype(np.intp)
-    return lut[idx]
+    v = np.asarray(values, dtype=np.float32)
+    # fmax/fmin ignore NaN, so this is clip(nan_to_num(v, nan=0, posinf=1, neginf=0), 0, 1)
+    # in one buffer; the index fits uint8, and take() gathers rows ~3x faster than lut[idx]
+    idx = np.fmax(v, 0.0, out=np.empty_like(v))
+    np.fmin(idx, 1.0, out=idx)
+    idx *= 255.0
+    np.rint(idx, out=idx)
+    return np.take(lut, idx.astype(np.uint8), axis=0)
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
