@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import pytest
 import torch
 import torchvision
+from PIL import Image
 from plotly.subplots import make_subplots
 from torch import nn
 from torchvision.models.resnet import BasicBlock as TvBasic
@@ -22,6 +23,7 @@ import viz
 from resnet_core import build_resnet, describe
 from resnet_core.results import Activation, CamMap, CamTimeline, Prediction
 from resnet_core.shapes import Architecture
+from viz import _draw
 from viz._format import TEMPLATE
 
 DEPTHS = (18, 34, 50, 101, 152)
@@ -305,6 +307,31 @@ def test_colormap_clips_and_zeroes_nan_like_the_plain_formula() -> None:
     assert viz.colormap(np.float32(2.0), "gray").tolist() == [255, 255, 255]  # 0-d in, one colour out
 
 
+def test_timeline_cells_are_the_overlays_shrunk_by_pil() -> None:
+    rng = np.random.default_rng(4)
+    image = rng.integers(0, 256, (90, 120, 3), dtype=np.uint8)
+    layers, targets = ("stem", "layer1", "layer4"), (3, 9)
+    maps = tuple(
+        tuple(fake_cam(layer, t, rng.random((90, 120)).astype(np.float32)) for t in targets) for layer in layers
+    )
+    tl = CamTimeline(image=image, layers=layers, targets=targets, labels=("cat", "a dog"), maps=maps)
+    cell, pad, lab = 64, 4, _draw.label_height()
+    grid = viz.cam_timeline_image(tl, cell=cell, alpha=0.6, cmap="turbo")
+    ch, cw = 48, 64  # 90x120 fitted into 64
+    assert grid.shape == (lab + 2 * (lab + ch + pad) + pad, 3 * cw + 4 * pad, 3)
+    for i in range(len(targets)):
+        top = lab + i * (lab + ch + pad)
+        for j in range(len(layers)):
+            over = viz.cam_overlay(image, maps[j][i].heatmap, alpha=0.6, cmap="turbo")
+            want = np.asarray(Image.fromarray(over).resize((cw, ch), Image.Resampling.BILINEAR))
+            x = pad + j * (cw + pad)
+            assert np.array_equal(grid[top + lab : top + lab + ch, x : x + cw], want), (i, j)
+        # the row's label, as PIL draws it on white
+        row = Image.new("RGB", (grid.shape[1], lab), (255, 255, 255))
+        _draw.draw_centered(row, f"{tl.labels[i]} ({targets[i]})", (pad, 0, grid.shape[1] - 2 * pad, lab))
+        assert np.array_equal(grid[top : top + lab], np.asarray(row))
+
+
 # --- activations --------------------------------------------------------------------------
 
 
@@ -346,6 +373,46 @@ def test_activation_grid_tiles_channels_in_rows() -> None:
     grid = viz.activation_grid(act, columns=4, cell=40)
     assert 4 * 40 <= grid.shape[1] <= 4 * 40 + 20
     assert 2 * 40 <= grid.shape[0] <= 2 * 40 + 20
+
+
+def test_activation_cells_are_channels_enlarged_by_pil_nearest() -> None:
+    rng = np.random.default_rng(5)
+    n, hw = 6, (7, 9)
+    act = Activation(
+        name="layer4", kind="stage", shape=(512, *hw), mean=1.0, std=1.0, max=3.0, zero_fraction=0.1,
+        channels=tuple(range(100, 100 + n)), maps=rng.integers(0, 256, (n, *hw), dtype=np.uint8),
+        ranges=np.zeros((n, 2), np.float32),
+    )
+    grid = viz.activation_grid(act, columns=4, cell=45, cmap="inferno")
+    ch, cw, pad = 35, 45, 2
+    assert grid.shape == (2 * ch + 3 * pad, 4 * cw + 5 * pad, 3)
+    canvas = Image.new("RGB", (grid.shape[1], grid.shape[0]), (255, 255, 255))
+    for k in range(n):  # the reference: PIL pastes each enlarged channel, then tags it
+        r, c = divmod(k, 4)
+        x, y = pad + c * (cw + pad), pad + r * (ch + pad)
+        tile = viz.colormap(act.maps[k] / 255.0, "inferno")
+        canvas.paste(Image.fromarray(tile).resize((cw, ch), Image.Resampling.NEAREST), (x, y))
+        _draw.draw_tag(canvas, f"#{act.channels[k]}", (x + 1, y + 1))
+    assert np.array_equal(grid, np.asarray(canvas))
+
+
+@pytest.mark.parametrize("xy", [(1, 1), (30, 20), (-4, -3), (52, 33)])
+def test_cached_labels_are_what_pil_draws(xy: tuple[int, int]) -> None:
+    rng = np.random.default_rng(6)
+    busy = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    for text in ("#0", "#7", "#511", "#2047"):
+        want = Image.fromarray(busy)
+        _draw.draw_tag(want, text, xy)
+        got = busy.copy()
+        _draw.put_tag(got, text, xy)
+        assert np.array_equal(got, np.asarray(want)), text
+    lab = _draw.label_height()
+    for text, w in (("layer4", 160), ("jack-o'-lantern (607)", 120), ("a label far too long for its cell", 40), ("", 30)):
+        want = Image.new("RGB", (w + 20, lab + 8), (255, 255, 255))
+        _draw.draw_centered(want, text, (xy[0] % 9, 4, w, lab))
+        got = np.full((lab + 8, w + 20, 3), 255, np.uint8)
+        _draw.put_centered(got, text, (xy[0] % 9, 4, w, lab))
+        assert np.array_equal(got, np.asarray(want)), text
 
 
 def test_stats_figure_follows_depth() -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from ._draw import draw_tag, fit_size
+from ._draw import fit_size, put_tag
 from ._format import FONT, figure, format_shape
 from .cam import check_cmap, colormap
 
@@ -67,17 +68,27 @@ def activation_grid(
     n = maps.shape[0]
     cols = min(columns, n)
     rows = -(-n // cols)
-    ch, cw = fit_size(maps.shape[1:], cell)
+    h, w = maps.shape[1:]
+    ch, cw = fit_size((h, w), cell)
+    tiles = np.take(colored.reshape(n, h * w, 3), _nearest_index(h, w, ch, cw), axis=1)  # (N, ch, cw, 3)
     pad = 2
-    canvas = Image.new("RGB", (cols * cw + (cols + 1) * pad, rows * ch + (rows + 1) * pad), (255, 255, 255))
+    canvas = np.full((rows * ch + (rows + 1) * pad, cols * cw + (cols + 1) * pad, 3), 255, np.uint8)
     for k in range(n):
         r, c = divmod(k, cols)
-        tile = Image.fromarray(colored[k]).resize((cw, ch), Image.Resampling.NEAREST)
         x, y = pad + c * (cw + pad), pad + r * (ch + pad)
-        canvas.paste(tile, (x, y))
+        canvas[y : y + ch, x : x + cw] = tiles[k]
         label = act.channels[k] if k < len(act.channels) else k
-        draw_tag(canvas, f"#{label}", (x + 1, y + 1))
-    return np.asarray(canvas)
+        put_tag(canvas, f"#{label}", (x + 1, y + 1))  # a tag wider than its cell goes under the next
+    return canvas
+
+
+@lru_cache(maxsize=64)
+def _nearest_index(h: int, w: int, ch: int, cw: int) -> np.ndarray:
+    """(ch, cw) flat indices into an (h, w) map: which pixel PIL's nearest-neighbour resize picks."""
+    where = Image.fromarray(np.arange(h * w, dtype=np.int32).reshape(h, w))  # mode "I"
+    index = np.asarray(where.resize((cw, ch), Image.Resampling.NEAREST), dtype=np.intp)
+    index.setflags(write=False)
+    return index
 
 
 def stats_figure(acts: Sequence[Activation]) -> go.Figure:

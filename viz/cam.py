@@ -19,7 +19,7 @@ import plotly.colors as pcolors
 import plotly.graph_objects as go
 from PIL import Image
 
-from ._draw import TEXT_DARK, draw_centered, fit_size, label_height
+from ._draw import TEXT_DARK, fit_size, label_height, put_centered
 from ._format import FONT, TEMPLATE
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
@@ -181,18 +181,19 @@ def cam_timeline_image(
     pad, lab = 4, label_height()
     width = n_cols * cw + (n_cols + 1) * pad
     height = lab + n_rows * (lab + ch + pad) + pad
-    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    canvas = np.full((height, width, 3), 255, np.uint8)
     for j, layer in enumerate(tl.layers):
-        draw_centered(canvas, layer, (pad + j * (cw + pad), 0, cw, lab))
+        put_centered(canvas, layer, (pad + j * (cw + pad), 0, cw, lab))
     for i, label in enumerate(tl.labels):
         top = lab + i * (lab + ch + pad)
-        draw_centered(canvas, f"{label} ({tl.targets[i]})", (pad, top, width - 2 * pad, lab), color=TEXT_DARK)
+        put_centered(canvas, f"{label} ({tl.targets[i]})", (pad, top, width - 2 * pad, lab), color=TEXT_DARK)
         for j in range(n_cols):
             m = tl.maps[j][i]
             over = cam_overlay(image, m.heatmap, alpha=alpha, cmap=cmap)
             tile = Image.fromarray(over).resize((cw, ch), Image.Resampling.BILINEAR)
-            canvas.paste(tile, (pad + j * (cw + pad), top + lab))
-    return np.asarray(canvas)
+            x, y = pad + j * (cw + pad), top + lab
+            canvas[y : y + ch, x : x + cw] = np.asarray(tile)
+    return canvas
 
 
 def cam_timeline_figure(
