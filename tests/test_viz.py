@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from functools import cache
 
 import numpy as np
@@ -147,19 +146,12 @@ def test_identity_and_projection_shortcuts_look_different() -> None:
     assert (ident.color, ident.dash) != (proj.color, proj.dash)
 
 
-def test_resnet152_figure_is_small_and_fast() -> None:
+def test_resnet152_figure_is_small() -> None:
+    # its build time is a benchmark's business (scripts/bench_e2e.py, docs/performance.md)
     a = arch(152)
-    viz.graph_figure(a)  # warm plotly's validators
     for folded in (None, ()):
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            fig = viz.graph_figure(a, folded=folded, selected="layer2.3")
-            times.append(time.perf_counter() - t0)
-        size = len(fig.to_json())
-        print(f"ResNet-152 block graph folded={folded}: {size / 1024:.0f} KB, {min(times) * 1e3:.0f} ms")
-        assert size < 300_000
-        assert min(times) < 1.0  # ~20-30 ms here; loose for slow CI machines
+        fig = viz.graph_figure(a, folded=folded, selected="layer2.3")
+        assert len(fig.to_json()) < 300_000
         assert len(fig.data) <= 8
 
 
@@ -511,29 +503,6 @@ def test_stats_figure_is_plotlys_two_row_subplot() -> None:
     assert mean["x"] == zeros["x"] == ["stem", "layer1", "layer1.0"]
     assert mean["y"] == [0.5, 0.7, 0.9] and zeros["y"] == [0.4, 0.5, 0.6]
     assert "64×56×56" in mean["hovertext"][0] and "zeros 40.0%" in mean["hovertext"][0]
-
-
-def test_small_figures_skip_plotlys_per_property_validation() -> None:
-    acts = stats_acts() * 20
-
-    def validated() -> go.Figure:  # the same chart through plotly's validating API
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True)
-        fig.add_trace(go.Scatter(x=[a.name for a in acts], y=[a.mean for a in acts]), row=1, col=1)
-        fig.add_trace(go.Scatter(x=[a.name for a in acts], y=[a.zero_fraction for a in acts]), row=2, col=1)
-        fig.update_layout(template=TEMPLATE, height=420)
-        return fig
-
-    def best(fn) -> float:
-        fn()
-        times = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return min(times)
-
-    # ~1 ms against ~45 ms on a 2-core CPU; a factor of 5 leaves room for a busy machine
-    assert best(lambda: viz.stats_figure(acts)) * 5 < best(validated)
 
 
 def test_viz_imports_neither_gradio_nor_torch() -> None:
