@@ -68,7 +68,7 @@ INSPECT_ARGS: dict[str, Any] = dict(
     scale="per-channel",
     act_cmap="viridis",
 )
-SERVER_MS = re.compile(r"([0-9]+) ms on the server")
+SERVER_MS = re.compile(r"([0-9.]+) ms on the server")
 
 
 # --------------------------------------------------------------------------- the server
@@ -153,6 +153,21 @@ def _inspect(client: Any, depth: str, timeout: float, image: Path = EXAMPLE) -> 
     out = client.submit(image=handle_file(str(image)), depth=depth, **INSPECT_ARGS, api_name="/inspect").result(
         timeout=timeout
     )
+    elapsed = time.perf_counter() - t0
+    m = SERVER_MS.search(str(out[-1]))
+    return elapsed, (float(m.group(1)) if m else None)
+
+
+def _predict(client: Any, depth: str, timeout: float, image: Path = EXAMPLE) -> tuple[float, float | None]:
+    """One /predict call (top-k from the forward-only fast path): (seconds, server milliseconds)."""
+    from gradio_client import handle_file
+
+    a = INSPECT_ARGS
+    t0 = time.perf_counter()
+    out = client.submit(
+        handle_file(str(image)), depth, a["counts"], a["block"], a["variant"], a["weights"], a["mode"], a["size"],
+        a["top_k"], api_name="/predict",
+    ).result(timeout=timeout)
     elapsed = time.perf_counter() - t0
     m = SERVER_MS.search(str(out[-1]))
     return elapsed, (float(m.group(1)) if m else None)
@@ -264,6 +279,16 @@ def bench_server(
         out["one_client"]["throughput_rps"] = round(len(single) / sum(single), 3)
         if server_ms:
             out["one_client"]["e2e_over_server"] = round(out["one_client"]["p50_ms"] / out["one_client"]["server_p50_ms"], 3)
+
+        quick, quick_ms = [], []
+        for i in range(requests + 2):  # /predict: the forward-only fast path; 2 warm-up calls
+            e, s = _predict(client, depth, timeout=time_limit)
+            if i >= 2:
+                quick.append(e)
+                if s is not None:
+                    quick_ms.append(s)
+        out["predict_one_client"] = _stats(quick)
+        out["predict_one_client"]["server_p50_ms"] = round(statistics.median(quick_ms), 2) if quick_ms else None
 
         many = [_client(url, downloads / f"c{i}") for i in range(clients)]
         pictures = client_images(workdir / "users", clients)
