@@ -95,6 +95,9 @@ if e2e:
         print(f"e2e batch={s['batch']}: 1 client p50 {one['p50_ms']} ms (server {one.get('server_p50_ms')} ms), "
               f"16 clients p50 {many.get('p50_ms')} p95 {many.get('p95_ms')} ms, x{s['throughput_ratio']} throughput, "
               f"response {s['response']['total_bytes'] / 2**20:.2f} MiB")
+        quick = s.get("predict_one_client")
+        if quick:
+            print(f"  /predict (forward-only fast path): 1 client p50 {quick['p50_ms']} ms (server {quick.get('server_p50_ms')} ms)")
 soak = load("soak_cuda.json")
 if soak:
     print(f"soak: {soak['inspections']} inspections in {soak['soak_s']} s; growth {soak['growth_pct']} -> "
