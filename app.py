@@ -7,6 +7,7 @@ inspection, the lab) and ``viz`` (figures). Run ``python app.py --help`` for the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import inspect as pyinspect
 import json
@@ -40,6 +41,7 @@ from resnet_core.fast import FastPredictor, bf16_supported, reduced_precision  #
 from resnet_core.images import MAX_INPUT_SIZE, ImageError, load_image, prepare  # noqa: E402
 from resnet_core.inspection import MAX_TOP_K, InspectionError, inspect, layer_names  # noqa: E402
 from resnet_core.model import ResNet  # noqa: E402
+from resnet_core.results import Inspection  # noqa: E402
 from resnet_core.shapes import Architecture, describe  # noqa: E402
 from resnet_core.specs import BLOCK_TYPES, STANDARD_DEPTHS, VARIANTS, resolve_spec  # noqa: E402
 from resnet_core.weights import IMAGENET_CATEGORIES, WeightsError  # noqa: E402
@@ -639,37 +641,80 @@ class Playground:
         act_cmap: str = "viridis",
         user: ServedModel | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for progress
-    ) -> tuple:
-        """Predictions, activations, Grad-CAM and the Grad-CAM timeline for one image."""
+    ) -> Iterator[tuple]:
+        """Predictions, activations, Grad-CAM and the Grad-CAM timeline for one image.
+
+        On a GPU all of it comes from one forward and one batched backward pass. On a CPU the
+        timeline (Grad-CAM at the stem and every stage for the top five classes: five backward
+        passes to the stem) costs several times the rest, so the rest is shown first and the
+        timeline follows from a second pass. Either way the last update is the whole result,
+        and that is what an API client receives.
+        """
         progress(0.05, desc="loading the model")
         served = self._served(depth, counts, block, variant, weights, user, size=int(size) if size else None)
         categories = served.weights.categories
         progress(0.3, desc="reading the image")
         picture = load_image(_image_path(image))
         prepared = prepare(picture, served.weights.preprocess, mode=mode, size=int(size) if size else None)
+        engine = self.engine(served)
+        asked = parse_target(target, categories)
+        k = max(1, min(int(top_k or 5), MAX_TOP_K))
+        progressive = self.device.type != "cuda"
         progress(0.5, desc="one forward, one backward")
-        result = self.engine(served).inspect(
+        result = engine.inspect(
             prepared,
             layer=layer or "layer4",
-            target=parse_target(target, categories),
-            top_k=max(1, min(int(top_k or 5), MAX_TOP_K)),
+            target=asked,
+            top_k=k,
             categories=categories,
             guided=bool(guided),
-            timeline=True,
+            timeline=not progressive,
         )
+        view = (alpha, cmap, stage, scale, act_cmap)
+        if progressive:
+            progress(0.6, desc="drawing")
+            yield self._inspection_outputs(result, served, *view, pending=True)
+            progress(0.7, desc="the Grad-CAM timeline: stem and every stage")
+            # the classes the one-pass timeline follows: the asked-for class, or else the top five
+            classes = asked if asked is not None else tuple(p.index for p in result.predictions[: min(5, k)])
+            second = engine.inspect(
+                prepared, layer="stem", target=classes, top_k=1, categories=categories, max_channels=1, timeline=True
+            )
+            timings = {**result.timings, "timeline": second.timings["total"]}
+            timings["total"] = result.timings["total"] + second.timings["total"]
+            result = dataclasses.replace(result, timeline=second.timeline, timings=timings)
         progress(0.9, desc="drawing")
+        yield self._inspection_outputs(result, served, *view)
+
+    def _inspection_outputs(
+        self,
+        result: Inspection,
+        served: ServedModel,
+        alpha: float,
+        cmap: str,
+        stage: str,
+        scale: str,
+        act_cmap: str,
+        *,
+        pending: bool = False,
+    ) -> tuple:
+        """/inspect's outputs for ``result``; ``pending``: its timeline is still being computed."""
         top = result.predictions[: min(10, len(result.predictions))]
         info = (
             f"{result.model_name}: input {result.input_size[0]}×{result.input_size[1]}, "
             f"{result.timings['total'] * 1000:.0f} ms on the server"
         )
+        if pending:
+            info += "; the Grad-CAM timeline below is on its way"
+        elif "timeline" in result.timings:
+            info += f" ({result.timings['timeline'] * 1000:.0f} ms of it for the timeline, sent after the rest)"
         return (
             result,
             self.notice_for(served),
             *self.render_cam(result, alpha, cmap),
             viz.predictions_label(top),
             viz.predictions_figure(top),
-            served_picture(viz.cam_timeline_image(result.timeline, cmap=cmap)),
+            None if result.timeline is None else served_picture(viz.cam_timeline_image(result.timeline, cmap=cmap)),
             *self.render_activations(result, stage if stage in {a.name for a in result.activations} else "layer4", scale, act_cmap),
             viz.stats_figure(result.activations),
             info,

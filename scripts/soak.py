@@ -99,10 +99,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     def run(i: int) -> None:
         (depth, counts, block), req = jobs[i % len(jobs)]
-        play.run_inspection(
+        for _ in play.run_inspection(  # a generator: the last update is the whole result
             images[i % len(images)], depth, counts, block, "v1.5", "random", req["layer"], req["target"], "crop",
             req["size"], req["top_k"], req["guided"],
-        )  # fmt: skip
+        ):  # fmt: skip
+            pass
 
     report: dict[str, Any] = {
         "benchmark": "soak",

@@ -394,6 +394,24 @@ def test_bad_input_is_one_clear_error_then_the_next_request_is_unaffected(
     assert pictures_differ_by(picture(again, "overlay"), picture(baseline, "overlay"), "JPEG", 1) is None
 
 
+def test_on_a_cpu_the_timeline_follows_the_rest(client: Client) -> None:
+    """Two updates: everything but the timeline first, then the whole result (what predict() returns)."""
+    job = client.submit(image=handle_file(str(EXAMPLES[0])), **INSPECT_DEFAULTS, api_name="/inspect")
+    final = dict(zip(INSPECT_OUTPUTS, job.result(timeout=CALL_TIMEOUT_S)))
+    updates = [dict(zip(INSPECT_OUTPUTS, u)) for u in job.outputs()]
+    assert len(updates) == 2, [u["info"] for u in updates]
+    first = updates[0]
+    assert first["timeline"] is None and first["info"].endswith("the Grad-CAM timeline below is on its way")
+    for name in ("caption", "act_text", "notice"):
+        assert first[name] == final[name], name
+    assert confidences(first["predictions"]) == confidences(final["predictions"])
+    for name in ("overlay", "gallery"):
+        assert np.array_equal(picture(first, name), picture(final, name)), name
+    assert " ms of it for the timeline, sent after the rest)" in final["info"], final["info"]
+    timeline = picture(final, "timeline")
+    assert min(timeline.shape[:2]) >= 64 and timeline.std() > 1
+
+
 def test_predict_is_the_forward_only_top_k_of_inspect(client: Client, bad_files: dict[str, Path]) -> None:
     """/predict: the fast path (BatchNorm folded into the convolutions) gives /inspect's top-k."""
     model = [INSPECT_DEFAULTS[k] for k in ("depth", "counts", "block", "variant", "weights")]

@@ -59,6 +59,26 @@ def test_timeline_equals_captum_at_every_stage(r18, image):
             np.testing.assert_allclose(tl.maps[i][j].raw, ref, rtol=1e-4, atol=1e-6 * np.abs(ref).max())
 
 
+def test_a_timeline_asked_for_its_classes_equals_the_one_pass_timeline(r18, image):
+    """The app on a CPU shows the rest first and asks for the timeline in a second pass, naming
+    the top five classes of the first (and the cheapest main layer, the stem); the maps must be
+    those of the single pass, which the test above holds to captum."""
+    pre = Preprocess(crop_size=224, resize_size=224)
+    one_pass = inspect(r18, image, timeline=True, top_k=5, preprocess=pre)
+    first = inspect(r18, image, top_k=5, preprocess=pre)
+    assert first.timeline is None
+    classes = tuple(p.index for p in first.predictions)
+    second = inspect(r18, image, layer="stem", target=classes, top_k=1, max_channels=1, timeline=True, preprocess=pre)
+    a, b = one_pass.timeline, second.timeline
+    assert (a.layers, a.targets, a.labels) == (b.layers, b.targets, b.labels)
+    assert np.array_equal(a.image, b.image)
+    for row_a, row_b in zip(a.maps, b.maps):
+        for m, n in zip(row_a, row_b):
+            assert (m.layer, m.target) == (n.layer, n.target)
+            np.testing.assert_allclose(n.raw, m.raw, rtol=1e-5, atol=1e-7 * np.abs(m.raw).max())
+            np.testing.assert_allclose(n.heatmap, m.heatmap, atol=1e-5)
+
+
 def test_guided_gradcam_equals_captum(r18, image):
     x = _tensor(image)
     res = inspect(r18, image, layer="layer3", target=7, guided=True, preprocess=Preprocess(crop_size=224, resize_size=224))
