@@ -428,28 +428,39 @@ class Playground:
         """
         if served.key.weights == "checkpoint":
             return InspectBatcher(served.model, enabled=False)
+        plain = None if self.precision == "fp32" else functools.partial(self._warm_engine, served, "fp32")
+        build = functools.partial(self._warm_engine, served, self.precision)
+        return self._per_model(self._engines, served, build, plain, f"the {self.precision} engine")
+
+    def _per_model(
+        self, cache: OrderedDict, served: ServedModel, build: Callable[[], Any], plain: Callable[[], Any] | None, what: str
+    ) -> Any:
+        """``build()`` once per served model, kept for the next request (at most ``max_models``).
+
+        Should ``build`` fail for a reason other than memory, ``plain`` builds the float32 eager
+        version instead (when there is one), and the log says why: a reduced-precision or CUDA
+        graph path that cannot run on this device must not take the model down with it.
+        """
         with self._engines_lock:
-            entry = self._engines.get(served.key)
+            entry = cache.get(served.key)
             if entry is not None and entry[0] is served.model:
-                self._engines.move_to_end(served.key)
+                cache.move_to_end(served.key)
                 return entry[1]
         try:
-            engine = self._warm_engine(served, self.precision)
+            made = build()
         except torch.cuda.OutOfMemoryError:
             raise
         except Exception:
-            if self.precision == "fp32":
+            if plain is None:
                 raise
-            # a reduced-precision copy that cannot run on this device must not take the model
-            # down with it: the float32 model gives the same pictures, a little slower
-            log.exception("the %s engine for %s failed; serving it in float32", self.precision, served.key)
-            engine = self._warm_engine(served, "fp32")
+            log.exception("%s for %s failed; serving it in float32", what, served.key)
+            made = plain()
         with self._engines_lock:
-            self._engines[served.key] = (served.model, engine)
-            self._engines.move_to_end(served.key)
-            while len(self._engines) > self.settings.max_models:
-                self._engines.popitem(last=False)
-        return engine
+            cache[served.key] = (served.model, made)
+            cache.move_to_end(served.key)
+            while len(cache) > self.settings.max_models:
+                cache.popitem(last=False)
+        return made
 
     def _warm_engine(self, served: ServedModel, precision: str) -> InspectBatcher:
         model = reduced_precision(served.model).model if precision == "bf16" else served.model
@@ -468,27 +479,16 @@ class Playground:
         """
         if served.key.weights == "checkpoint":
             return FastPredictor(served.model, cuda_graphs=False)
-        with self._engines_lock:
-            entry = self._predictors.get(served.key)
-            if entry is not None and entry[0] is served.model:
-                self._predictors.move_to_end(served.key)
-                return entry[1]
-        try:
+
+        def build() -> FastPredictor:
             predictor = FastPredictor(served.model)
             predictor.warm_up()  # on CUDA: captures the 224x224 graph
-        except torch.cuda.OutOfMemoryError:
-            raise
-        except Exception:
-            if served.device.type != "cuda":
-                raise
-            log.exception("the CUDA fast path for %s failed; serving it eagerly in float32", served.key)
-            predictor = FastPredictor(served.model, dtype=torch.float32, cuda_graphs=False)
-        with self._engines_lock:
-            self._predictors[served.key] = (served.model, predictor)
-            self._predictors.move_to_end(served.key)
-            while len(self._predictors) > self.settings.max_models:
-                self._predictors.popitem(last=False)
-        return predictor
+            return predictor
+
+        plain = None
+        if served.device.type == "cuda":
+            plain = functools.partial(FastPredictor, served.model, dtype=torch.float32, cuda_graphs=False)
+        return self._per_model(self._predictors, served, build, plain, "the CUDA fast path")
 
     # ------------------------------------------------------------------ status
     def status(self) -> str:
