@@ -27,6 +27,7 @@ from _server import (
     Server,
     pictures_differ_by,
     read_picture,
+    running_app,
 )
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -410,6 +411,23 @@ def test_on_a_cpu_the_timeline_follows_the_rest(client: Client) -> None:
     assert " ms of it for the timeline, sent after the rest)" in final["info"], final["info"]
     timeline = picture(final, "timeline")
     assert min(timeline.shape[:2]) >= 64 and timeline.std() > 1
+
+
+def test_the_timeline_comes_in_one_pass_when_the_server_is_told_so(
+    app_module: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-timeline-after (a busy CPU server, or what a GPU does anyway): one update, whole."""
+    monkeypatch.setenv("RESNET_TIMELINE_AFTER", "0")
+    assert app_module.parse_settings([]).timeline_after is False
+    assert app_module.parse_settings(["--timeline-after"]).timeline_after is True
+    monkeypatch.delenv("RESNET_TIMELINE_AFTER")
+    assert app_module.parse_settings([]).timeline_after is None  # auto: on without CUDA
+    tiny = dict(INSPECT_DEFAULTS, depth="custom", counts="1, 1, 1, 1", weights="random", size=64)
+    with running_app(tmp_path, args=["--no-timeline-after"]) as server:
+        job = new_client(server, tmp_path / "d").submit(image=handle_file(str(EXAMPLES[0])), **tiny, api_name="/inspect")
+        final = dict(zip(INSPECT_OUTPUTS, job.result(timeout=CALL_TIMEOUT_S)))
+        assert len(job.outputs()) == 1
+        assert "timeline" not in final["info"] and picture(final, "timeline").std() > 1
 
 
 def test_predict_is_the_forward_only_top_k_of_inspect(client: Client, bad_files: dict[str, Path]) -> None:
