@@ -2,8 +2,10 @@
 
 1. Serving (``--serve``, default): starts ``python app.py`` in a subprocess (offline, on a free
    loopback port), once with batching off and once on (``--batch off on``); then
-   * one client makes ``--requests`` sequential /inspect calls: p50/p95 latency, and the
-     server-side compute the app reports (``info``: "... N ms on the server");
+   * one client makes ``--requests`` sequential /inspect calls: p50/p95 latency, the time to
+     the first update (on a CPU the app sends the Grad-CAM timeline after the rest), and the
+     server-side compute the app reports (``info``: "... N ms on the server"); then as many
+     /predict calls (top-k from the forward-only fast path);
    * ``--clients`` clients (16) each make ``--concurrent-requests`` calls at once (threads,
      one ``Client`` each, each with its own picture), within ``--time-limit`` seconds:
      p50/p95 latency, throughput.
