@@ -145,6 +145,11 @@ def test_page_inspects_an_example_end_to_end(chromium: Path, app_server: Server,
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "inspect.png", full_page=True)
 
+    # "Top-k only": one fast forward pass, the predictions and the timing line replaced
+    page.locator("#quick").click()
+    expect(page.get_by_text("forward pass only: no Grad-CAM")).to_be_visible(timeout=INSPECT_MS)
+    _no_error_toast(page)
+
 
 ZH_LABELS = ("网络结构", "检视", "深度", "变体", "权重", "选择深度，上传图片")
 
