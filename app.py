@@ -799,10 +799,14 @@ class Playground:
 
     # ------------------------------------------------------------------ compare depths
     @friendly
-    def compare_depths(self, image: Any, weights: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
-        """One image through ResNet-18/34/50/101/152: top-5, Grad-CAM at layer4, time, size."""
+    def compare_depths(self, image: Any, weights: str, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:  # noqa: B008
+        """One image through ResNet-18/34/50/101/152: top-5, Grad-CAM at layer4, time, size.
+
+        Each depth is shown as soon as it is done (on a CPU the five take seconds); the last
+        update holds all five, and that is what an API client receives.
+        """
         picture = load_image(_image_path(image))
-        gallery, rows = [], []
+        overlays, captions, rows = [], [], []
         for i, depth in enumerate(STANDARD_DEPTHS):
             progress(i / len(STANDARD_DEPTHS), desc=f"ResNet-{depth}")
             served = self.zoo.get(ModelKey(depth, "v1.5", weights))
@@ -812,7 +816,8 @@ class Playground:
             elapsed = time.perf_counter() - start
             arch = architecture_of(depth, "v1.5", res.input_size)
             top = res.predictions[0]
-            gallery.append((served_picture(viz.cam_overlay(res.image, res.cam.heatmap)), f"ResNet-{depth}: {top.label} ({top.probability:.0%})"))
+            overlays.append(viz.cam_overlay(res.image, res.cam.heatmap))
+            captions.append(f"ResNet-{depth}: {top.label} ({top.probability:.0%})")
             rows.append(
                 [
                     f"ResNet-{depth}",
@@ -823,7 +828,8 @@ class Playground:
                     served.weights.source,
                 ]
             )
-        return gallery, rows
+            # fresh files for every update: the page may still be fetching the previous one's
+            yield [(served_picture(o), c) for o, c in zip(overlays, captions)], [list(r) for r in rows]
 
     # ------------------------------------------------------------------ why residual?
     @friendly

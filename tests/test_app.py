@@ -453,8 +453,15 @@ def test_predict_is_the_forward_only_top_k_of_inspect(client: Client, bad_files:
 @pytest.mark.slow
 @pytest.mark.timeout(420)
 def test_compare_depths(client: Client) -> None:
-    gallery, table = call(client, handle_file(str(EXAMPLES[0])), "DEFAULT", api_name="/compare_depths", timeout=400)
+    job = client.submit(handle_file(str(EXAMPLES[0])), "DEFAULT", api_name="/compare_depths")
+    gallery, table = job.result(timeout=400)
     depths = (18, 34, 50, 101, 152)
+    # each depth is shown as it is done: one update per depth, each holding the ones before
+    updates = job.outputs()
+    assert [len(g) for g, _ in updates] == [1, 2, 3, 4, 5]
+    for g, t in updates:
+        assert [item["caption"] for item in g] == [item["caption"] for item in gallery[: len(g)]]
+        assert [row[0] for row in t["data"]] == [row[0] for row in table["data"][: len(g)]]
     assert len(gallery) == len(table["data"]) == 5
     for depth, item, row in zip(depths, gallery, table["data"]):
         with Image.open(item["image"]) as im:
