@@ -38,7 +38,7 @@ from resnet_core.batching import MAX_BATCH, InspectBatcher, batching_enabled  # 
 from resnet_core.device import pick_device  # noqa: E402
 from resnet_core.explain import block_source  # noqa: E402
 from resnet_core.fast import FastPredictor, bf16_supported, reduced_precision  # noqa: E402
-from resnet_core.images import MAX_INPUT_SIZE, ImageError, load_image, prepare  # noqa: E402
+from resnet_core.images import MAX_INPUT_SIZE, ImageError, Prepared, load_image, prepare  # noqa: E402
 from resnet_core.inspection import MAX_TOP_K, InspectionError, inspect, layer_names  # noqa: E402
 from resnet_core.model import ResNet  # noqa: E402
 from resnet_core.results import Inspection  # noqa: E402
@@ -304,6 +304,11 @@ def parse_size(height: float | None, width: float | None) -> tuple[int, int]:
     if not (1 <= h <= MAX_INPUT_SIZE and 1 <= w <= MAX_INPUT_SIZE):
         raise ValueError(f"input sides must be between 1 and {MAX_INPUT_SIZE} pixels, got {h}x{w}")
     return h, w
+
+
+def _top_k(value: Any) -> int:
+    """How many classes a request shows: 5 when unset, within 1..MAX_TOP_K."""
+    return max(1, min(int(value or 5), MAX_TOP_K))
 
 
 def parse_target(text: str | None, categories: tuple[str, ...]) -> int | None:
@@ -639,6 +644,24 @@ class Playground:
         )
 
     # ------------------------------------------------------------------ inspect
+    def _model_and_input(
+        self,
+        image: Any,
+        depth: str,
+        counts: str,
+        block: str,
+        variant: str,
+        weights: str,
+        mode: str,
+        size: float,
+        user: ServedModel | None,
+    ) -> tuple[ServedModel, Prepared]:
+        """The served model a request names (within the budget) and its picture, prepared for it."""
+        side = int(size) if size else None
+        served = self._served(depth, counts, block, variant, weights, user, size=side)
+        prepared = prepare(load_image(_image_path(image)), served.weights.preprocess, mode=mode, size=side)
+        return served, prepared
+
     @friendly
     def run_inspection(
         self,
@@ -670,15 +693,12 @@ class Playground:
         is shown first and the timeline follows from a second pass. Either way the last update
         is the whole result, and that is what an API client receives.
         """
-        progress(0.05, desc="loading the model")
-        served = self._served(depth, counts, block, variant, weights, user, size=int(size) if size else None)
+        progress(0.05, desc="loading the model and reading the image")
+        served, prepared = self._model_and_input(image, depth, counts, block, variant, weights, mode, size, user)
         categories = served.weights.categories
-        progress(0.3, desc="reading the image")
-        picture = load_image(_image_path(image))
-        prepared = prepare(picture, served.weights.preprocess, mode=mode, size=int(size) if size else None)
         engine = self.engine(served)
         asked = parse_target(target, categories)
-        k = max(1, min(int(top_k or 5), MAX_TOP_K))
+        k = _top_k(top_k)
         progressive = self.timeline_after
         progress(0.5, desc="one forward, one backward")
         result = engine.inspect(
@@ -755,12 +775,9 @@ class Playground:
         user: ServedModel | None = None,
     ) -> tuple:
         """Top-k only: one forward pass on the fast path, no gradients, no Grad-CAM."""
-        served = self._served(depth, counts, block, variant, weights, user, size=int(size) if size else None)
-        prepared = prepare(
-            load_image(_image_path(image)), served.weights.preprocess, mode=mode, size=int(size) if size else None
-        )
+        served, prepared = self._model_and_input(image, depth, counts, block, variant, weights, mode, size, user)
         predictor = self.predictor(served)
-        k = max(1, min(int(top_k or 5), MAX_TOP_K))
+        k = _top_k(top_k)
         start = time.perf_counter()
         (top,) = predictor.predict(prepared.tensor, top_k=k, categories=served.weights.categories)
         elapsed = time.perf_counter() - start
