@@ -33,10 +33,9 @@ from .lab import (
     gradient_flow,
     load_race,
     race,
-    residual_blocks,
 )
 from .model import FeatureInfo, ResNet, build_cifar_resnet, build_resnet
-from .results import Activation, CamMap, CamTimeline, Inspection, Prediction
+from .results import Activation, CamMap, CamTimeline, Inspection, Prediction, class_label, predictions
 from .shapes import Architecture, BlockInfo, LayerInfo, ShapeStep, StageInfo, conv_out, describe
 from .specs import (
     CIFAR_DEPTHS,
@@ -87,6 +86,8 @@ __all__ = [
     "Inspection",
     "InspectionError",
     "Prediction",
+    "class_label",
+    "predictions",
     "gradcam_timeline",
     "inspect",
     "layer_names",
@@ -103,7 +104,6 @@ __all__ = [
     "gradient_flow",
     "load_race",
     "race",
-    "residual_blocks",
     # images
     "ALLOWED_FORMATS",
     "BACKGROUND",

@@ -35,7 +35,7 @@ from torch import Tensor, nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from .blocks import is_block
-from .results import Prediction
+from .results import Prediction, predictions
 
 #: CUDA graphs kept per predictor (one per input shape); each holds its own activations
 MAX_GRAPHS = 8
@@ -209,15 +209,7 @@ class FastPredictor:
         k = max(1, min(int(top_k), self.num_classes))
         probs = self.logits(x).softmax(dim=1)
         top_p, top_i = (v.cpu().tolist() for v in probs.topk(k, dim=1))
-        names = list(categories) if categories is not None else None
-
-        def label(i: int) -> str:
-            return names[i] if names is not None and i < len(names) else f"class {i}"
-
-        return [
-            tuple(Prediction(index=int(i), label=label(int(i)), probability=float(p)) for p, i in zip(ps, is_))
-            for ps, is_ in zip(top_p, top_i)
-        ]
+        return [predictions(ps, is_, categories) for ps, is_ in zip(top_p, top_i)]
 
     def warm_up(self, shape: tuple[int, ...] = (1, 3, 224, 224)) -> None:
         """Run (and on CUDA capture) the given input shape once, so a first user does not wait."""

@@ -33,9 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .blocks import is_block
 from .hooks import HookError, resolve_module
-from .results import Activation, CamMap, CamTimeline, Inspection, Prediction
+from .results import Activation, CamMap, CamTimeline, Inspection, class_label, predictions
 
 #: the app caps requests to these
 MAX_TOP_K = 1000
@@ -55,24 +54,8 @@ def _module_name(name: str) -> str:
 
 
 def layer_names(model: nn.Module) -> tuple[str, ...]:
-    """Every layer the UI offers: "stem", each stage, each block, in network order.
-
-    Read from the model's recorded ``feature_info``, never hard-coded.
-    """
-    names = ["stem"]
-    for info in model.feature_info:
-        names.append(info.module)
-        stage = getattr(model, info.module)
-        names.extend(f"{info.module}.{i}" for i, b in enumerate(stage) if is_block(b))
-    return tuple(names)
-
-
-def _activation_layers(model: nn.Module) -> list[tuple[str, str]]:
-    out = [("stem", "stem")]
-    for info in model.feature_info:
-        out.append((info.module, "stage"))
-        out.extend((f"{info.module}.{i}", "block") for i in range(info.num_blocks))
-    return out
+    """Every layer the UI offers: "stem", each stage, each block, in network order."""
+    return tuple(name for name, _ in model.layers())
 
 
 def _check_layer(model: nn.Module, layer: str) -> str:
@@ -375,7 +358,7 @@ def run_requests(
     size_hw = tuple(x.shape[-2:])
 
     owner = threading.get_ident()
-    act_layers = _activation_layers(model)
+    act_layers = model.layers()
     cam_layers = list(dict.fromkeys(n for r in requests for n in r.cam_layers))
     cam_set = set(cam_layers)
     wanted = {n: _module_name(n) for n, _ in act_layers}
@@ -498,28 +481,21 @@ def run_requests(
     slots = {key: i for i, key in enumerate(where)}
     results = []
     for b, (r, (targets, tl_targets, all_t)) in enumerate(zip(requests, plan)):
-        names = r.categories
 
-        def label(i: int, names: tuple[str, ...] | None = names) -> str:
-            return names[i] if names is not None and i < len(names) else f"class {i}"
-
-        def cam(name: str, t: int, b: int = b, all_t: list[int] = all_t) -> CamMap:
+        def cam(name: str, t: int, b: int = b, all_t: list[int] = all_t, r: InspectRequest = r) -> CamMap:
             key = (name, all_t.index(t), b)
             k, shape = where[key]
             s = slots[key]
             return CamMap(
                 layer=name,
                 target=t,
-                label=label(t),
+                label=class_label(t, r.categories),
                 score=float(host_scores[b, t]),
                 heatmap=heat_np[k].copy() if batch > 1 else heat_np[k],
                 raw=raw_np[raw_offsets[s] : raw_offsets[s + 1]].reshape(shape).copy(),
             )
 
-        preds = tuple(
-            Prediction(index=int(i), label=label(int(i)), probability=float(pr))
-            for pr, i in zip(top_p[b][: r.top_k], top_i[b][: r.top_k])
-        )
+        preds = predictions(top_p[b][: r.top_k], top_i[b][: r.top_k], r.categories)
         view = r.prepared.view
         tl = None
         if r.timeline:
@@ -527,7 +503,7 @@ def run_requests(
                 image=view,
                 layers=r.timeline_layers,
                 targets=tuple(tl_targets),
-                labels=tuple(label(t) for t in tl_targets),
+                labels=tuple(class_label(t, r.categories) for t in tl_targets),
                 maps=tuple(tuple(cam(n, t) for t in tl_targets) for n in r.timeline_layers),
             )
         results.append(

@@ -42,7 +42,7 @@ from .blocks import is_block
 from .device import pick_device
 from .hooks import capture_outputs, patch_inputs
 from .model import ResNet, build_cifar_resnet, build_resnet
-from .results import Prediction
+from .results import Prediction, predictions
 from .specs import CIFAR_WIDTHS, IMAGENET_DEPTHS, MAX_BLOCKS_PER_STAGE, ResNetSpec, cifar_spec
 
 Family = Literal["cifar", "imagenet"]
@@ -73,16 +73,6 @@ def _seeded(seed: int) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
-
-
-def block_names(model: ResNet) -> tuple[str, ...]:
-    """Dotted names of every block in network order ("layer1.0", ..., "layer4.2")."""
-    return tuple(f"{stage}.{i}" for stage in model.stage_names for i in range(len(getattr(model, stage))))
-
-
-def residual_blocks(model: ResNet) -> tuple[str, ...]:
-    """The blocks that have a shortcut (and so can be ablated); empty for a plain twin."""
-    return tuple(n for n in block_names(model) if model.get_submodule(n).has_shortcut)
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,7 +231,7 @@ def block_gradients(model: ResNet, images: Tensor, labels: Tensor) -> tuple[floa
     Returns:
         The loss and ``{block name: BlockGradients}`` in network order.
     """
-    names = block_names(model)
+    names = model.block_names()
     residual = [n for n in names if model.get_submodule(n).has_shortcut]
     inputs: dict[str, Tensor] = {}
     summands: dict[str, tuple[Tensor, Tensor]] = {}
@@ -376,7 +366,7 @@ def gradient_flow(
         labels = torch.randint(0, model.num_classes, (batch,), generator=torch.Generator().manual_seed(seed))
         loss, arrays = network_flow(model, images, labels)
         networks.append(
-            NetworkFlow(kind=kind, name=name, norm=norm, blocks=block_names(model), loss=loss, **arrays)
+            NetworkFlow(kind=kind, name=name, norm=norm, blocks=model.block_names(), loss=loss, **arrays)
         )
     return GradientFlow(
         family=family,
@@ -972,7 +962,7 @@ def _check_residual_block(model: nn.Module, block: str) -> nn.Module:
     except AttributeError:
         module = None
     if module is None or not is_block(module):
-        names = block_names(model) if isinstance(model, ResNet) else ()
+        names = model.block_names() if isinstance(model, ResNet) else ()
         hint = f" (blocks: {names[0]} ... {names[-1]})" if names else ""
         raise ValueError(f"the model has no block called {block!r}{hint}")
     if not module.has_shortcut:
@@ -1046,16 +1036,8 @@ class Ablation:
 
 
 def _top_k(logits: Tensor, k: int, categories: Sequence[str] | None) -> tuple[Prediction, ...]:
-    probs = logits.double().softmax(-1)
-    values, indices = probs.topk(k)
-    return tuple(
-        Prediction(
-            index=int(i),
-            label=categories[int(i)] if categories is not None else f"class {int(i)}",
-            probability=float(p),
-        )
-        for p, i in zip(values, indices)
-    )
+    values, indices = logits.double().softmax(-1).topk(k)
+    return predictions(values.tolist(), indices.tolist(), categories)
 
 
 def ablation_study(
@@ -1076,7 +1058,7 @@ def ablation_study(
     Args:
         model: a ResNet (shared models are fine: the ablation is scoped to this thread).
         tensor: one preprocessed image, (3, H, W) or (1, 3, H, W).
-        block: a residual block, e.g. "layer3.2" (see :func:`residual_blocks`).
+        block: a residual block, e.g. "layer3.2" (see :meth:`ResNet.residual_blocks`).
         mode: "branch", "shortcut" or "none".
         categories: class names, one per logit; default "class i".
         top_k: how many classes to list (capped at the number of classes).
@@ -1129,12 +1111,10 @@ __all__ = [
     "ablate",
     "ablation_study",
     "block_gradients",
-    "block_names",
     "gradient_flow",
     "load_race",
     "make_shapes",
     "network_flow",
     "race",
-    "residual_blocks",
     "save_race",
 ]

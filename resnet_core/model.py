@@ -140,6 +140,26 @@ class ResNet(nn.Module):
     def stages(self) -> list[nn.Sequential]:
         return [getattr(self, n) for n in self.stage_names]
 
+    def block_names(self) -> tuple[str, ...]:
+        """Dotted names of every block in network order ("layer1.0", ..., "layer4.2")."""
+        return tuple(f"{info.module}.{i}" for info in self.feature_info for i in range(info.num_blocks))
+
+    def residual_blocks(self) -> tuple[str, ...]:
+        """The blocks that have a shortcut (and so can be ablated); empty for a plain twin."""
+        return tuple(n for n in self.block_names() if self.get_submodule(n).has_shortcut)
+
+    def layers(self) -> tuple[tuple[str, str], ...]:
+        """Every inspectable layer with its kind, in network order: the stem, then each stage
+        followed by its blocks: ``(("stem", "stem"), ("layer1", "stage"), ("layer1.0", "block"), ...)``.
+
+        Read from ``feature_info`` (recorded while the model was built), never hard-coded.
+        """
+        out = [("stem", "stem")]
+        for info in self.feature_info:
+            out.append((info.module, "stage"))
+            out.extend((f"{info.module}.{i}", "block") for i in range(info.num_blocks))
+        return tuple(out)
+
     def stem(self, x: Tensor) -> Tensor:  # (B, 3, H, W) -> (B, 64, H/4, W/4)
         return self.maxpool(self.relu(self.bn1(self.conv1(x))))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,21 @@ class Prediction:
     index: int
     label: str
     probability: float
+
+
+def class_label(index: int, categories: Sequence[str] | None) -> str:
+    """The name of class ``index``: its category where one is known, else "class i"."""
+    return categories[index] if categories is not None and 0 <= index < len(categories) else f"class {index}"
+
+
+def predictions(
+    probabilities: Sequence[float], indices: Sequence[int], categories: Sequence[str] | None
+) -> tuple[Prediction, ...]:
+    """Top-k records from matching lists of probabilities and class indices, most probable first."""
+    return tuple(
+        Prediction(index=int(i), label=class_label(int(i), categories), probability=float(p))
+        for p, i in zip(probabilities, indices)
+    )
 
 
 @dataclass(frozen=True)

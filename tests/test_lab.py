@@ -24,12 +24,10 @@ from resnet_core.lab import (
     ablate,
     ablation_study,
     block_gradients,
-    block_names,
     gradient_flow,
     load_race,
     make_shapes,
     race,
-    residual_blocks,
     save_race,
 )
 from resnet_core.model import build_cifar_resnet, build_resnet
@@ -132,7 +130,7 @@ def test_shortcut_and_branch_parts_sum_to_the_input_gradient(make) -> None:
     # reference: plain autograd, the block inputs' .grad after loss.backward()
     inputs: dict[str, torch.Tensor] = {}
     handles = []
-    for name in block_names(model):
+    for name in model.block_names():
 
         def keep(_m, args, name=name):
             args[0].retain_grad()
@@ -351,7 +349,7 @@ def test_ablate_rejects_unknown_blocks_and_modes(model, block: str, mode: str) -
 
 def test_plain_blocks_cannot_be_ablated() -> None:
     plain = _seeded_model(shortcuts=False)
-    assert residual_blocks(plain) == ()
+    assert plain.residual_blocks() == ()
     with pytest.raises(ValueError, match="plain block"), ablate(plain, "layer1.0", "branch"):
         pass
 
