@@ -127,6 +127,11 @@ class ModelZoo:
         with self._lock:
             return list(self._models)
 
+    def discard(self, key: ModelKey) -> None:
+        """Drop ``key`` from the cache (requests still holding its model finish normally)."""
+        with self._lock:
+            self._models.pop(key, None)
+
     def get(self, key: ModelKey) -> ServedModel:
         """The served model for ``key``, built on first use.
 

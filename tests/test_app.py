@@ -116,9 +116,10 @@ def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Clie
 
 @pytest.fixture(scope="module")
 def app_module() -> Any:
-    import app
+    """Where the page parses what a user picked."""
+    from playground import choices
 
-    return app
+    return choices
 
 
 # --------------------------------------------------------------------------- plain functions
@@ -362,7 +363,7 @@ BAD_REQUESTS = [
     pytest.param("notes.jpg", {}, r"This file is text, not an image", id="text-renamed-jpg"),
     pytest.param("empty.png", {}, r"The file is empty", id="empty-file"),
     pytest.param("noise.png", {}, r"not an image we can read", id="random-bytes"),
-    pytest.param("", {}, r"Upload an image first", id="no-image"),
+    pytest.param("", {}, r"Upload an image in the Inspect tab first", id="no-image"),
     pytest.param("example", {"depth": "ResNet-51"}, r"ResNet-51.*not in the list of choices", id="unknown-depth"),
     pytest.param("example", {"depth": "custom", "counts": "2, x"}, r"block counts are four whole numbers", id="bad-counts"),
     pytest.param("example", {"depth": "custom", "counts": "0, 0, 0, 0"}, r"between 1 and \d+ blocks", id="zero-counts"),
@@ -414,14 +415,16 @@ def test_on_a_cpu_the_timeline_follows_the_rest(client: Client) -> None:
 
 
 def test_the_timeline_comes_in_one_pass_when_the_server_is_told_so(
-    app_module: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--no-timeline-after (a busy CPU server, or what a GPU does anyway): one update, whole."""
     monkeypatch.setenv("RESNET_TIMELINE_AFTER", "0")
-    assert app_module.parse_settings([]).timeline_after is False
-    assert app_module.parse_settings(["--timeline-after"]).timeline_after is True
+    from playground.settings import parse_settings
+
+    assert parse_settings([]).timeline_after is False
+    assert parse_settings(["--timeline-after"]).timeline_after is True
     monkeypatch.delenv("RESNET_TIMELINE_AFTER")
-    assert app_module.parse_settings([]).timeline_after is None  # auto: on without CUDA
+    assert parse_settings([]).timeline_after is None  # auto: on without CUDA
     tiny = dict(INSPECT_DEFAULTS, depth="custom", counts="1, 1, 1, 1", weights="random", size=64)
     with running_app(tmp_path, args=["--no-timeline-after"]) as server:
         job = new_client(server, tmp_path / "d").submit(image=handle_file(str(EXAMPLES[0])), **tiny, api_name="/inspect")

@@ -48,12 +48,14 @@ from test_reliability_web import (
     tiny_args,
 )
 
-import app
+from playground import errors
+from resnet_core import serving
 from resnet_core.batching import InspectBatcher
 from resnet_core.hooks import hook_count
 from resnet_core.images import load_image, prepare
 from resnet_core.inspection import inspect as library_inspect
 from resnet_core.model import build_resnet
+from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey
 
 pytestmark = pytest.mark.timeout(300)
@@ -92,7 +94,7 @@ def baseline(client: Client, good_png: Path) -> dict[str, Any]:
 
 
 def served_models(live: LiveApp) -> dict[ModelKey, Any]:
-    zoo = live.playground.zoo
+    zoo = live.service.zoo
     return {key: zoo.get(key) for key in zoo.keys()}
 
 
@@ -128,7 +130,7 @@ def assert_untouched(live: LiveApp, before: dict[ModelKey, tuple]) -> None:
 def library_predictions(live: LiveApp, path: Path, **overrides: Any) -> list[tuple[str, float]]:
     """The predictions resnet_core itself gives for ``path`` with the served tiny model."""
     args = {**TINY, **overrides}
-    served = live.playground.zoo.get(TINY_KEY)
+    served = live.service.zoo.get(TINY_KEY)
     prepared = prepare(load_image(path), served.weights.preprocess, mode=args["mode"], size=args["size"])
     res = library_inspect(served.model, prepared, categories=served.weights.categories, top_k=args["top_k"])
     return [(p.label, p.probability) for p in res.predictions]
@@ -443,7 +445,7 @@ def test_bad_checkpoints_are_one_clear_error_each_and_change_no_model(
     reference.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in donor.items()})
     prepared = prepare(load_image(good_png), mode="crop", size=TINY["size"])
     want = library_inspect(
-        reference, prepared, categories=live.playground.zoo.get(TINY_KEY).weights.categories
+        reference, prepared, categories=live.service.zoo.get(TINY_KEY).weights.categories
     )
     assert [label for label, _ in mine["predictions"]] == [p.label for p in want.predictions]
 
@@ -470,7 +472,7 @@ def test_a_checkpoint_for_a_network_past_the_budget_is_refused_before_it_is_read
     live: LiveApp, client: Client, files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[Any] = []
-    monkeypatch.setattr(live.playground.zoo, "add_checkpoint", lambda *a, **k: read.append(a))
+    monkeypatch.setattr(live.service.zoo, "add_checkpoint", lambda *a, **k: read.append(a))
     path = files / "big-arch.safetensors"
     path.write_bytes(_safetensors({"x": torch.zeros(1)}))
     with pytest.raises(AppError, match=r"383\.7M parameters; this server runs networks of up to 100\.0M"):
@@ -495,7 +497,7 @@ class FailsInBackward(torch.autograd.Function):
 def test_an_exception_inside_the_network_leaves_no_hook_and_the_next_request_is_correct(
     live: LiveApp, client: Client, good_png: Path, baseline: dict[str, Any], where: str
 ) -> None:
-    block = live.playground.zoo.get(TINY_KEY).model.layer2[0]
+    block = live.service.zoo.get(TINY_KEY).model.layer2[0]
     original = block.forward
 
     def failing(x: torch.Tensor) -> torch.Tensor:
@@ -550,7 +552,7 @@ def test_out_of_memory_is_a_clear_error_that_frees_its_memory(
     monkeypatch.setattr(InspectBatcher, "inspect", inspect_that_runs_out)
     # pytest's log capture keeps each record's exc_info, and so the failed call's frames; the
     # app's own logging keeps nothing, so its records stay out of pytest's handlers here
-    monkeypatch.setattr(app.log, "propagate", False)
+    monkeypatch.setattr(errors.log, "propagate", False)
     with pytest.raises(AppError, match=message) as caught:
         inspect(client, good_png)
     assert_clear_message(str(caught.value), live)
@@ -581,7 +583,7 @@ def test_a_real_cuda_out_of_memory_is_a_clear_error_and_memory_returns(
         gc.collect()
         torch.cuda.synchronize()
         assert torch.cuda.memory_allocated() <= baseline + 16 * 2**20, "the failed request's tensors live on"
-        assert hook_count(gpu.playground.zoo.get(TINY_KEY).model) == 0
+        assert hook_count(gpu.service.zoo.get(TINY_KEY).model) == 0
         assert_same_result(signature(inspect(session, good_png)), want, pixel_tolerance=1)
 
 
@@ -669,13 +671,13 @@ EXTREMES = [
 def test_extreme_parameters_are_capped_before_any_work(
     live: LiveApp, client: Client, good_png: Path, what: str, overrides: dict[str, Any], message: str
 ) -> None:
-    builds = live.playground.zoo.builds
+    builds = live.service.zoo.builds
     start = time.perf_counter()
     with pytest.raises(AppError, match=message) as caught:
         inspect(client, good_png, **overrides)
     assert time.perf_counter() - start < 20
     assert_clear_message(str(caught.value), live)
-    assert live.playground.zoo.builds == builds, "nothing was built"
+    assert live.service.zoo.builds == builds, "nothing was built"
 
 
 @pytest.mark.slow
@@ -687,7 +689,7 @@ def test_the_largest_request_within_the_budget_finishes_in_bounded_time(
     got = inspect(client, good_png, depth="ResNet-18", size=1024, top_k=20, guided=True, layer="layer1")
     assert time.perf_counter() - start < 240
     assert got["info"].startswith("ResNet-18: input 1024×1024")
-    assert hook_count(live.playground.zoo.get(ModelKey(18, "v1.5", "random")).model) == 0
+    assert hook_count(live.service.zoo.get(ModelKey(18, "v1.5", "random")).model) == 0
 
 
 def test_raw_api_values_outside_the_controls_are_refused(live: LiveApp) -> None:
@@ -717,25 +719,25 @@ def test_a_reduced_precision_engine_that_fails_falls_back_to_float32(
 ) -> None:
     """A bf16 copy that cannot run on the device (an op without a bf16 kernel, say) must not take
     the model down: the model is served in float32, and the log says why."""
-    playground = app.Playground(app.Settings(offline=True, precision="bf16"))
-    playground._warm.join(timeout=120)
-    served = playground.zoo.get(TINY_KEY)
+    service = ModelService(ServiceConfig(offline=True, precision="bf16", warm_up=False))
+    served = service.get(TINY_KEY)
     picture = natural_image(64, 64, seed=11)
 
-    bf16 = playground.engine(served)  # first the real thing: a bf16 copy that works
+    bf16 = service.engine(served)  # first the real thing: a bf16 copy that works
     assert next(bf16.model.parameters()).dtype == torch.bfloat16
-    playground._engines.clear()
+    service = ModelService(ServiceConfig(offline=True, precision="bf16", warm_up=False))  # nothing cached
+    served = service.get(TINY_KEY)
 
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError('"slow_conv2d_cpu" not implemented for \'BFloat16\'')
 
-    monkeypatch.setattr(app, "reduced_precision", broken)
+    monkeypatch.setattr(serving, "reduced_precision", broken)
     with caplog.at_level("ERROR", logger="resnet_playground"):
-        engine = playground.engine(served)
+        engine = service.engine(served)
     assert any("serving it in float32" in r.getMessage() for r in caplog.records)
     assert engine.model is served.model and next(engine.model.parameters()).dtype == torch.float32
     got = engine.inspect(picture, preprocess=served.weights.preprocess)
     want = library_inspect(served.model, prepare(picture, served.weights.preprocess))
     assert [p.index for p in got.predictions] == [p.index for p in want.predictions]
     assert np.allclose(got.cam.heatmap, want.cam.heatmap, atol=1e-5)
-    assert playground.engine(served) is engine  # made once, then reused
+    assert service.engine(served) is engine  # made once, then reused

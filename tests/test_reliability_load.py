@@ -123,7 +123,7 @@ def test_16_concurrent_clients_each_get_their_single_user_result(live: LiveApp, 
             assert np.abs(crowd["redraw"][0].astype(int) - single["redraw"][0].astype(int)).max() <= 1
         except AssertionError as exc:
             raise AssertionError(f"client {i} ({work[i]['layer']}, {work[i]['target']}): {exc}") from exc
-    for served in (live.playground.zoo.get(k) for k in live.playground.zoo.keys()):
+    for served in (live.service.zoo.get(k) for k in live.service.zoo.keys()):
         assert hook_count(served.model) == 0
     assert elapsed < 300
 
@@ -159,12 +159,12 @@ def test_identical_pictures_leave_in_files_of_their_own() -> None:
     """The mechanism behind the test above, in Gradio's own cache code: same pixels, other files."""
     from gradio import processing_utils
 
-    import app
+    from playground.guard import served_picture
 
     pixels = natural_image(40, 56, seed=3)
     for fmt in ("jpeg", "png"):
         with tempfile.TemporaryDirectory() as cache:
-            paths = [processing_utils.save_pil_to_cache(app.served_picture(pixels), cache, format=fmt) for _ in range(2)]
+            paths = [processing_utils.save_pil_to_cache(served_picture(pixels), cache, format=fmt) for _ in range(2)]
             assert paths[0] != paths[1], fmt
             decoded = [np.asarray(Image.open(p).convert("RGB")) for p in paths]
             assert np.array_equal(decoded[0], decoded[1])
@@ -180,10 +180,10 @@ def test_the_cache_is_swept_of_old_uploads_and_outputs(
     tmp_path: Path, pictures: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A public server must not fill its disk: build_demo wires Gradio's delete_cache to our ages."""
-    import app
+    from playground import page
 
-    monkeypatch.setattr(app, "CACHE_SWEEP_S", 1)
-    monkeypatch.setattr(app, "CACHE_MAX_AGE_S", 2)
+    monkeypatch.setattr(page, "CACHE_SWEEP_S", 1)
+    monkeypatch.setattr(page, "CACHE_MAX_AGE_S", 2)
     with live_app(tmp_path) as live:
         client = live.client()
         before = live.files()  # the examples' copies, which Gradio keeps for the page
@@ -257,7 +257,7 @@ def test_a_burst_past_the_queue_gets_a_clean_busy_and_the_admitted_jobs_finish(
 
     monkeypatch.setattr(InspectBatcher, "inspect", real_inspect)
     assert_same_result(signature(inspect(first, picture)), want)  # and it serves again at once
-    for served in (live.playground.zoo.get(k) for k in live.playground.zoo.keys()):
+    for served in (live.service.zoo.get(k) for k in live.service.zoo.keys()):
         assert hook_count(served.model) == 0
     gc.collect()
     grown = rss_mb() - rss_before

@@ -48,9 +48,10 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-import app
-from app import Settings, build_demo, launch_kwargs
+from playground import Settings, build_demo, launch_kwargs
+from playground.page import MODEL_EVENTS
 from resnet_core.batching import MAX_BATCH
+from resnet_core.serving import ModelService
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -169,8 +170,8 @@ class LiveApp:
     _clients: list[Client] = field(default_factory=list)
 
     @property
-    def playground(self) -> app.Playground:
-        return self.demo.playground
+    def service(self) -> ModelService:
+        return self.demo.service
 
     def client(self) -> Client:
         """A new gradio_client session (its own gr.State), downloading outside the server's temp dir."""
@@ -740,10 +741,10 @@ def test_safe_defaults_hold_on_the_running_server(live: LiveApp) -> None:
     assert model_events <= set(fns)
     for name in model_events:
         group = (fns[name].concurrency_id, fns[name].concurrency_limit)
-        if name == "inspect" and live.playground.batching:
+        if name == "inspect" and live.service.batching:
             assert group == ("inspect", MAX_BATCH)
         else:
-            assert group == (app.MODEL_EVENTS, live.settings.concurrency), name
+            assert group == (MODEL_EVENTS, live.settings.concurrency), name
     with live.http() as h:
         assert h.get("/monitoring").status_code in (403, 404)
         assert h.get("/monitoring/summary").status_code in (403, 404)

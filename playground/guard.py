@@ -1,0 +1,182 @@
+"""The web surface: uploads, Gradio's file routes, request bodies, and the pictures we send.
+
+Each piece closes one hole a public demo must not have (see docs/reliability.md): uploads reach
+the handlers unread, as paths, and only through :func:`resnet_core.images.load_image`; file routes
+never fetch web addresses and never serve a file as a page; request bodies are capped even when
+they carry a base64 image; and every response's pictures are files of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+
+def served_picture(pixels: np.ndarray | None) -> Image.Image | None:
+    """An output picture (H x W x 3 uint8) that shares no bytes with any other response.
+
+    Gradio stores an output under the hash of its encoded bytes and rewrites that file in
+    place, so two users who get byte-identical pictures at the same moment (the same example,
+    the same settings) could be served a half-written file. A tag of this response's own in the
+    picture's metadata (a PNG text chunk, an EXIF ImageUniqueID in a JPEG) gives every response
+    a file of its own; the pixels are untouched.
+    """
+    if pixels is None:
+        return None
+    img = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8))
+    tag = uuid.uuid4().hex
+    img.info["response"] = tag  # PNG: Gradio copies text-valued info into the file
+    exif = Image.Exif()
+    exif[0xA420] = tag  # ImageUniqueID; JPEG: Gradio writes info["exif"]
+    img.info["exif"] = exif.tobytes()
+    return img
+
+
+
+# "http:", "HTTPS:", "data:", "file:", "//host": anything that is not a path on this server
+_NOT_A_LOCAL_PATH = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:|[/\\]{2})", re.IGNORECASE)
+
+
+def unread_uploads(component: gr.Image | gr.File) -> gr.Image | gr.File:
+    """Make ``component`` hand each upload to the handler as its path, unread, and only uploads.
+
+    * Gradio's own ``gr.Image.preprocess`` opens every upload with ``PIL.Image.open`` before the
+      handler runs, so a file that is not an image (a text file renamed ``.jpg``, random bytes,
+      a picture far past Pillow's pixel cap) failed there with Gradio's "Could not preprocess
+      input" text and the server's temp path, never reaching :func:`load_image`, the one door
+      that reads uploads and says plainly what is wrong. ``gr.File``'s leaves an empty temp
+      file behind on every call.
+    * Only the payload's ``path`` is used, and Gradio has checked by then that it is an upload.
+      Its ``url`` is never read: a base64 data URL there would be decoded by Gradio with every
+      Pillow plugin and no limits of ours (Gradio 6 overwrites ``url`` before ``preprocess``,
+      but that is its business; ours is never to decode it).
+    * A web address as the path is refused: Gradio would download it from the server.
+
+    Set on the instance, not by subclassing: Gradio writes a ``.pyi`` stub next to any module
+    that defines a component class.
+    """
+    move, async_move = component.move_resource_to_block_cache, component.async_move_resource_to_block_cache
+
+    def preprocess(payload: Any) -> str | None:
+        if isinstance(payload, gr.data_classes.ListFiles):  # a list sent to a single-file gr.File
+            payload = payload[0] if payload.root else None
+        return None if payload is None else str(payload.path)
+
+    def local_only(path: Any) -> None:
+        if isinstance(path, str) and _NOT_A_LOCAL_PATH.match(path):
+            raise gr.Error("Files are taken from uploads only, not from web addresses.")
+
+    def move_resource(path: Any) -> Any:
+        local_only(path)
+        return move(path)
+
+    async def async_move_resource(path: Any) -> Any:
+        local_only(path)
+        return await async_move(path)
+
+    component.preprocess = preprocess
+    component.move_resource_to_block_cache = move_resource
+    component.async_move_resource_to_block_cache = async_move_resource
+    return component
+
+
+_FILE_ROUTE = re.compile(r"/(?:file=|file/|proxy=)(.*)$", re.DOTALL)  # /gradio_api/file=..., /file/...
+
+
+class GuardFileRoutes:
+    """ASGI middleware: Gradio's file routes serve files from this disk only, never as a page.
+
+    * ``/gradio_api/file=<url>`` makes Gradio fetch an http(s) URL from the server. It first
+      checks that the host is public, but to decide that it asks dns.google when the local
+      resolver has only private addresses: a request for ``http://169.254.169.254/`` makes the
+      server reach out, and any public URL turns it into a proxy. This app serves no remote
+      files, so every file route asked for a URL is refused here, before Gradio sees it.
+    * Every answer from a file route carries ``X-Content-Type-Options: nosniff``: an upload
+      named ``.png`` that holds HTML or SVG is never sniffed into a page with script.
+    * A request body longer than ``max_body`` is refused: a base64 data URL rides inside the
+      JSON of an API call and so skips the upload route's size limit. With a Content-Length the
+      body is refused before it is read; a chunked body (no Content-Length) is read here, at
+      most ``max_body`` bytes of it, and handed on only once it is known to fit. Uploads
+      themselves are limited per file by Gradio (``max_file_size``).
+    """
+
+    def __init__(self, app: Any, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        route = _FILE_ROUTE.search(path)
+        if route and _NOT_A_LOCAL_PATH.match(route.group(1)):
+            await _refuse(send, 403, "Only files on this server are served, not web addresses.")
+            return
+        if scope.get("method") in ("POST", "PUT", "PATCH") and not path.endswith("/upload"):
+            too_large = f"The request is larger than {self.max_body // 2**20 or 1} MB."
+            length = dict(scope.get("headers") or []).get(b"content-length")
+            if length is None:
+                body = await _read_at_most(receive, self.max_body)
+                if body is None:
+                    await _refuse(send, 413, too_large)
+                    return
+                receive = _replay(body, receive)
+            elif not length.isdigit() or int(length) > self.max_body:
+                await _refuse(send, 413, too_large)
+                return
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_nosniff(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
+
+
+async def _read_at_most(receive: Callable, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes ``limit`` bytes (the rest is not read)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: nothing to hand on
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Callable) -> Callable:
+    """A ``receive`` that gives the app ``body`` in one message, then what the client sends."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive_again() -> dict:
+        return pending.pop() if pending else await receive()
+
+    return receive_again
+
+
+async def _refuse(send: Callable, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def max_request_body(max_file_size: int) -> int:
+    """The largest API request body: an image at the upload limit, base64-encoded, plus the rest."""
+    return max_file_size * 4 // 3 + 2**20

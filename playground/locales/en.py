@@ -1,0 +1,165 @@
+"""English: every word the page shows, by key (Chinese in zh.py, with the same keys)."""
+
+TEXT: dict[str, str] = {
+    # page
+    "title": "ResNet playground",
+    "subtitle": "Pick a depth, upload an image, and see what every stage of a residual network does with it.",
+    "intro": (
+        "ResNet ([He et al., 2015](https://arxiv.org/abs/1512.03385)) adds a shortcut around every few layers, "
+        "so each block learns a *residual* F(x) and outputs F(x) + x. "
+        "[Identity Mappings](https://arxiv.org/abs/1603.05027) moves BN and ReLU before the convolutions so the "
+        "shortcut path stays clean from end to end. Three questions run through this page: **what problem does "
+        "ResNet solve** (*Why residual?*), **how is its code written** (*Architecture*), and **how do you use it** "
+        "(*Inspect*, *Compare depths*)."
+    ),
+    "tab_arch": "Architecture",
+    "tab_inspect": "Inspect",
+    "tab_compare": "Compare depths",
+    "tab_lab": "Why residual?",
+    # the shared model picker
+    "depth": "Depth",
+    "counts": "Block counts per stage",
+    "counts_info": "Four whole numbers, one per stage, e.g. 2, 2, 2, 2",
+    "block_type": "Block type",
+    "variant": "Variant",
+    "weights": "Weights",
+    "own_weights": "Your own weights (.safetensors or .pth)",
+    "ckpt_help": (
+        "Load a state dict of the architecture chosen above (for ResNet-50: torchvision's `resnet50` layout, "
+        "any number of classes) as a `.safetensors` or `.pth` file of at most {mb} MB. It is read without running "
+        "any code, checked key by key, and kept for this browser session only; then pick the weights "
+        "“checkpoint”."
+    ),
+    "checkpoint": "Checkpoint",
+    "ckpt_loaded": "Loaded **{name}** into {model} ({classes} classes). Pick the weights “checkpoint” to use it; it stays with this browser session only.",
+    # notices
+    "device": "**Device:** {device}",
+    "notice_real": "✅ {model} with {source} weights. {device}",
+    "notice_pending": "ℹ️ {model} with {source} weights, loaded when you first run it. {device}",
+    "notice_random": "⚠️ **{model} with random weights: its predictions are meaningless.** {device}",
+    "notice_no_default": "⚠️ The default model could not be loaded: {error}. {device}",
+    "random_short": "random weights",
+    "random_mark": "random weights: not a real prediction",
+    # architecture tab
+    "height": "Input height",
+    "width": "Input width",
+    "level": "Graph level",
+    "unfold": "Unfold long stages",
+    "show": "Show",
+    "graph": "Block graph",
+    "cost": "Cost per stage",
+    "block": "Block",
+    "code_btn": "Show the block's code",
+    "code": "Block code",
+    "code_pick": "# pick a block to see its code",
+    "totals": (
+        "**{name}** at {h}×{w}: **{params}** parameters, **{macs}**, {adds} residual additions "
+        "(counted apart from the MACs), {blocks} blocks."
+    ),
+    "arch_help": (
+        "Every box is a block; solid arrows are identity shortcuts, dashed ones projection shortcuts "
+        "(a 1×1 convolution where the shape changes). The table gives every stage's output shape with its "
+        "arithmetic: out = ⌊(in + 2·padding − kernel) / stride⌋ + 1."
+    ),
+    # inspect tab
+    "picture": "Image",
+    "examples": "Examples",
+    "options": "Options",
+    "layer": "Grad-CAM layer",
+    "target": "Class to explain",
+    "mode": "Preprocessing",
+    "mode_crop": "crop to the centre",
+    "mode_whole": "whole picture",
+    "size": "Input size",
+    "top_k": "Top-k",
+    "guided": "Guided Grad-CAM",
+    "run": "Inspect",
+    "quick": "Top-k only (one fast forward pass)",
+    "gradcam": "Grad-CAM",
+    "guided_panel": "Guided Grad-CAM",
+    "opacity": "Heatmap opacity",
+    "colormap": "Colour map",
+    "predictions": "Predictions",
+    "topk_plot": "Top-k",
+    "timeline_heading": "**Grad-CAM at the stem and every stage** (rows: the top classes): which layer should you pick?",
+    "timeline": "Grad-CAM timeline",
+    "stage": "Stage or block",
+    "scale": "Colour scale",
+    "scale_per-channel": "each channel its own",
+    "scale_shared": "shared by all channels",
+    "gallery": "Strongest channels",
+    "stats": "Per-block statistics",
+    "auto_target": "auto (top-1)",
+    "cam_caption": "Grad-CAM at {layer} for “{label}” (class {target}, logit {score:.2f})",
+    "act_text": (
+        "**{name}** output {c}×{h}×{w}: mean {mean:.3f}, std {std:.3f}, max {max:.3f}, {zeros:.0%} zeros. "
+        "Strongest channels: {channels}"
+    ),
+    "run_info": "{model}: input {h}×{w}, {ms:.0f} ms on the server",
+    "run_pending": "; the Grad-CAM timeline below is on its way",
+    "run_timeline": " ({ms:.0f} ms of it for the timeline, sent after the rest)",
+    "predict_info": "{model}: input {h}×{w}, top-{k} in {ms:.1f} ms on the server (forward pass only: no Grad-CAM, no activations)",
+    "progress_load": "loading the model and reading the image",
+    "progress_pass": "one forward, one backward",
+    "progress_draw": "drawing",
+    "progress_timeline": "the Grad-CAM timeline: stem and every stage",
+    # compare tab
+    "compare_help": "The picture from the *Inspect* tab, through every standard depth with the weights chosen above.",
+    "compare": "Compare all depths",
+    "compare_gallery": "Grad-CAM at layer4",
+    "col_model": "model",
+    "col_top5": "top-5",
+    "col_ms": "ms",
+    "col_params": "parameters",
+    "col_gmacs": "GMACs",
+    "col_weights": "weights",
+    # lab tab
+    "lab_intro": (
+        "Deep plain networks lose or blow up their gradients and **degrade**: past some depth even the training "
+        "error gets worse. Shortcuts fix both. Below, measured live on this server."
+    ),
+    "family": "Network family",
+    "bn": "Batch normalization",
+    "bn_on": "on",
+    "bn_off": "off",
+    "bn_both": "both",
+    "flow": "Measure gradient flow",
+    "flow_plot": "Gradient norm per block (log scale)",
+    "share_plot": "Where the gradient arrives from",
+    "race_heading": "### Degradation: a training race",
+    "race": "Start the race",
+    "seconds": "Time budget (s)",
+    "race_plot": "Live curves",
+    "saved_plot": "The longer race (saved)",
+    "race_status": "Step {step}/{steps}, {elapsed:.0f} s on {device}",
+    "race_stopped": " (stopped: {why})",
+    "race_line": "* **{name}**: training loss {loss:.3f}",
+    "race_heldout": ", held-out accuracy {acc:.0%}",
+    "ablation_heading": "### Shortcut ablation on the image from *Inspect*",
+    "ablate": "Ablate",
+    "ablate_mode": "Ablation",
+    "ablate_branch": "zero the residual branch",
+    "ablate_shortcut": "cut the shortcut",
+    "before": "Before",
+    "after": "After",
+    "cam_before": "Grad-CAM before",
+    "cam_after": "Grad-CAM after",
+    "anatomy_heading": "### Block anatomy: v1, v1.5 and pre-activation",
+    "anatomy": "Block anatomy",
+    # messages
+    "err_no_image": "Upload an image in the Inspect tab first (or pick one of its examples).",
+    "err_run_first": "Run an inspection first.",
+    "err_generic": "Something went wrong on our side; the error was logged and the server keeps running.",
+    "err_oom_gpu": "The GPU ran out of memory for this request. Try a smaller input size or depth.",
+    "err_oom": "The server ran out of memory for this request. Try a smaller input size or depth.",
+    "err_busy": "You already have {n} jobs running or waiting; wait for one to finish.",
+    "level_block": "blocks",
+    "level_layer": "every layer",
+    "family_cifar": "CIFAR (6n+2, 32×32)",
+    "family_imagenet": "ImageNet (18-152)",
+    "weights_random": "random",
+    "weights_checkpoint": "your checkpoint",
+    "depth_custom": "custom",
+    "block_basic": "basic",
+    "block_bottleneck": "bottleneck",
+}

@@ -1,0 +1,266 @@
+"""The page: a header, the shared model picker, one tab per module in ``tabs/``, and launch options.
+
+Each tab module has ``create(page)``: it lays out its components, defines its handlers and
+wires its events, reading the shared pieces from :class:`Page`. Adding a tab is adding a
+module and one line in :func:`build_demo`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import torch
+from starlette.middleware import Middleware
+
+from resnet_core.serving import ModelService
+from resnet_core.zoo import ServedModel
+
+from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
+from .errors import friendly
+from .guard import GuardFileRoutes, max_request_body, unread_uploads
+from .locales import I18N, L, choices, lang_of, t
+from .settings import Settings
+
+log = logging.getLogger("resnet_playground")
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
+MODEL_EVENTS = "model"  # one concurrency_id for every event that runs a network
+# Gradio's cache: files older than CACHE_MAX_AGE_S are deleted every CACHE_SWEEP_S seconds
+CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
+CSS = """
+#notice { border-left: 4px solid #f59e0b; background: var(--block-background-fill); padding: 6px 12px; border-radius: 6px; }
+#shape-table td, #shape-table th { white-space: nowrap; word-break: keep-all; overflow-wrap: normal; }
+#shape-table table { display: block; overflow-x: auto; }
+"""
+
+try:  # Hugging Face ZeroGPU: @spaces.GPU asks for a GPU for the call; a no-op elsewhere
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:  # pragma: no cover - depends on the host
+
+    def gpu(fn: Callable | None = None, **_: Any) -> Any:
+        return fn if fn is not None else (lambda f: f)
+
+
+@dataclass
+class Page:
+    """What every tab may use: the settings, the model service and the shared components."""
+
+    settings: Settings
+    service: ModelService
+    depth: gr.Dropdown
+    variant: gr.Radio
+    weights: gr.Dropdown
+    counts: gr.Textbox
+    block_type: gr.Radio
+    user_model: gr.State
+    notice: gr.Markdown
+    image: gr.Image | None = None  # the Inspect tab's picture, which other tabs reuse
+    layer: gr.Dropdown | None = None  # the Inspect tab's Grad-CAM layer, which the ablation reuses
+    localized: list[tuple[gr.components.Component, Callable[[str], Any]]] = field(default_factory=list)
+    loads: list[tuple[Callable, list, list, str | bool]] = field(default_factory=list)
+
+    @property
+    def model_in(self) -> list:
+        """The model picker's components, in the order :meth:`ModelChoice.parse` takes them."""
+        return [self.depth, self.counts, self.block_type, self.variant]
+
+    def model_event(self) -> dict[str, Any]:
+        """Event options for anything that runs a network: one shared concurrency group."""
+        return dict(concurrency_id=MODEL_EVENTS, concurrency_limit=self.settings.concurrency)
+
+    def architecture_events(self, *, with_depth: bool = True) -> list[Callable]:
+        """The events that mean "another architecture": depth, variant, block type, and the
+        custom counts once typed (submitted or left), not at every keystroke."""
+        events = [self.variant.change, self.block_type.change, self.counts.submit, self.counts.blur]
+        return ([self.depth.change] if with_depth else []) + events
+
+    def localize(self, component: gr.components.Component, update: Callable[[str], Any]) -> None:
+        """Give ``component`` the update ``update(lang)`` when the page loads (choices, headers)."""
+        self.localized.append((component, update))
+
+    def on_load(self, fn: Callable, inputs: list, outputs: list, *, api_name: str | bool = False) -> None:
+        """Run ``fn`` when the page loads (after the layout is complete)."""
+        self.loads.append((fn, inputs, outputs, api_name))
+
+    def served(self, choice: ModelChoice, user: ServedModel | None = None, *, size: int = 224) -> ServedModel:
+        """The served model a choice names, within the budget; a user's checkpoint when asked."""
+        if choice.weights == "checkpoint":
+            self.service.check_cost(choice.depth, choice.variant, size)
+            if user is None:
+                raise ValueError("upload a checkpoint (.safetensors or .pth) first, or pick other weights")
+            if (user.key.depth, user.key.variant) != (choice.depth, choice.variant):
+                raise ValueError("your checkpoint was loaded for another architecture; load it again for this one")
+            return user
+        return self.service.get(choice.key, size=size)
+
+    def device_text(self, lang: str) -> str:
+        device = self.service.device
+        name = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
+        return t("device", lang, device=device.type.upper() + name)
+
+    def notice_for(self, served: ServedModel, lang: str) -> str:
+        """What the page says at the top about the model a result came from."""
+        if not served.weights.pretrained:
+            return t("notice_random", lang, model=served.model.name, device=self.device_text(lang))
+        return t("notice_real", lang, model=served.model.name, source=served.weights.source, device=self.device_text(lang))
+
+
+def _header(settings: Settings) -> dict[str, Any]:
+    gr.Markdown("# ResNet playground · ResNet 游乐场")
+    gr.Markdown(L("subtitle"))
+    notice = gr.Markdown(elem_id="notice")
+    gr.Markdown(L("intro"))
+    with gr.Row():
+        depth = gr.Dropdown(list(DEPTH_CHOICES), value=DEFAULT_DEPTH, label=L("depth"), elem_id="depth")
+        variant = gr.Radio(["v1.5", "v1", "preact"], value="v1.5", label=L("variant"))
+        weights = gr.Dropdown(list(WEIGHT_CHOICES), value="DEFAULT", label=L("weights"), elem_id="weights")
+        counts = gr.Textbox("2, 2, 2, 2", label=L("counts"), info=L("counts_info"), visible=False, elem_id="counts")
+        block_type = gr.Radio(["basic", "bottleneck"], value="basic", label=L("block_type"), visible=False)
+    with gr.Accordion(L("own_weights"), open=False):
+        ckpt_help = gr.Markdown(t("ckpt_help", "en", mb=f"{settings.max_file_size / 2**20:g}"), elem_id="ckpt-help")
+        user_model = gr.State(None, time_to_live=3600)
+        with gr.Row():
+            ckpt = unread_uploads(gr.File(label=L("checkpoint"), file_types=[".safetensors", ".pth", ".pt"], type="filepath"))
+            ckpt_info = gr.Markdown()
+    return dict(
+        depth=depth, variant=variant, weights=weights, counts=counts, block_type=block_type,
+        user_model=user_model, notice=notice, ckpt=ckpt, ckpt_info=ckpt_info, ckpt_help=ckpt_help,
+    )
+
+
+def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: gr.Markdown) -> None:
+    service = page.service
+
+    @friendly
+    def status(request: gr.Request) -> str:
+        """The banner: the device, and whether the default model's weights are real."""
+        lang = lang_of(request)
+        service.wait_warm()
+        try:
+            served = service.get(ModelChoice.parse(DEFAULT_DEPTH, "", "basic", "v1.5").key)
+        except Exception as exc:  # noqa: BLE001 - the banner reports it
+            return t("notice_no_default", lang, error=str(exc)[:200], device=page.device_text(lang))
+        return page.notice_for(served, lang)
+
+    @friendly
+    def choice_notice(depth: str, counts: str, block: str, variant: str, weights: str, request: gr.Request) -> tuple:
+        """The banner and the custom fields for a new choice in the picker (nothing is built)."""
+        lang = lang_of(request)
+        custom = depth == "custom"
+        fields = (gr.update(visible=custom), gr.update(visible=custom))
+        try:
+            choice = ModelChoice.parse(depth, counts, block, variant, weights)
+        except ValueError:
+            return (gr.update(), *fields)
+        if choice.weights == "checkpoint":
+            return (gr.update(), *fields)
+        key = choice.key
+        if key in service.zoo:
+            return (page.notice_for(service.zoo.get(key), lang), *fields)
+        name = service.check_cost(choice.depth, choice.variant, 224).name
+        if choice.weights == "random":
+            return (t("notice_random", lang, model=name, device=page.device_text(lang)), *fields)
+        return (t("notice_pending", lang, model=name, source=choice.weights, device=page.device_text(lang)), *fields)
+
+    @friendly
+    def load_checkpoint(file: Any, depth: str, counts: str, block: str, variant: str, request: gr.Request) -> tuple:
+        """Your own weights for the chosen architecture, checked key by key; kept for this session only."""
+        if not file:
+            raise ValueError("choose a .safetensors or .pth file")
+        path = Path(file)
+        if path.suffix.lower() not in (".safetensors", ".pth", ".pt"):
+            raise ValueError("choose a .safetensors or .pth file")
+        choice = ModelChoice.parse(depth, counts, block, variant, "random")
+        service.check_cost(choice.depth, choice.variant, 224)
+        served = service.zoo.add_checkpoint(choice.key, path, filename=path.name)
+        lang = lang_of(request)
+        message = t("ckpt_loaded", lang, name=path.name[:100], model=served.model.name, classes=served.model.num_classes)
+        return served, message, gr.update(value="checkpoint")
+
+    picker = [*page.model_in, page.weights]
+    for control in (page.depth, page.variant, page.weights):
+        control.change(choice_notice, picker, [page.notice, page.counts, page.block_type], api_name=False)
+    # builds a network on the device and runs it once: the model group too
+    ckpt.upload(
+        load_checkpoint, [ckpt, *page.model_in], [page.user_model, ckpt_info, page.weights],
+        api_name="load_checkpoint", **page.model_event(),
+    )
+    page.on_load(status, [], [page.notice], api_name="status")
+    page.localize(page.weights, lambda lang: gr.update(choices=choices("weights_", list(WEIGHT_CHOICES), lang)))
+    page.localize(page.depth, lambda lang: gr.update(choices=choices("depth_", list(DEPTH_CHOICES), lang)))
+    page.localize(page.block_type, lambda lang: gr.update(choices=choices("block_", ["basic", "bottleneck"], lang)))
+    mb = f"{page.settings.max_file_size / 2**20:g}"
+    page.localize(ckpt_help, lambda lang: t("ckpt_help", lang, mb=mb))
+
+
+def build_demo(settings: Settings | None = None, *, service: ModelService | None = None) -> gr.Blocks:
+    """The whole page, every event with an ``api_name`` (or ``api_name=False`` for UI-only ones)."""
+    from .tabs import architecture, compare, inspect, why_residual
+
+    settings = settings or Settings()
+    service = service or ModelService(settings.service_config())
+    with gr.Blocks(title="ResNet playground", analytics_enabled=False, delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)) as demo:
+        parts = _header(settings)
+        ckpt, ckpt_info, ckpt_help = parts.pop("ckpt"), parts.pop("ckpt_info"), parts.pop("ckpt_help")
+        page = Page(settings=settings, service=service, **parts)
+        _wire_header(page, ckpt, ckpt_info, ckpt_help)
+        with gr.Tabs():
+            with gr.Tab(L("tab_arch"), id="arch"):
+                architecture.create(page)
+            with gr.Tab(L("tab_inspect"), id="inspect"):
+                pickers = inspect.create(page)
+            with gr.Tab(L("tab_compare"), id="compare"):
+                compare.create(page)
+            with gr.Tab(L("tab_lab"), id="lab"):
+                lab = why_residual.create(page)
+        layer_pickers = [pickers["layer"], pickers["act_name"], lab["abl_block"]]
+        page.depth.change(friendly(inspect.layer_choices), page.model_in, layer_pickers, api_name="layers")
+        for event in page.architecture_events(with_depth=False):
+            event(friendly(inspect.layer_choices), page.model_in, layer_pickers, api_name=False)
+        page.on_load(friendly(inspect.layer_choices), page.model_in, layer_pickers)
+        _wire_loads(demo, page)
+    demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
+    demo.service = service  # for tests and benchmarks: the server's models and engines
+    return demo
+
+
+def _wire_loads(demo: gr.Blocks, page: Page) -> None:
+    for fn, inputs, outputs, api_name in page.loads:
+        demo.load(fn, inputs, outputs, api_name=api_name)
+    if page.localized:
+        components = [c for c, _ in page.localized]
+        updates = [u for _, u in page.localized]
+
+        def localize(request: gr.Request) -> list:
+            lang = lang_of(request)
+            return [u(lang) for u in updates]
+
+        demo.load(localize, None, components, api_name=False)
+
+
+def launch_kwargs(settings: Settings) -> dict[str, Any]:
+    """The safe launch options (see ../shared/RELIABILITY.md): only assets/ is served from disk."""
+    return dict(
+        server_name=settings.host,
+        server_port=settings.port or None,
+        share=settings.share,
+        max_file_size=settings.max_file_size,
+        allowed_paths=[str(ASSETS)],
+        # gr.Error texts reach the page whatever this says; True would also send str() of any
+        # other exception (Gradio's preprocessing errors echo the input and the temp paths)
+        show_error=False,
+        enable_monitoring=False,
+        ssr_mode=False,
+        i18n=I18N,
+        css=CSS,
+        footer_links=["api"],
+        app_kwargs={"middleware": [Middleware(GuardFileRoutes, max_body=max_request_body(settings.max_file_size))]},
+    )

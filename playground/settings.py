@@ -1,0 +1,104 @@
+"""How the server runs: one record, read once from the command line and the environment."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+
+from resnet_core.device import env_choice
+from resnet_core.serving import ServiceConfig
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every field has a flag; most also an environment variable (see ``python app.py --help``).
+
+    Attributes:
+        host: address to listen on (RESNET_HOST, GRADIO_SERVER_NAME).
+        port: port (RESNET_PORT, GRADIO_SERVER_PORT); 0 picks a free one.
+        device: "auto", "cpu" or "cuda" (RESNET_DEVICE).
+        share: open a public Gradio share link (RESNET_SHARE).
+        offline: never try to download weights (RESNET_OFFLINE).
+        max_file_size: largest upload in bytes.
+        queue_size: requests waiting beyond this are turned away as "busy".
+        concurrency: events running a network at once (one GPU: a few; CPU: the cores).
+        max_models: model copies kept in memory (engines' and fast paths' copies included).
+        max_gmacs: most multiply-accumulates (billions) of one forward pass a request may ask for:
+            ResNet-152 at 224 is 11.5, ResNet-18 at 1024 is 38, ResNet-50 at 1024 is 85.
+        max_params: most parameters of a network the server builds (ResNet-152: 60.2M).
+        batch: micro-batch concurrent inspections (RESNET_BATCH; None: on CUDA only).
+        precision: "fp32", "bf16" or "auto" (RESNET_PRECISION; auto: bf16 on a CUDA GPU).
+        timeline_after: send the Grad-CAM timeline after the rest of an inspection
+            (RESNET_TIMELINE_AFTER; None: on a CPU).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    device: str = "auto"
+    share: bool = False
+    offline: bool = False
+    max_file_size: int = 20 * 2**20
+    queue_size: int = 32
+    concurrency: int = 2
+    max_models: int = 6
+    max_gmacs: float = 50.0
+    max_params: int = 100_000_000
+    batch: bool | None = None
+    precision: str = "auto"
+    timeline_after: bool | None = None
+
+    def service_config(self, *, warm_up: bool = True) -> ServiceConfig:
+        """What the model service needs of these settings."""
+        return ServiceConfig(
+            device=self.device,
+            offline=self.offline or None,
+            max_models=self.max_models,
+            max_gmacs=self.max_gmacs,
+            max_params=self.max_params,
+            batch=self.batch,
+            precision=self.precision,
+            timeline_after=self.timeline_after,
+            warm_up=warm_up,
+        )
+
+
+def parse_settings(argv: list[str] | None = None) -> Settings:
+    """Settings from the command line, falling back to the environment, then the defaults."""
+    env = os.environ
+    p = argparse.ArgumentParser(description="ResNet playground: a Gradio app that lays a ResNet open.")
+    p.add_argument("--host", default=env.get("RESNET_HOST") or env.get("GRADIO_SERVER_NAME") or Settings.host)
+    p.add_argument("--port", type=int, default=int(env.get("RESNET_PORT") or env.get("GRADIO_SERVER_PORT") or Settings.port))
+    p.add_argument("--device", default=env.get("RESNET_DEVICE") or "auto", help="auto, cpu or cuda")
+    p.add_argument("--share", action="store_true", default=bool(env_choice("RESNET_SHARE")))
+    p.add_argument("--offline", action="store_true", default=bool(env_choice("RESNET_OFFLINE")), help="never download weights")
+    p.add_argument("--queue-size", type=int, default=Settings.queue_size)
+    p.add_argument("--concurrency", type=int, default=Settings.concurrency)
+    p.add_argument("--max-file-mb", type=float, default=Settings.max_file_size / 2**20)
+    p.add_argument("--max-gmacs", type=float, default=Settings.max_gmacs, help="largest forward pass a request may ask for")
+    p.add_argument("--max-models", type=int, default=Settings.max_models, help="model copies kept in memory")
+    p.add_argument("--batch", action=argparse.BooleanOptionalAction, default=env_choice("RESNET_BATCH"),
+                   help="batch concurrent inspections")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=env.get("RESNET_PRECISION") or "auto")
+    p.add_argument(
+        "--timeline-after",
+        action=argparse.BooleanOptionalAction,
+        default=env_choice("RESNET_TIMELINE_AFTER"),
+        help="send the Grad-CAM timeline after the rest of an inspection (default: on a CPU)",
+    )
+    a = p.parse_args(argv)
+    return Settings(
+        host=a.host,
+        port=a.port,
+        device=a.device,
+        share=a.share,
+        offline=a.offline,
+        max_file_size=int(a.max_file_mb * 2**20),
+        queue_size=max(1, a.queue_size),
+        concurrency=max(1, a.concurrency),
+        max_models=max(1, a.max_models),
+        max_gmacs=a.max_gmacs,
+        batch=a.batch,
+        precision=a.precision,
+        timeline_after=a.timeline_after,
+    )

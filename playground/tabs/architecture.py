@@ -1,0 +1,112 @@
+"""Architecture: the block graph, the shape table with its arithmetic, costs, and each block's code."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import gradio as gr
+
+import viz
+from resnet_core.explain import block_source
+from resnet_core.images import MAX_INPUT_SIZE
+from resnet_core.serving import architecture_of
+
+from ..choices import parse_depth, parse_size
+from ..errors import friendly
+from ..locales import L, choices, lang_of, t
+from ..page import Page
+
+
+@functools.lru_cache(maxsize=64)
+def graph_of(
+    depth: int | tuple, variant: str, size: tuple[int, int], folded: tuple | None, level: str, selected: str | None
+) -> Any:
+    """The block graph; a pure function of its arguments, so built once (gr.Plot only reads it)."""
+    return viz.graph_figure(architecture_of(depth, variant, size), folded=folded, level=level, selected=selected)
+
+
+def architecture(
+    depth: str, counts: str, block: str, variant: str, height: float, width: float, level: str, unfold: bool,
+    selected: str | None, lang: str = "en",
+) -> tuple:
+    """Block graph, shape table, cost per stage, totals and block choices for one architecture and size."""
+    d = parse_depth(depth, counts, block)
+    hw = parse_size(height, width)
+    if level not in viz.LEVELS:
+        level = "block"
+    arch = architecture_of(d, variant, hw)
+    names = [b.name for b in arch.blocks]
+    chosen = selected if selected in names else None
+    figure = graph_of(d, variant, hw, () if unfold else None, level, chosen)
+    totals = t(
+        "totals", lang, name=arch.name, h=arch.input_size[0], w=arch.input_size[1], params=viz.human_count(arch.params),
+        macs=viz.human_macs(arch.macs), adds=viz.human_count(arch.adds), blocks=len(arch.blocks),
+    )
+    return figure, viz.shape_table_markdown(arch), viz.cost_figure(arch), totals, gr.update(choices=names, value=chosen)
+
+
+def block_code(depth: str, counts: str, block: str, variant: str, height: float, width: float, name: str | None,
+               lang: str = "en") -> str:
+    """The PyTorch source of the chosen block, with the shapes it sees."""
+    if not name:
+        return t("code_pick", lang)
+    arch = architecture_of(parse_depth(depth, counts, block), variant, parse_size(height, width))
+    if name not in {b.name for b in arch.blocks}:
+        return t("code_pick", lang)
+    return block_source(arch, name)
+
+
+def create(page: Page) -> dict[str, Any]:
+    """Lay out the tab and wire its events; returns its components by name."""
+    gr.Markdown(L("arch_help"))
+    with gr.Row():
+        height = gr.Number(224, label=L("height"), precision=0, minimum=1, maximum=MAX_INPUT_SIZE)
+        width = gr.Number(224, label=L("width"), precision=0, minimum=1, maximum=MAX_INPUT_SIZE)
+        level = gr.Radio(list(viz.LEVELS), value="block", label=L("level"))
+        unfold = gr.Checkbox(False, label=L("unfold"))
+        show = gr.Button(L("show"), variant="primary")
+    totals = gr.Markdown(elem_id="totals")
+    graph = gr.Plot(label=L("graph"), elem_id="graph")
+    with gr.Row():
+        with gr.Column(scale=3):
+            shape_md = gr.Markdown(elem_id="shape-table")
+        with gr.Column(scale=2):
+            cost = gr.Plot(label=L("cost"), elem_id="cost")
+    with gr.Row():
+        block_pick = gr.Dropdown([], label=L("block"), allow_custom_value=False, elem_id="block-pick")
+        code_btn = gr.Button(L("code_btn"), size="sm")
+    code = gr.Code(language="python", label=L("code"), elem_id="block-code")
+
+    arch_in = [*page.model_in, height, width, level, unfold, block_pick]
+    arch_out = [graph, shape_md, cost, totals, block_pick]
+    code_in = [*page.model_in, height, width, block_pick]
+
+    @friendly
+    def on_show(depth: str, counts: str, block: str, variant: str, height: float, width: float, level: str,
+                unfold: bool, selected: str | None, request: gr.Request) -> tuple:
+        return architecture(depth, counts, block, variant, height, width, level, unfold, selected, lang=lang_of(request))
+
+    @friendly
+    def on_change(depth: str, counts: str, block: str, variant: str, height: float, width: float, level: str,
+                  unfold: bool, selected: str | None, request: gr.Request) -> tuple:
+        """A new architecture in the page: its figures, and the code of the block now picked."""
+        lang = lang_of(request)
+        out = architecture(depth, counts, block, variant, height, width, level, unfold, selected, lang=lang)
+        picked = out[-1]["value"]
+        return (*out, block_code(depth, counts, block, variant, height, width, picked, lang=lang))
+
+    @friendly
+    def on_code(depth: str, counts: str, block: str, variant: str, height: float, width: float, name: str | None,
+                request: gr.Request) -> str:
+        return block_code(depth, counts, block, variant, height, width, name, lang=lang_of(request))
+
+    show.click(on_show, arch_in, arch_out, api_name="architecture")
+    for event in (*page.architecture_events(), level.change, unfold.change):
+        event(on_change, arch_in, [*arch_out, code], api_name=False)
+    block_pick.select(on_code, code_in, code, api_name=False)
+    code_btn.click(on_code, code_in, code, api_name="block_code")
+    page.on_load(on_change, arch_in, [*arch_out, code])
+    page.localize(level, lambda lang: gr.update(choices=choices("level_", viz.LEVELS, lang)))
+    return dict(height=height, width=width, level=level, unfold=unfold, graph=graph, shape_md=shape_md, cost=cost,
+                totals=totals, block_pick=block_pick, code=code)

@@ -1,0 +1,247 @@
+"""Inspect: top-k, Grad-CAM at any layer, the Grad-CAM timeline, activations and their statistics."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+import viz
+from resnet_core.images import MAX_INPUT_SIZE, Prepared, load_image, prepare
+from resnet_core.results import Inspection
+from resnet_core.serving import skeleton
+from resnet_core.weights import IMAGENET_CATEGORIES
+from resnet_core.zoo import ServedModel
+
+from ..choices import AUTO_TARGET, ModelChoice, class_choices, parse_depth, parse_side, parse_target
+from ..choices import top_k as parse_top_k
+from ..errors import friendly
+from ..guard import served_picture, unread_uploads
+from ..locales import L, choices, lang_of, t
+from ..page import ROOT, Page, gpu
+
+EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.jpg"))
+# How pictures leave the server (measured in docs/performance.md, "Payload"): JPEG for the
+# photo-like ones, PNG for the activation gallery (blocky maps, where JPEG rings).
+PHOTO_FORMAT = "jpeg"
+MAP_FORMAT = "png"
+#: how long a session's last inspection is kept for redrawing (seconds)
+STATE_TTL_S = 1800
+
+
+def image_path(image: Any) -> Any:
+    """The uploaded picture's path, or a message that says where to upload one."""
+    if image is None or image == "":
+        raise ValueError("Upload an image in the Inspect tab first (or pick one of its examples).")
+    return image
+
+
+def model_and_input(
+    page: Page, image: Any, choice: ModelChoice, mode: str, size: Any, user: ServedModel | None
+) -> tuple[ServedModel, Prepared]:
+    """The served model a request names (within the budget) and its picture, prepared for it."""
+    side = parse_side(size, default=224) if size else None
+    served = page.served(choice, user, size=side or 224)
+    if mode not in ("crop", "whole"):
+        raise ValueError("preprocessing is “crop” or “whole”")
+    return served, prepare(load_image(image_path(image)), served.weights.preprocess, mode=mode, size=side)
+
+
+def kept(result: Inspection) -> Inspection:
+    """What a session keeps for redrawing: the first Grad-CAM map and the activations, no timeline."""
+    return dataclasses.replace(result, timeline=None, cams=result.cams[:1])
+
+
+def cam_view(state: Inspection | None, alpha: float, cmap: str, lang: str) -> tuple:
+    """Grad-CAM overlay, guided map and caption from a session's last inspection (no model run)."""
+    if state is None:
+        raise ValueError("Run an inspection first.")
+    cam = state.cam
+    overlay = served_picture(viz.cam_overlay(state.image, cam.heatmap, alpha=float(alpha), cmap=cmap))
+    guided = None if state.guided is None else served_picture(viz.colormap(state.guided, "gray"))
+    caption = t("cam_caption", lang, layer=cam.layer, label=cam.label, target=cam.target, score=cam.score)
+    return overlay, guided, caption
+
+
+def activation_view(state: Inspection | None, name: str, scale: str, cmap: str, lang: str) -> tuple:
+    """The activation gallery of a stage or block and its statistics (no model run)."""
+    if state is None:
+        raise ValueError("Run an inspection first.")
+    act = state.activation(name or "layer4")
+    grid = served_picture(viz.activation_grid(act, scale=scale, cmap=cmap))
+    c, h, w = act.shape
+    text = t("act_text", lang, name=act.name, c=c, h=h, w=w, mean=act.mean, std=act.std, max=act.max,
+             zeros=act.zero_fraction, channels=", ".join(map(str, act.channels)))
+    return grid, text
+
+
+def is_random(served: ServedModel) -> bool:
+    """Whether a model's predictions mean nothing (random weights, not a user's checkpoint)."""
+    return not served.weights.pretrained and served.key.weights != "checkpoint"
+
+
+def mark_predictions(random: bool, request: gr.Request = None) -> Any:
+    """The top-k panel's title, which says so when its predictions come from random weights."""
+    lang = lang_of(request)
+    label = t("predictions", lang)
+    return gr.update(label=f"{label} ({t('random_mark', lang)})" if random else label)
+
+
+def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
+    """Lay out the tab and wire its events; returns its components by name."""
+    state = gr.State(None, time_to_live=STATE_TTL_S)
+    random_flag = gr.State(False)  # whether the predictions shown come from random weights
+    with gr.Row():
+        with gr.Column(scale=1):
+            image = unread_uploads(
+                gr.Image(type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"], label=L("picture"),
+                         elem_id="image")
+            )
+            gr.Examples([str(p) for p in EXAMPLES], inputs=[image], label=L("examples"))
+            with gr.Accordion(L("options"), open=False):
+                layer = gr.Dropdown(["layer4"], value="layer4", label=L("layer"), allow_custom_value=True)
+                target = gr.Dropdown(class_choices(IMAGENET_CATEGORIES), value=AUTO_TARGET, label=L("target"),
+                                     allow_custom_value=True)
+                mode = gr.Radio(["crop", "whole"], value="crop", label=L("mode"))
+                size = gr.Slider(32, MAX_INPUT_SIZE, value=224, step=1, label=L("size"))
+                k = gr.Slider(1, 20, value=5, step=1, label=L("top_k"))
+                guided = gr.Checkbox(False, label=L("guided"))
+            run = gr.Button(L("run"), variant="primary", elem_id="run")
+            quick = gr.Button(L("quick"), size="sm", elem_id="quick")
+        with gr.Column(scale=2):
+            run_info = gr.Markdown(elem_id="run-info")
+            with gr.Row():
+                overlay = gr.Image(label=L("gradcam"), format=PHOTO_FORMAT, elem_id="overlay", interactive=False)
+                guided_img = gr.Image(label=L("guided_panel"), format=PHOTO_FORMAT, interactive=False, visible=False)
+            cam_caption = gr.Markdown(elem_id="cam-caption")
+            with gr.Row():
+                alpha = gr.Slider(0, 1, value=0.5, step=0.05, label=L("opacity"))
+                cmap = gr.Dropdown(list(viz.COLORMAPS), value="jet", label=L("colormap"))
+            preds = gr.Label(num_top_classes=10, label=L("predictions"), elem_id="preds")
+            pred_plot = gr.Plot(label=L("topk_plot"))
+    gr.Markdown(L("timeline_heading"))
+    timeline = gr.Image(label=L("timeline"), show_label=False, format=PHOTO_FORMAT, interactive=False, elem_id="timeline")
+    with gr.Row():
+        act_name = gr.Dropdown(["layer4"], value="layer4", label=L("stage"), allow_custom_value=True)
+        scale = gr.Radio(list(viz.SCALES), value="per-channel", label=L("scale"))
+        act_cmap = gr.Dropdown(list(viz.COLORMAPS), value="viridis", label=L("colormap"))
+    act_text = gr.Markdown()
+    gallery = gr.Image(label=L("gallery"), format=MAP_FORMAT, elem_id="gallery", interactive=False)
+    stats = gr.Plot(label=L("stats"), elem_id="stats")
+    page.image, page.layer = image, layer
+
+    def outputs(result: Inspection, served: ServedModel, view: tuple, lang: str, *, pending: bool = False) -> dict:
+        alpha_v, cmap_v, stage_v, scale_v, act_cmap_v = view
+        info = t("run_info", lang, model=result.model_name, h=result.input_size[0], w=result.input_size[1],
+                 ms=result.timings["total"] * 1000)
+        if pending:
+            info += t("run_pending", lang)
+        elif "timeline" in result.timings:
+            info += t("run_timeline", lang, ms=result.timings["timeline"] * 1000)
+        top = result.predictions[: min(10, len(result.predictions))]
+        names = {a.name for a in result.activations}
+        over, guide, caption = cam_view(result, alpha_v, cmap_v, lang)
+        grid, text = activation_view(result, stage_v if stage_v in names else "layer4", scale_v, act_cmap_v, lang)
+        return {
+            state: kept(result), page.notice: page.notice_for(served, lang), overlay: over, guided_img: guide,
+            cam_caption: caption, preds: viz.predictions_label(top), random_flag: is_random(served), pred_plot: viz.predictions_figure(top),
+            timeline: None if result.timeline is None else served_picture(viz.cam_timeline_image(result.timeline, cmap=cmap_v)),
+            gallery: grid, act_text: text, stats: viz.stats_figure(result.activations), run_info: info,
+        }
+
+    @friendly
+    def run_inspection(
+        image: Any, depth: str, counts: str, block: str, variant: str, weights: str, layer: str, target: Any,
+        mode: str, size: float, top_k: float, guided: bool, alpha: float = 0.5, cmap: str = "jet",
+        stage: str = "layer4", scale: str = "per-channel", act_cmap: str = "viridis", user: ServedModel | None = None,
+        request: gr.Request = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for progress
+    ) -> Iterator[dict]:
+        """Predictions, activations, Grad-CAM and the Grad-CAM timeline for one image.
+
+        On a CPU the timeline follows the rest (see ``ModelService.inspect``); the last update
+        is the whole result, and that is what an API client receives.
+        """
+        lang = lang_of(request)
+        progress(0.05, desc=t("progress_load", lang))
+        choice = ModelChoice.parse(depth, counts, block, variant, weights)
+        served, prepared = model_and_input(page, image, choice, mode, size, user)
+        asked = parse_target(target, served.weights.categories)
+        view = (alpha, viz.cam.check_cmap(cmap), stage, scale, viz.cam.check_cmap(act_cmap))
+        progress(0.5, desc=t("progress_pass", lang))
+        for result, pending in page.service.inspect(
+            served, prepared, layer=layer or "layer4", target=asked, top_k=parse_top_k(top_k), guided=bool(guided)
+        ):
+            progress(0.9 if not pending else 0.7, desc=t("progress_draw", lang) if not pending else t("progress_timeline", lang))
+            yield outputs(result, served, view, lang, pending=pending)
+
+    @friendly
+    def predict(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, mode: str, size: float,
+                top_k: float, user: ServedModel | None = None, request: gr.Request = None) -> tuple:
+        """Top-k only: one forward pass on the fast path, no gradients, no Grad-CAM."""
+        lang = lang_of(request)
+        choice = ModelChoice.parse(depth, counts, block, variant, weights)
+        served, prepared = model_and_input(page, image, choice, mode, size, user)
+        predictor = page.service.predictor(served)
+        n = parse_top_k(top_k)
+        start = time.perf_counter()
+        (top,) = predictor.predict(prepared.tensor, top_k=n, categories=served.weights.categories)
+        elapsed = time.perf_counter() - start
+        _, _, h, w = prepared.tensor.shape
+        info = t("predict_info", lang, model=served.model.name, h=h, w=w, k=n, ms=elapsed * 1000)
+        return page.notice_for(served, lang), viz.predictions_label(top), info, is_random(served)
+
+    @friendly
+    def render_cam(state: Inspection | None, alpha: float, cmap: str, request: gr.Request = None) -> tuple:
+        """Redraw the Grad-CAM overlay from this session's last inspection (no model involved)."""
+        return cam_view(state, alpha, cmap, lang_of(request))
+
+    @friendly
+    def render_activations(state: Inspection | None, name: str, scale: str, cmap: str, request: gr.Request = None) -> tuple:
+        """Redraw the activation gallery for a stage or block (no model involved)."""
+        return activation_view(state, name, scale, cmap, lang_of(request))
+
+    model_in = [*page.model_in, page.weights]
+    run.click(
+        gpu(run_inspection),
+        [image, *model_in, layer, target, mode, size, k, guided, alpha, cmap, act_name, scale, act_cmap, page.user_model],
+        [state, page.notice, overlay, guided_img, cam_caption, preds, pred_plot, timeline, gallery, act_text, stats, run_info,
+         random_flag],
+        api_name="inspect",
+        # batched: as many requests in flight as a batch takes; the batcher runs one at a time
+        **(dict(concurrency_id="inspect", concurrency_limit=16) if page.service.batching else page.model_event()),
+    ).then(mark_predictions, random_flag, preds, api_name=False)
+    quick.click(gpu(predict), [image, *model_in, mode, size, k, page.user_model], [page.notice, preds, run_info, random_flag],
+                api_name="predict", **page.model_event()).then(mark_predictions, random_flag, preds, api_name=False)
+    guided.change(lambda on: gr.update(visible=bool(on)), guided, guided_img, api_name=False)
+    cam_out = [overlay, guided_img, cam_caption]
+    for control in (alpha, cmap):
+        control.change(render_cam, [state, alpha, cmap], cam_out, api_name=False)
+    gr.Button("Redraw Grad-CAM", size="sm", visible=False).click(render_cam, [state, alpha, cmap], cam_out, api_name="render_cam")
+    act_in = [state, act_name, scale, act_cmap]
+    act_name.change(render_activations, act_in, [gallery, act_text], api_name="render_activations")
+    for control in (scale, act_cmap):
+        control.change(render_activations, act_in, [gallery, act_text], api_name=False)
+    page.localize(mode, lambda lang: gr.update(choices=choices("mode_", ["crop", "whole"], lang)))
+    page.localize(scale, lambda lang: gr.update(choices=choices("scale_", list(viz.SCALES), lang)))
+    page.localize(target, lambda lang: gr.update(choices=[(t("auto_target", lang), AUTO_TARGET), *class_choices(IMAGENET_CATEGORIES)[1:]]))
+    return dict(image=image, layer=layer, act_name=act_name, state=state)
+
+
+def layer_choices(depth: str, counts: str, block: str, variant: str) -> tuple:
+    """Layer pickers for a model (stem, stages, blocks), read from the model itself."""
+    model = skeleton(parse_depth(depth, counts, block), variant)
+    names = [name for name, _ in model.layers()]
+    last_stage = model.stage_names[-1]
+    blocks = list(model.block_names())
+    return (
+        gr.update(choices=names, value=last_stage),
+        gr.update(choices=names, value=last_stage),
+        gr.update(choices=blocks, value=blocks[-1] if blocks else None),
+    )
+
+
+__all__ = ["EXAMPLES", "MAP_FORMAT", "PHOTO_FORMAT", "create", "layer_choices"]
