@@ -114,7 +114,7 @@ class Page:
 
 
 def _header(settings: Settings) -> dict[str, Any]:
-    gr.Markdown("# ResNet playground · ResNet 游乐场")
+    gr.Markdown(L("heading"))
     gr.Markdown(L("subtitle"))
     notice = gr.Markdown(elem_id="notice")
     gr.Markdown(L("intro"))

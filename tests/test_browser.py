@@ -169,3 +169,84 @@ def test_page_speaks_chinese(chromium: Path, app_server: Server, page_for: Any) 
     expect(page.locator("#run")).to_have_text("检视")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "inspect-zh.png", full_page=True)
+
+
+# Words a Chinese page may show in Latin letters: names, code, units and identifiers.
+ALLOWED_LATIN = {
+    "resnet", "resnet-", "grad-cam", "gradcam", "pytorch", "torchvision", "torch", "captum", "gradio", "api", "cpu", "gpu",
+    "cuda", "bn", "relu", "conv", "fc", "avgpool", "maxpool", "stem", "downsample", "v1", "v1.5", "preact", "default",
+    "imagenet", "imagenet1k", "imagenet1k_v1", "imagenet1k_v2", "cifar", "safetensors", "pth", "pt", "macs", "gmacs",
+    "flops", "mmacs", "m", "k", "g", "b", "ms", "s", "x", "f", "he", "logit", "top-k", "plain", "plain-", "spearman", "ssim",
+    "pca", "sgd", "adam", "id", "jet", "viridis", "inferno", "turbo", "gray", "png", "jpeg", "jpg", "zip", "webcam",
+    "smoothgrad", "vargrad", "shap", "deeplift", "lrp", "rise", "auc", "n", "h", "w", "c", "et", "al", "arxiv",
+} | {f"layer{i}" for i in range(1, 5)}
+
+
+def latin_words(text: str) -> list[str]:
+    """The words of ``text`` written in Latin letters, lower-cased, outside the allow-list."""
+    import re
+
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_\-.']*[A-Za-z0-9]|[A-Za-z]", text)
+    names = r"(?:layer\d(?:\.\d+)?|(?:ResNet|Plain)-\d+|ImageNet-?\d*|v\d(?:\.\d)?|cu\d+|[A-Z]\d?)"
+    return [w for w in words if w.lower().strip(".-'") not in ALLOWED_LATIN and not re.fullmatch(names, w)]
+
+
+# what a panel shows that is data, not the page's words: class names of ImageNet, code, file names
+_VISIBLE_TEXT_JS = """
+(root) => {
+  const skip = el => el.closest('#block-code, #preds, #compare-table, .data-en, .cm-editor, code, pre, [data-testid=image] button');
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const el = node.parentElement;
+      if (!el || skip(el)) return;
+      const style = getComputedStyle(el);
+      if (style.display === 'none' || style.visibility === 'hidden' || !el.getClientRects().length) return;
+      out.push(node.textContent);
+      return;
+    }
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(root);
+  return out.join(' ');
+}
+"""
+
+
+def _visible_text(page: Any) -> str:
+    """The words a person sees now, once nothing is pending (Gradio's queue and progress texts)."""
+    page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar, .meta-text')", timeout=INSPECT_MS)
+    return page.locator("body").evaluate(_VISIBLE_TEXT_JS)
+
+
+def test_every_tab_speaks_chinese_after_use(chromium: Path, app_server: Server, page_for: Any) -> None:
+    """With the browser in zh-CN, use each tab as a person would, then read every visible word:
+    nothing in English outside names, code, units and the data set's own class names."""
+    from playwright.sync_api import expect
+
+    page = page_for("zh-CN")
+    page.goto(app_server.url, wait_until="domcontentloaded", timeout=LOAD_MS)
+    expect(page.locator("#notice")).to_contain_text("随机权重", timeout=LOAD_MS)
+    expect(page.locator("#graph svg.main-svg").first).to_be_visible(timeout=LOAD_MS)
+    found: dict[str, list[str]] = {}
+    found["arch"] = latin_words(_visible_text(page))
+
+    page.get_by_role("tab", name="检视").click()
+    page.locator("#image input[type=file]").set_input_files(EXAMPLE)
+    _decoded(page, "#image img")
+    page.locator("#run").click()
+    _decoded(page, "#timeline img")
+    expect(page.locator("#cam-caption")).to_contain_text("Grad-CAM", timeout=INSPECT_MS)
+    page.wait_for_timeout(1000)
+    found["inspect"] = latin_words(_visible_text(page))
+
+    page.get_by_role("tab", name="为什么要残差？").click()
+    page.locator("#lab-run").click()
+    expect(page.locator("#flow-text")).not_to_be_empty(timeout=INSPECT_MS)
+    page.wait_for_timeout(1000)
+    found["lab"] = latin_words(_visible_text(page))
+    _no_error_toast(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "lab-zh.png", full_page=True)
+    english = {tab: sorted(set(words)) for tab, words in found.items() if words}
+    assert not english, f"English words on the Chinese page: {english}"

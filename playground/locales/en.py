@@ -3,6 +3,7 @@
 TEXT: dict[str, str] = {
     # page
     "title": "ResNet playground",
+    "heading": "# ResNet playground",
     "subtitle": "Pick a depth, upload an image, and see what every stage of a residual network does with it.",
     "intro": (
         "ResNet ([He et al., 2015](https://arxiv.org/abs/1512.03385)) adds a shortcut around every few layers, "

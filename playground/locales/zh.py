@@ -3,6 +3,7 @@
 TEXT: dict[str, str] = {
     # page
     "title": "ResNet 游乐场",
+    "heading": "# ResNet 游乐场",
     "subtitle": "选择深度，上传图片，看看残差网络的每个阶段如何处理它。",
     "intro": (
         "ResNet（[He 等，2015](https://arxiv.org/abs/1512.03385)）每隔几层加一条捷径（shortcut），"

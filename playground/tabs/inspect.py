@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -62,7 +63,9 @@ def cam_view(state: Inspection | None, alpha: float, cmap: str, lang: str) -> tu
     cam = state.cam
     overlay = served_picture(viz.cam_overlay(state.image, cam.heatmap, alpha=float(alpha), cmap=cmap))
     guided = None if state.guided is None else served_picture(viz.colormap(state.guided, "gray"))
-    caption = t("cam_caption", lang, layer=cam.layer, label=cam.label, target=cam.target, score=cam.score)
+    # the class name is the data set's own (English for ImageNet), marked as data for readers and tests
+    label = f'<span class="data-en">{html.escape(cam.label)}</span>'
+    caption = t("cam_caption", lang, layer=cam.layer, label=label, target=cam.target, score=cam.score)
     return overlay, guided, caption
 
 
@@ -121,7 +124,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
                 alpha = gr.Slider(0, 1, value=0.5, step=0.05, label=L("opacity"))
                 cmap = gr.Dropdown(list(viz.COLORMAPS), value="jet", label=L("colormap"))
             preds = gr.Label(num_top_classes=10, label=L("predictions"), elem_id="preds")
-            pred_plot = gr.Plot(label=L("topk_plot"))
+            pred_plot = gr.Plot(label=L("topk_plot"), elem_classes=["data-en"])  # class names are the data set's
     gr.Markdown(L("timeline_heading"))
     timeline = gr.Image(label=L("timeline"), show_label=False, format=PHOTO_FORMAT, interactive=False, elem_id="timeline")
     with gr.Row():

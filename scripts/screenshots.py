@@ -1,0 +1,78 @@
+"""Screenshots of every tab in English and Chinese, for a person to look at.
+
+Run the app first (``python app.py``), then ``python scripts/screenshots.py --url http://127.0.0.1:7860/
+--out shots/``. Drives Debian's Chromium (``/usr/bin/chromium``) through Playwright; never
+downloads a browser. Each tab is used the way a person would (an example inspected, depths
+compared, gradient flow measured) before its picture is taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+expect.set_options(timeout=180_000)
+EXAMPLE = ROOT / "assets" / "examples" / "cat.jpg"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+TABS = {
+    "en": {"arch": "Architecture", "inspect": "Inspect", "compare": "Compare depths", "lab": "Why residual?"},
+    "zh": {"arch": "网络结构", "inspect": "检视", "compare": "深度对比", "lab": "为什么要残差？"},
+}
+
+
+def shoot(url: str, out: Path, lang: str, tabs: list[str], chromium: str) -> None:
+    names = TABS[lang]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=ARGS)
+        context = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US", viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(180_000)
+        page.goto(url, wait_until="domcontentloaded")
+        expect(page.locator("#notice")).not_to_be_empty()
+        expect(page.locator("#graph svg.main-svg").first).to_be_visible()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=out / f"{lang}-architecture.png", full_page=True)
+        if "inspect" in tabs or "compare" in tabs:
+            page.get_by_role("tab", name=names["inspect"]).click()
+            page.locator("#image input[type=file]").set_input_files(EXAMPLE)
+            expect(page.locator("#image img").first).to_be_visible()
+            page.wait_for_timeout(1000)
+            page.locator("#run").click()
+            expect(page.locator("#timeline img").first).to_be_visible()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=out / f"{lang}-inspect.png", full_page=True)
+        for tab in tabs:
+            if tab in ("arch", "inspect"):
+                continue
+            page.get_by_role("tab", name=names[tab]).click()
+            page.wait_for_timeout(500)
+            button = page.locator(f"#{tab}-run, #{tab}").first
+            if button.count():
+                button.click()
+                page.wait_for_timeout(3000)
+                page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')", timeout=300_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=out / f"{lang}-{tab}.png", full_page=True)
+        (out / f"{lang}-text.txt").write_text(page.locator("body").inner_text())
+        browser.close()
+
+
+def main() -> None:
+    a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    a.add_argument("--url", default="http://127.0.0.1:7860/")
+    a.add_argument("--out", type=Path, default=Path("shots"))
+    a.add_argument("--langs", default="en,zh")
+    a.add_argument("--tabs", default="arch,inspect,compare,lab")
+    a.add_argument("--chromium", default="/usr/bin/chromium")
+    args = a.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for lang in args.langs.split(","):
+        shoot(args.url, args.out, lang, args.tabs.split(","), args.chromium)
+
+
+if __name__ == "__main__":
+    main()
