@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     if settings.offline:
         os.environ["RESNET_OFFLINE"] = "1"
     demo = build_demo(settings)
-    demo.launch(**launch_kwargs(settings))
+    demo.launch(**launch_kwargs(settings, demo.ledger))
 
 
 if __name__ == "__main__":

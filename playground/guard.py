@@ -18,6 +18,8 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from .limits import Ledger
+
 
 def served_picture(pixels: np.ndarray | None) -> Image.Image | None:
     """An output picture (H x W x 3 uint8) that shares no bytes with any other response.
@@ -87,6 +89,8 @@ def unread_uploads(component: gr.Image | gr.File) -> gr.Image | gr.File:
     return component
 
 
+# a job joining the queue: the page's /queue/join, the REST API's /call/<name>, /run/<name>, /api/<name>
+_JOB_ROUTE = re.compile(r"/(queue/join|(?:call|run|api)/(?:v2/)?([A-Za-z0-9_\-]+))/?$")
 _FILE_ROUTE = re.compile(r"/(?:file=|file/|proxy=)(.*)$", re.DOTALL)  # /gradio_api/file=..., /file/...
 
 
@@ -107,9 +111,10 @@ class GuardFileRoutes:
       themselves are limited per file by Gradio (``max_file_size``).
     """
 
-    def __init__(self, app: Any, max_body: int) -> None:
+    def __init__(self, app: Any, max_body: int, ledger: Ledger | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.ledger = ledger
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -120,15 +125,33 @@ class GuardFileRoutes:
         if route and _NOT_A_LOCAL_PATH.match(route.group(1)):
             await _refuse(send, 403, "Only files on this server are served, not web addresses.")
             return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if scope.get("method") == "POST" and path.endswith("/upload") and self.ledger is not None:
+            if length is None or not length.isdigit():
+                await _refuse(send, 411, "Uploads need a Content-Length.")
+                return
+            refused = self.ledger.admit_upload(client, int(length))
+            if refused is not None:
+                await _refuse(send, *refused)
+                return
         if scope.get("method") in ("POST", "PUT", "PATCH") and not path.endswith("/upload"):
             too_large = f"The request is larger than {self.max_body // 2**20 or 1} MB."
-            length = dict(scope.get("headers") or []).get(b"content-length")
-            if length is None:
+            job = self.ledger is not None and _JOB_ROUTE.search(path) is not None
+            if length is None or job:
+                if length is not None and (not length.isdigit() or int(length) > self.max_body):
+                    await _refuse(send, 413, too_large)
+                    return
                 body = await _read_at_most(receive, self.max_body)
                 if body is None:
                     await _refuse(send, 413, too_large)
                     return
                 receive = _replay(body, receive)
+                if job:
+                    refused = self._admit_job(path, body, client)
+                    if refused is not None:
+                        await _refuse(send, 429, refused)
+                        return
             elif not length.isdigit() or int(length) > self.max_body:
                 await _refuse(send, 413, too_large)
                 return
@@ -142,6 +165,23 @@ class GuardFileRoutes:
             await send(message)
 
         await self.app(scope, receive, send_nosniff)
+
+
+    def _admit_job(self, path: str, body: bytes, client: str) -> str | None:
+        """Whether a job may join the queue: model jobs count against their client's share."""
+        route = _JOB_ROUTE.search(path)
+        api_name = route.group(2) if route and route.group(2) else None
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return None  # Gradio answers malformed bodies itself
+        if not isinstance(payload, dict):
+            return None
+        key = ("api", api_name) if api_name else ("fn", payload.get("fn_index"))
+        if key not in self.ledger.job_events:
+            return None
+        session = payload.get("session_hash")
+        return self.ledger.admit_job(client, str(session)[:64] if session else None)
 
 
 async def _read_at_most(receive: Callable, limit: int) -> bytes | None:

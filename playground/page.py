@@ -23,7 +23,9 @@ from resnet_core.zoo import ServedModel
 from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
 from .errors import friendly
 from .guard import GuardFileRoutes, max_request_body, unread_uploads
+from .limits import Ledger
 from .locales import I18N, L, choices, lang_of, t
+from .sessions import Expired, SessionStore, Ticket
 from .settings import Settings
 
 log = logging.getLogger("resnet_playground")
@@ -31,8 +33,13 @@ log = logging.getLogger("resnet_playground")
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
 MODEL_EVENTS = "model"  # one concurrency_id for every event that runs a network
+# long jobs (training races, attributions, sanity checks) queue apart, one at a time, so that
+# they never hold up a quick inspection behind them
+LONG_EVENTS = "long"
 # Gradio's cache: files older than CACHE_MAX_AGE_S are deleted every CACHE_SWEEP_S seconds
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
+#: how long a session's kept values (checkpoint, last inspection) live after their last use
+SESSION_TTL_S = 1800
 CSS = """
 #notice { border-left: 4px solid #f59e0b; background: var(--block-background-fill); padding: 6px 12px; border-radius: 6px; }
 #shape-table td, #shape-table th { white-space: nowrap; word-break: keep-all; overflow-wrap: normal; }
@@ -64,6 +71,8 @@ class Page:
     notice: gr.Markdown
     image: gr.Image | None = None  # the Inspect tab's picture, which other tabs reuse
     layer: gr.Dropdown | None = None  # the Inspect tab's Grad-CAM layer, which the ablation reuses
+    ledger: Ledger = field(default_factory=Ledger)
+    store: SessionStore = field(default_factory=SessionStore)
     localized: list[tuple[gr.components.Component, Callable[[str], Any]]] = field(default_factory=list)
     loads: list[tuple[Callable, list, list, str | bool]] = field(default_factory=list)
 
@@ -72,8 +81,11 @@ class Page:
         """The model picker's components, in the order :meth:`ModelChoice.parse` takes them."""
         return [self.depth, self.counts, self.block_type, self.variant]
 
-    def model_event(self) -> dict[str, Any]:
-        """Event options for anything that runs a network: one shared concurrency group."""
+    def model_event(self, *, long: bool = False) -> dict[str, Any]:
+        """Event options for anything that runs a network: one shared concurrency group (long
+        jobs: a group of their own, one at a time)."""
+        if long:
+            return dict(concurrency_id=LONG_EVENTS, concurrency_limit=1)
         return dict(concurrency_id=MODEL_EVENTS, concurrency_limit=self.settings.concurrency)
 
     def architecture_events(self, *, with_depth: bool = True) -> list[Callable]:
@@ -90,12 +102,16 @@ class Page:
         """Run ``fn`` when the page loads (after the layout is complete)."""
         self.loads.append((fn, inputs, outputs, api_name))
 
-    def served(self, choice: ModelChoice, user: ServedModel | None = None, *, size: int = 224) -> ServedModel:
-        """The served model a choice names, within the budget; a user's checkpoint when asked."""
+    def served(self, choice: ModelChoice, user: Ticket | None = None, request: Any = None, *, size: int = 224) -> ServedModel:
+        """The served model a choice names, within the budget; the session's checkpoint when asked."""
         if choice.weights == "checkpoint":
             self.service.check_cost(choice.depth, choice.variant, size)
             if user is None:
                 raise ValueError("upload a checkpoint (.safetensors or .pth) first, or pick other weights")
+            try:
+                user = self.store.get(user, request=request)
+            except Expired:
+                raise ValueError("your checkpoint has expired from this session; load it again") from None
             if (user.key.depth, user.key.variant) != (choice.depth, choice.variant):
                 raise ValueError("your checkpoint was loaded for another architecture; load it again for this one")
             return user
@@ -113,7 +129,7 @@ class Page:
         return t("notice_real", lang, model=served.model.name, source=served.weights.source, device=self.device_text(lang))
 
 
-def _header(settings: Settings) -> dict[str, Any]:
+def _header(settings: Settings, store: SessionStore) -> dict[str, Any]:
     gr.Markdown(L("heading"))
     gr.Markdown(L("subtitle"))
     notice = gr.Markdown(elem_id="notice")
@@ -126,7 +142,7 @@ def _header(settings: Settings) -> dict[str, Any]:
         block_type = gr.Radio(["basic", "bottleneck"], value="basic", label=L("block_type"), visible=False)
     with gr.Accordion(L("own_weights"), open=False):
         ckpt_help = gr.Markdown(t("ckpt_help", "en", mb=f"{settings.max_file_size / 2**20:g}"), elem_id="ckpt-help")
-        user_model = gr.State(None, time_to_live=3600)
+        user_model = gr.State(None, time_to_live=SESSION_TTL_S, delete_callback=store.discard)
         with gr.Row():
             ckpt = unread_uploads(gr.File(label=L("checkpoint"), file_types=[".safetensors", ".pth", ".pt"], type="filepath"))
             ckpt_info = gr.Markdown()
@@ -171,26 +187,28 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
         return (t("notice_pending", lang, model=name, source=choice.weights, device=page.device_text(lang)), *fields)
 
     @friendly
-    def load_checkpoint(file: Any, depth: str, counts: str, block: str, variant: str, request: gr.Request) -> tuple:
+    def load_checkpoint(file: Any, depth: str, counts: str, block: str, variant: str, old: Ticket | None = None,
+                        request: gr.Request = None) -> tuple:
         """Your own weights for the chosen architecture, checked key by key; kept for this session only."""
         if not file:
             raise ValueError("choose a .safetensors or .pth file")
         path = Path(file)
         if path.suffix.lower() not in (".safetensors", ".pth", ".pt"):
-            raise ValueError("choose a .safetensors or .pth file")
+            raise ValueError("checkpoints are accepted as .safetensors or .pth files")
         choice = ModelChoice.parse(depth, counts, block, variant, "random")
         service.check_cost(choice.depth, choice.variant, 224)
         served = service.zoo.add_checkpoint(choice.key, path, filename=path.name)
         lang = lang_of(request)
         message = t("ckpt_loaded", lang, name=path.name[:100], model=served.model.name, classes=served.model.num_classes)
-        return served, message, gr.update(value="checkpoint")
+        ticket = page.store.put(served, request=request, kind="checkpoint", replaces=old)
+        return ticket, message, gr.update(value="checkpoint")
 
     picker = [*page.model_in, page.weights]
     for control in (page.depth, page.variant, page.weights):
         control.change(choice_notice, picker, [page.notice, page.counts, page.block_type], api_name=False)
     # builds a network on the device and runs it once: the model group too
     ckpt.upload(
-        load_checkpoint, [ckpt, *page.model_in], [page.user_model, ckpt_info, page.weights],
+        load_checkpoint, [ckpt, *page.model_in, page.user_model], [page.user_model, ckpt_info, page.weights],
         api_name="load_checkpoint", **page.model_event(),
     )
     page.on_load(status, [], [page.notice], api_name="status")
@@ -208,9 +226,10 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
     settings = settings or Settings()
     service = service or ModelService(settings.service_config())
     with gr.Blocks(title="ResNet playground", analytics_enabled=False, delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)) as demo:
-        parts = _header(settings)
+        store = SessionStore(max_bytes=int(settings.session_mb * 2**20), ttl_s=SESSION_TTL_S)
+        parts = _header(settings, store)
         ckpt, ckpt_info, ckpt_help = parts.pop("ckpt"), parts.pop("ckpt_info"), parts.pop("ckpt_help")
-        page = Page(settings=settings, service=service, **parts)
+        page = Page(settings=settings, service=service, ledger=Ledger(settings.limits()), store=store, **parts)
         _wire_header(page, ckpt, ckpt_info, ckpt_help)
         with gr.Tabs():
             with gr.Tab(L("tab_arch"), id="arch"):
@@ -228,7 +247,13 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
         page.on_load(friendly(inspect.layer_choices), page.model_in, layer_pickers)
         _wire_loads(demo, page)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
+    jobs = [(i, fn) for i, fn in demo.fns.items() if fn.concurrency_id in (MODEL_EVENTS, LONG_EVENTS, "inspect")]
+    page.ledger.job_events.update({("fn", i) for i, _ in jobs} | {("api", fn.api_name) for _, fn in jobs if fn.api_name})
+    page.ledger.job_groups.update(fn.concurrency_id for _, fn in jobs)
+    page.ledger.blocks = demo
     demo.service = service  # for tests and benchmarks: the server's models and engines
+    demo.ledger = page.ledger  # the per-client shares, which the web guard enforces
+    demo.store = page.store  # what sessions keep, bounded in total
     return demo
 
 
@@ -246,8 +271,11 @@ def _wire_loads(demo: gr.Blocks, page: Page) -> None:
         demo.load(localize, None, components, api_name=False)
 
 
-def launch_kwargs(settings: Settings) -> dict[str, Any]:
-    """The safe launch options (see ../shared/RELIABILITY.md): only assets/ is served from disk."""
+def launch_kwargs(settings: Settings, ledger: Ledger | None = None) -> dict[str, Any]:
+    """The safe launch options (see ../shared/RELIABILITY.md): only assets/ is served from disk.
+
+    ``ledger`` (``demo.ledger``) lets the web guard hold each client to its share of jobs and uploads.
+    """
     return dict(
         server_name=settings.host,
         server_port=settings.port or None,
@@ -262,5 +290,7 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
         i18n=I18N,
         css=CSS,
         footer_links=["api"],
-        app_kwargs={"middleware": [Middleware(GuardFileRoutes, max_body=max_request_body(settings.max_file_size))]},
+        app_kwargs={"middleware": [
+            Middleware(GuardFileRoutes, max_body=max_request_body(settings.max_file_size), ledger=ledger)
+        ]},
     )

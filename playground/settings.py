@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from resnet_core.device import env_choice
 from resnet_core.serving import ServiceConfig
 
+from .limits import Limits
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -31,6 +33,10 @@ class Settings:
         precision: "fp32", "bf16" or "auto" (RESNET_PRECISION; auto: bf16 on a CUDA GPU).
         timeline_after: send the Grad-CAM timeline after the rest of an inspection
             (RESNET_TIMELINE_AFTER; None: on a CPU).
+        jobs_per_client: model jobs one client address may have waiting or running at once.
+        upload_rate_mb: megabytes one client address may upload per minute.
+        upload_quota_mb: the most the upload folder may hold (oldest files swept first).
+        session_mb: the most all sessions together keep for redrawing (checkpoints, inspections).
     """
 
     host: str = "127.0.0.1"
@@ -47,6 +53,19 @@ class Settings:
     batch: bool | None = None
     precision: str = "auto"
     timeline_after: bool | None = None
+    jobs_per_client: int = 8
+    upload_rate_mb: float = 200.0
+    upload_quota_mb: float = 2048.0
+    session_mb: float = 1024.0
+
+    def limits(self) -> Limits:
+        """Each client's share of jobs and uploads (see playground/limits.py)."""
+        return Limits(
+            jobs_per_client=self.jobs_per_client,
+            jobs_per_session=max(1, min(4, self.jobs_per_client)),
+            upload_bytes_per_window=int(self.upload_rate_mb * 2**20),
+            upload_quota_bytes=int(self.upload_quota_mb * 2**20),
+        )
 
     def service_config(self, *, warm_up: bool = True) -> ServiceConfig:
         """What the model service needs of these settings."""
@@ -86,6 +105,11 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         default=env_choice("RESNET_TIMELINE_AFTER"),
         help="send the Grad-CAM timeline after the rest of an inspection (default: on a CPU)",
     )
+    p.add_argument("--jobs-per-client", type=int, default=Settings.jobs_per_client,
+                   help="model jobs one client address may have waiting or running")
+    p.add_argument("--upload-rate-mb", type=float, default=Settings.upload_rate_mb, help="upload megabytes per client per minute")
+    p.add_argument("--upload-quota-mb", type=float, default=Settings.upload_quota_mb, help="most the upload folder may hold")
+    p.add_argument("--session-mb", type=float, default=Settings.session_mb, help="most all sessions together keep")
     a = p.parse_args(argv)
     return Settings(
         host=a.host,
@@ -101,4 +125,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         batch=a.batch,
         precision=a.precision,
         timeline_after=a.timeline_after,
+        jobs_per_client=max(1, a.jobs_per_client),
+        upload_rate_mb=max(0.1, a.upload_rate_mb),
+        upload_quota_mb=max(1.0, a.upload_quota_mb),
+        session_mb=max(16.0, a.session_mb),
     )

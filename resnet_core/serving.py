@@ -156,7 +156,7 @@ class ModelService:
         if arch.params > cfg.max_params:
             raise BudgetError(
                 f"{arch.name} has {arch.params / 1e6:.1f}M parameters; this server runs networks of up to "
-                f"{cfg.max_params / 1e6:.0f}M (ResNet-152 has 60.2M). The Architecture tab still shows it.",
+                f"{cfg.max_params / 1e6:.1f}M (ResNet-152 has 60.2M). The Architecture tab still shows it.",
                 kind="params", name=arch.name, value=arch.params, limit=cfg.max_params, size=size, fits=0,
             )
         limit = cfg.max_gmacs * 1e9

@@ -49,7 +49,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from playground import Settings, build_demo, launch_kwargs
-from playground.page import MODEL_EVENTS
+from playground.page import LONG_EVENTS, MODEL_EVENTS
 from resnet_core.batching import MAX_BATCH
 from resnet_core.serving import ModelService
 
@@ -215,8 +215,8 @@ def live_app(workdir: Path, **settings: Any) -> Iterator[LiveApp]:
     try:
         with GUARD.allowing(port) as guard:
             demo = build_demo(config)
-            demo.playground._warm.join(timeout=120)  # the default model, built before timing anything
-            demo.launch(**launch_kwargs(config), prevent_thread_lock=True, quiet=True)
+            demo.service.wait_warm(timeout=120)  # the default model, built before timing anything
+            demo.launch(**launch_kwargs(config, demo.ledger), prevent_thread_lock=True, quiet=True)
             live = LiveApp(demo, f"http://127.0.0.1:{port}/", port, temp_dir, downloads, config, guard)
             clients = live._clients
             yield live
@@ -734,7 +734,8 @@ def test_safe_defaults_hold_on_the_running_server(live: LiveApp) -> None:
     assert demo.ssr_mode is False
     assert demo.max_file_size == UPLOAD_LIMIT
     assert demo._queue.max_size == live.settings.queue_size
-    # every event that runs a network shares one concurrency group, limited per device; a
+    # every quick event that runs a network shares one concurrency group, limited per device; long
+    # jobs (training races, gradient flow) queue in a group of their own, one at a time; a
     # batching server gives /inspect a group of its own, as wide as a batch (one batch runs at once)
     model_events = {"inspect", "predict", "compare_depths", "gradient_flow", "race", "ablation", "load_checkpoint"}
     fns = {fn.api_name: fn for fn in demo.fns.values() if fn.api_name}
@@ -743,6 +744,8 @@ def test_safe_defaults_hold_on_the_running_server(live: LiveApp) -> None:
         group = (fns[name].concurrency_id, fns[name].concurrency_limit)
         if name == "inspect" and live.service.batching:
             assert group == ("inspect", MAX_BATCH)
+        elif name in ("gradient_flow", "race"):
+            assert group == (LONG_EVENTS, 1), name
         else:
             assert group == (MODEL_EVENTS, live.settings.concurrency), name
     with live.http() as h:

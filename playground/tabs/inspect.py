@@ -23,6 +23,7 @@ from ..errors import friendly
 from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
 from ..page import ROOT, Page, gpu
+from ..sessions import Expired, Ticket
 
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.jpg"))
 # How pictures leave the server (measured in docs/performance.md, "Payload"): JPEG for the
@@ -41,11 +42,11 @@ def image_path(image: Any) -> Any:
 
 
 def model_and_input(
-    page: Page, image: Any, choice: ModelChoice, mode: str, size: Any, user: ServedModel | None
+    page: Page, image: Any, choice: ModelChoice, mode: str, size: Any, user: Ticket | None, request: Any
 ) -> tuple[ServedModel, Prepared]:
     """The served model a request names (within the budget) and its picture, prepared for it."""
     side = parse_side(size, default=224) if size else None
-    served = page.served(choice, user, size=side or 224)
+    served = page.served(choice, user, request, size=side or 224)
     if mode not in ("crop", "whole"):
         raise ValueError("preprocessing is “crop” or “whole”")
     return served, prepare(load_image(image_path(image)), served.weights.preprocess, mode=mode, size=side)
@@ -57,7 +58,7 @@ def kept(result: Inspection) -> Inspection:
 
 
 def cam_view(state: Inspection | None, alpha: float, cmap: str, lang: str) -> tuple:
-    """Grad-CAM overlay, guided map and caption from a session's last inspection (no model run)."""
+    """Grad-CAM overlay, guided map and caption from an inspection (no model run)."""
     if state is None:
         raise ValueError("Run an inspection first.")
     cam = state.cam
@@ -95,7 +96,7 @@ def mark_predictions(random: bool, request: gr.Request = None) -> Any:
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the tab and wire its events; returns its components by name."""
-    state = gr.State(None, time_to_live=STATE_TTL_S)
+    state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=page.store.discard)
     random_flag = gr.State(False)  # whether the predictions shown come from random weights
     with gr.Row():
         with gr.Column(scale=1):
@@ -149,7 +150,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         over, guide, caption = cam_view(result, alpha_v, cmap_v, lang)
         grid, text = activation_view(result, stage_v if stage_v in names else "layer4", scale_v, act_cmap_v, lang)
         return {
-            state: kept(result), page.notice: page.notice_for(served, lang), overlay: over, guided_img: guide,
+            page.notice: page.notice_for(served, lang), overlay: over, guided_img: guide,
             cam_caption: caption, preds: viz.predictions_label(top), random_flag: is_random(served), pred_plot: viz.predictions_figure(top),
             timeline: None if result.timeline is None else served_picture(viz.cam_timeline_image(result.timeline, cmap=cmap_v)),
             gallery: grid, act_text: text, stats: viz.stats_figure(result.activations), run_info: info,
@@ -159,8 +160,8 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     def run_inspection(
         image: Any, depth: str, counts: str, block: str, variant: str, weights: str, layer: str, target: Any,
         mode: str, size: float, top_k: float, guided: bool, alpha: float = 0.5, cmap: str = "jet",
-        stage: str = "layer4", scale: str = "per-channel", act_cmap: str = "viridis", user: ServedModel | None = None,
-        request: gr.Request = None,
+        stage: str = "layer4", scale: str = "per-channel", act_cmap: str = "viridis", user: Ticket | None = None,
+        old: Ticket | None = None, request: gr.Request = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for progress
     ) -> Iterator[dict]:
         """Predictions, activations, Grad-CAM and the Grad-CAM timeline for one image.
@@ -171,7 +172,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         lang = lang_of(request)
         progress(0.05, desc=t("progress_load", lang))
         choice = ModelChoice.parse(depth, counts, block, variant, weights)
-        served, prepared = model_and_input(page, image, choice, mode, size, user)
+        served, prepared = model_and_input(page, image, choice, mode, size, user, request)
         asked = parse_target(target, served.weights.categories)
         view = (alpha, viz.cam.check_cmap(cmap), stage, scale, viz.cam.check_cmap(act_cmap))
         progress(0.5, desc=t("progress_pass", lang))
@@ -179,15 +180,18 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
             served, prepared, layer=layer or "layer4", target=asked, top_k=parse_top_k(top_k), guided=bool(guided)
         ):
             progress(0.9 if not pending else 0.7, desc=t("progress_draw", lang) if not pending else t("progress_timeline", lang))
-            yield outputs(result, served, view, lang, pending=pending)
+            out = outputs(result, served, view, lang, pending=pending)
+            if not pending:  # kept for redrawing, in the bounded store (the state holds its ticket)
+                out[state] = page.store.put(kept(result), request=request, kind="inspection", replaces=old)
+            yield out
 
     @friendly
     def predict(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, mode: str, size: float,
-                top_k: float, user: ServedModel | None = None, request: gr.Request = None) -> tuple:
+                top_k: float, user: Ticket | None = None, request: gr.Request = None) -> tuple:
         """Top-k only: one forward pass on the fast path, no gradients, no Grad-CAM."""
         lang = lang_of(request)
         choice = ModelChoice.parse(depth, counts, block, variant, weights)
-        served, prepared = model_and_input(page, image, choice, mode, size, user)
+        served, prepared = model_and_input(page, image, choice, mode, size, user, request)
         predictor = page.service.predictor(served)
         n = parse_top_k(top_k)
         start = time.perf_counter()
@@ -198,19 +202,28 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         return page.notice_for(served, lang), viz.predictions_label(top), info, is_random(served)
 
     @friendly
-    def render_cam(state: Inspection | None, alpha: float, cmap: str, request: gr.Request = None) -> tuple:
+    def render_cam(state: Ticket | None, alpha: float, cmap: str, request: gr.Request = None) -> tuple:
         """Redraw the Grad-CAM overlay from this session's last inspection (no model involved)."""
-        return cam_view(state, alpha, cmap, lang_of(request))
+        return cam_view(last_inspection(state, request), alpha, cmap, lang_of(request))
 
     @friendly
-    def render_activations(state: Inspection | None, name: str, scale: str, cmap: str, request: gr.Request = None) -> tuple:
+    def render_activations(state: Ticket | None, name: str, scale: str, cmap: str, request: gr.Request = None) -> tuple:
         """Redraw the activation gallery for a stage or block (no model involved)."""
-        return activation_view(state, name, scale, cmap, lang_of(request))
+        return activation_view(last_inspection(state, request), name, scale, cmap, lang_of(request))
+
+    def last_inspection(ticket: Ticket | None, request: Any) -> Inspection:
+        if ticket is None:
+            raise ValueError("Run an inspection first.")
+        try:
+            return page.store.get(ticket, request=request)
+        except Expired:
+            raise ValueError("Your last inspection has expired; run it again.") from None
 
     model_in = [*page.model_in, page.weights]
     run.click(
         gpu(run_inspection),
-        [image, *model_in, layer, target, mode, size, k, guided, alpha, cmap, act_name, scale, act_cmap, page.user_model],
+        [image, *model_in, layer, target, mode, size, k, guided, alpha, cmap, act_name, scale, act_cmap, page.user_model,
+         state],
         [state, page.notice, overlay, guided_img, cam_caption, preds, pred_plot, timeline, gallery, act_text, stats, run_info,
          random_flag],
         api_name="inspect",

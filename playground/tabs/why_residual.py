@@ -12,7 +12,6 @@ import viz
 from resnet_core import lab
 from resnet_core.images import load_image, prepare
 from resnet_core.inspection import inspect
-from resnet_core.zoo import ServedModel
 from viz import lab as vlab
 
 from ..choices import ModelChoice
@@ -20,6 +19,7 @@ from ..errors import friendly
 from ..guard import served_picture
 from ..locales import L, choices, lang_of, t
 from ..page import ROOT, Page, gpu
+from ..sessions import Ticket
 from .inspect import PHOTO_FORMAT, image_path
 
 SAVED_RACE = ROOT / "assets" / "curves" / "race.json"
@@ -106,9 +106,9 @@ def create(page: Page) -> dict[str, Any]:
 
     @friendly
     def ablation(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str,
-                 layer: str, user: ServedModel | None = None, request: gr.Request = None) -> tuple:
+                 layer: str, user: Ticket | None = None, request: gr.Request = None) -> tuple:
         """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after."""
-        served = page.served(ModelChoice.parse(depth, counts, block, variant, weights), user)
+        served = page.served(ModelChoice.parse(depth, counts, block, variant, weights), user, request)
         prepared = prepare(load_image(image_path(image)), served.weights.preprocess)
         cats = served.weights.categories
         before = inspect(served.model, prepared, layer=layer or "layer4", categories=cats)
@@ -122,8 +122,9 @@ def create(page: Page) -> dict[str, Any]:
         )
 
     flow_btn.click(gradient_flow, [family, flow_depth, bn], [flow_plot, share_plot, flow_text], api_name="gradient_flow",
-                   **page.model_event())
-    race_btn.click(race, [race_depth, race_seconds], [race_plot, race_md], api_name="race", **page.model_event())
+                   **page.model_event(long=True))
+    race_btn.click(race, [race_depth, race_seconds], [race_plot, race_md], api_name="race",
+                   **page.model_event(long=True))
     assert page.image is not None and page.layer is not None, "the Inspect tab comes first"
     abl_btn.click(
         gpu(ablation),
