@@ -115,6 +115,9 @@ class Ledger:
             self.sweep(limits.upload_quota_bytes - size)
             if self.folder_usage(fresh=True) + size > limits.upload_quota_bytes:
                 return 507, "The server's upload space is full right now. Try again in a few minutes."
+        with self._lock:  # counted at once: the next upload may come before the next measurement
+            when, used = self._usage
+            self._usage = (when, used + size)
         return None
 
     def folder_usage(self, *, fresh: bool = False) -> int:
