@@ -36,6 +36,8 @@ MODEL_EVENTS = "model"  # one concurrency_id for every event that runs a network
 # long jobs (training races, attributions, sanity checks) queue apart, one at a time, so that
 # they never hold up a quick inspection behind them
 LONG_EVENTS = "long"
+#: what an agent sees over MCP (``--mcp``): the main endpoints; the page's redraws and pickers stay hidden
+MCP_TOOLS = frozenset({"architecture", "inspect", "predict", "compare_depths", "gradient_flow", "attribute"})
 # Gradio's cache: files older than CACHE_MAX_AGE_S are deleted every CACHE_SWEEP_S seconds
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
 #: how long a session's kept values (checkpoint, last inspection) live after their last use
@@ -251,6 +253,10 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
     page.ledger.job_events.update({("fn", i) for i, _ in jobs} | {("api", fn.api_name) for _, fn in jobs if fn.api_name})
     page.ledger.job_groups.update(fn.concurrency_id for _, fn in jobs)
     page.ledger.blocks = demo
+    if settings.mcp:
+        for fn in demo.fns.values():
+            if fn.api_name and fn.api_name not in MCP_TOOLS and fn.api_visibility == "public":
+                fn.api_visibility = "undocumented"  # still callable by API clients, not an MCP tool
     demo.service = service  # for tests and benchmarks: the server's models and engines
     demo.ledger = page.ledger  # the per-client shares, which the web guard enforces
     demo.store = page.store  # what sessions keep, bounded in total
@@ -290,6 +296,7 @@ def launch_kwargs(settings: Settings, ledger: Ledger | None = None) -> dict[str,
         i18n=I18N,
         css=CSS,
         footer_links=["api"],
+        mcp_server=settings.mcp,
         app_kwargs={"middleware": [
             Middleware(GuardFileRoutes, max_body=max_request_body(settings.max_file_size), ledger=ledger)
         ]},

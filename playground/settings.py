@@ -37,6 +37,7 @@ class Settings:
         upload_rate_mb: megabytes one client address may upload per minute.
         upload_quota_mb: the most the upload folder may hold (oldest files swept first).
         session_mb: the most all sessions together keep for redrawing (checkpoints, inspections).
+        mcp: also serve the main endpoints as MCP tools for agents (RESNET_MCP; needs ``gradio[mcp]``).
     """
 
     host: str = "127.0.0.1"
@@ -57,6 +58,7 @@ class Settings:
     upload_rate_mb: float = 200.0
     upload_quota_mb: float = 2048.0
     session_mb: float = 1024.0
+    mcp: bool = False
 
     def limits(self) -> Limits:
         """Each client's share of jobs and uploads (see playground/limits.py)."""
@@ -109,6 +111,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
                    help="model jobs one client address may have waiting or running")
     p.add_argument("--upload-rate-mb", type=float, default=Settings.upload_rate_mb, help="upload megabytes per client per minute")
     p.add_argument("--upload-quota-mb", type=float, default=Settings.upload_quota_mb, help="most the upload folder may hold")
+    p.add_argument("--mcp", action="store_true", default=bool(env_choice("RESNET_MCP")),
+                   help="also serve the main endpoints as MCP tools (pip install 'gradio[mcp]')")
     p.add_argument("--session-mb", type=float, default=Settings.session_mb, help="most all sessions together keep")
     a = p.parse_args(argv)
     return Settings(
@@ -129,4 +133,5 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         upload_rate_mb=max(0.1, a.upload_rate_mb),
         upload_quota_mb=max(1.0, a.upload_quota_mb),
         session_mb=max(16.0, a.session_mb),
+        mcp=a.mcp,
     )

@@ -26,7 +26,7 @@ def graph_of(
     return viz.graph_figure(architecture_of(depth, variant, size), folded=folded, level=level, selected=selected)
 
 
-def architecture(
+def describe_architecture(
     depth: str, counts: str, block: str, variant: str, height: float, width: float, level: str, unfold: bool,
     selected: str | None, lang: str = "en",
 ) -> tuple:
@@ -74,7 +74,9 @@ def create(page: Page) -> dict[str, Any]:
         with gr.Column(scale=2):
             cost = gr.Plot(label=L("cost"), elem_id="cost")
     with gr.Row():
-        block_pick = gr.Dropdown([], label=L("block"), allow_custom_value=False, elem_id="block-pick")
+        # filled for the chosen architecture on load; the handler checks any name it is sent
+        default_blocks = [b.name for b in architecture_of(50, "v1.5", (224, 224)).blocks]
+        block_pick = gr.Dropdown(default_blocks, value=None, label=L("block"), allow_custom_value=True, elem_id="block-pick")
         code_btn = gr.Button(L("code_btn"), size="sm")
     code = gr.Code(language="python", label=L("code"), elem_id="block-code")
 
@@ -83,16 +85,31 @@ def create(page: Page) -> dict[str, Any]:
     code_in = [*page.model_in, height, width, block_pick]
 
     @friendly
-    def on_show(depth: str, counts: str, block: str, variant: str, height: float, width: float, level: str,
-                unfold: bool, selected: str | None, request: gr.Request) -> tuple:
-        return architecture(depth, counts, block, variant, height, width, level, unfold, selected, lang=lang_of(request))
+    def architecture(depth: str, counts: str, block: str, variant: str, height: float, width: float, level: str,
+                     unfold: bool, selected: str | None, request: gr.Request) -> tuple:
+        """The architecture of a ResNet: its block graph, every stage's output shape with the arithmetic
+        that gives it, parameters and multiply-accumulates per stage, and the totals.
+
+        Args:
+            depth: "ResNet-18", "ResNet-34", "ResNet-50", "ResNet-101", "ResNet-152", or "custom".
+            counts: for "custom" only, four block counts, one per stage, e.g. "2, 2, 2, 2".
+            block: for "custom" only, "basic" or "bottleneck".
+            variant: "v1.5" (torchvision's), "v1" (the paper's) or "preact" (pre-activation).
+            height: input height in pixels, e.g. 224.
+            width: input width in pixels, e.g. 224.
+            level: "block" (one node per block) or "layer" (every layer).
+            unfold: draw long stages in full instead of folded.
+            selected: a block to highlight, e.g. "layer3.1", or empty.
+        """
+        return describe_architecture(depth, counts, block, variant, height, width, level, unfold, selected,
+                                     lang=lang_of(request))
 
     @friendly
     def on_change(depth: str, counts: str, block: str, variant: str, height: float, width: float, level: str,
                   unfold: bool, selected: str | None, request: gr.Request) -> tuple:
         """A new architecture in the page: its figures, and the code of the block now picked."""
         lang = lang_of(request)
-        out = architecture(depth, counts, block, variant, height, width, level, unfold, selected, lang=lang)
+        out = describe_architecture(depth, counts, block, variant, height, width, level, unfold, selected, lang=lang)
         picked = out[-1]["value"]
         return (*out, block_code(depth, counts, block, variant, height, width, picked, lang=lang))
 
@@ -101,7 +118,7 @@ def create(page: Page) -> dict[str, Any]:
                 request: gr.Request) -> str:
         return block_code(depth, counts, block, variant, height, width, name, lang=lang_of(request))
 
-    show.click(on_show, arch_in, arch_out, api_name="architecture")
+    show.click(architecture, arch_in, arch_out, api_name="architecture")
     for event in (*page.architecture_events(), level.change, unfold.change):
         event(on_change, arch_in, [*arch_out, code], api_name=False)
     block_pick.select(on_code, code_in, code, api_name=False)

@@ -157,17 +157,36 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         }
 
     @friendly
-    def run_inspection(
+    def inspect_image(
         image: Any, depth: str, counts: str, block: str, variant: str, weights: str, layer: str, target: Any,
         mode: str, size: float, top_k: float, guided: bool, alpha: float = 0.5, cmap: str = "jet",
         stage: str = "layer4", scale: str = "per-channel", act_cmap: str = "viridis", user: Ticket | None = None,
         old: Ticket | None = None, request: gr.Request = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for progress
     ) -> Iterator[dict]:
-        """Predictions, activations, Grad-CAM and the Grad-CAM timeline for one image.
+        """Where a ResNet looks in a picture: its top-k classes, Grad-CAM at a chosen layer (a heatmap
+        over the picture), the Grad-CAM timeline (stem and every stage), the strongest channels of a
+        stage and per-block statistics. On a CPU the timeline follows the rest; the last update is
+        the whole result.
 
-        On a CPU the timeline follows the rest (see ``ModelService.inspect``); the last update
-        is the whole result, and that is what an API client receives.
+        Args:
+            image: the picture (PNG, JPEG, WebP, GIF, BMP or TIFF).
+            depth: "ResNet-18", "ResNet-34", "ResNet-50", "ResNet-101", "ResNet-152", or "custom".
+            counts: for "custom" only, four block counts, e.g. "2, 2, 2, 2".
+            block: for "custom" only, "basic" or "bottleneck".
+            variant: "v1.5", "v1" or "preact".
+            weights: "DEFAULT" (ImageNet, where the server has them), "IMAGENET1K_V1", "IMAGENET1K_V2" or "random".
+            layer: the Grad-CAM layer: "stem", a stage ("layer4") or a block ("layer3.1").
+            target: the class to explain: "auto (top-1)", an ImageNet index such as 281, or a name such as "tabby".
+            mode: "crop" (the centre, as the network was trained) or "whole" (the whole picture).
+            size: the input side in pixels (32 to 1024).
+            top_k: how many classes to list (1 to 20).
+            guided: also compute Guided Grad-CAM.
+            alpha: heatmap opacity, 0 to 1.
+            cmap: heatmap colour map: "jet", "viridis", "inferno", "turbo" or "gray".
+            stage: the stage or block whose strongest channels are shown.
+            scale: "per-channel" or "shared" colour scale for the channels.
+            act_cmap: the channels' colour map.
         """
         lang = lang_of(request)
         progress(0.05, desc=t("progress_load", lang))
@@ -188,7 +207,19 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     @friendly
     def predict(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, mode: str, size: float,
                 top_k: float, user: Ticket | None = None, request: gr.Request = None) -> tuple:
-        """Top-k only: one forward pass on the fast path, no gradients, no Grad-CAM."""
+        """What a ResNet predicts for a picture: the top-k classes from one fast forward pass (no Grad-CAM).
+
+        Args:
+            image: the picture (PNG, JPEG, WebP, GIF, BMP or TIFF).
+            depth: "ResNet-18", "ResNet-34", "ResNet-50", "ResNet-101", "ResNet-152", or "custom".
+            counts: for "custom" only, four block counts, e.g. "2, 2, 2, 2".
+            block: for "custom" only, "basic" or "bottleneck".
+            variant: "v1.5", "v1" or "preact".
+            weights: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2" or "random".
+            mode: "crop" or "whole".
+            size: the input side in pixels (32 to 1024).
+            top_k: how many classes to list (1 to 20).
+        """
         lang = lang_of(request)
         choice = ModelChoice.parse(depth, counts, block, variant, weights)
         served, prepared = model_and_input(page, image, choice, mode, size, user, request)
@@ -221,7 +252,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
 
     model_in = [*page.model_in, page.weights]
     run.click(
-        gpu(run_inspection),
+        gpu(inspect_image),
         [image, *model_in, layer, target, mode, size, k, guided, alpha, cmap, act_name, scale, act_cmap, page.user_model,
          state],
         [state, page.notice, overlay, guided_img, cam_caption, preds, pred_plot, timeline, gallery, act_text, stats, run_info,
