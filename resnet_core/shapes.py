@@ -15,13 +15,16 @@ from functools import cached_property
 from torch import nn
 
 from .blocks import BasicBlock, PadShortcut, is_block
+from .images import MAX_INPUT_SIZE
 from .model import ResNet
 
 Shape = tuple[int, int, int]  # (C, H, W)
 
-#: the largest input side the app and the library accept (an 8192 input to ResNet-152 is
-#: already ~2.5 TMACs); larger requests are refused before anything is allocated
-MAX_INPUT_SIDE = 4096
+#: the largest input side :func:`describe` accepts. Describing is arithmetic on a few numbers
+#: per layer, never a tensor of the input's size, so the Architecture tab may show what an input
+#: four times the side the engine runs (:data:`resnet_core.images.MAX_INPUT_SIZE`) would cost;
+#: larger requests are refused before anything is allocated
+MAX_INPUT_SIDE = 4 * MAX_INPUT_SIZE
 MIN_INPUT_SIDE = 1
 
 

@@ -1,9 +1,9 @@
 """Small PIL helpers for labelled image grids (no matplotlib).
 
 Grids are assembled in numpy. Text is drawn by PIL once per distinct label into a small patch
-(cached) and copied in: PIL takes 0.2-1.2 ms to render one label, as long as the rest of a
-Grad-CAM timeline cell, and the same layer names, class names and channel tags come back on
-every request. The patches hold exactly the pixels PIL would have drawn in place.
+(cached) and copied in: rendering a label costs about as much as the rest of a Grad-CAM
+timeline cell, and the same layer names, class names and channel tags come back on every
+request. The patches hold exactly the pixels PIL would have drawn in place.
 """
 
 from __future__ import annotations
