@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from functools import cache
@@ -81,7 +82,31 @@ def test_folded_stage_is_one_node() -> None:
     assert len(g) == len(full) - 36 + 1
     assert g.nodes["layer3"]["kind"] == "stage"
     assert not any(n.startswith("layer3.") for n in g)
-    assert "layer3 ×36 blocks" in node_trace(viz.graph_figure(a)).text
+    assert "×36 blocks" in node_trace(viz.graph_figure(a)).text
+
+
+def test_folded_stage_receives_its_first_blocks_projection_shortcut() -> None:
+    # torchvision's layer3[0] has a downsample: the folded layer3 must show that shortcut entering
+    has_proj = tv_model(152).layer3[0].downsample is not None
+    g = viz.block_graph(arch(152), folded=("layer3",))
+    (edge,) = [d for u, v, d in g.edges(data=True) if v == "layer3"]
+    assert (edge["shortcut"] == "projection") == has_proj and edge["block"] == "layer3.0"
+    fig = viz.graph_figure(arch(152))
+    marks = next(t for t in fig.data if t.name == "shortcut convs")
+    assert "layer3" in marks.customdata
+    assert any("layer3.0" in h for h in marks.hovertext)
+
+
+def test_neighbouring_labels_sit_on_opposite_sides() -> None:
+    # unfolded ResNet-152 squeezes the nodes: input/stem and avgpool/fc labels overlapped
+    for folded in (None, ()):
+        nodes = node_trace(viz.graph_figure(arch(152), folded=folded))
+        where = dict(zip(nodes.customdata, nodes.textposition))
+        assert where["input"].split()[0] != where["stem"].split()[0]
+        assert where["avgpool"].split()[0] != where["fc"].split()[0]
+    nodes = node_trace(viz.graph_figure(arch(152)))
+    # the folded stage's label is beside it, not under it where the outgoing edge runs
+    assert dict(zip(nodes.customdata, nodes.textposition))["layer3"] == "middle right"
 
 
 def test_layer_graph_has_every_torchvision_conv_and_bn() -> None:
@@ -185,7 +210,20 @@ def test_shape_table_at_224_reads_like_table1() -> None:
     assert "⌊(112 + 2·1 − 3)/2⌋ + 1 = 56" in by["max-pool"][2]
     assert by["global"][3] == "2048×1×1"
     md = viz.shape_table_markdown(arch(50))
-    assert "| stage |" in md and "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112" in md
+    assert ">stage<" in md and "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112" in md
+
+
+def test_shape_table_cells_never_break_inside_a_word() -> None:
+    # the page squeezed columns and broke "laye r1", "64×112×11 2": every cell's text now sits
+    # in white-space:nowrap spans, and only the arithmetic may wrap, between its formulas
+    md = viz.shape_table_markdown(arch(18, (200, 300)), lang="zh")
+    table = [line for line in md.splitlines() if line.startswith("| ")]
+    assert len(table) == 1 + len(viz.shape_table(arch(18, (200, 300))))
+    span = re.compile(r'<span style="white-space:nowrap">([^<]*)</span>')
+    for line in table:
+        for cell in line.strip("| ").split(" | "):
+            assert span.sub("", cell).replace(";", "").strip() == "", cell
+    assert "64×100×150" in span.findall(md)
 
 
 @cache
