@@ -457,6 +457,25 @@ def test_stats_figure_follows_depth() -> None:
     assert list(mean.y) == [0.5, 0.7, 0.9] and list(zeros.y) == [0.4, 0.5, 0.6]
 
 
+def test_stats_figure_draws_blocks_in_order_without_stage_repeats() -> None:
+    # the engine lists each stage before its blocks; the stage's output is its last block's
+    # (torch's own module outputs, compared here), so drawing both put a false spike at each stage
+    from resnet_core.inspection import inspect
+
+    torch.manual_seed(0)
+    model = build_resnet(18).eval()
+    image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    acts = inspect(model, image, mode="whole", size=64, max_channels=1).activations
+    by_name = {a.name: a for a in acts}
+    for stage in model.stage_names:
+        last = f"{stage}.{len(getattr(model, stage)) - 1}"
+        assert by_name[stage].mean == pytest.approx(by_name[last].mean)
+    fig = viz.stats_figure(acts)
+    assert list(fig.data[0].x) == ["stem", *model.block_names()]
+    bands = [a.text for a in fig.layout.annotations[2:]]
+    assert bands == list(model.stage_names)
+
+
 # --- predictions --------------------------------------------------------------------------
 
 
@@ -534,12 +553,14 @@ def test_stats_figure_is_plotlys_two_row_subplot() -> None:
     ref.update_yaxes(tickformat=".0%", range=[0, 1], row=2, col=1)
     ref.update_xaxes(type="category", tickangle=-45, row=2, col=1)
     ref = ref.to_plotly_json()
-    for key in ("xaxis", "yaxis", "xaxis2", "yaxis2", "annotations"):
+    for key in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
         assert ours["layout"][key] == ref["layout"][key], key
+    assert ours["layout"]["annotations"][:2] == ref["layout"]["annotations"]
     mean, zeros = ours["data"]
     assert (mean["xaxis"], mean["yaxis"], zeros["xaxis"], zeros["yaxis"]) == ("x", "y", "x2", "y2")
-    assert mean["x"] == zeros["x"] == ["stem", "layer1", "layer1.0"]
-    assert mean["y"] == [0.5, 0.7, 0.9] and zeros["y"] == [0.4, 0.5, 0.6]
+    # layer1's output is layer1.0's: drawn once, as the block
+    assert mean["x"] == zeros["x"] == ["stem", "layer1.0"]
+    assert mean["y"] == [0.5, 0.9] and zeros["y"] == [0.4, 0.6]
     assert "64×56×56" in mean["hovertext"][0] and "zeros 40.0%" in mean["hovertext"][0]
 
 
