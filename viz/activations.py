@@ -163,11 +163,12 @@ def stats_figure(acts: Sequence[Activation], *, lang: str = "en") -> go.Figure:
     """
     t = TEXT[check_lang(lang)]
     acts = per_block(acts)
-    names = [a.name for a in acts]
+    # "stem" is the engine's name for the max-pool's output, not PyTorch's: shown in ``lang``
+    names = [t["kind_stem"] if a.kind == "stem" else a.name for a in acts]
     hover = [
-        f"<b>{a.name}</b> ({t.get('kind_' + a.kind, a.kind)})<br>{format_shape(a.shape)}<br>"
+        f"<b>{n}</b> ({t.get('kind_' + a.kind, a.kind)})<br>{format_shape(a.shape)}<br>"
         + t["hover"].format(mean=a.mean, std=a.std, max=a.max, zeros=a.zero_fraction)
-        for a in acts
+        for n, a in zip(names, acts)
     ]
     colors = [stage_color(_stage_of(a)) for a in acts]
     # the layout make_subplots(rows=2, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=...)

@@ -20,13 +20,19 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from ._draw import TEXT_DARK, fit_size, label_height, put_centered
-from ._format import FONT, TEMPLATE
+from ._format import FONT, TEMPLATE, check_lang
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.results import CamTimeline
 
 #: the colour maps every image function accepts
 COLORMAPS: tuple[str, ...] = ("viridis", "inferno", "turbo", "jet", "gray")
+
+#: every word the Grad-CAM figures put on the page, per language (the same keys in each)
+TEXT: dict[str, dict[str, str]] = {
+    "en": {"timeline_title": "Grad-CAM at every depth"},
+    "zh": {"timeline_title": "各个深度的 Grad-CAM"},
+}
 
 
 def _from_plotly(scale: list[str]) -> np.ndarray:
@@ -202,8 +208,10 @@ def cam_timeline_figure(
     alpha: float = 0.5,
     cmap: str = "jet",
     cell: int = 160,
+    lang: str = "en",
 ) -> go.Figure:
-    """:func:`cam_timeline_image` in a plotly figure (the image travels as one PNG)."""
+    """:func:`cam_timeline_image` in a plotly figure (the image travels as one PNG), titled in ``lang``."""
+    title = TEXT[check_lang(lang)]["timeline_title"]
     img = cam_timeline_image(tl, alpha=alpha, cmap=cmap, cell=cell)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", optimize=True)
@@ -212,7 +220,7 @@ def cam_timeline_figure(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(
-        template=TEMPLATE, font=FONT, title="Grad-CAM at every depth",
+        template=TEMPLATE, font=FONT, title=title,
         margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=img.shape[0] + 60,
     )
     return fig

@@ -242,7 +242,8 @@ class _Builder:
         return self.node(
             op.name, lane=lane, x=x, drop=drop, kind=op.kind, stage=stage, block=op.block, path=op.path,
             out_shape=op.out_shape, params=op.params, macs=op.macs, adds=op.adds,
-            detail=_op_text(op) or _kind_word(op.kind, self.lang),
+            # the pool's and the pad's details are English words: shown as the kind, in ``lang``
+            detail=_kind_word(op.kind, self.lang) if op.kind in ("avgpool", "pad") else _op_text(op) or _kind_word(op.kind, self.lang),
         )
 
     def edge(
@@ -404,7 +405,9 @@ def _arc(p: tuple[float, float], q: tuple[float, float], depth: float, n: int = 
 
 def _hover(name: str, d: dict, lang: str) -> str:
     t = TEXT[lang]
-    lines = [f"<b>{name}</b> · {_kind_word(d['kind'], lang)}", d["detail"], t["output"].format(shape=format_shape(d["out_shape"]))]
+    # "input" and "stem" are the graph's own names, not PyTorch's: they are shown in the page's language
+    shown = t[f"label_{d['kind']}"] if name in ("input", "stem") and d["kind"] == name else name
+    lines = [f"<b>{shown}</b> · {_kind_word(d['kind'], lang)}", d["detail"], t["output"].format(shape=format_shape(d["out_shape"]))]
     cost = t["params"].format(n=human_count(d["params"]))
     if d["macs"]:
         cost += f" · {human_macs(d['macs'])}"
