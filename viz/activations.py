@@ -31,6 +31,11 @@ TEXT: dict[str, dict[str, str]] = {
         "kind_stem": "stem",
         "kind_stage": "stage",
         "kind_block": "block",
+        "verdict": (
+            "Across {n} blocks the mean activation goes from {first:.3g} ({first_name}) to {last:.3g} "
+            "({last_name}), peaking at {peak:.3g} ({peak_name}); between {zlo:.0%} and {zhi:.0%} of each "
+            "block's outputs are exactly zero, cut off by its last ReLU."
+        ),
     },
     "zh": {
         "mean_title": "平均激活值",
@@ -41,6 +46,10 @@ TEXT: dict[str, dict[str, str]] = {
         "kind_stem": "主干",
         "kind_stage": "阶段",
         "kind_block": "块",
+        "verdict": (
+            "在 {n} 个块中，平均激活值从 {first:.3g}（{first_name}）变到 {last:.3g}（{last_name}），"
+            "最高 {peak:.3g}（{peak_name}）；每个块的输出中有 {zlo:.0%} 到 {zhi:.0%} 恰好为零，被块末尾的 ReLU 截断。"
+        ),
     },
 }
 
@@ -147,6 +156,24 @@ def _stage_bands(acts: Sequence[Activation]) -> tuple[list[dict], list[dict]]:
                                 "font": {"size": 11, "color": stage_color(stage)}})
         start = i
     return shapes, annotations
+
+
+def stats_verdict(acts: Sequence[Activation], *, lang: str = "en") -> str:
+    """What :func:`stats_figure` shows, in one sentence computed from the blocks' statistics.
+
+    Raises:
+        ValueError: no block among ``acts``.
+    """
+    t = TEXT[check_lang(lang)]
+    blocks = [a for a in per_block(acts) if a.kind == "block"]
+    if not blocks:
+        raise ValueError("no block statistics to describe")
+    peak = max(blocks, key=lambda a: a.mean)
+    zeros = [a.zero_fraction for a in blocks]
+    return t["verdict"].format(
+        n=len(blocks), first=blocks[0].mean, first_name=blocks[0].name, last=blocks[-1].mean,
+        last_name=blocks[-1].name, peak=peak.mean, peak_name=peak.name, zlo=min(zeros), zhi=max(zeros),
+    )
 
 
 def stats_figure(acts: Sequence[Activation], *, lang: str = "en") -> go.Figure:

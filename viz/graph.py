@@ -95,6 +95,12 @@ TEXT: dict[str, dict[str, str]] = {
         "stage_stem": "stem",
         "stage_head": "head",
         "max_pool": "max-pool",
+        "verdict": "{name} has {n} residual blocks in {stages} stages: {parts}.",
+        "verdict_projection": "{k} projection shortcut{s} where a stage changes width or resolution",
+        "verdict_pad": "{k} zero-padding shortcut{s} where a stage changes width or resolution",
+        "verdict_identity": "{k} identity shortcut{s} that add{s_verb} a block's input unchanged",
+        "verdict_sep": "; ",
+        "verdict_plain": "{name} has {n} blocks in {stages} stages and no shortcuts (the plain twin).",
     },
     "zh": {
         "legend_identity": "恒等捷径",
@@ -143,6 +149,12 @@ TEXT: dict[str, dict[str, str]] = {
         "stage_stem": "主干",
         "stage_head": "输出头",
         "max_pool": "最大池化",
+        "verdict": "{name} 共有 {n} 个残差块，分布在 {stages} 个阶段：{parts}。",
+        "verdict_projection": "{k} 个投影捷径，位于阶段改变通道数或分辨率之处",
+        "verdict_pad": "{k} 个补零捷径，位于阶段改变通道数或分辨率之处",
+        "verdict_identity": "{k} 个恒等捷径，把块的输入原样加到输出上",
+        "verdict_sep": "；",
+        "verdict_plain": "{name} 共有 {n} 个块，分布在 {stages} 个阶段，没有捷径（平原网络对照）。",
     },
 }
 
@@ -159,6 +171,21 @@ _KIND_SYMBOL = {
 
 def _kind_word(kind: str, lang: str) -> str:
     return TEXT[lang].get(f"kind_{kind}", kind)
+
+
+def graph_verdict(arch: Architecture, *, lang: str = "en") -> str:
+    """One sentence on the shortcuts of ``arch``, counted from its blocks, in ``lang``."""
+    t = TEXT[check_lang(lang)]
+    kinds = [b.shortcut for b in arch.blocks]
+    fields = {"name": arch.name, "n": len(kinds), "stages": len(arch.stages)}
+    if all(k == "none" for k in kinds):
+        return t["verdict_plain"].format(**fields)
+    parts = [
+        t[f"verdict_{kind}"].format(k=k, s="" if k == 1 else "s", s_verb="s" if k == 1 else "")
+        for kind in ("projection", "pad", "identity")
+        if (k := kinds.count(kind))
+    ]
+    return t["verdict"].format(**fields, parts=t["verdict_sep"].join(parts))
 
 
 def default_folded(arch: Architecture, *, max_blocks: int = FOLD_ABOVE) -> tuple[str, ...]:

@@ -35,6 +35,12 @@ TEXT: dict[str, dict[str, str]] = {
         "params_title": "parameters", "macs_title": "multiply-accumulates (MACs)",
         "params_hover": "%{x}: %{text} parameters<extra></extra>",
         "title": "{name} at {h}×{w}: {params} parameters, {macs}",
+        "verdict_less": "{top_p} holds {share_p:.0%} of the {params} parameters but does only {share_pm:.0%} of the work; ",
+        "verdict_more": "{top_p} holds {share_p:.0%} of the {params} parameters and does {share_pm:.0%} of the work; ",
+        "verdict_level": (
+            "the stages' work stays within {lo} to {hi}, because each stage that halves the map doubles the width."
+        ),
+        "verdict_uneven": "{busy} does the most work ({hi}), as it stacks {blocks} of the {total} blocks.",
     },
     "zh": {
         "h_stage": "阶段", "h_operation": "操作", "h_arithmetic": "尺寸算式",
@@ -51,6 +57,10 @@ TEXT: dict[str, dict[str, str]] = {
         "params_title": "参数量", "macs_title": "乘加次数（MACs）",
         "params_hover": "%{x}：%{text} 参数<extra></extra>",
         "title": "{name}，输入 {h}×{w}：{params} 参数，{macs}",
+        "verdict_less": "{top_p} 占全部 {params} 参数的 {share_p:.0%}，却只承担 {share_pm:.0%} 的计算量；",
+        "verdict_more": "{top_p} 占全部 {params} 参数的 {share_p:.0%}，也承担 {share_pm:.0%} 的计算量；",
+        "verdict_level": "各阶段的计算量保持在 {lo} 到 {hi} 之间，因为每个把特征图减半的阶段都把通道数翻倍。",
+        "verdict_uneven": "{busy} 的计算量最大（{hi}），因为它堆叠了全部 {total} 个块中的 {blocks} 个。",
     },
 }
 
@@ -209,6 +219,31 @@ def _stage_costs(arch: Architecture, t: dict[str, str]) -> list[tuple[str, str, 
     rows += [(s.name, s.name, s.params, s.macs) for s in arch.stages]
     rows.append(("head", t["head"], sum(op.params for op in arch.head), sum(op.macs for op in arch.head)))
     return rows
+
+
+def cost_verdict(arch: Architecture, *, lang: str = "en") -> str:
+    """Where the parameters and the multiply-accumulates of ``arch`` sit, in one sentence in ``lang``.
+
+    Computed from the same per-stage counts as :func:`cost_figure`: the part with the most
+    parameters and its shares, then either the range of MACs per stage (when it stays within a
+    factor of two, the design rule of He et al., https://arxiv.org/abs/1512.03385, Sec. 3.3) or
+    the stage that does the most work and how many blocks it stacks.
+    """
+    t = TEXT[check_lang(lang)]
+    costs = _stage_costs(arch, t)
+    top = max(costs, key=lambda c: c[2])
+    share_p, share_pm = top[2] / max(arch.params, 1), top[3] / max(arch.macs, 1)
+    text = t["verdict_less" if share_pm < share_p else "verdict_more"].format(
+        top_p=top[1], share_p=share_p, params=human_count(arch.params), share_pm=share_pm
+    )
+    macs = {s.name: s.macs for s in arch.stages}
+    lo, hi = min(macs.values()), max(macs.values())
+    if hi <= 2 * lo:
+        return text + t["verdict_level"].format(lo=human_macs(lo), hi=human_macs(hi))
+    busy = max(arch.stages, key=lambda s: s.macs)
+    return text + t["verdict_uneven"].format(
+        busy=busy.name, hi=human_macs(hi), blocks=len(busy.blocks), total=len(arch.blocks)
+    )
 
 
 def _short_macs(n: int) -> str:
