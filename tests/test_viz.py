@@ -445,6 +445,23 @@ def test_cached_labels_are_what_pil_draws(xy: tuple[int, int]) -> None:
         assert np.array_equal(got, np.asarray(want)), text
 
 
+def test_chinese_labels_are_drawn_with_glyphs_not_boxes() -> None:
+    # PIL's built-in font draws every Chinese character as the same box: two different names
+    # of the same length came out identical. The CI installs fonts-noto-cjk.
+    if _draw.font(cjk=True) is _draw.font():
+        pytest.skip("no CJK font on this machine")
+    lab = _draw.label_height()
+
+    def drawn(text: str) -> np.ndarray:
+        canvas = np.full((lab, 120, 3), 255, np.uint8)
+        _draw.put_centered(canvas, text, (0, 0, 120, lab))
+        return canvas
+
+    assert not np.array_equal(drawn("老虎 (292)"), drawn("猫咪 (292)"))
+    assert (drawn("老虎") < 128).any()
+    assert _draw.font_for("layer4") is _draw.font()  # ASCII labels keep their look
+
+
 def test_stats_figure_follows_depth() -> None:
     acts = [
         Activation(name=n, kind="block", shape=(4, 2, 2), mean=m, std=1.0, max=2.0, zero_fraction=z,
