@@ -48,7 +48,7 @@ def font(cjk: bool = False) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 def font_for(text: str) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     """The font that has glyphs for ``text``: the built-in one for plain ASCII, else a CJK font."""
-    return font(cjk=not text.isascii())
+    return font() if text.isascii() else font(cjk=True)
 
 
 def label_height() -> int:
