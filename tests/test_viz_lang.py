@@ -213,3 +213,15 @@ def test_stats_verdict_reads_the_blocks_own_outputs() -> None:
         assert str(len(means)) in text
     with pytest.raises(ValueError, match="no block"):
         activations.stats_verdict(result.activations[:1])
+
+
+def test_timeline_picture_names_the_stem_in_the_page_language() -> None:
+    from viz._draw import label_height
+
+    tl = engine_result().timeline
+    en, zh = (cam.cam_timeline_image(tl, cell=48, lang=lang) for lang in ("en", "zh"))
+    lab = label_height()
+    stem_header = (slice(0, lab), slice(0, 48 + 4))
+    assert not np.array_equal(en[stem_header], zh[stem_header])
+    assert np.array_equal(en[lab:], zh[lab:])  # the maps and the class rows are the same
+    assert np.array_equal(en[:lab, 52:], zh[:lab, 52:])  # so are layer1..layer4's headers

@@ -30,8 +30,8 @@ COLORMAPS: tuple[str, ...] = ("viridis", "inferno", "turbo", "jet", "gray")
 
 #: every word the Grad-CAM figures put on the page, per language (the same keys in each)
 TEXT: dict[str, dict[str, str]] = {
-    "en": {"timeline_title": "Grad-CAM at every depth"},
-    "zh": {"timeline_title": "各个深度的 Grad-CAM"},
+    "en": {"timeline_title": "Grad-CAM at every depth", "stem": "stem"},
+    "zh": {"timeline_title": "各个深度的 Grad-CAM", "stem": "主干"},
 }
 
 
@@ -159,6 +159,7 @@ def cam_timeline_image(
     alpha: float = 0.5,
     cmap: str = "jet",
     cell: int = 160,
+    lang: str = "en",
 ) -> np.ndarray:
     """Grad-CAM of every target at every depth, as one picture ("which layer should I pick?").
 
@@ -172,11 +173,13 @@ def cam_timeline_image(
         alpha: heat map weight, as in :func:`cam_overlay`.
         cmap: one of :data:`COLORMAPS`.
         cell: the longer side of each cell in pixels (16..1024).
+        lang: "en" or "zh" for the stem's column header (PyTorch's layer names stay as they are).
 
     Returns:
         (H, W, 3) uint8: ``len(tl.layers)`` columns and ``len(tl.targets)`` rows of cells.
     """
     check_cmap(cmap)
+    t = TEXT[check_lang(lang)]
     if not 16 <= cell <= 1024:
         raise ValueError(f"cell must be between 16 and 1024 pixels, got {cell}")
     image = _check_image(tl.image)
@@ -189,7 +192,7 @@ def cam_timeline_image(
     height = lab + n_rows * (lab + ch + pad) + pad
     canvas = np.full((height, width, 3), 255, np.uint8)
     for j, layer in enumerate(tl.layers):
-        put_centered(canvas, layer, (pad + j * (cw + pad), 0, cw, lab))
+        put_centered(canvas, t["stem"] if layer == "stem" else layer, (pad + j * (cw + pad), 0, cw, lab))
     for i, label in enumerate(tl.labels):
         top = lab + i * (lab + ch + pad)
         put_centered(canvas, f"{label} ({tl.targets[i]})", (pad, top, width - 2 * pad, lab), color=TEXT_DARK)
@@ -212,7 +215,7 @@ def cam_timeline_figure(
 ) -> go.Figure:
     """:func:`cam_timeline_image` in a plotly figure (the image travels as one PNG), titled in ``lang``."""
     title = TEXT[check_lang(lang)]["timeline_title"]
-    img = cam_timeline_image(tl, alpha=alpha, cmap=cmap, cell=cell)
+    img = cam_timeline_image(tl, alpha=alpha, cmap=cmap, cell=cell, lang=lang)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", optimize=True)
     uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
