@@ -33,9 +33,10 @@ TEXT: dict[str, dict[str, str]] = {
         "kind_block": "block",
         "verdict": (
             "Across {n} blocks the mean activation goes from {first:.3g} ({first_name}) to {last:.3g} "
-            "({last_name}), peaking at {peak:.3g} ({peak_name}); between {zlo:.0%} and {zhi:.0%} of each "
-            "block's outputs are exactly zero, cut off by its last ReLU."
+            "({last_name}), peaking at {peak:.3g} ({peak_name}); "
         ),
+        "verdict_zeros": "between {zlo:.0%} and {zhi:.0%} of each block's outputs are exactly zero, cut off by its last ReLU.",
+        "verdict_no_zeros": "hardly any output is exactly zero ({zhi:.1%} at most): no ReLU follows the addition.",
     },
     "zh": {
         "mean_title": "平均激活值",
@@ -48,8 +49,10 @@ TEXT: dict[str, dict[str, str]] = {
         "kind_block": "块",
         "verdict": (
             "在 {n} 个块中，平均激活值从 {first:.3g}（{first_name}）变到 {last:.3g}（{last_name}），"
-            "最高 {peak:.3g}（{peak_name}）；每个块的输出中有 {zlo:.0%} 到 {zhi:.0%} 恰好为零，被块末尾的 ReLU 截断。"
+            "最高 {peak:.3g}（{peak_name}）；"
         ),
+        "verdict_zeros": "每个块的输出中有 {zlo:.0%} 到 {zhi:.0%} 恰好为零，被块末尾的 ReLU 截断。",
+        "verdict_no_zeros": "几乎没有输出恰好为零（最多 {zhi:.1%}）：相加之后没有 ReLU。",
     },
 }
 
@@ -170,10 +173,13 @@ def stats_verdict(acts: Sequence[Activation], *, lang: str = "en") -> str:
         raise ValueError("no block statistics to describe")
     peak = max(blocks, key=lambda a: a.mean)
     zeros = [a.zero_fraction for a in blocks]
-    return t["verdict"].format(
+    text = t["verdict"].format(
         n=len(blocks), first=blocks[0].mean, first_name=blocks[0].name, last=blocks[-1].mean,
-        last_name=blocks[-1].name, peak=peak.mean, peak_name=peak.name, zlo=min(zeros), zhi=max(zeros),
+        last_name=blocks[-1].name, peak=peak.mean, peak_name=peak.name,
     )
+    # pre-activation blocks end in the addition: their outputs are signed, not rectified
+    tail = "verdict_zeros" if max(zeros) >= 0.01 else "verdict_no_zeros"
+    return text + t[tail].format(zlo=min(zeros), zhi=max(zeros))
 
 
 def stats_figure(acts: Sequence[Activation], *, lang: str = "en") -> go.Figure:
