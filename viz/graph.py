@@ -29,6 +29,8 @@ from ._format import FONT, TEMPLATE, check_lang, format_shape, human_count, huma
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.shapes import Architecture, BlockInfo, LayerInfo, StageInfo
 
+Pos = dict[str, tuple[float, float]]  # node name -> (x, y) in lane units
+
 #: the two levels of :func:`block_graph`
 LEVELS: tuple[str, ...] = ("block", "layer")
 
@@ -49,53 +51,24 @@ _SHORTCUT_STYLE: dict[str, dict] = {
 #: every word the graph puts on the page, per language (the same keys in each)
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "legend_identity": "identity shortcut",
-        "legend_projection": "projection shortcut (1×1 conv)",
-        "legend_pad": "zero-padding shortcut (option A)",
-        "shortcut_identity": "identity shortcut",
-        "shortcut_projection": "projection shortcut {ops}",
-        "shortcut_pad": "zero-padding shortcut (option A)",
-        "shortcut_none": "no shortcut (plain twin)",
-        "shortcut_convs": "shortcut convs",
+        "legend_identity": "identity shortcut", "legend_projection": "projection shortcut (1×1 conv)",
+        "legend_pad": "zero-padding shortcut (option A)", "shortcut_identity": "identity shortcut",
+        "shortcut_projection": "projection shortcut {ops}", "shortcut_pad": "zero-padding shortcut (option A)",
+        "shortcut_none": "no shortcut (plain twin)", "shortcut_convs": "shortcut convs",
         "block_detail": "{kind} [{convs}], stride {stride}; {shortcut}",
-        "stage_detail": "{n} {kind} blocks; shortcuts: {parts}",
-        "stage_part": "{n} {kind}",
-        "basic": "basic",
-        "bottleneck": "bottleneck",
-        "identity": "identity",
-        "projection": "projection",
-        "pad": "zero-padding",
-        "none": "none",
-        "input_detail": "{h}×{w} RGB image",
-        "folded_label": "×{n} blocks",
-        "lane": "<b>{stage}</b> {shape} · {n} blocks",
-        "lane_plain": "<b>{stage}</b> {shape}",
-        "output": "output {shape}",
-        "params": "{n} params",
-        "adds": "{n} adds",
-        "title": "{name} · {h}×{w} input · {params} parameters · {macs}",
-        "kind_input": "input image",
-        "kind_stem": "stem",
-        "kind_block": "residual block",
-        "kind_stage": "folded stage",
-        "kind_conv": "convolution",
-        "kind_bn": "batch norm",
-        "kind_relu": "ReLU",
-        "kind_add": "residual add (shortcut + branch)",
-        "kind_maxpool": "max-pool",
-        "kind_avgpool": "global average pool",
-        "kind_fc": "fully connected",
-        "kind_pad": "zero-pad shortcut",
-        "label_input": "input",
-        "label_stem": "stem",
-        "label_maxpool": "pool",
-        "label_avgpool": "avgpool",
-        "label_avg": "avg",
-        "label_head": "head",
-        "stage_stem": "stem",
-        "stage_head": "head",
-        "max_pool": "max-pool",
-        "verdict": "{name} has {n} residual blocks in {stages} stages: {parts}.",
+        "stage_detail": "{n} {kind} blocks; shortcuts: {parts}", "stage_part": "{n} {kind}", "basic": "basic",
+        "bottleneck": "bottleneck", "identity": "identity", "projection": "projection", "pad": "zero-padding",
+        "none": "none", "input_detail": "{h}×{w} RGB image", "folded_label": "×{n} blocks",
+        "lane": "<b>{stage}</b> {shape} · {n} blocks", "lane_plain": "<b>{stage}</b> {shape}",
+        "output": "output {shape}", "params": "{n} params", "adds": "{n} adds",
+        "title": "{name} · {h}×{w} input · {params} parameters · {macs}", "kind_input": "input image",
+        "kind_stem": "stem", "kind_block": "residual block", "kind_stage": "folded stage",
+        "kind_conv": "convolution", "kind_bn": "batch norm", "kind_relu": "ReLU",
+        "kind_add": "residual add (shortcut + branch)", "kind_maxpool": "max-pool",
+        "kind_avgpool": "global average pool", "kind_fc": "fully connected", "kind_pad": "zero-pad shortcut",
+        "label_input": "input", "label_stem": "stem", "label_maxpool": "pool", "label_avgpool": "avgpool",
+        "label_avg": "avg", "label_head": "head", "stage_stem": "stem", "stage_head": "head",
+        "max_pool": "max-pool", "verdict": "{name} has {n} residual blocks in {stages} stages: {parts}.",
         "verdict_projection": "{k} projection shortcut{s} where a stage changes width or resolution",
         "verdict_pad": "{k} zero-padding shortcut{s} where a stage changes width or resolution",
         "verdict_identity": "{k} identity shortcut{s} that add{s_verb} a block's input unchanged",
@@ -103,57 +76,21 @@ TEXT: dict[str, dict[str, str]] = {
         "verdict_plain": "{name} has {n} blocks in {stages} stages and no shortcuts (the plain twin).",
     },
     "zh": {
-        "legend_identity": "恒等捷径",
-        "legend_projection": "投影捷径（1×1 conv）",
-        "legend_pad": "补零捷径（方案 A）",
-        "shortcut_identity": "恒等捷径",
-        "shortcut_projection": "投影捷径 {ops}",
-        "shortcut_pad": "补零捷径（方案 A）",
-        "shortcut_none": "无捷径（平原网络对照）",
-        "shortcut_convs": "捷径卷积",
-        "block_detail": "{kind} [{convs}]，步长 {stride}；{shortcut}",
-        "stage_detail": "{n} 个{kind}；捷径：{parts}",
-        "stage_part": "{n} 个{kind}",
-        "basic": "基本块",
-        "bottleneck": "瓶颈块",
-        "identity": "恒等",
-        "projection": "投影",
-        "pad": "补零",
-        "none": "无",
-        "input_detail": "{h}×{w} RGB 图像",
-        "folded_label": "×{n} 个块",
-        "lane": "<b>{stage}</b> {shape} · {n} 个块",
-        "lane_plain": "<b>{stage}</b> {shape}",
-        "output": "输出 {shape}",
-        "params": "{n} 参数",
-        "adds": "{n} 次加法",
-        "title": "{name} · 输入 {h}×{w} · {params} 参数 · {macs}",
-        "kind_input": "输入图像",
-        "kind_stem": "主干",
-        "kind_block": "残差块",
-        "kind_stage": "折叠的阶段",
-        "kind_conv": "卷积",
-        "kind_bn": "批归一化",
-        "kind_relu": "ReLU",
-        "kind_add": "残差相加（捷径 + 分支）",
-        "kind_maxpool": "最大池化",
-        "kind_avgpool": "全局平均池化",
-        "kind_fc": "全连接",
-        "kind_pad": "补零捷径",
-        "label_input": "输入",
-        "label_stem": "主干",
-        "label_maxpool": "池化",
-        "label_avgpool": "平均池化",
-        "label_avg": "平均",
-        "label_head": "输出头",
-        "stage_stem": "主干",
-        "stage_head": "输出头",
-        "max_pool": "最大池化",
-        "verdict": "{name} 共有 {n} 个残差块，分布在 {stages} 个阶段：{parts}。",
-        "verdict_projection": "{k} 个投影捷径，位于阶段改变通道数或分辨率之处",
-        "verdict_pad": "{k} 个补零捷径，位于阶段改变通道数或分辨率之处",
-        "verdict_identity": "{k} 个恒等捷径，把块的输入原样加到输出上",
-        "verdict_sep": "；",
+        "legend_identity": "恒等捷径", "legend_projection": "投影捷径（1×1 conv）", "legend_pad": "补零捷径（方案 A）",
+        "shortcut_identity": "恒等捷径", "shortcut_projection": "投影捷径 {ops}", "shortcut_pad": "补零捷径（方案 A）",
+        "shortcut_none": "无捷径（平原网络对照）", "shortcut_convs": "捷径卷积",
+        "block_detail": "{kind} [{convs}]，步长 {stride}；{shortcut}", "stage_detail": "{n} 个{kind}；捷径：{parts}",
+        "stage_part": "{n} 个{kind}", "basic": "基本块", "bottleneck": "瓶颈块", "identity": "恒等", "projection": "投影",
+        "pad": "补零", "none": "无", "input_detail": "{h}×{w} RGB 图像", "folded_label": "×{n} 个块",
+        "lane": "<b>{stage}</b> {shape} · {n} 个块", "lane_plain": "<b>{stage}</b> {shape}", "output": "输出 {shape}",
+        "params": "{n} 参数", "adds": "{n} 次加法", "title": "{name} · 输入 {h}×{w} · {params} 参数 · {macs}",
+        "kind_input": "输入图像", "kind_stem": "主干", "kind_block": "残差块", "kind_stage": "折叠的阶段", "kind_conv": "卷积",
+        "kind_bn": "批归一化", "kind_relu": "ReLU", "kind_add": "残差相加（捷径 + 分支）", "kind_maxpool": "最大池化",
+        "kind_avgpool": "全局平均池化", "kind_fc": "全连接", "kind_pad": "补零捷径", "label_input": "输入", "label_stem": "主干",
+        "label_maxpool": "池化", "label_avgpool": "平均池化", "label_avg": "平均", "label_head": "输出头", "stage_stem": "主干",
+        "stage_head": "输出头", "max_pool": "最大池化", "verdict": "{name} 共有 {n} 个残差块，分布在 {stages} 个阶段：{parts}。",
+        "verdict_projection": "{k} 个投影捷径，位于阶段改变通道数或分辨率之处", "verdict_pad": "{k} 个补零捷径，位于阶段改变通道数或分辨率之处",
+        "verdict_identity": "{k} 个恒等捷径，把块的输入原样加到输出上", "verdict_sep": "；",
         "verdict_plain": "{name} 共有 {n} 个块，分布在 {stages} 个阶段，没有捷径（平原网络对照）。",
     },
 }
@@ -536,9 +473,27 @@ def graph_figure(
     pos = {n: d["pos"] for n, d in g.nodes(data=True)}
     # traces are plain dicts and the figure is validated once: plotly's per-call validation
     # (add_trace, add_shape, update_layout) dominates the build time otherwise
-    traces: list[dict] = []
+    traces = _edge_traces(g, arch, pos, level, lang) + _node_traces(g, pos, level, selected, lang)
+    shapes, annotations = _lane_bands(g, arch, pos, lang)
+    h, w = arch.input_size
+    title = t["title"].format(name=arch.name, h=h, w=w, params=human_count(arch.params), macs=human_macs(arch.macs))
+    if focus:
+        title += f" · {focus}"
+    ys = [p[1] for p in pos.values()]
+    layout = {
+        "template": TEMPLATE, "font": FONT, "title": {"text": title, "x": 0.01, "font": {"size": 14}},
+        "height": int(140 + 95 * (max(ys) - min(ys) + 1)), "hovermode": "closest", "dragmode": "pan",
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "shapes": shapes, "annotations": annotations,
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        "xaxis": {"visible": False}, "yaxis": {"visible": False, "range": [min(ys) - 0.6, max(ys) + 0.5]},
+    }
+    return go.Figure(data=traces, layout=layout)
 
-    # edges: straight main path; shortcuts as arcs (block level, identity) or along their nodes
+
+def _edge_traces(g: nx.DiGraph, arch: Architecture, pos: Pos, level: str, lang: str) -> list[dict]:
+    """Straight main edges; shortcuts as arcs (block level, identity) or along their nodes."""
+    t = TEXT[lang]
+    traces: list[dict] = []
     main, shortcuts = [], {k: [] for k in _SHORTCUT_STYLE}
     markers: dict[str, list] = {"x": [], "y": [], "name": [], "hover": []}
     for u, v, d in g.edges(data=True):
@@ -577,8 +532,12 @@ def graph_figure(
             "marker": {"symbol": "diamond", "size": 9, "color": "#ff7f0e", "line": {"color": "white", "width": 1}},
             "customdata": markers["name"], "hovertext": markers["hover"], "hoverinfo": "text",
         })
+    return traces
 
-    # nodes: one trace, per-point colour, symbol and size
+
+def _node_traces(g: nx.DiGraph, pos: Pos, level: str, selected: str | None, lang: str) -> list[dict]:
+    """One trace of every node (per-point colour, symbol and size), and the selection ring."""
+    traces: list[dict] = []
     names = list(g.nodes)
     data = [g.nodes[n] for n in names]
     block_level = level == "block"
@@ -613,8 +572,12 @@ def graph_figure(
             "marker": {"symbol": "circle-open", "size": [sizes[names.index(n)] + 12 for n in chosen],
                        "color": "#d62728", "line": {"width": 3}},
         })
+    return traces
 
-    # one band per lane, labelled with the stage and its output shape
+
+def _lane_bands(g: nx.DiGraph, arch: Architecture, pos: Pos, lang: str) -> tuple[list[dict], list[dict]]:
+    """One band per lane, labelled with the stage, its output shape and its number of blocks."""
+    t = TEXT[lang]
     lanes: dict[int, list[str]] = {}
     for n, d in g.nodes(data=True):
         if not d.get("context"):
@@ -637,17 +600,4 @@ def graph_figure(
         annotations.append({"x": x0, "y": -lane + 0.4, "text": text, "bgcolor": "rgba(255,255,255,0.75)",
                             "showarrow": False, "xanchor": "left", "yanchor": "top",
                             "font": {"size": 11, "color": stage_color(stage)}})
-
-    h, w = arch.input_size
-    title = t["title"].format(name=arch.name, h=h, w=w, params=human_count(arch.params), macs=human_macs(arch.macs))
-    if focus:
-        title += f" · {focus}"
-    ys = [p[1] for p in pos.values()]
-    layout = {
-        "template": TEMPLATE, "font": FONT, "title": {"text": title, "x": 0.01, "font": {"size": 14}},
-        "height": int(140 + 95 * (max(ys) - min(ys) + 1)), "hovermode": "closest", "dragmode": "pan",
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "shapes": shapes, "annotations": annotations,
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        "xaxis": {"visible": False}, "yaxis": {"visible": False, "range": [min(ys) - 0.6, max(ys) + 0.5]},
-    }
-    return go.Figure(data=traces, layout=layout)
+    return shapes, annotations
