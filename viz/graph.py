@@ -48,6 +48,7 @@ _SHORTCUT_STYLE: dict[str, dict] = {
     "projection": {"color": "#ff7f0e", "width": 2.0, "dash": "dash"},
     "pad": {"color": "#8c564b", "width": 1.6, "dash": "dot"},
 }
+
 #: every word the graph puts on the page, per language (the same keys in each)
 TEXT: dict[str, dict[str, str]] = {
     "en": {
