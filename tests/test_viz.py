@@ -210,13 +210,13 @@ def test_shape_table_at_224_reads_like_table1() -> None:
     assert "⌊(112 + 2·1 − 3)/2⌋ + 1 = 56" in by["max-pool"][2]
     assert by["global"][3] == "2048×1×1"
     md = viz.shape_table_markdown(arch(50))
-    assert ">stage<" in md and "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112" in md
+    assert "| stage |" in md and "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112" in md
 
 
 def test_shape_table_cells_never_break_inside_a_word() -> None:
     # the page squeezed columns and broke "laye r1", "64×112×11 2": every cell's text now sits
     # in white-space:nowrap spans, and only the arithmetic may wrap, between its formulas
-    md = viz.shape_table_markdown(arch(18, (200, 300)), lang="zh")
+    md = viz.shape_table_markdown(arch(18, (200, 300)), lang="zh", nowrap=True)
     table = [line for line in md.splitlines() if line.startswith("| ")]
     assert len(table) == 1 + len(viz.shape_table(arch(18, (200, 300))))
     span = re.compile(r'<span style="white-space:nowrap">([^<]*)</span>')

@@ -70,13 +70,14 @@ _HEADER_KEYS = ("h_stage", "h_operation", "h_arithmetic", "h_output", "h_params"
 SHAPE_TABLE_HEADERS: tuple[str, ...] = tuple(TEXT["en"][k] for k in _HEADER_KEYS)
 
 #: the CSS the page needs around :func:`shape_table_markdown` (give the Markdown component
-#: ``elem_classes=["shape-table"]``): cells keep their words whole and a wide table scrolls
-#: sideways instead of squeezing its columns
+#: ``elem_classes=["shape-table"]``): Gradio's Markdown lets a squeezed column break inside a
+#: word ("laye r1", "64×112×11 2"); here cells never wrap, except the arithmetic between its
+#: terms, and a wide table scrolls sideways instead
 SHAPE_TABLE_CSS = """
 .shape-table { overflow-x: auto; }
-.shape-table table { word-break: normal; overflow-wrap: normal; }
-.shape-table td, .shape-table th { white-space: nowrap; overflow-wrap: normal; }
-.shape-table td:nth-child(3) { white-space: normal; }
+.shape-table table, .shape-table span { word-break: normal; overflow-wrap: normal; }
+.shape-table td, .shape-table th { white-space: nowrap; overflow-wrap: normal; word-break: normal; }
+.shape-table td:nth-child(3) { white-space: normal; min-width: 16em; }
 """
 
 
@@ -183,19 +184,22 @@ def shape_table(arch: Architecture, *, lang: str = "en") -> list[list[str]]:
     return rows
 
 
-def _nowrap(text: str) -> str:
-    """A Markdown table cell whose words never break apart: the arithmetic may wrap only
-    between its formulas ("; "), every other cell not at all (the page's CSS may squeeze
-    table columns and break inside words otherwise)."""
-    parts = [p.replace("|", "\\|") for p in text.split("; ")]
-    return "; ".join(f'<span style="white-space:nowrap">{p}</span>' for p in parts)
+def _cell(text: str, nowrap: bool) -> str:
+    text = text.replace("|", "\\|")
+    if not nowrap:
+        return text
+    # the arithmetic may wrap between its formulas ("; "), every other cell not at all
+    return "; ".join(f'<span style="white-space:nowrap">{p}</span>' for p in text.split("; "))
 
 
-def shape_table_markdown(arch: Architecture, *, lang: str = "en") -> str:
+def shape_table_markdown(arch: Architecture, *, lang: str = "en", nowrap: bool = False) -> str:
     """:func:`shape_table` as a Markdown table with a one-line summary above it.
 
-    Cells are wrapped in ``white-space:nowrap`` spans so that no word or number is broken
-    across lines; see :data:`SHAPE_TABLE_CSS` for the page's side.
+    Args:
+        arch: from ``resnet_core.describe``.
+        lang: "en" or "zh".
+        nowrap: wrap every cell in ``white-space:nowrap`` spans, for a page that cannot add
+            :data:`SHAPE_TABLE_CSS` (the spans then show in the Markdown an API client gets).
     """
     t = TEXT[check_lang(lang)]
     h, w = arch.input_size
@@ -206,11 +210,11 @@ def shape_table_markdown(arch: Architecture, *, lang: str = "en") -> str:
             adds=human_count(arch.adds),
         ),
         "",
-        "| " + " | ".join(_nowrap(x) for x in headers) + " |",
+        "| " + " | ".join(_cell(x, nowrap) for x in headers) + " |",
         "|" + "---|" * len(headers),
     ]
     for row in shape_table(arch, lang=lang):
-        lines.append("| " + " | ".join(_nowrap(cell) for cell in row) + " |")
+        lines.append("| " + " | ".join(_cell(cell, nowrap) for cell in row) + " |")
     return "\n".join(lines)
 
 
