@@ -23,7 +23,6 @@ enables it on CUDA only (``RESNET_BATCH=1``/``0`` overrides).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
@@ -33,6 +32,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .device import env_choice
 from .inspection import InspectRequest, make_request, run_requests
 from .results import Inspection
 
@@ -47,12 +47,8 @@ def batching_enabled(device: torch.device, requested: bool | None = None) -> boo
     """Whether to batch: ``requested``, else ``RESNET_BATCH`` (1/0), else on CUDA only."""
     if requested is not None:
         return bool(requested)
-    flag = os.environ.get(ENV_VAR, "").strip().lower()
-    if flag in ("1", "true", "yes", "on"):
-        return True
-    if flag in ("0", "false", "no", "off"):
-        return False
-    return device.type == "cuda"
+    flag = env_choice(ENV_VAR)
+    return device.type == "cuda" if flag is None else flag
 
 
 @dataclass(eq=False)

@@ -8,6 +8,23 @@ import torch
 
 ENV_VAR = "RESNET_DEVICE"
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def env_choice(name: str) -> bool | None:
+    """A yes/no environment variable: True for 1/true/yes/on, False for 0/false/no/off, else None.
+
+    Case and surrounding spaces are ignored; None (unset, empty or anything else) leaves the
+    choice to the caller's default.
+    """
+    flag = os.environ.get(name, "").strip().lower()
+    if flag in _TRUE:
+        return True
+    if flag in _FALSE:
+        return False
+    return None
+
 
 def env_choice(name: str) -> bool | None:
     """True for 1/true/yes/on in the environment variable ``name``, False for 0/false/no/off,

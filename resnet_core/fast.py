@@ -1,19 +1,18 @@
 """Fast paths: forward-only predictions, and reduced precision for the inspection engine.
 
-At batch size 1 a GPU is limited by kernel launches, not arithmetic (a ResNet-50 forward is
-about 5 ms eager and under 1 ms as a bf16 CUDA graph on an H200, see shared/DESIGN.md). So the
-forward-only path (top-k predictions, no hooks, no gradients) runs a private copy of the model:
+At batch size 1 a GPU is limited by kernel launches, not arithmetic (docs/performance.md,
+"Fast paths"). So the forward-only path (top-k predictions, no hooks, no gradients) runs a private copy of the model:
 
 * BatchNorm folded into the convolution before it (eval mode only; exact up to rounding), which
-  removes a third of the kernels on the GPU and about a tenth of the time on a CPU;
+  removes a third of the kernels;
 * on CUDA: bf16 weights and activations, channels_last (NHWC, what tensor cores want), and one
   CUDA graph per input shape, captured on first use and replayed after (an LRU of a few);
 * on a CPU: plain eager float32 (bf16 without hardware support is slower, and there are no
   launches to save).
 
 ``torch.compile`` is available (``compile=True``) but off by default: hooks added after
-compilation are ignored, its first call takes tens of seconds, and with a CUDA graph the
-launch overhead it would remove is already gone; ``scripts/gpu_check.sh`` measures it.
+compilation are ignored, its first call is slow to compile, and with a CUDA graph the
+launch overhead it would remove is already gone.
 
 The inspection engine needs hooks and a backward pass, so it cannot use a CUDA graph;
 :func:`reduced_precision` gives it a copy with BatchNorm folded, bf16 weights and (on CUDA)

@@ -10,7 +10,7 @@ others, keeps its own storage, and is removed in ``finally``, whatever happened 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from torch import Tensor, nn
@@ -29,26 +29,43 @@ def resolve_module(model: nn.Module, name: str) -> nn.Module:
 
 
 @contextmanager
-def capture_outputs(model: nn.Module, names: Sequence[str]) -> Iterator[dict[str, Tensor]]:
+def capture_outputs(
+    model: nn.Module, names: Sequence[str], *, leaves: Collection[str] = ()
+) -> Iterator[dict[str, Tensor]]:
     """Record the outputs of the named modules during forwards run by this thread.
 
     Yields a dict filled as the forward runs: ``{name: output}``. The tensors are the live
     outputs (still in the autograd graph), which is safe because no op in our blocks is
     in-place. Hooks are removed when the block exits, also on error.
 
+    Args:
+        model: the model the names belong to.
+        names: dotted module names; duplicates are recorded once.
+        leaves: names whose output, when it is outside the autograd graph (a frozen model
+            records none before the first op that needs a gradient), is replaced by a detached
+            copy that requires grad, so gradients can be taken with respect to it (captum's
+            layer-gradient trick); the recorded tensor is that leaf.
+
     Raises:
         HookError: a name is unknown.
     """
     owner = threading.get_ident()
     store: dict[str, Tensor] = {}
+    leaf_names = frozenset(leaves)
     handles = []
     try:
         for name in dict.fromkeys(names):
             module = resolve_module(model, name)
 
-            def hook(_m: nn.Module, _args: tuple, out: Tensor, name: str = name) -> None:
-                if threading.get_ident() == owner:
+            def hook(_m: nn.Module, _args: tuple, out: Tensor, name: str = name) -> Tensor | None:
+                if threading.get_ident() != owner:
+                    return None
+                if name in leaf_names and isinstance(out, Tensor) and not out.requires_grad:
+                    out = out.detach().requires_grad_(True)
                     store[name] = out
+                    return out
+                store[name] = out
+                return None
 
             handles.append(module.register_forward_hook(hook))
         yield store
@@ -58,19 +75,34 @@ def capture_outputs(model: nn.Module, names: Sequence[str]) -> Iterator[dict[str
 
 
 @contextmanager
-def patch_output(model: nn.Module, name: str, fn: Callable[[Tensor], Tensor]) -> Iterator[None]:
-    """Replace the output of module ``name`` by ``fn(output)``, for this thread only."""
+def patch_modules(
+    modules: Iterable[nn.Module], fn: Callable[[Tensor], Tensor], *, prepend: bool = False
+) -> Iterator[None]:
+    """Replace the output of each of ``modules`` by ``fn(output)``, for this thread only.
+
+    ``prepend=True`` runs ``fn`` before any hook already registered on a module, so other
+    hooks (say, :func:`capture_outputs`) see the patched output.
+    """
     owner = threading.get_ident()
-    module = resolve_module(model, name)
 
     def hook(_m: nn.Module, _args: tuple, out: Tensor) -> Tensor | None:
         return fn(out) if threading.get_ident() == owner else None
 
-    handle = module.register_forward_hook(hook)
+    handles = []
     try:
+        for module in modules:
+            handles.append(module.register_forward_hook(hook, prepend=prepend))
         yield
     finally:
-        handle.remove()
+        for h in handles:
+            h.remove()
+
+
+@contextmanager
+def patch_output(model: nn.Module, name: str, fn: Callable[[Tensor], Tensor]) -> Iterator[None]:
+    """Replace the output of module ``name`` by ``fn(output)``, for this thread only."""
+    with patch_modules([resolve_module(model, name)], fn):
+        yield
 
 
 @contextmanager

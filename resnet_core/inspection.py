@@ -11,8 +11,8 @@ Cost, which is what makes the playground feel instant:
 * one forward pass serves the predictions, every activation and every Grad-CAM map;
 * all targets and all Grad-CAM layers share one batched backward (``is_grads_batched``), and
   gradients flow only to the requested activations, never to parameters;
-* activations are reduced on the device (statistics, the strongest channels as uint8) and
-  leave it once.
+* activations are reduced on the device (statistics, the strongest channels as uint8; see
+  :mod:`resnet_core.activation_stats`) and leave it once.
 
 Concurrency: a model is shared between users. Hooks are per call and per thread
 (:mod:`resnet_core.hooks`), and nothing is stored on the model, so any number of threads may
@@ -22,7 +22,6 @@ inspect the same model at once.
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,15 +32,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .hooks import HookError, resolve_module
+from .activation_stats import reduce_activations
+from .hooks import HookError, capture_outputs, patch_modules, resolve_module
 from .results import Activation, CamMap, CamTimeline, Inspection, class_label, predictions
 
 #: the app caps requests to these
 MAX_TOP_K = 1000
 MAX_TARGETS = 10
 MAX_CHANNELS = 64
-#: activation maps larger than this (per side) are average-pooled down before they leave the device
-MAX_MAP_SIDE = 112
 
 
 class InspectionError(ValueError):
@@ -111,101 +109,6 @@ def _prepare(image: Any, preprocess: Any, mode: str, size: int | None) -> Any:
         return image
     pil = load_image(image)
     return prepare(pil, preprocess or Preprocess(), mode=mode, size=size)
-
-
-def _reduce_one(a: Tensor, n_max: int, rows: Tensor) -> tuple:
-    """Statistics (B, 4), strongest channels as uint8 (B, n*mh*mw), their indices (B, n) and
-    ranges (B, n, 2) of one (B, C, h, w) float32 output.
-
-    Each statistic is one pass over the output with no temporary of its size, using the ops
-    that are fast on a CPU as well (measured: counting non-zeros through ``sign().abs()`` is
-    five times faster than ``count_nonzero`` or a boolean sum; see docs/performance.md).
-    """
-    b, c, h, w = a.shape
-    n = min(n_max, c)
-    count = c * h * w
-    per_channel = a.mean(dim=(2, 3))  # (B, C)
-    idx = per_channel.topk(n, dim=1).indices  # (B, n), strongest first
-    sel = a[rows, idx]  # (B, n, h, w)
-    if max(h, w) > MAX_MAP_SIDE:
-        scale = MAX_MAP_SIDE / max(h, w)
-        sel = F.adaptive_avg_pool2d(sel, (max(1, round(h * scale)), max(1, round(w * scale))))
-    lo = sel.amin(dim=(2, 3))  # (B, n)
-    hi = sel.amax(dim=(2, 3))
-    step = (255 / (hi - lo).clamp_min(1e-12))[..., None, None]
-    u8 = sel.sub(lo[..., None, None]).mul_(step).round_().to(torch.uint8)
-    if not a.is_contiguous() and a.is_contiguous(memory_format=torch.channels_last):
-        a_mem = a.permute(0, 2, 3, 1)  # NHWC in memory: read it in memory order, no copy
-    else:
-        a_mem = a
-    flat = a_mem.reshape(b, count)  # the sums below do not depend on the order
-    mean = per_channel.mean(dim=1)
-    # var = E[x^2] - E[x]^2: the outputs are mostly >= 0, so no catastrophic cancellation
-    sq = torch.dot(flat[0], flat[0])[None] if b == 1 else torch.linalg.vecdot(flat, flat)  # (B,)
-    std = (sq / count - mean.square()).clamp_min(0).sqrt()
-    zeros = 1 - torch.sign(flat).abs_().sum(dim=1) / count  # sign is 0 exactly at 0
-    stats = torch.stack([mean, std, a.amax(dim=(2, 3)).amax(dim=1), zeros], dim=1)  # (B, 4)
-    return stats, u8.flatten(1), idx, torch.stack([lo, hi], dim=2), n, tuple(sel.shape[2:])
-
-
-def _reduce_activations(
-    acts: list[tuple[str, str, Tensor]], max_channels: Sequence[int]
-) -> list[tuple[Activation, ...]]:
-    """Statistics and the strongest channels of each output, per sample, computed on the device.
-
-    Args:
-        acts: (name, kind, output) with outputs of shape (B, C, h, w).
-        max_channels: channels to keep, one count per sample.
-
-    Returns:
-        One tuple of :class:`Activation` per sample. Every reduction runs over the whole batch
-        at once, and all results leave the device in four transfers, whatever B and the depth.
-    """
-    batch = len(max_channels)
-    n_max = max(max_channels)
-    stats, maps, idxs, ranges, meta = [], [], [], [], []
-    rows = torch.arange(batch, device=acts[0][2].device)[:, None]  # (B, 1)
-    done: dict[tuple, tuple] = {}  # a stage's output is its last block's: reduce it once
-    for name, kind, t in acts:
-        key = (t.data_ptr(), t.dtype, tuple(t.shape), t.stride())
-        if key not in done:
-            done[key] = _reduce_one(t.detach().float(), n_max, rows)
-        st, u8, idx, rng, n, mshape = done[key]
-        stats.append(st)
-        maps.append(u8)
-        idxs.append(idx)
-        ranges.append(rng)
-        meta.append((name, kind, tuple(t.shape[1:]), n, mshape))
-    # one transfer each for statistics, maps, channel indices and ranges
-    stats_np = torch.stack(stats, dim=1).cpu().numpy()  # (B, L, 4)
-    maps_np = torch.cat(maps, dim=1).cpu().numpy()  # (B, sum n*mh*mw)
-    idx_np = torch.cat(idxs, dim=1).cpu().numpy()  # (B, sum n)
-    ranges_np = torch.cat(ranges, dim=1).float().cpu().numpy()  # (B, sum n, 2)
-    if batch > 1:  # each sample owns its arrays, so one user's result never pins the batch's
-        maps_np, ranges_np = [m.copy() for m in maps_np], [r.copy() for r in ranges_np]
-    out = []
-    for b in range(batch):
-        acts_b, off, ioff = [], 0, 0
-        for (name, kind, shape, n, (mh, mw)), st in zip(meta, stats_np[b]):
-            keep = min(int(max_channels[b]), n)
-            acts_b.append(
-                Activation(
-                    name=name,
-                    kind=kind,
-                    shape=shape,
-                    mean=float(st[0]),
-                    std=float(st[1]),
-                    max=float(st[2]),
-                    zero_fraction=float(st[3]),
-                    channels=tuple(int(i) for i in idx_np[b, ioff : ioff + keep]),
-                    maps=maps_np[b][off : off + keep * mh * mw].reshape(keep, mh, mw),
-                    ranges=ranges_np[b][ioff : ioff + keep],
-                )
-            )
-            off += n * mh * mw
-            ioff += n
-        out.append(tuple(acts_b))
-    return out
 
 
 def _cam_raw(act: Tensor, grads: Tensor) -> Tensor:
@@ -316,6 +219,223 @@ def _autocast(device: torch.device, dtype: torch.dtype | None, param_dtype: torc
     return torch.autocast(device.type, dtype=dtype)
 
 
+@dataclass
+class _Forward:
+    """What one forward pass left for the backward: the input, logits and captured outputs."""
+
+    x: Tensor  # (B, 3, H, W)
+    logits: Tensor  # (B, K) float32, in the graph
+    store: dict[str, Tensor]  # module name -> output
+    switch: dict[str, bool]  # turns the guided gates on for the input-gradient backward
+    cam_layers: list[str]
+
+    @property
+    def size_hw(self) -> tuple[int, int]:
+        return (int(self.x.shape[-2]), int(self.x.shape[-1]))
+
+    def output(self, layer: str) -> Tensor:
+        return self.store[_module_name(layer)]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One sample's targets: those its Grad-CAM shows, its timeline's, and every one (backward rows)."""
+
+    targets: list[int]
+    timeline: list[int]
+    rows: list[int]
+
+
+@dataclass(frozen=True)
+class _Maps:
+    """Every Grad-CAM map a batch shows, on the host, and where each one lies."""
+
+    heat: np.ndarray  # (M, H, W)
+    raw: np.ndarray  # every raw map, flattened one after another
+    where: dict[tuple[str, int, int], tuple[int, tuple[int, ...]]]  # (layer, row, sample) -> (k, shape)
+    offsets: np.ndarray  # (M + 1,) start of each raw map in ``raw``
+
+
+def _check_batch(model: nn.Module, requests: Sequence[InspectRequest]) -> None:
+    if model.training:
+        raise InspectionError("the model is in training mode; call model.eval() first")
+    if len({r.input_shape for r in requests}) != 1:
+        raise InspectionError("requests batched together need inputs of one size")
+    if len(requests) > 1 and any(r.guided for r in requests):
+        raise InspectionError("Guided Grad-CAM requests run one at a time")
+
+
+def _capture_forward(model: nn.Module, requests: Sequence[InspectRequest], dtype: torch.dtype | None) -> _Forward:
+    """One forward of the whole batch, recording every stage and block output and the CAM layers."""
+    param = next(model.parameters())
+    guided = requests[0].guided
+    x = requests[0].prepared.tensor if len(requests) == 1 else torch.cat([r.prepared.tensor for r in requests])
+    # a model kept in bf16 (resnet_core.fast.reduced_precision) takes its input in bf16
+    x = x.to(param.device, dtype=param.dtype, non_blocking=True)  # (B, 3, H, W)
+    if guided:  # guided backprop ends at the input; otherwise gradients stop at the CAM layers
+        x.requires_grad_(True)
+    cam_layers = list(dict.fromkeys(n for r in requests for n in r.cam_layers))
+    names = [_module_name(n) for n, _ in model.layers()] + [_module_name(n) for n in cam_layers]
+    switch = {"guided": False}
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(capture_outputs(model, names, leaves={_module_name(n) for n in cam_layers}))
+        if guided:
+            relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
+            # prepended, so the capture hooks see the gated tensor
+            stack.enter_context(patch_modules(relus, lambda out: _GuidedGate.apply(out, switch), prepend=True))
+        with torch.enable_grad(), _autocast(param.device, dtype, param.dtype):
+            logits = model(x)  # (B, num_classes)
+    fwd = _Forward(x=x, logits=logits.float(), store=store, switch=switch, cam_layers=cam_layers)
+    for name in cam_layers:
+        out = store.get(_module_name(name))
+        if not isinstance(out, Tensor) or out.dim() != 4:
+            raise InspectionError(f"layer {name!r} did not produce a feature map in the forward pass")
+    return fwd
+
+
+def _plan_targets(requests: Sequence[InspectRequest], top_i: list[list[int]]) -> list[_Plan]:
+    """Each sample's targets: as asked, else its top-1 (and its top five for the timeline)."""
+    plans = []
+    for b, r in enumerate(requests):
+        explicit = r.targets is not None
+        targets = list(r.targets) if explicit else [top_i[b][0]]
+        # the timeline follows the asked-for classes, or else the top five
+        tl_targets = targets if explicit else top_i[b][: min(5, r.top_k)]
+        rows = list(dict.fromkeys(targets + (tl_targets if r.timeline else [])))
+        plans.append(_Plan(targets=targets, timeline=tl_targets, rows=rows))
+    return plans
+
+
+def _batched_backward(fwd: _Forward, plans: Sequence[_Plan], *, retain: bool) -> dict[str, Tensor]:
+    """Raw Grad-CAM maps (R, B, h, w) of every CAM layer from one backward.
+
+    Row j holds each sample's j-th target (zero where a sample has fewer); gradients flow only
+    to the CAM layers' outputs, batched over rows with ``is_grads_batched``.
+    """
+    logits = fwd.logits
+    batch, num_classes = logits.shape
+    rows = max(len(p.rows) for p in plans)
+    cam_inputs = [fwd.output(n) for n in fwd.cam_layers]
+    if batch == 1 and rows == 1:
+        grads = [g[None] for g in torch.autograd.grad(logits[0, plans[0].rows[0]], cam_inputs, retain_graph=retain)]
+    else:
+        onehot = torch.zeros(rows, batch, num_classes)
+        for b, p in enumerate(plans):
+            for j, t in enumerate(p.rows):
+                onehot[j, b, t] = 1
+        onehot = onehot.to(device=logits.device, dtype=logits.dtype, non_blocking=True)
+        if rows == 1:
+            grads = [
+                g[None] for g in torch.autograd.grad(logits, cam_inputs, grad_outputs=onehot[0], retain_graph=retain)
+            ]
+        else:
+            grads = list(
+                torch.autograd.grad(logits, cam_inputs, grad_outputs=onehot, is_grads_batched=True, retain_graph=retain)
+            )
+    return {n: _cam_raw(fwd.output(n), g) for n, g in zip(fwd.cam_layers, grads)}
+
+
+def _gather_maps(
+    requests: Sequence[InspectRequest], plans: Sequence[_Plan], raw_by_layer: dict[str, Tensor], size_hw: tuple[int, int]
+) -> _Maps:
+    """The maps each request shows, gathered per layer and sent to the host in two transfers."""
+    wanted: dict[str, list[tuple[int, int]]] = {n: [] for n in raw_by_layer}
+    for b, (r, p) in enumerate(zip(requests, plans)):
+        pairs = [(r.layer, t) for t in p.targets]
+        if r.timeline:
+            pairs += [(n, t) for n in r.timeline_layers for t in p.timeline]
+        for n, t in dict.fromkeys(pairs):
+            wanted[n].append((p.rows.index(t), b))
+    heat_parts, raw_parts, where = [], [], {}
+    offset = 0
+    for n, pairs in wanted.items():
+        if not pairs:
+            continue
+        js, bs = zip(*pairs)
+        raw_sel = raw_by_layer[n][list(js), list(bs)]  # (M, h, w)
+        heat_parts.append(_cam_heat(raw_sel, size_hw))
+        raw_parts.append(raw_sel.flatten())
+        for k, (j, b) in enumerate(pairs):
+            where[(n, j, b)] = (offset + k, tuple(raw_sel.shape[1:]))
+        offset += len(pairs)
+    return _Maps(
+        heat=torch.cat(heat_parts).cpu().numpy(),
+        raw=torch.cat(raw_parts).cpu().numpy(),
+        where=where,
+        offsets=np.cumsum([0] + [int(np.prod(s)) for _, s in where.values()]),
+    )
+
+
+def _guided_map(fwd: _Forward, request: InspectRequest, plan: _Plan, raw_by_layer: dict[str, Tensor]) -> np.ndarray:
+    """Guided Grad-CAM of the first target, as captum's ``GuidedGradCam``: guided backprop to the
+    input times the rectified map, nearest-upsampled (Selvaraju et al., Sec. 3.1)."""
+    target = plan.targets[0]
+    fwd.switch["guided"] = True
+    (gx,) = torch.autograd.grad(fwd.logits[0, target], fwd.x)  # (1, 3, H, W)
+    raw = raw_by_layer[request.layer][plan.rows.index(target), 0]
+    up = F.interpolate(raw.clamp(min=0)[None, None], size=fwd.size_hw, mode="nearest")[0]
+    g = (gx[0] * up).abs().sum(dim=0)
+    return (g / g.max().clamp_min(1e-20)).cpu().numpy().astype(np.float32)
+
+
+def _assemble(
+    model: nn.Module,
+    requests: Sequence[InspectRequest],
+    plans: Sequence[_Plan],
+    *,
+    maps: _Maps,
+    scores: np.ndarray,
+    top: tuple[list[list[float]], list[list[int]]],
+    activations: list[tuple[Activation, ...]],
+    guided: np.ndarray | None,
+    size_hw: tuple[int, int],
+) -> list[Inspection]:
+    """One :class:`Inspection` per request from the batch's host-side arrays."""
+    batch = len(requests)
+    slots = {key: i for i, key in enumerate(maps.where)}
+    top_p, top_i = top
+    results = []
+    for b, (r, p) in enumerate(zip(requests, plans)):
+
+        def cam(name: str, t: int, b: int = b, p: _Plan = p, r: InspectRequest = r) -> CamMap:
+            key = (name, p.rows.index(t), b)
+            k, shape = maps.where[key]
+            s = slots[key]
+            return CamMap(
+                layer=name,
+                target=t,
+                label=class_label(t, r.categories),
+                score=float(scores[b, t]),
+                heatmap=maps.heat[k].copy() if batch > 1 else maps.heat[k],
+                raw=maps.raw[maps.offsets[s] : maps.offsets[s + 1]].reshape(shape).copy(),
+            )
+
+        tl = None
+        if r.timeline:
+            tl = CamTimeline(
+                image=r.prepared.view,
+                layers=r.timeline_layers,
+                targets=tuple(p.timeline),
+                labels=tuple(class_label(t, r.categories) for t in p.timeline),
+                maps=tuple(tuple(cam(n, t) for t in p.timeline) for n in r.timeline_layers),
+            )
+        results.append(
+            Inspection(
+                model_name=getattr(model, "name", type(model).__name__),
+                image=r.prepared.view,
+                input_size=size_hw,
+                predictions=predictions(top_p[b][: r.top_k], top_i[b][: r.top_k], r.categories),
+                activations=activations[b],
+                cams=tuple(cam(r.layer, t) for t in p.targets),
+                layer=r.layer,
+                guided=guided,
+                timeline=tl,
+                timings={},
+            )
+        )
+    return results
+
+
 def run_requests(
     model: nn.Module, requests: Sequence[InspectRequest], *, dtype: torch.dtype | None = None
 ) -> list[Inspection]:
@@ -339,187 +459,29 @@ def run_requests(
     """
     if not requests:
         return []
-    if model.training:
-        raise InspectionError("the model is in training mode; call model.eval() first")
-    if len({r.input_shape for r in requests}) != 1:
-        raise InspectionError("requests batched together need inputs of one size")
-    guided = any(r.guided for r in requests)
-    if guided and len(requests) > 1:
-        raise InspectionError("Guided Grad-CAM requests run one at a time")
-    batch = len(requests)
+    _check_batch(model, requests)
     t_start = time.perf_counter()
-    param = next(model.parameters())
-    device = param.device
-    x = requests[0].prepared.tensor if batch == 1 else torch.cat([r.prepared.tensor for r in requests])
-    # a model kept in bf16 (resnet_core.fast.reduced_precision) takes its input in bf16
-    x = x.to(device, dtype=param.dtype, non_blocking=True)  # (B, 3, H, W)
-    if guided:  # guided backprop ends at the input; otherwise gradients stop at the CAM layers
-        x.requires_grad_(True)
-    size_hw = tuple(x.shape[-2:])
-
-    owner = threading.get_ident()
-    act_layers = model.layers()
-    cam_layers = list(dict.fromkeys(n for r in requests for n in r.cam_layers))
-    cam_set = set(cam_layers)
-    wanted = {n: _module_name(n) for n, _ in act_layers}
-    wanted.update({n: _module_name(n) for n in cam_layers})
-    store: dict[str, Tensor] = {}
-    switch = {"guided": False}
-    handles = []
-    try:
-        for name, mod_name in wanted.items():
-            module = resolve_module(model, mod_name)
-
-            def keep(_m: nn.Module, _a: tuple, out: Tensor, name: str = name, cam: bool = name in cam_set) -> Tensor | None:
-                if threading.get_ident() != owner:
-                    return None
-                if cam and isinstance(out, Tensor) and not out.requires_grad:
-                    # a frozen model records no graph before the first CAM layer: its output
-                    # becomes the leaf the gradients stop at (captum's layer-gradient trick)
-                    out = out.detach().requires_grad_(True)
-                    store[name] = out
-                    return out
-                store[name] = out
-                return None
-
-            handles.append(module.register_forward_hook(keep))
-        if guided:
-            for m in model.modules():
-                if isinstance(m, nn.ReLU):
-
-                    def gate(_m: nn.Module, _a: tuple, out: Tensor) -> Tensor | None:
-                        return _GuidedGate.apply(out, switch) if threading.get_ident() == owner else None
-
-                    # registered first so the capture hooks see the gated tensor
-                    handles.append(m.register_forward_hook(gate, prepend=True))
-        with torch.enable_grad(), _autocast(device, dtype, param.dtype):
-            logits = model(x)  # (B, num_classes)
-    finally:
-        for h in handles:
-            h.remove()
-    for name in cam_layers:
-        if name not in store or not isinstance(store[name], Tensor) or store[name].dim() != 4:
-            raise InspectionError(f"layer {name!r} did not produce a feature map in the forward pass")
-    logits = logits.float()
+    fwd = _capture_forward(model, requests, dtype)
     t_fwd = time.perf_counter()
 
     # predictions on the host: one small transfer, then every target is known
-    host_logits = logits.detach().cpu()  # (B, K)
-    probs = host_logits.softmax(dim=1)
-    num_classes = host_logits.shape[1]
+    host_logits = fwd.logits.detach().cpu()  # (B, K)
     k_max = max(r.top_k for r in requests)
-    top_p, top_i = (v.tolist() for v in probs.topk(k_max, dim=1))
-    plan = []  # per sample: (targets, timeline targets, all targets)
-    for b, r in enumerate(requests):
-        explicit = r.targets is not None
-        targets = list(r.targets) if explicit else [top_i[b][0]]
-        # the timeline follows the asked-for classes, or else the top five
-        tl_targets = targets if explicit else top_i[b][: min(5, r.top_k)]
-        plan.append((targets, tl_targets, list(dict.fromkeys(targets + (tl_targets if r.timeline else [])))))
-
-    # one backward for every sample, target and Grad-CAM layer: row j holds each sample's
-    # j-th target (zero where a sample has fewer)
-    rows = max(len(p[2]) for p in plan)
-    cam_inputs = [store[n] for n in cam_layers]
-    retain = guided
-    if batch == 1 and rows == 1:
-        grads = [g[None] for g in torch.autograd.grad(logits[0, plan[0][2][0]], cam_inputs, retain_graph=retain)]
-    else:
-        onehot = torch.zeros(rows, batch, num_classes)
-        for b, p in enumerate(plan):
-            for j, t in enumerate(p[2]):
-                onehot[j, b, t] = 1
-        onehot = onehot.to(device=device, dtype=logits.dtype, non_blocking=True)
-        if rows == 1:
-            grads = [g[None] for g in torch.autograd.grad(logits, cam_inputs, grad_outputs=onehot[0], retain_graph=retain)]
-        else:
-            grads = list(
-                torch.autograd.grad(logits, cam_inputs, grad_outputs=onehot, is_grads_batched=True, retain_graph=retain)
-            )
-    raw_by_layer = {n: _cam_raw(store[n], g) for n, g in zip(cam_layers, grads)}  # (R, B, h, w)
-
-    # every map a request shows, gathered per layer, sent to the host in two transfers
-    wanted_maps: dict[str, list[tuple[int, int]]] = {n: [] for n in cam_layers}
-    for b, (r, p) in enumerate(zip(requests, plan)):
-        pairs = [(r.layer, t) for t in p[0]]
-        if r.timeline:
-            pairs += [(n, t) for n in r.timeline_layers for t in p[1]]
-        for n, t in dict.fromkeys(pairs):
-            wanted_maps[n].append((p[2].index(t), b))
-    heat_parts, raw_parts, where = [], [], {}
-    offset = 0
-    for n, pairs in wanted_maps.items():
-        if not pairs:
-            continue
-        js, bs = zip(*pairs)
-        raw_sel = raw_by_layer[n][list(js), list(bs)]  # (M, h, w)
-        heat_parts.append(_cam_heat(raw_sel, size_hw))
-        raw_parts.append(raw_sel.flatten())
-        for k, (j, b) in enumerate(pairs):
-            where[(n, j, b)] = (offset + k, raw_sel.shape[1:])
-        offset += len(pairs)
-    heat_np = torch.cat(heat_parts).cpu().numpy()  # (M, H, W)
-    raw_np = torch.cat(raw_parts).cpu().numpy()
-    raw_offsets = np.cumsum([0] + [int(np.prod(s)) for _, s in where.values()])
-
-    guided_map = None
-    if guided:
-        r, (targets, _, all_t) = requests[0], plan[0]
-        switch["guided"] = True
-        (gx,) = torch.autograd.grad(logits[0, targets[0]], x)  # (1, 3, H, W)
-        raw = raw_by_layer[r.layer][all_t.index(targets[0]), 0]
-        # as captum's GuidedGradCam: guided backprop times the rectified map, nearest-upsampled
-        up = F.interpolate(raw.clamp(min=0)[None, None], size=size_hw, mode="nearest")[0]
-        g = (gx[0] * up).abs().sum(dim=0)
-        guided_map = (g / g.max().clamp_min(1e-20)).cpu().numpy().astype(np.float32)
+    top_p, top_i = (v.tolist() for v in host_logits.softmax(dim=1).topk(k_max, dim=1))
+    plans = _plan_targets(requests, top_i)
+    guided = requests[0].guided
+    raw_by_layer = _batched_backward(fwd, plans, retain=guided)  # (R, B, h, w) per layer
+    maps = _gather_maps(requests, plans, raw_by_layer, fwd.size_hw)
+    guided_map = _guided_map(fwd, requests[0], plans[0], raw_by_layer) if guided else None
     t_bwd = time.perf_counter()
 
-    activations = _reduce_activations(
-        [(n, k, store[n]) for n, k in act_layers], [r.max_channels for r in requests]
+    activations = reduce_activations(
+        [(n, k, fwd.output(n)) for n, k in model.layers()], [r.max_channels for r in requests]
     )
-    host_scores = host_logits.numpy()
-    slots = {key: i for i, key in enumerate(where)}
-    results = []
-    for b, (r, (targets, tl_targets, all_t)) in enumerate(zip(requests, plan)):
-
-        def cam(name: str, t: int, b: int = b, all_t: list[int] = all_t, r: InspectRequest = r) -> CamMap:
-            key = (name, all_t.index(t), b)
-            k, shape = where[key]
-            s = slots[key]
-            return CamMap(
-                layer=name,
-                target=t,
-                label=class_label(t, r.categories),
-                score=float(host_scores[b, t]),
-                heatmap=heat_np[k].copy() if batch > 1 else heat_np[k],
-                raw=raw_np[raw_offsets[s] : raw_offsets[s + 1]].reshape(shape).copy(),
-            )
-
-        preds = predictions(top_p[b][: r.top_k], top_i[b][: r.top_k], r.categories)
-        view = r.prepared.view
-        tl = None
-        if r.timeline:
-            tl = CamTimeline(
-                image=view,
-                layers=r.timeline_layers,
-                targets=tuple(tl_targets),
-                labels=tuple(class_label(t, r.categories) for t in tl_targets),
-                maps=tuple(tuple(cam(n, t) for t in tl_targets) for n in r.timeline_layers),
-            )
-        results.append(
-            Inspection(
-                model_name=getattr(model, "name", type(model).__name__),
-                image=view,
-                input_size=(int(size_hw[0]), int(size_hw[1])),
-                predictions=preds,
-                activations=activations[b],
-                cams=tuple(cam(r.layer, t) for t in targets),
-                layer=r.layer,
-                guided=guided_map,
-                timeline=tl,
-                timings={},
-            )
-        )
+    results = _assemble(
+        model, requests, plans, maps=maps, scores=host_logits.numpy(), top=(top_p, top_i),
+        activations=activations, guided=guided_map, size_hw=fwd.size_hw,
+    )
     t_end = time.perf_counter()
     for r, res in zip(requests, results):
         res.timings.update(

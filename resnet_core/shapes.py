@@ -15,13 +15,16 @@ from functools import cached_property
 from torch import nn
 
 from .blocks import BasicBlock, PadShortcut, is_block
+from .images import MAX_INPUT_SIZE
 from .model import ResNet
 
 Shape = tuple[int, int, int]  # (C, H, W)
 
-#: the largest input side the app and the library accept (an 8192 input to ResNet-152 is
-#: already ~2.5 TMACs); larger requests are refused before anything is allocated
-MAX_INPUT_SIDE = 4096
+#: the largest input side :func:`describe` accepts. Describing is arithmetic on a few numbers
+#: per layer, never a tensor of the input's size, so the Architecture tab may show what an input
+#: four times the side the engine runs (:data:`resnet_core.images.MAX_INPUT_SIZE`) would cost;
+#: larger requests are refused before anything is allocated
+MAX_INPUT_SIDE = 4 * MAX_INPUT_SIZE
 MIN_INPUT_SIDE = 1
 
 
@@ -284,17 +287,19 @@ def _branch_order(block: nn.Module) -> list[str]:
     return seq
 
 
+def _describe_op(walker: _Walker, name: str, m: nn.Module, shape: Shape, *, block: str, path: str) -> LayerInfo:
+    if isinstance(m, nn.Conv2d):
+        return walker.conv(name, m, shape, block=block, path=path)
+    return walker.simple(name, _kind(m), m, shape, block=block, path=path)
+
+
 def _describe_block(walker: _Walker, name: str, stage: str, index: int, block: nn.Module, shape: Shape) -> tuple[BlockInfo, Shape]:
     ops: list[LayerInfo] = []
     cur = shape
     pre_shape = shape
     for attr in _branch_order(block):
         m = getattr(block, attr)
-        full = f"{name}.{attr}"
-        if isinstance(m, nn.Conv2d):
-            op = walker.conv(full, m, cur, block=name, path="branch")
-        else:
-            op = walker.simple(full, _kind(m), m, cur, block=name, path="branch")
+        op = _describe_op(walker, f"{name}.{attr}", m, cur, block=name, path="branch")
         ops.append(op)
         cur = op.out_shape
         if block.variant == "preact" and attr == "relu1":
@@ -313,11 +318,7 @@ def _describe_block(walker: _Walker, name: str, stage: str, index: int, block: n
             kind = "projection"
             sc = pre_shape if block.variant == "preact" else shape
             for i, m in enumerate(ds):
-                full = f"{name}.downsample.{i}"
-                if isinstance(m, nn.Conv2d):
-                    op = walker.conv(full, m, sc, block=name, path="shortcut")
-                else:
-                    op = walker.simple(full, _kind(m), m, sc, block=name, path="shortcut")
+                op = _describe_op(walker, f"{name}.downsample.{i}", m, sc, block=name, path="shortcut")
                 ops.append(op)
                 sc = op.out_shape
         c, h, w = branch_out

@@ -11,6 +11,7 @@ from conftest import natural_image
 
 from resnet_core import build_resnet
 from resnet_core.batching import InspectBatcher, batching_enabled
+from resnet_core.device import env_choice
 from resnet_core.hooks import hook_count
 from resnet_core.inspection import InspectionError, inspect, make_request, run_requests
 
@@ -254,3 +255,16 @@ def test_sixteen_threads_on_cuda_each_get_their_own_result(precision):
         for x, y in zip(a.cams, b.cams):
             if x.target == y.target and x.heatmap.max() > 0:
                 assert np.corrcoef(x.heatmap.ravel(), y.heatmap.ravel())[0, 1] >= floor
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("true", True), (" YES ", True), ("On", True), ("0", False), ("false", False), ("No", False),
+     ("OFF", False), ("", None), ("2", None), ("maybe", None), (None, None)],
+)
+def test_env_choice_reads_yes_no_and_leaves_the_rest(monkeypatch, value: str | None, expected: bool | None) -> None:
+    if value is None:
+        monkeypatch.delenv("RESNET_TEST_FLAG", raising=False)
+    else:
+        monkeypatch.setenv("RESNET_TEST_FLAG", value)
+    assert env_choice("RESNET_TEST_FLAG") is expected

@@ -257,3 +257,38 @@ def test_200_inspections_leave_no_hook_and_no_memory_growth():
     gc.collect()
     grown = _rss_mb() - before
     assert grown < 25, f"resident memory grew by {grown:.1f} MB over 200 inspections"
+
+
+def test_leaf_capture_and_patches_hold_for_one_thread_and_one_call() -> None:
+    # the engine's hooks: a frozen model's layer output becomes a leaf whose gradient is the
+    # one autograd gives through an unfrozen copy; a patch seen by this thread only; none left
+    from resnet_core.hooks import capture_outputs, patch_modules
+
+    torch.manual_seed(1)
+    frozen = build_resnet(18).eval().requires_grad_(False)
+    x = torch.randn(1, 3, 64, 64)
+    with capture_outputs(frozen, ["layer3", "layer4"], leaves={"layer3"}) as store:
+        logits = frozen(x)
+    assert store["layer3"].is_leaf and store["layer3"].requires_grad
+    assert not store["layer4"].requires_grad or not store["layer4"].is_leaf
+    (g,) = torch.autograd.grad(logits[0, 7], store["layer3"])
+    live = build_resnet(18).eval()
+    live.load_state_dict(frozen.state_dict())
+    out = {}
+    handle = live.layer3.register_forward_hook(lambda m, a, o: out.setdefault("layer3", o.retain_grad() or o))
+    try:
+        live(x)[0, 7].backward()
+    finally:
+        handle.remove()
+    torch.testing.assert_close(g, out["layer3"].grad)
+
+    other: dict[str, torch.Tensor] = {}
+    with patch_modules([frozen.layer4], lambda o: o * 0, prepend=True):
+        with capture_outputs(frozen, ["layer4"]) as mine:
+            frozen(x)
+        thread = threading.Thread(target=lambda: other.setdefault("y", frozen(x)))
+        thread.start()
+        thread.join()
+    assert torch.count_nonzero(mine["layer4"]) == 0  # the patch ran before the capture
+    torch.testing.assert_close(other["y"], frozen(x))  # another thread never saw the patch
+    assert hook_count(frozen) == 0

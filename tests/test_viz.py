@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from functools import cache
@@ -81,7 +82,31 @@ def test_folded_stage_is_one_node() -> None:
     assert len(g) == len(full) - 36 + 1
     assert g.nodes["layer3"]["kind"] == "stage"
     assert not any(n.startswith("layer3.") for n in g)
-    assert "layer3 ×36 blocks" in node_trace(viz.graph_figure(a)).text
+    assert "×36 blocks" in node_trace(viz.graph_figure(a)).text
+
+
+def test_folded_stage_receives_its_first_blocks_projection_shortcut() -> None:
+    # torchvision's layer3[0] has a downsample: the folded layer3 must show that shortcut entering
+    has_proj = tv_model(152).layer3[0].downsample is not None
+    g = viz.block_graph(arch(152), folded=("layer3",))
+    (edge,) = [d for u, v, d in g.edges(data=True) if v == "layer3"]
+    assert (edge["shortcut"] == "projection") == has_proj and edge["block"] == "layer3.0"
+    fig = viz.graph_figure(arch(152))
+    marks = next(t for t in fig.data if t.name == "shortcut convs")
+    assert "layer3" in marks.customdata
+    assert any("layer3.0" in h for h in marks.hovertext)
+
+
+def test_neighbouring_labels_sit_on_opposite_sides() -> None:
+    # unfolded ResNet-152 squeezes the nodes: input/stem and avgpool/fc labels overlapped
+    for folded in (None, ()):
+        nodes = node_trace(viz.graph_figure(arch(152), folded=folded))
+        where = dict(zip(nodes.customdata, nodes.textposition))
+        assert where["input"].split()[0] != where["stem"].split()[0]
+        assert where["avgpool"].split()[0] != where["fc"].split()[0]
+    nodes = node_trace(viz.graph_figure(arch(152)))
+    # the folded stage's label is beside it, not under it where the outgoing edge runs
+    assert dict(zip(nodes.customdata, nodes.textposition))["layer3"] == "middle right"
 
 
 def test_layer_graph_has_every_torchvision_conv_and_bn() -> None:
@@ -186,6 +211,19 @@ def test_shape_table_at_224_reads_like_table1() -> None:
     assert by["global"][3] == "2048×1×1"
     md = viz.shape_table_markdown(arch(50))
     assert "| stage |" in md and "⌊(224 + 2·3 − 7)/2⌋ + 1 = 112" in md
+
+
+def test_shape_table_cells_never_break_inside_a_word() -> None:
+    # the page squeezed columns and broke "laye r1", "64×112×11 2": every cell's text now sits
+    # in white-space:nowrap spans, and only the arithmetic may wrap, between its formulas
+    md = viz.shape_table_markdown(arch(18, (200, 300)), lang="zh", nowrap=True)
+    table = [line for line in md.splitlines() if line.startswith("| ")]
+    assert len(table) == 1 + len(viz.shape_table(arch(18, (200, 300))))
+    span = re.compile(r'<span style="white-space:nowrap">([^<]*)</span>')
+    for line in table:
+        for cell in line.strip("| ").split(" | "):
+            assert span.sub("", cell).replace(";", "").strip() == "", cell
+    assert "64×100×150" in span.findall(md)
 
 
 @cache
@@ -407,6 +445,23 @@ def test_cached_labels_are_what_pil_draws(xy: tuple[int, int]) -> None:
         assert np.array_equal(got, np.asarray(want)), text
 
 
+def test_chinese_labels_are_drawn_with_glyphs_not_boxes() -> None:
+    # PIL's built-in font draws every Chinese character as the same box: two different names
+    # of the same length came out identical. The CI installs fonts-noto-cjk.
+    if _draw.font(cjk=True) is _draw.font():
+        pytest.skip("no CJK font on this machine")
+    lab = _draw.label_height()
+
+    def drawn(text: str) -> np.ndarray:
+        canvas = np.full((lab, 120, 3), 255, np.uint8)
+        _draw.put_centered(canvas, text, (0, 0, 120, lab))
+        return canvas
+
+    assert not np.array_equal(drawn("老虎 (292)"), drawn("猫咪 (292)"))
+    assert (drawn("老虎") < 128).any()
+    assert _draw.font_for("layer4") is _draw.font()  # ASCII labels keep their look
+
+
 def test_stats_figure_follows_depth() -> None:
     acts = [
         Activation(name=n, kind="block", shape=(4, 2, 2), mean=m, std=1.0, max=2.0, zero_fraction=z,
@@ -417,6 +472,25 @@ def test_stats_figure_follows_depth() -> None:
     mean, zeros = fig.data
     assert list(mean.x) == ["stem", "layer1.0", "layer1.1"]
     assert list(mean.y) == [0.5, 0.7, 0.9] and list(zeros.y) == [0.4, 0.5, 0.6]
+
+
+def test_stats_figure_draws_blocks_in_order_without_stage_repeats() -> None:
+    # the engine lists each stage before its blocks; the stage's output is its last block's
+    # (torch's own module outputs, compared here), so drawing both put a false spike at each stage
+    from resnet_core.inspection import inspect
+
+    torch.manual_seed(0)
+    model = build_resnet(18).eval()
+    image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    acts = inspect(model, image, mode="whole", size=64, max_channels=1).activations
+    by_name = {a.name: a for a in acts}
+    for stage in model.stage_names:
+        last = f"{stage}.{len(getattr(model, stage)) - 1}"
+        assert by_name[stage].mean == pytest.approx(by_name[last].mean)
+    fig = viz.stats_figure(acts)
+    assert list(fig.data[0].x) == ["stem", *model.block_names()]
+    bands = [a.text for a in fig.layout.annotations[2:]]
+    assert bands == list(model.stage_names)
 
 
 # --- predictions --------------------------------------------------------------------------
@@ -496,12 +570,14 @@ def test_stats_figure_is_plotlys_two_row_subplot() -> None:
     ref.update_yaxes(tickformat=".0%", range=[0, 1], row=2, col=1)
     ref.update_xaxes(type="category", tickangle=-45, row=2, col=1)
     ref = ref.to_plotly_json()
-    for key in ("xaxis", "yaxis", "xaxis2", "yaxis2", "annotations"):
+    for key in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
         assert ours["layout"][key] == ref["layout"][key], key
+    assert ours["layout"]["annotations"][:2] == ref["layout"]["annotations"]
     mean, zeros = ours["data"]
     assert (mean["xaxis"], mean["yaxis"], zeros["xaxis"], zeros["yaxis"]) == ("x", "y", "x2", "y2")
-    assert mean["x"] == zeros["x"] == ["stem", "layer1", "layer1.0"]
-    assert mean["y"] == [0.5, 0.7, 0.9] and zeros["y"] == [0.4, 0.5, 0.6]
+    # layer1's output is layer1.0's: drawn once, as the block
+    assert mean["x"] == zeros["x"] == ["stem", "layer1.0"]
+    assert mean["y"] == [0.5, 0.9] and zeros["y"] == [0.4, 0.6]
     assert "64×56×56" in mean["hovertext"][0] and "zeros 40.0%" in mean["hovertext"][0]
 
 

@@ -1,9 +1,9 @@
 """Small PIL helpers for labelled image grids (no matplotlib).
 
 Grids are assembled in numpy. Text is drawn by PIL once per distinct label into a small patch
-(cached) and copied in: PIL takes 0.2-1.2 ms to render one label, as long as the rest of a
-Grad-CAM timeline cell, and the same layer names, class names and channel tags come back on
-every request. The patches hold exactly the pixels PIL would have drawn in place.
+(cached) and copied in: rendering a label costs about as much as the rest of a Grad-CAM
+timeline cell, and the same layer names, class names and channel tags come back on every
+request. The patches hold exactly the pixels PIL would have drawn in place.
 """
 
 from __future__ import annotations
@@ -17,13 +17,38 @@ TEXT_DARK = (30, 30, 30)
 TEXT_LIGHT = (255, 255, 255)
 
 
+#: fonts with Chinese glyphs, where Debian's ``fonts-noto-cjk`` and other systems put them
+#: (PIL's built-in font has none and draws a box for every Chinese character); index 2 of the
+#: collection is Simplified Chinese
+CJK_FONTS: tuple[str, ...] = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "NotoSansCJK-Regular.ttc",
+)
+
+
 @cache
-def font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    """PIL's built-in font, a little larger where FreeType is available (Pillow >= 10.1)."""
+def font(cjk: bool = False) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """PIL's built-in font, a little larger where FreeType is available (Pillow >= 10.1).
+
+    With ``cjk``, the first of :data:`CJK_FONTS` that loads (the built-in font if none does).
+    """
+    if cjk:
+        for path in CJK_FONTS:
+            try:
+                return ImageFont.truetype(path, 12, index=2 if "Noto" in path else 0)
+            except OSError:
+                continue
     try:
         return ImageFont.load_default(size=12)
     except (TypeError, OSError, ImportError):
         return ImageFont.load_default()
+
+
+def font_for(text: str) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """The font that has glyphs for ``text``: the built-in one for plain ASCII, else a CJK font."""
+    return font() if text.isascii() else font(cjk=True)
 
 
 def label_height() -> int:
@@ -49,7 +74,7 @@ def draw_centered(
     """Draw ``text`` centred in ``box = (x, y, w, h)``, shortened with "…" to fit."""
     x, y, w, h = box
     draw = ImageDraw.Draw(canvas)
-    f = font()
+    f = font_for(text)
     shown = text
     tw = draw.textlength(shown, font=f)
     while shown and tw > w:
@@ -62,7 +87,7 @@ def draw_centered(
 def draw_tag(canvas: Image.Image, text: str, xy: tuple[int, int]) -> None:
     """A small light-on-dark tag at ``xy`` (top-left), readable on any colour map."""
     draw = ImageDraw.Draw(canvas)
-    f = font()
+    f = font_for(text)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=f)
     x, y = xy
     draw.rectangle((x, y, x + right - left + 4, y + bottom - top + 4), fill=(0, 0, 0))
@@ -128,7 +153,7 @@ def put_centered(
 @lru_cache(maxsize=4096)
 def _tag_patch(text: str) -> np.ndarray:
     # draw_tag's black box is opaque and holds all of its text: the tag is the same patch anywhere
-    left, top, right, bottom = font().getbbox(text)
+    left, top, right, bottom = font_for(text).getbbox(text)
     patch = Image.new("RGB", (int(right - left) + 16, int(bottom - top) + 16), (255, 255, 255))
     draw_tag(patch, text, (0, 0))
     return _crop_to_ink(patch)[0]

@@ -12,7 +12,7 @@ _AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0
          "ticks": "", "automargin": True, "title": {"standoff": 15}}
 
 #: one look for every figure: the 2-D part of plotly's "plotly_white". Named templates are
-#: deep-copied and validated on every figure (~40 ms each). Set with ``update_layout`` it is
+#: deep-copied and validated on every figure (slow, see docs/performance.md). Set with ``update_layout`` it is
 #: merged over plotly's default template, which every figure therefore still carries (~7 KB).
 TEMPLATE: dict = {
     "layout": {
@@ -42,7 +42,7 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     """A figure from plain dicts in one step, styled as ``fig.update_layout(template=TEMPLATE)`` styles it.
 
     Plotly validates every property a figure is given, property by property; for a small chart
-    that is 10-40 ms of the request, far more than drawing it in the browser. Here the figure is
+    that costs more than drawing it in the browser. Here the figure is
     built without validation (``_validate=False``, plotly's own switch since 4.7, private), and
     the template, the same every time, is merged and validated once. A test hands every figure
     built this way to a validating ``go.Figure`` and checks it comes back unchanged.
@@ -57,6 +57,17 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     default = pio.templates.default
     template = _template_over(default) if default is None or isinstance(default, str) else _merged_template()
     return go.Figure(data=data, layout={"template": template, **layout}, _validate=False)
+
+#: the languages every figure speaks
+LANGS: tuple[str, ...] = ("en", "zh")
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if the figures speak it, else raise ValueError naming the choices."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {str(lang)[:20]!r}; choose one of {', '.join(LANGS)}")
+    return lang
+
 
 #: one colour per stage name, the same in the graph, the cost bars and the stats lines
 STAGE_COLORS: dict[str, str] = {

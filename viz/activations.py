@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from ._draw import fit_size, put_tag
-from ._format import FONT, figure, format_shape
+from ._format import FONT, check_lang, figure, format_shape, stage_color
 from .cam import check_cmap, colormap
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
@@ -19,6 +19,42 @@ if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would impo
 
 #: how the channels of one mosaic are coloured
 SCALES: tuple[str, ...] = ("per-channel", "shared")
+
+#: every word the statistics figure puts on the page, per language (the same keys in each)
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "mean_title": "mean activation",
+        "zeros_title": "fraction of zeros (dead ReLU outputs)",
+        "mean": "mean",
+        "zeros": "zeros",
+        "hover": "mean {mean:.3g} · std {std:.3g} · max {max:.3g}<br>zeros {zeros:.1%}",
+        "kind_stem": "stem",
+        "kind_stage": "stage",
+        "kind_block": "block",
+        "verdict": (
+            "Across {n} blocks the mean activation goes from {first:.3g} ({first_name}) to {last:.3g} "
+            "({last_name}), peaking at {peak:.3g} ({peak_name}); "
+        ),
+        "verdict_zeros": "between {zlo:.0%} and {zhi:.0%} of each block's outputs are exactly zero, cut off by its last ReLU.",
+        "verdict_no_zeros": "hardly any output is exactly zero ({zhi:.1%} at most): no ReLU follows the addition.",
+    },
+    "zh": {
+        "mean_title": "平均激活值",
+        "zeros_title": "零值占比（ReLU 输出为零）",
+        "mean": "均值",
+        "zeros": "零值占比",
+        "hover": "均值 {mean:.3g} · 标准差 {std:.3g} · 最大值 {max:.3g}<br>零值 {zeros:.1%}",
+        "kind_stem": "主干",
+        "kind_stage": "阶段",
+        "kind_block": "块",
+        "verdict": (
+            "在 {n} 个块中，平均激活值从 {first:.3g}（{first_name}）变到 {last:.3g}（{last_name}），"
+            "最高 {peak:.3g}（{peak_name}）；"
+        ),
+        "verdict_zeros": "每个块的输出中有 {zlo:.0%} 到 {zhi:.0%} 恰好为零，被块末尾的 ReLU 截断。",
+        "verdict_no_zeros": "几乎没有输出恰好为零（最多 {zhi:.1%}）：相加之后没有 ReLU。",
+    },
+}
 
 
 def activation_grid(
@@ -91,43 +127,109 @@ def _nearest_index(h: int, w: int, ch: int, cw: int) -> np.ndarray:
     return index
 
 
-def stats_figure(acts: Sequence[Activation]) -> go.Figure:
-    """Mean activation and fraction of exact zeros, module by module across depth.
+def per_block(acts: Sequence[Activation]) -> list[Activation]:
+    """The stem and every block in network order, without stage outputs that repeat a block.
+
+    A stage's output *is* its last block's output; listed before its blocks (the engine's
+    order), it drew a false spike and drop at every stage. A stage is kept only when none of
+    its blocks is given.
+    """
+    blocks_of = {a.name.split(".")[0] for a in acts if a.kind == "block"}
+    return [a for a in acts if not (a.kind == "stage" and a.name in blocks_of)]
+
+
+def _stage_of(a: Activation) -> str:
+    return "stem" if a.kind == "stem" else a.name.split(".")[0]
+
+
+def _stage_bands(acts: Sequence[Activation]) -> tuple[list[dict], list[dict]]:
+    """One shaded band per stage over both subplots, named at its foot, so stages read apart."""
+    shapes, annotations = [], []
+    start = 0
+    for i in range(1, len(acts) + 1):
+        if i < len(acts) and _stage_of(acts[i]) == _stage_of(acts[start]):
+            continue
+        stage = _stage_of(acts[start])
+        if stage != "stem":
+            shapes.append({"type": "rect", "xref": "x2", "yref": "paper", "x0": start - 0.5, "x1": i - 0.5,
+                           "y0": 0, "y1": 1, "layer": "below", "line": {"width": 0},
+                           "fillcolor": stage_color(stage), "opacity": 0.08})
+            annotations.append({"text": stage, "xref": "x2", "yref": "paper", "x": (start + i - 1) / 2, "y": 0.0,
+                                "yanchor": "bottom", "showarrow": False,
+                                "font": {"size": 11, "color": stage_color(stage)}})
+        start = i
+    return shapes, annotations
+
+
+def stats_verdict(acts: Sequence[Activation], *, lang: str = "en") -> str:
+    """What :func:`stats_figure` shows, in one sentence computed from the blocks' statistics.
+
+    Raises:
+        ValueError: no block among ``acts``.
+    """
+    t = TEXT[check_lang(lang)]
+    blocks = [a for a in per_block(acts) if a.kind == "block"]
+    if not blocks:
+        raise ValueError("no block statistics to describe")
+    peak = max(blocks, key=lambda a: a.mean)
+    zeros = [a.zero_fraction for a in blocks]
+    text = t["verdict"].format(
+        n=len(blocks), first=blocks[0].mean, first_name=blocks[0].name, last=blocks[-1].mean,
+        last_name=blocks[-1].name, peak=peak.mean, peak_name=peak.name,
+    )
+    # pre-activation blocks end in the addition: their outputs are signed, not rectified
+    tail = "verdict_zeros" if max(zeros) >= 0.01 else "verdict_no_zeros"
+    return text + t[tail].format(zlo=min(zeros), zhi=max(zeros))
+
+
+def stats_figure(acts: Sequence[Activation], *, lang: str = "en") -> go.Figure:
+    """Mean activation and fraction of exact zeros, block by block across depth.
 
     Args:
-        acts: activations in network order (typically stem, then every block).
+        acts: activations in network order (the engine's: stem, then each stage followed by
+            its blocks); stage outputs that repeat their last block are left out
+            (:func:`per_block`), and each stage is a shaded, named band instead.
+        lang: "en" or "zh" for titles and hover text.
 
     Returns:
-        Two stacked subplots sharing the x axis (module names in the given order).
+        Two stacked subplots sharing the x axis (module names in network order).
     """
-    names = [a.name for a in acts]
+    t = TEXT[check_lang(lang)]
+    acts = per_block(acts)
+    # "stem" is the engine's name for the max-pool's output, not PyTorch's: shown in ``lang``
+    names = [t["kind_stem"] if a.kind == "stem" else a.name for a in acts]
     hover = [
-        f"<b>{a.name}</b> ({a.kind})<br>{format_shape(a.shape)}<br>"
-        f"mean {a.mean:.3g} · std {a.std:.3g} · max {a.max:.3g}<br>zeros {a.zero_fraction:.1%}"
-        for a in acts
+        f"<b>{n}</b> ({t.get('kind_' + a.kind, a.kind)})<br>{format_shape(a.shape)}<br>"
+        + t["hover"].format(mean=a.mean, std=a.std, max=a.max, zeros=a.zero_fraction)
+        for n, a in zip(names, acts)
     ]
+    colors = [stage_color(_stage_of(a)) for a in acts]
     # the layout make_subplots(rows=2, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=...)
     # builds, written out once (a test holds it to make_subplots'): only the traces vary per call
     top, bottom = (0.54, 1.0), (0.0, 0.46)
     title = {"font": {"size": 16}, "showarrow": False, "x": 0.5, "xanchor": "center", "xref": "paper",
              "yanchor": "bottom", "yref": "paper"}
+    shapes, bands = _stage_bands(acts)
     layout = {
         "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
         "yaxis": {"anchor": "x", "domain": list(top)},
         "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0], "type": "category", "tickangle": -45},
         "yaxis2": {"anchor": "x2", "domain": list(bottom), "tickformat": ".0%", "range": [0, 1]},
         "annotations": [
-            {**title, "text": "mean activation", "y": top[1]},
-            {**title, "text": "fraction of zeros (dead ReLU outputs)", "y": bottom[1]},
+            {**title, "text": t["mean_title"], "y": top[1]},
+            {**title, "text": t["zeros_title"], "y": bottom[1]},
+            *bands,
         ],
-        "font": FONT, "showlegend": False, "height": 420, "margin": {"l": 50, "r": 20, "t": 40, "b": 80},
+        "font": FONT, "showlegend": False, "height": 440, "margin": {"l": 50, "r": 20, "t": 60, "b": 80},
     }
+    if shapes:  # an empty list does not survive plotly's validation unchanged
+        layout["shapes"] = shapes
     lines = [
         {"type": "scatter", "x": names, "y": [float(a.mean) for a in acts], "mode": "lines+markers",
-         "line": {"color": "#1f77b4", "width": 2}, "name": "mean", "hovertext": hover, "hoverinfo": "text",
-         "xaxis": "x", "yaxis": "y"},
+         "line": {"color": "#1f77b4", "width": 2}, "marker": {"color": colors, "size": 7}, "name": t["mean"],
+         "hovertext": hover, "hoverinfo": "text", "xaxis": "x", "yaxis": "y"},
         {"type": "scatter", "x": names, "y": [float(a.zero_fraction) for a in acts], "mode": "lines+markers",
-         "line": {"color": "#d62728", "width": 2}, "name": "zeros", "hovertext": hover, "hoverinfo": "text",
-         "xaxis": "x2", "yaxis": "y2"},
+         "line": {"color": "#d62728", "width": 2}, "marker": {"color": colors, "size": 7}, "name": t["zeros"],
+         "hovertext": hover, "hoverinfo": "text", "xaxis": "x2", "yaxis": "y2"},
     ]
     return figure(lines, layout)

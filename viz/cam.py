@@ -20,13 +20,19 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from ._draw import TEXT_DARK, fit_size, label_height, put_centered
-from ._format import FONT, TEMPLATE
+from ._format import FONT, TEMPLATE, check_lang
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.results import CamTimeline
 
 #: the colour maps every image function accepts
 COLORMAPS: tuple[str, ...] = ("viridis", "inferno", "turbo", "jet", "gray")
+
+#: every word the Grad-CAM figures put on the page, per language (the same keys in each)
+TEXT: dict[str, dict[str, str]] = {
+    "en": {"timeline_title": "Grad-CAM at every depth", "stem": "stem"},
+    "zh": {"timeline_title": "各个深度的 Grad-CAM", "stem": "主干"},
+}
 
 
 def _from_plotly(scale: list[str]) -> np.ndarray:
@@ -89,7 +95,7 @@ def colormap(values: np.ndarray, name: str = "viridis") -> np.ndarray:
     lut = colormap_lut(name)
     v = np.asarray(values, dtype=np.float32)
     # fmax/fmin ignore NaN, so this is clip(nan_to_num(v, nan=0, posinf=1, neginf=0), 0, 1)
-    # in one buffer; the index fits uint8, and take() gathers rows ~3x faster than lut[idx]
+    # in one buffer; the index fits uint8, and take() gathers rows faster than lut[idx]
     idx = np.fmax(v, 0.0, out=np.empty_like(v))
     np.fmin(idx, 1.0, out=idx)
     idx *= 255.0
@@ -153,6 +159,7 @@ def cam_timeline_image(
     alpha: float = 0.5,
     cmap: str = "jet",
     cell: int = 160,
+    lang: str = "en",
 ) -> np.ndarray:
     """Grad-CAM of every target at every depth, as one picture ("which layer should I pick?").
 
@@ -166,11 +173,13 @@ def cam_timeline_image(
         alpha: heat map weight, as in :func:`cam_overlay`.
         cmap: one of :data:`COLORMAPS`.
         cell: the longer side of each cell in pixels (16..1024).
+        lang: "en" or "zh" for the stem's column header (PyTorch's layer names stay as they are).
 
     Returns:
         (H, W, 3) uint8: ``len(tl.layers)`` columns and ``len(tl.targets)`` rows of cells.
     """
     check_cmap(cmap)
+    t = TEXT[check_lang(lang)]
     if not 16 <= cell <= 1024:
         raise ValueError(f"cell must be between 16 and 1024 pixels, got {cell}")
     image = _check_image(tl.image)
@@ -183,7 +192,7 @@ def cam_timeline_image(
     height = lab + n_rows * (lab + ch + pad) + pad
     canvas = np.full((height, width, 3), 255, np.uint8)
     for j, layer in enumerate(tl.layers):
-        put_centered(canvas, layer, (pad + j * (cw + pad), 0, cw, lab))
+        put_centered(canvas, t["stem"] if layer == "stem" else layer, (pad + j * (cw + pad), 0, cw, lab))
     for i, label in enumerate(tl.labels):
         top = lab + i * (lab + ch + pad)
         put_centered(canvas, f"{label} ({tl.targets[i]})", (pad, top, width - 2 * pad, lab), color=TEXT_DARK)
@@ -202,9 +211,11 @@ def cam_timeline_figure(
     alpha: float = 0.5,
     cmap: str = "jet",
     cell: int = 160,
+    lang: str = "en",
 ) -> go.Figure:
-    """:func:`cam_timeline_image` in a plotly figure (the image travels as one PNG)."""
-    img = cam_timeline_image(tl, alpha=alpha, cmap=cmap, cell=cell)
+    """:func:`cam_timeline_image` in a plotly figure (the image travels as one PNG), titled in ``lang``."""
+    title = TEXT[check_lang(lang)]["timeline_title"]
+    img = cam_timeline_image(tl, alpha=alpha, cmap=cmap, cell=cell, lang=lang)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", optimize=True)
     uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -212,7 +223,7 @@ def cam_timeline_figure(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(
-        template=TEMPLATE, font=FONT, title="Grad-CAM at every depth",
+        template=TEMPLATE, font=FONT, title=title,
         margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=img.shape[0] + 60,
     )
     return fig

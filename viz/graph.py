@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import plotly.graph_objects as go
 
-from ._format import FONT, TEMPLATE, format_shape, human_count, human_macs, stage_color
+from ._format import FONT, TEMPLATE, check_lang, format_shape, human_count, human_macs, stage_color
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.shapes import Architecture, BlockInfo, LayerInfo, StageInfo
+
+Pos = dict[str, tuple[float, float]]  # node name -> (x, y) in lane units
 
 #: the two levels of :func:`block_graph`
 LEVELS: tuple[str, ...] = ("block", "layer")
@@ -46,10 +48,52 @@ _SHORTCUT_STYLE: dict[str, dict] = {
     "projection": {"color": "#ff7f0e", "width": 2.0, "dash": "dash"},
     "pad": {"color": "#8c564b", "width": 1.6, "dash": "dot"},
 }
-_SHORTCUT_NAME = {
-    "identity": "identity shortcut",
-    "projection": "projection shortcut (1×1 conv)",
-    "pad": "zero-padding shortcut (option A)",
+
+#: every word the graph puts on the page, per language (the same keys in each)
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "legend_identity": "identity shortcut", "legend_projection": "projection shortcut (1×1 conv)",
+        "legend_pad": "zero-padding shortcut (option A)", "shortcut_identity": "identity shortcut",
+        "shortcut_projection": "projection shortcut {ops}", "shortcut_pad": "zero-padding shortcut (option A)",
+        "shortcut_none": "no shortcut (plain twin)", "shortcut_convs": "shortcut convs",
+        "block_detail": "{kind} [{convs}], stride {stride}; {shortcut}",
+        "stage_detail": "{n} {kind} blocks; shortcuts: {parts}", "stage_part": "{n} {kind}", "basic": "basic",
+        "bottleneck": "bottleneck", "identity": "identity", "projection": "projection", "pad": "zero-padding",
+        "none": "none", "input_detail": "{h}×{w} RGB image", "folded_label": "×{n} blocks",
+        "lane": "<b>{stage}</b> {shape} · {n} blocks", "lane_plain": "<b>{stage}</b> {shape}",
+        "output": "output {shape}", "params": "{n} params", "adds": "{n} adds",
+        "title": "{name} · {h}×{w} input · {params} parameters · {macs}", "kind_input": "input image",
+        "kind_stem": "stem", "kind_block": "residual block", "kind_stage": "folded stage",
+        "kind_conv": "convolution", "kind_bn": "batch norm", "kind_relu": "ReLU",
+        "kind_add": "residual add (shortcut + branch)", "kind_maxpool": "max-pool",
+        "kind_avgpool": "global average pool", "kind_fc": "fully connected", "kind_pad": "zero-pad shortcut",
+        "label_input": "input", "label_stem": "stem", "label_maxpool": "pool", "label_avgpool": "avgpool",
+        "label_avg": "avg", "label_head": "head", "stage_stem": "stem", "stage_head": "head",
+        "max_pool": "max-pool", "verdict": "{name} has {n} residual blocks in {stages} stages: {parts}.",
+        "verdict_projection": "{k} projection shortcut{s} where a stage changes width or resolution",
+        "verdict_pad": "{k} zero-padding shortcut{s} where a stage changes width or resolution",
+        "verdict_identity": "{k} identity shortcut{s} that add{s_verb} a block's input unchanged",
+        "verdict_sep": "; ",
+        "verdict_plain": "{name} has {n} blocks in {stages} stages and no shortcuts (the plain twin).",
+    },
+    "zh": {
+        "legend_identity": "恒等捷径", "legend_projection": "投影捷径（1×1 conv）", "legend_pad": "补零捷径（方案 A）",
+        "shortcut_identity": "恒等捷径", "shortcut_projection": "投影捷径 {ops}", "shortcut_pad": "补零捷径（方案 A）",
+        "shortcut_none": "无捷径（平原网络对照）", "shortcut_convs": "捷径卷积",
+        "block_detail": "{kind} [{convs}]，步长 {stride}；{shortcut}", "stage_detail": "{n} 个{kind}；捷径：{parts}",
+        "stage_part": "{n} 个{kind}", "basic": "基本块", "bottleneck": "瓶颈块", "identity": "恒等", "projection": "投影",
+        "pad": "补零", "none": "无", "input_detail": "{h}×{w} RGB 图像", "folded_label": "×{n} 个块",
+        "lane": "<b>{stage}</b> {shape} · {n} 个块", "lane_plain": "<b>{stage}</b> {shape}", "output": "输出 {shape}",
+        "params": "{n} 参数", "adds": "{n} 次加法", "title": "{name} · 输入 {h}×{w} · {params} 参数 · {macs}",
+        "kind_input": "输入图像", "kind_stem": "主干", "kind_block": "残差块", "kind_stage": "折叠的阶段", "kind_conv": "卷积",
+        "kind_bn": "批归一化", "kind_relu": "ReLU", "kind_add": "残差相加（捷径 + 分支）", "kind_maxpool": "最大池化",
+        "kind_avgpool": "全局平均池化", "kind_fc": "全连接", "kind_pad": "补零捷径", "label_input": "输入", "label_stem": "主干",
+        "label_maxpool": "池化", "label_avgpool": "平均池化", "label_avg": "平均", "label_head": "输出头", "stage_stem": "主干",
+        "stage_head": "输出头", "max_pool": "最大池化", "verdict": "{name} 共有 {n} 个残差块，分布在 {stages} 个阶段：{parts}。",
+        "verdict_projection": "{k} 个投影捷径，位于阶段改变通道数或分辨率之处", "verdict_pad": "{k} 个补零捷径，位于阶段改变通道数或分辨率之处",
+        "verdict_identity": "{k} 个恒等捷径，把块的输入原样加到输出上", "verdict_sep": "；",
+        "verdict_plain": "{name} 共有 {n} 个块，分布在 {stages} 个阶段，没有捷径（平原网络对照）。",
+    },
 }
 
 _KIND_COLOR = {
@@ -61,11 +105,25 @@ _KIND_SYMBOL = {
     "bn": "diamond", "relu": "triangle-right", "add": "circle-cross", "maxpool": "hexagon",
     "avgpool": "hexagon", "fc": "star", "pad": "x",
 }
-_KIND_WORD = {
-    "input": "input image", "stem": "stem", "block": "residual block", "stage": "folded stage",
-    "conv": "convolution", "bn": "batch norm", "relu": "ReLU", "add": "residual add (shortcut + branch)",
-    "maxpool": "max-pool", "avgpool": "global average pool", "fc": "fully connected", "pad": "zero-pad shortcut",
-}
+
+
+def _kind_word(kind: str, lang: str) -> str:
+    return TEXT[lang].get(f"kind_{kind}", kind)
+
+
+def graph_verdict(arch: Architecture, *, lang: str = "en") -> str:
+    """One sentence on the shortcuts of ``arch``, counted from its blocks, in ``lang``."""
+    t = TEXT[check_lang(lang)]
+    kinds = [b.shortcut for b in arch.blocks]
+    fields = {"name": arch.name, "n": len(kinds), "stages": len(arch.stages)}
+    if all(k == "none" for k in kinds):
+        return t["verdict_plain"].format(**fields)
+    parts = [
+        t[f"verdict_{kind}"].format(k=k, s="" if k == 1 else "s", s_verb="s" if k == 1 else "")
+        for kind in ("projection", "pad", "identity")
+        if (k := kinds.count(kind))
+    ]
+    return t["verdict"].format(**fields, parts=t["verdict_sep"].join(parts))
 
 
 def default_folded(arch: Architecture, *, max_blocks: int = FOLD_ABOVE) -> tuple[str, ...]:
@@ -96,39 +154,44 @@ def _op_text(op: LayerInfo) -> str:
     return op.detail.replace("x", "×").replace("/1,", ",")
 
 
-def _shortcut_detail(b: BlockInfo) -> str:
+def _shortcut_detail(b: BlockInfo, lang: str = "en") -> str:
+    t = TEXT[lang]
     if b.shortcut == "projection":
         ops = [_op_text(op) if op.kind == "conv" else op.kind.upper() for op in b.layers if op.path == "shortcut"]
-        return "projection shortcut " + " + ".join(ops)
-    return {
-        "identity": "identity shortcut",
-        "pad": "zero-padding shortcut (option A)",
-        "none": "no shortcut (plain twin)",
-    }[b.shortcut]
+        return t["shortcut_projection"].format(ops=" + ".join(ops))
+    return t[f"shortcut_{b.shortcut}"]
 
 
-def _block_detail(b: BlockInfo) -> str:
+def _block_detail(b: BlockInfo, lang: str) -> str:
     convs = " → ".join(_op_text(op) for op in b.layers if op.kind == "conv" and op.path == "branch")
-    return f"{b.block_type} [{convs}], stride {b.stride}; {_shortcut_detail(b)}"
+    return TEXT[lang]["block_detail"].format(
+        kind=TEXT[lang][b.block_type], convs=convs, stride=b.stride, shortcut=_shortcut_detail(b, lang)
+    )
 
 
-def _stem_detail(arch: Architecture) -> str:
-    words = {"conv": "conv", "bn": "BN", "relu": "ReLU", "maxpool": "max-pool"}
+def _stem_detail(arch: Architecture, lang: str) -> str:
+    words = {"conv": "conv", "bn": "BN", "relu": "ReLU", "maxpool": TEXT[lang]["max_pool"]}
     return " → ".join(f"{words.get(op.kind, op.kind)} {_op_text(op)}".strip() for op in arch.stem)
 
 
-def _stage_detail(s: StageInfo) -> str:
+def _stage_detail(s: StageInfo, lang: str) -> str:
+    t = TEXT[lang]
     kinds = [b.shortcut for b in s.blocks]
-    parts = [f"{kinds.count(k)} {k}" for k in ("projection", "pad", "identity", "none") if kinds.count(k)]
-    return f"{len(s.blocks)} {s.blocks[0].block_type} blocks; shortcuts: {', '.join(parts)}"
+    parts = [
+        t["stage_part"].format(n=kinds.count(k), kind=t[k]) for k in ("projection", "pad", "identity", "none")
+        if kinds.count(k)
+    ]
+    sep = "，" if lang == "zh" else ", "
+    return t["stage_detail"].format(n=len(s.blocks), kind=t[s.blocks[0].block_type], parts=sep.join(parts))
 
 
 class _Builder:
     """Adds nodes left to right, one lane per stage, and remembers the x of each."""
 
-    def __init__(self, arch: Architecture, level: str) -> None:
+    def __init__(self, arch: Architecture, level: str, lang: str) -> None:
         self.g = nx.DiGraph(name=arch.name, level=level, input_size=arch.input_size)
         self.x = 0.0
+        self.lang = lang
 
     def node(self, name: str, *, lane: int, x: float | None = None, drop: float = 0.0, **attrs) -> str:
         if x is None:
@@ -144,17 +207,22 @@ class _Builder:
         return self.node(
             op.name, lane=lane, x=x, drop=drop, kind=op.kind, stage=stage, block=op.block, path=op.path,
             out_shape=op.out_shape, params=op.params, macs=op.macs, adds=op.adds,
-            detail=_op_text(op) or _KIND_WORD.get(op.kind, op.kind),
+            # the pool's and the pad's details are English words: shown as the kind, in ``lang``
+            detail=_kind_word(op.kind, self.lang) if op.kind in ("avgpool", "pad") else _op_text(op) or _kind_word(op.kind, self.lang),
         )
 
-    def edge(self, u: str, v: str, *, shortcut: str | None = None, path: str = "main") -> None:
-        self.g.add_edge(u, v, shortcut=shortcut, path=path)
+    def edge(
+        self, u: str, v: str, *, shortcut: str | None = None, path: str = "main", block: str | None = None
+    ) -> None:
+        self.g.add_edge(u, v, shortcut=shortcut, path=path, block=block if shortcut else None)
 
     def folded_stage(self, s: StageInfo, lane: int) -> str:
-        return self.node(
+        name = self.node(
             s.name, lane=lane, kind="stage", stage=s.name, out_shape=s.out_shape, params=s.params,
-            macs=s.macs, adds=s.adds, detail=_stage_detail(s), num_blocks=len(s.blocks),
+            macs=s.macs, adds=s.adds, detail=_stage_detail(s, self.lang), num_blocks=len(s.blocks),
         )
+        self.x += 1.0  # room on the right for the node's label, clear of the edges
+        return name
 
     def block_ops(self, b: BlockInfo, src: str, lane: int) -> str:
         """Lay out one block's ops; returns the node that feeds the next block."""
@@ -191,18 +259,18 @@ class _Builder:
         return prev
 
 
-def _build(arch: Architecture, folded: Collection[str], level: str) -> nx.DiGraph:
-    bld = _Builder(arch, level)
+def _build(arch: Architecture, folded: Collection[str], level: str, lang: str) -> nx.DiGraph:
+    bld = _Builder(arch, level, lang)
     h, w = arch.input_size
     prev = bld.node(
         "input", lane=0, x=0.0, kind="input", stage="input", out_shape=(3, h, w), params=0, macs=0,
-        detail=f"{h}×{w} RGB image",
+        detail=TEXT[lang]["input_detail"].format(h=h, w=w),
     )
     if level == "block":
         stem = bld.node(
             "stem", lane=0, kind="stem", stage="stem", out_shape=arch.stem[-1].out_shape,
             params=sum(op.params for op in arch.stem), macs=sum(op.macs for op in arch.stem),
-            detail=_stem_detail(arch),
+            detail=_stem_detail(arch, lang),
         )
         bld.edge(prev, stem)
         prev = stem
@@ -212,17 +280,21 @@ def _build(arch: Architecture, folded: Collection[str], level: str) -> nx.DiGrap
             prev = op.name
     for lane, s in enumerate(arch.stages, start=1):
         if s.name in folded:
-            bld.edge(prev, bld.folded_stage(s, lane))
+            # the first block's shortcut (a projection where the stage changes shape) spans
+            # from the stage's input into the folded node: draw it as at an unfolded block
+            first = s.blocks[0]
+            kind = None if first.shortcut == "none" else first.shortcut
+            bld.edge(prev, bld.folded_stage(s, lane), shortcut=kind, block=first.name)
             prev = s.name
             continue
         for b in s.blocks:
             if level == "block":
                 bld.node(
                     b.name, lane=lane, kind="block", stage=s.name, block=b.name, out_shape=b.out_shape,
-                    params=b.params, macs=b.macs, adds=b.adds, detail=_block_detail(b), index=b.index,
+                    params=b.params, macs=b.macs, adds=b.adds, detail=_block_detail(b, lang), index=b.index,
                 )
                 kind = None if b.shortcut == "none" else b.shortcut
-                bld.edge(prev, b.name, shortcut=kind)
+                bld.edge(prev, b.name, shortcut=kind, block=b.name)
                 prev = b.name
             else:
                 prev = bld.block_ops(b, prev, lane)
@@ -250,6 +322,7 @@ def block_graph(
     folded: Collection[str] = (),
     level: str = "block",
     focus: str | None = None,
+    lang: str = "en",
 ) -> nx.DiGraph:
     """The network as a directed graph.
 
@@ -259,22 +332,25 @@ def block_graph(
         level: "block" or "layer" (see the module docstring).
         focus: keep only "stem", "head", one stage or one block, plus the node that feeds it
             (marked ``context=True``); a focused stage is never folded.
+        lang: language of the nodes' ``detail`` text, "en" or "zh".
 
     Returns:
         A DiGraph whose nodes carry ``name, kind, stage, block, path, out_shape (C, H, W),
         params, macs, adds, detail, lane, pos (x, y)`` and whose edges carry ``shortcut``
         (None, "identity", "projection" or "pad") and ``path`` ("main", "branch", "shortcut").
-        At block level the edge into a block carries the block's shortcut kind; at layer
-        level every edge of the shortcut path does.
+        At block level the edge into a block carries the block's shortcut kind (into a folded
+        stage, its first block's, named by the edge's ``block``); at layer level every edge of
+        the shortcut path does.
 
     Raises:
-        ValueError: unknown level, stage or focus.
+        ValueError: unknown level, stage, focus or language.
     """
+    check_lang(lang)
     _check(arch, folded, level, focus)
     if focus is not None:
         stage = focus.split(".")[0]
         folded = [f for f in folded if f != stage]
-    g = _build(arch, frozenset(folded), level)
+    g = _build(arch, frozenset(folded), level, lang)
     return _focus(g, focus) if focus is not None else g
 
 
@@ -292,29 +368,48 @@ def _arc(p: tuple[float, float], q: tuple[float, float], depth: float, n: int = 
     return xs, ys
 
 
-def _hover(name: str, d: dict) -> str:
-    kind = _KIND_WORD.get(d["kind"], d["kind"])
-    lines = [f"<b>{name}</b> · {kind}", d["detail"], f"output {format_shape(d['out_shape'])}"]
-    cost = f"{human_count(d['params'])} params"
+def _hover(name: str, d: dict, lang: str) -> str:
+    t = TEXT[lang]
+    # "input" and "stem" are the graph's own names, not PyTorch's: they are shown in the page's language
+    shown = t[f"label_{d['kind']}"] if name in ("input", "stem") and d["kind"] == name else name
+    lines = [f"<b>{shown}</b> · {_kind_word(d['kind'], lang)}", d["detail"], t["output"].format(shape=format_shape(d["out_shape"]))]
+    cost = t["params"].format(n=human_count(d["params"]))
     if d["macs"]:
         cost += f" · {human_macs(d['macs'])}"
     if d["adds"]:
-        cost += f" · {human_count(d['adds'])} adds"
+        cost += " · " + t["adds"].format(n=human_count(d["adds"]))
     lines.append(cost)
     return "<br>".join(line for line in lines if line)
 
 
-def _short(name: str, d: dict, level: str) -> str:
+def _short(name: str, d: dict, level: str, lang: str) -> str:
+    t = TEXT[lang]
     kind = d["kind"]
     if kind == "block":
         return str(d["index"])
     if kind == "stage":
-        return f"{name} ×{d['num_blocks']} blocks"
+        return t["folded_label"].format(n=d["num_blocks"])
     if level == "layer":
         if kind == "conv":
             return d["detail"].split("/")[0].split(",")[0]
-        return {"maxpool": "pool", "avgpool": "avg", "fc": "fc", "input": "input"}.get(kind, "")
-    return {"bn": "BN", "relu": "ReLU"}.get(kind, name)
+        labels = {"maxpool": t["label_maxpool"], "avgpool": t["label_avg"], "fc": "fc", "input": t["label_input"]}
+        return labels.get(kind, "")
+    labels = {"bn": "BN", "relu": "ReLU", "input": t["label_input"], "stem": t["label_stem"], "avgpool": t["label_avgpool"]}
+    return labels.get(kind, name)
+
+
+def _text_position(d: dict) -> str:
+    """Where a node's label goes: clear of its neighbours' labels and of the edges.
+
+    A folded stage's label sits to its right, where no edge passes (edges enter from the
+    upper left and leave downwards); the input and the average pool put theirs below, so that
+    they never run into the stem's or the fc's when a deep network squeezes the nodes together.
+    """
+    if d["kind"] == "stage":
+        return "middle right"
+    if d["kind"] in ("input", "avgpool"):
+        return "bottom center"
+    return "top center"
 
 
 def _selected_nodes(g: nx.DiGraph, selected: str | None) -> list[str]:
@@ -348,6 +443,7 @@ def graph_figure(
     level: str = "block",
     selected: str | None = None,
     focus: str | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """Draw :func:`block_graph` left to right, one lane per stage.
 
@@ -365,6 +461,7 @@ def graph_figure(
             block inside a folded stage rings its container; an unknown name rings nothing
             (a stale selection after changing depth must not break the page).
         focus: as in :func:`block_graph`; use it for the layer level of deep networks.
+        lang: language of the title, legend, labels and hover text, "en" or "zh".
 
     Returns:
         A plotly figure of a few traces: main edges, one trace per shortcut kind, the
@@ -372,13 +469,32 @@ def graph_figure(
     """
     if folded is None:
         folded = default_folded(arch)
-    g = block_graph(arch, folded=folded, level=level, focus=focus)
+    g = block_graph(arch, folded=folded, level=level, focus=focus, lang=lang)
+    t = TEXT[lang]
     pos = {n: d["pos"] for n, d in g.nodes(data=True)}
     # traces are plain dicts and the figure is validated once: plotly's per-call validation
     # (add_trace, add_shape, update_layout) dominates the build time otherwise
-    traces: list[dict] = []
+    traces = _edge_traces(g, arch, pos, level, lang) + _node_traces(g, pos, level, selected, lang)
+    shapes, annotations = _lane_bands(g, arch, pos, lang)
+    h, w = arch.input_size
+    title = t["title"].format(name=arch.name, h=h, w=w, params=human_count(arch.params), macs=human_macs(arch.macs))
+    if focus:
+        title += f" · {focus}"
+    ys = [p[1] for p in pos.values()]
+    layout = {
+        "template": TEMPLATE, "font": FONT, "title": {"text": title, "x": 0.01, "font": {"size": 14}},
+        "height": int(140 + 95 * (max(ys) - min(ys) + 1)), "hovermode": "closest", "dragmode": "pan",
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "shapes": shapes, "annotations": annotations,
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        "xaxis": {"visible": False}, "yaxis": {"visible": False, "range": [min(ys) - 0.6, max(ys) + 0.5]},
+    }
+    return go.Figure(data=traces, layout=layout)
 
-    # edges: straight main path; shortcuts as arcs (block level, identity) or along their nodes
+
+def _edge_traces(g: nx.DiGraph, arch: Architecture, pos: Pos, level: str, lang: str) -> list[dict]:
+    """Straight main edges; shortcuts as arcs (block level, identity) or along their nodes."""
+    t = TEXT[lang]
+    traces: list[dict] = []
     main, shortcuts = [], {k: [] for k in _SHORTCUT_STYLE}
     markers: dict[str, list] = {"x": [], "y": [], "name": [], "hover": []}
     for u, v, d in g.edges(data=True):
@@ -399,8 +515,9 @@ def graph_figure(
             mid = len(seg[0]) // 2
             markers["x"].append(seg[0][mid])
             markers["y"].append(seg[1][mid])
+            block = d.get("block") or v
             markers["name"].append(v)
-            markers["hover"].append(f"<b>{v}</b><br>{_shortcut_detail(arch.block(v))}")
+            markers["hover"].append(f"<b>{block}</b><br>{_shortcut_detail(arch.block(block), lang)}")
     xs, ys = _lines(main)
     traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": "edges",
                    "line": {"color": "#444", "width": 1.4}, "hoverinfo": "skip", "showlegend": False})
@@ -408,16 +525,20 @@ def graph_figure(
         if segs:
             xs, ys = _lines(segs)
             traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": _SHORTCUT_STYLE[kind],
-                           "hoverinfo": "skip", "name": _SHORTCUT_NAME[kind], "showlegend": True})
+                           "hoverinfo": "skip", "name": t[f"legend_{kind}"], "showlegend": True})
     if markers["x"]:
         traces.append({
             "type": "scatter", "x": markers["x"], "y": markers["y"], "mode": "markers",
-            "name": "shortcut convs", "showlegend": False,
+            "name": t["shortcut_convs"], "showlegend": False,
             "marker": {"symbol": "diamond", "size": 9, "color": "#ff7f0e", "line": {"color": "white", "width": 1}},
             "customdata": markers["name"], "hovertext": markers["hover"], "hoverinfo": "text",
         })
+    return traces
 
-    # nodes: one trace, per-point colour, symbol and size
+
+def _node_traces(g: nx.DiGraph, pos: Pos, level: str, selected: str | None, lang: str) -> list[dict]:
+    """One trace of every node (per-point colour, symbol and size), and the selection ring."""
+    traces: list[dict] = []
     names = list(g.nodes)
     data = [g.nodes[n] for n in names]
     block_level = level == "block"
@@ -435,14 +556,14 @@ def graph_figure(
         "type": "scatter", "x": [pos[n][0] for n in names], "y": [pos[n][1] for n in names],
         "mode": "markers+text", "name": "nodes", "showlegend": False,
         # labels only where they fit: a whole network at layer level is for zooming into
-        "text": [_short(n, d, level) if len(names) <= _MAX_LABELLED else "" for n, d in zip(names, data)],
-        "textposition": ["bottom center" if d["kind"] == "stage" else "top center" for d in data],
+        "text": [_short(n, d, level, lang) if len(names) <= _MAX_LABELLED else "" for n, d in zip(names, data)],
+        "textposition": [_text_position(d) for d in data],
         "textfont": {"size": 10},
         "marker": {
             "color": colors, "size": sizes, "symbol": [_KIND_SYMBOL.get(d["kind"], "circle") for d in data],
             "line": {"color": "white", "width": 1},
         },
-        "customdata": names, "hovertext": [_hover(n, d) for n, d in zip(names, data)], "hoverinfo": "text",
+        "customdata": names, "hovertext": [_hover(n, d, lang) for n, d in zip(names, data)], "hoverinfo": "text",
     })
     chosen = _selected_nodes(g, selected)
     if chosen:
@@ -452,8 +573,12 @@ def graph_figure(
             "marker": {"symbol": "circle-open", "size": [sizes[names.index(n)] + 12 for n in chosen],
                        "color": "#d62728", "line": {"width": 3}},
         })
+    return traces
 
-    # one band per lane, labelled with the stage and its output shape
+
+def _lane_bands(g: nx.DiGraph, arch: Architecture, pos: Pos, lang: str) -> tuple[list[dict], list[dict]]:
+    """One band per lane, labelled with the stage, its output shape and its number of blocks."""
+    t = TEXT[lang]
     lanes: dict[int, list[str]] = {}
     for n, d in g.nodes(data=True):
         if not d.get("context"):
@@ -464,25 +589,16 @@ def graph_figure(
     for lane, members in sorted(lanes.items()):
         stage = stage_of_lane[lane]
         x0 = min(pos[n][0] for n in members) - 0.5
-        x1 = max(pos[n][0] for n in members) + 0.5
+        # a folded stage's band also holds the label to its right
+        x1 = max(pos[n][0] for n in members) + (1.5 if any(g.nodes[n]["kind"] == "stage" for n in members) else 0.5)
         shapes.append({"type": "rect", "x0": x0, "x1": x1, "y0": -lane - 0.48, "y1": -lane + 0.4,
                        "layer": "below", "line": {"width": 0}, "fillcolor": stage_color(stage), "opacity": 0.08})
         shape = format_shape(arch.output_shape(stage) if stage != "head" else arch.head[-1].out_shape)
-        n_blocks = next((f" · {len(s.blocks)} blocks" for s in arch.stages if s.name == stage), "")
-        annotations.append({"x": x0, "y": -lane + 0.4, "text": f"<b>{stage}</b> {shape}{n_blocks}",
+        n_blocks = next((len(s.blocks) for s in arch.stages if s.name == stage), None)
+        shown = t.get(f"stage_{stage}", stage)
+        text = (t["lane_plain"] if n_blocks is None else t["lane"]).format(stage=shown, shape=shape, n=n_blocks)
+        # a half-opaque white box keeps the words readable where an edge passes under them
+        annotations.append({"x": x0, "y": -lane + 0.4, "text": text, "bgcolor": "rgba(255,255,255,0.75)",
                             "showarrow": False, "xanchor": "left", "yanchor": "top",
                             "font": {"size": 11, "color": stage_color(stage)}})
-
-    h, w = arch.input_size
-    title = f"{arch.name} · {h}×{w} input · {human_count(arch.params)} parameters · {human_macs(arch.macs)}"
-    if focus:
-        title += f" · {focus}"
-    ys = [p[1] for p in pos.values()]
-    layout = {
-        "template": TEMPLATE, "font": FONT, "title": {"text": title, "x": 0.01, "font": {"size": 14}},
-        "height": int(140 + 95 * (max(ys) - min(ys) + 1)), "hovermode": "closest", "dragmode": "pan",
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "shapes": shapes, "annotations": annotations,
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        "xaxis": {"visible": False}, "yaxis": {"visible": False, "range": [min(ys) - 0.6, max(ys) + 0.5]},
-    }
-    return go.Figure(data=traces, layout=layout)
+    return shapes, annotations

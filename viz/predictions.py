@@ -1,4 +1,9 @@
-"""The top-k predictions as a bar chart and as a ``gr.Label`` value."""
+"""The top-k predictions as a bar chart and as a ``gr.Label`` value.
+
+A network with random weights still produces confident-looking softmax outputs ("eel 44%");
+shown like a trained network's, a newcomer reads them as real. Both views therefore take
+``random_weights`` and then say, in the page's language, that these are not predictions.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,29 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
-from ._format import FONT, figure
+from ._format import FONT, check_lang, figure
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.results import Prediction
+
+#: every word the predictions put on the page, per language (the same keys in each)
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "random_note": "random weights — not a real prediction",
+        "random_tag": "{label} (random weights)",
+        "empty": "no predictions yet",
+        "hover": "%{y}<br>class %{customdata}<br>%{x:.2%}<extra></extra>",
+    },
+    "zh": {
+        "random_note": "随机权重——并非真实预测",
+        "random_tag": "{label}（随机权重）",
+        "empty": "还没有预测",
+        "hover": "%{y}<br>类别 %{customdata}<br>%{x:.2%}<extra></extra>",
+    },
+}
+
+_REAL_COLOR = "#1f77b4"
+_RANDOM_COLOR = "#b0b0b0"  # grey: nothing about these bars should look like a finding
 
 
 def _labels(preds: Sequence[Prediction]) -> list[str]:
@@ -24,31 +48,60 @@ def _sorted(preds: Sequence[Prediction]) -> list[Prediction]:
     return sorted(preds, key=lambda p: p.probability, reverse=True)
 
 
-def predictions_label(preds: Sequence[Prediction]) -> dict[str, float]:
-    """``{label: probability}``, most probable first, for ``gr.Label``."""
+def predictions_note(*, random_weights: bool, lang: str = "en") -> str:
+    """The warning to show beside predictions from random weights ("" for trained weights)."""
+    return TEXT[check_lang(lang)]["random_note"] if random_weights else ""
+
+
+def predictions_label(
+    preds: Sequence[Prediction], *, random_weights: bool = False, lang: str = "en"
+) -> dict[str, float]:
+    """``{label: probability}``, most probable first, for ``gr.Label``.
+
+    With ``random_weights`` every label is tagged "(random weights)" in ``lang``, so that the
+    Label's large headline (its top key) never reads as a real prediction.
+    """
+    t = TEXT[check_lang(lang)]
     ordered = _sorted(preds)
-    return {name: float(p.probability) for name, p in zip(_labels(ordered), ordered)}
+    names = _labels(ordered)
+    if random_weights:
+        names = [t["random_tag"].format(label=n) for n in names]
+    return {name: float(p.probability) for name, p in zip(names, ordered)}
 
 
-def predictions_figure(preds: Sequence[Prediction]) -> go.Figure:
-    """Horizontal bars of the top-k, most probable on top, labelled in percent."""
+def predictions_figure(
+    preds: Sequence[Prediction], *, random_weights: bool = False, lang: str = "en"
+) -> go.Figure:
+    """Horizontal bars of the top-k, most probable on top, labelled in percent.
+
+    Args:
+        preds: the top-k from the engine.
+        random_weights: the model has random weights: grey bars under the title
+            "random weights — not a real prediction" (in ``lang``).
+        lang: "en" or "zh" for the hover text and notes.
+    """
+    t = TEXT[check_lang(lang)]
     ordered = _sorted(preds)
     labels = _labels(ordered)
     probs = [float(p.probability) for p in ordered]
     bar = {
-        "type": "bar", "x": probs, "y": labels, "orientation": "h", "marker": {"color": "#1f77b4"},
+        "type": "bar", "x": probs, "y": labels, "orientation": "h",
+        "marker": {"color": _RANDOM_COLOR if random_weights else _REAL_COLOR},
         "text": [f"{p:.1%}" for p in probs], "textposition": "auto",
         "customdata": [p.index for p in ordered],
-        "hovertemplate": "%{y}<br>class %{customdata}<br>%{x:.2%}<extra></extra>",
+        "hovertemplate": t["hover"],
     }
+    top = 50 if random_weights else 20
     layout = {
         "yaxis": {"autorange": "reversed", "categoryorder": "array", "categoryarray": labels},
         "xaxis": {"range": [0, 1], "tickformat": ".0%"},
         "font": FONT, "showlegend": False,
-        "height": max(160, 60 + 32 * len(ordered)), "margin": {"l": 10, "r": 20, "t": 20, "b": 30},
+        "height": max(160, 40 + top + 32 * len(ordered)), "margin": {"l": 10, "r": 20, "t": top, "b": 30},
     }
+    if random_weights:
+        layout["title"] = {"text": t["random_note"], "x": 0.01, "font": {"size": 15, "color": "#b35c00"}}
     if not ordered:
         layout["annotations"] = [
-            {"text": "no predictions yet", "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}
+            {"text": t["empty"], "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}
         ]
     return figure([bar], layout)
