@@ -297,7 +297,7 @@ def forward_passes(method: str, params: MethodParams, x: AttributionInput, *, n_
 # ---------------------------------------------------------------------------------- running
 
 
-class _Metered(nn.Module):
+class Metered(nn.Module):
     """The model, counting images, reporting progress and honouring a cancel between chunks."""
 
     def __init__(self, model: nn.Module, planned: int, progress: Callable[[float], None] | None,
@@ -356,7 +356,7 @@ def _layer(model: nn.Module, name: str) -> nn.Module:
 
 @dataclass
 class _Ctx:
-    net: _Metered
+    net: Metered
     model: nn.Module
     x: Tensor
     target: int
@@ -429,6 +429,27 @@ _RUNNERS: dict[str, Callable[[_Ctx], Tensor]] = {
 }
 
 
+def run_captum(
+    net: nn.Module, x: Tensor, inp: AttributionInput, *, method: str, target: int, params: MethodParams
+) -> Tensor:
+    """Captum's attribution of ``x`` (N, 3, H, W) through ``net``: (N, C, H, W), C = 3 or 1.
+
+    No checks and no copy: :func:`attribute` is the public door. ``net`` is a
+    :class:`Metered` model (or any module wrapping the classifier as ``inner``); it is put in
+    eval mode and given back as it was, hooks and flags included. Random draws are seeded by
+    ``params.seed`` without touching the caller's generator.
+    """
+    work = getattr(net, "inner", net)
+    device = next(work.parameters()).device
+    with restored(work), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(params.seed)
+        if method == "lrp":
+            lrp_rules(work)
+        ctx = _Ctx(net=net, model=work, x=x.detach().to(device).clone(), target=target, p=params, inp=inp)
+        with torch.enable_grad():
+            return _RUNNERS[method](ctx).detach()
+
+
 def _check_target(model: nn.Module, target: int) -> int:
     k = getattr(getattr(model, "fc", None), "out_features", None)
     if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or (k is not None and not 0 <= target < k):
@@ -482,20 +503,11 @@ def attribute(
             f"{budget:,}: lower its samples or steps, or raise the stride or cell size"
         )
     t0 = time.perf_counter()
-    work = model
     private = (info.hooks and isolate) or method == "lrp"
-    if private:  # captum's LRP also writes rules onto the modules: never on the caller's model
-        work = copy.deepcopy(model)
-    device = next(model.parameters()).device
-    x = inp.tensor.to(device)
-    with restored(work), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(params.seed)
-        if method == "lrp":
-            lrp_rules(work)
-        net = _Metered(work, planned, progress, cancel)
-        ctx = _Ctx(net=net, model=work, x=x.clone(), target=target, p=params, inp=inp)
-        with torch.enable_grad():
-            raw = _RUNNERS[method](ctx)  # (1, C, H, W)
+    # captum's LRP also writes rules onto the modules: never on the caller's model
+    work = copy.deepcopy(model) if private else model
+    net = Metered(work, planned, progress, cancel)
+    raw = run_captum(net, inp.tensor, inp, method=method, target=target, params=params)  # (1, C, H, W)
     hw_map = raw.detach().float().sum(dim=1)[0].cpu().numpy().astype(np.float32)  # (H, W)
     note = {"en": "", "zh": ""}
     if method == "gradcam":
@@ -528,4 +540,5 @@ __all__ = [
     "grid_mask",
     "method_info",
     "restored",
+    "run_captum",
 ]
