@@ -445,7 +445,8 @@ def run_captum(
         torch.manual_seed(params.seed)
         if method == "lrp":
             lrp_rules(work)
-        ctx = _Ctx(net=net, model=work, x=x.detach().to(device).clone(), target=target, p=params, inp=inp)
+        x = x.detach().to(device).clone().requires_grad_(True)  # captum would warn and do it
+        ctx = _Ctx(net=net, model=work, x=x, target=target, p=params, inp=inp)
         with torch.enable_grad():
             return _RUNNERS[method](ctx).detach()
 
