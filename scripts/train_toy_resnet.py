@@ -100,22 +100,33 @@ def main() -> None:
             opt.step()
             sched.step()
         acc = accuracy(model, xte, yte)
-        print(f"epoch {epoch + 1}/{args.epochs}: loss {loss.item():.3f}, held-out accuracy {acc:.3f}, "
-              f"{time.perf_counter() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU", flush=True)
+        print(
+            f"epoch {epoch + 1}/{args.epochs}: loss {loss.item():.3f}, held-out accuracy {acc:.3f}, "
+            f"{time.perf_counter() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU",
+            flush=True,
+        )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     model.eval()
     acc = accuracy(model, xte, yte)
 
     meta = {
         "classes": json.dumps(list(TOY_CLASSES)),
-        "spec": json.dumps({"block": TOY_SPEC.block, "layers": TOY_SPEC.layers, "widths": TOY_SPEC.widths,
-                            "stem": TOY_SPEC.stem}),
-        "preprocess": json.dumps({"size": TOY_IMAGE_SIZE, "mean": TOY_PREPROCESS.mean, "std": TOY_PREPROCESS.std}),
+        "spec": json.dumps(
+            {
+                "block": TOY_SPEC.block,
+                "layers": TOY_SPEC.layers,
+                "widths": TOY_SPEC.widths,
+                "stem": TOY_SPEC.stem,
+            }
+        ),
+        "preprocess": json.dumps(
+            {"size": TOY_IMAGE_SIZE, "mean": TOY_PREPROCESS.mean, "std": TOY_PREPROCESS.std}
+        ),
         "data": f"resnet_core.lab.make_shapes(image_size={TOY_IMAGE_SIZE}, noise={TOY_NOISE}), "
-                f"train seed ({args.seed}, 0) n={args.train}, held-out seed ({args.seed}, 1) n={args.test}",
+        f"train seed ({args.seed}, 0) n={args.train}, held-out seed ({args.seed}, 1) n={args.test}",
         "heldout_accuracy": f"{acc:.4f}",
         "training": f"SGD nesterov momentum 0.9, wd 5e-4, one-cycle lr {args.lr}, batch {args.batch}, "
-                    f"{args.epochs} epochs, seed {args.seed}",
+        f"{args.epochs} epochs, seed {args.seed}",
         "machine": f"{cpu_name()}, {args.threads} thread(s), torch {torch.__version__}",
         "wall_s": f"{wall:.0f}",
         "cpu_s": f"{cpu:.0f}",
@@ -136,7 +147,9 @@ def main() -> None:
         if len(hits):
             img = (xte[int(hits[0])].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
             Image.fromarray(img).save(EXAMPLES_DIR / f"{k}_{name.replace(' ', '_')}.png")
-    print(f"held-out accuracy {acc:.4f}; {wall:.0f} s wall, {cpu:.0f} s CPU on {meta['machine']}; wrote {args.out}")
+    print(
+        f"held-out accuracy {acc:.4f}; {wall:.0f} s wall, {cpu:.0f} s CPU on {meta['machine']}; wrote {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,17 @@ from resnet_core.images import Prepared
 from resnet_core.model import build_cifar_resnet
 from resnet_core.toy import TOY_PREPROCESS, build_toy, toy_data
 
-FAST = MethodParams(steps=4, nt_samples=2, shap_samples=4, shap_baselines=2, window=8, stride=8, cell=8,
-                    n_segments=8, shapley_samples=1)
+FAST = MethodParams(
+    steps=4,
+    nt_samples=2,
+    shap_samples=4,
+    shap_baselines=2,
+    window=8,
+    stride=8,
+    cell=8,
+    n_segments=8,
+    shapley_samples=1,
+)
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +92,9 @@ def test_integrated_gradients_is_captums_and_completes(model, image):
     p = MethodParams(steps=64, baseline="black")
     ours = attribute(model, inp, method="integrated_gradients", target=target, params=p).map
     base = make_baseline(inp, "black")
-    ref, delta = IntegratedGradients(model).attribute(inp.tensor, baselines=base, target=target, n_steps=64,
-                                                      return_convergence_delta=True)
+    ref, delta = IntegratedGradients(model).attribute(
+        inp.tensor, baselines=base, target=target, n_steps=64, return_convergence_delta=True
+    )
     np.testing.assert_allclose(ours, ref.sum(1)[0].numpy(), rtol=1e-4, atol=1e-6)
     # completeness (Sundararajan et al.): the attributions sum to f(x) - f(baseline)
     with torch.no_grad():
@@ -105,26 +115,38 @@ def test_occlusion_matches_a_hand_made_occlusion(model, image):
                 x[..., 16 * i : 16 * i + 16, 16 * j : 16 * j + 16] = black[..., :16, :16]
                 drop = full - float(model(x)[0, target])
                 # captum spreads the drop over the window's 3 channels, the map sums them back
-                np.testing.assert_allclose(ours[16 * i : 16 * i + 16, 16 * j : 16 * j + 16], 3 * drop, rtol=1e-4,
-                                           atol=1e-5)
-    ref = Occlusion(model).attribute(inp.tensor, sliding_window_shapes=(3, 16, 16), strides=(3, 16, 16),
-                                     baselines=black, target=target)
+                np.testing.assert_allclose(
+                    ours[16 * i : 16 * i + 16, 16 * j : 16 * j + 16], 3 * drop, rtol=1e-4, atol=1e-5
+                )
+    ref = Occlusion(model).attribute(
+        inp.tensor, sliding_window_shapes=(3, 16, 16), strides=(3, 16, 16), baselines=black, target=target
+    )
     np.testing.assert_allclose(ours, ref.sum(1)[0].numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_guided_backprop_hooks_stay_on_a_private_copy_and_are_removed(model, image):
     inp, target = image
     seen: list[int] = []
-    attribute(model, inp, method="guided_backprop", target=target, progress=lambda f: seen.append(hook_count(model)))
+    attribute(
+        model, inp, method="guided_backprop", target=target, progress=lambda f: seen.append(hook_count(model))
+    )
     assert seen and max(seen) == 0  # isolated: the served model never carried a hook
     seen.clear()
-    attribute(model, inp, method="guided_backprop", target=target, isolate=False,
-              progress=lambda f: seen.append(hook_count(model)))
+    attribute(
+        model,
+        inp,
+        method="guided_backprop",
+        target=target,
+        isolate=False,
+        progress=lambda f: seen.append(hook_count(model)),
+    )
     assert max(seen) > 0  # captum does hook every ReLU while it runs
     assert hook_count(model) == 0
 
 
-@pytest.mark.parametrize("method", ["guided_backprop", "deconvolution", "deeplift", "gradcam", "guided_gradcam"])
+@pytest.mark.parametrize(
+    "method", ["guided_backprop", "deconvolution", "deeplift", "gradcam", "guided_gradcam"]
+)
 def test_an_error_inside_a_method_leaves_no_hook_and_restores_the_model(image, method):
     inp, target = image
     torch.manual_seed(1)
@@ -186,7 +208,9 @@ def test_random_draws_are_seeded_and_leave_the_global_generator_alone(model, ima
     state = torch.get_rng_state()
     a = attribute(model, inp, method="smoothgrad", target=target, params=FAST).map
     b = attribute(model, inp, method="smoothgrad", target=target, params=FAST).map
-    c = attribute(model, inp, method="smoothgrad", target=target, params=MethodParams(nt_samples=2, seed=7)).map
+    c = attribute(
+        model, inp, method="smoothgrad", target=target, params=MethodParams(nt_samples=2, seed=7)
+    ).map
     assert torch.equal(state, torch.get_rng_state())
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
@@ -194,8 +218,18 @@ def test_random_draws_are_seeded_and_leave_the_global_generator_alone(model, ima
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"steps": 0}, {"steps": 10_000}, {"baseline": "white" * 50}, {"nt_base": "lime"}, {"batch": 2.5},
-     {"stdev": float("nan")}, {"mask": "slic"}, {"layer": ""}, {"seed": -1}, {"window": True}],
+    [
+        {"steps": 0},
+        {"steps": 10_000},
+        {"baseline": "white" * 50},
+        {"nt_base": "lime"},
+        {"batch": 2.5},
+        {"stdev": float("nan")},
+        {"mask": "slic"},
+        {"layer": ""},
+        {"seed": -1},
+        {"window": True},
+    ],
 )
 def test_bad_params_get_one_plain_error(kwargs):
     with pytest.raises(AttributionError) as e:
@@ -205,8 +239,12 @@ def test_bad_params_get_one_plain_error(kwargs):
 
 def test_bad_requests_get_one_plain_error(model, image):
     inp, target = image
-    for kwargs in ({"method": "lime" * 40}, {"method": "gradcam", "params": MethodParams(layer="layer9")},
-                   {"method": "saliency", "target": 10}, {"method": "saliency", "budget": 0}):
+    for kwargs in (
+        {"method": "lime" * 40},
+        {"method": "gradcam", "params": MethodParams(layer="layer9")},
+        {"method": "saliency", "target": 10},
+        {"method": "saliency", "budget": 0},
+    ):
         kw = {"method": "saliency", "target": target, **kwargs}
         with pytest.raises(AttributionError) as e:
             attribute(model, inp, **kw)
@@ -261,7 +299,9 @@ def test_spearman_and_ssim_against_closed_forms_and_references():
     # constant maps: SSIM = (2 c1 c2 + C1) / (c1^2 + c2^2 + C1), the structure terms being C2 / C2
     c1, c2 = 0.2, 0.6
     C1 = 0.01**2
-    assert ssim(np.full((20, 20), c1), np.full((20, 20), c2)) == pytest.approx((2 * c1 * c2 + C1) / (c1**2 + c2**2 + C1))
+    assert ssim(np.full((20, 20), c1), np.full((20, 20), c2)) == pytest.approx(
+        (2 * c1 * c2 + C1) / (c1**2 + c2**2 + C1)
+    )
     stats = pytest.importorskip("scipy.stats")
     ties = np.round(a * 4), np.round(b * 4)
     assert spearman(*ties) == pytest.approx(stats.spearmanr(ties[0].ravel(), ties[1].ravel())[0])
@@ -272,16 +312,27 @@ def test_ssim_matches_scikit_image():
     rng = np.random.default_rng(1)
     a = rng.random((32, 32))
     b = np.clip(a + 0.2 * rng.standard_normal((32, 32)), 0, 1)
-    ref = metrics.structural_similarity(a, b, data_range=1.0, gaussian_weights=True, sigma=1.5,
-                                        use_sample_covariance=False)
+    ref = metrics.structural_similarity(
+        a, b, data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+    )
     assert ssim(a, b, data_range=1.0) == pytest.approx(ref, abs=1e-10)
 
 
 def test_sanity_check_runs_on_a_copy(model, image):
     inp, target = image
     groups = cascade_groups(model)
-    assert [g for g, _ in groups] == ["fc", "layer4.1", "layer4.0", "layer3.1", "layer3.0", "layer2.1", "layer2.0",
-                                      "layer1.1", "layer1.0", "stem"]
+    assert [g for g, _ in groups] == [
+        "fc",
+        "layer4.1",
+        "layer4.0",
+        "layer3.1",
+        "layer3.0",
+        "layer2.1",
+        "layer2.0",
+        "layer1.1",
+        "layer1.0",
+        "stem",
+    ]
     before = {k: v.clone() for k, v in model.state_dict().items()}
     r = sanity_check(model, inp, methods=["saliency", "gradcam"], target=target)
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
@@ -290,8 +341,14 @@ def test_sanity_check_runs_on_a_copy(model, image):
         assert c.maps.shape == (len(r.steps), *inp.size)
         assert c.spearman[0] == pytest.approx(1.0) and c.ssim[0] == pytest.approx(1.0)
     with pytest.raises(AttributionBudgetError):
-        sanity_check(model, inp, methods=["occlusion"], target=target, params=MethodParams(window=2, stride=1),
-                     budget=1000)
+        sanity_check(
+            model,
+            inp,
+            methods=["occlusion"],
+            target=target,
+            params=MethodParams(window=2, stride=1),
+            budget=1000,
+        )
 
 
 def test_deletion_and_insertion_end_where_the_paper_says(model, image):
@@ -303,6 +360,10 @@ def test_deletion_and_insertion_end_where_the_paper_says(model, image):
         black = prob(make_baseline(inp, "black"))
         blur = prob(make_baseline(inp, "blur"))
     np.testing.assert_allclose(curve.fractions, [0, 0.25, 0.5, 0.75, 1])
-    assert curve.deletion[0] == pytest.approx(full, abs=1e-5) and curve.deletion[-1] == pytest.approx(black, abs=1e-5)
-    assert curve.insertion[0] == pytest.approx(blur, abs=1e-5) and curve.insertion[-1] == pytest.approx(full, abs=1e-5)
+    assert curve.deletion[0] == pytest.approx(full, abs=1e-5) and curve.deletion[-1] == pytest.approx(
+        black, abs=1e-5
+    )
+    assert curve.insertion[0] == pytest.approx(blur, abs=1e-5) and curve.insertion[-1] == pytest.approx(
+        full, abs=1e-5
+    )
     assert curve.deletion_auc == pytest.approx(np.trapezoid(curve.deletion, curve.fractions))

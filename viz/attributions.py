@@ -115,7 +115,7 @@ def _sep(lang: str) -> str:
 
 
 def format_time(seconds: float) -> str:
-    """"12 ms", "1.4 s"."""
+    """ "12 ms", "1.4 s"."""
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
@@ -129,8 +129,13 @@ def _pool(a: np.ndarray, side: int = MAX_FIGURE_SIDE) -> np.ndarray:
 
 
 def _layout(fig: go.Figure, *, title: str, height: int) -> go.Figure:
-    fig.update_layout(template=TEMPLATE, font=FONT, height=height, title={"text": title, "x": 0.01},
-                      margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    fig.update_layout(
+        template=TEMPLATE,
+        font=FONT,
+        height=height,
+        title={"text": title, "x": 0.01},
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+    )
     return fig
 
 
@@ -179,18 +184,28 @@ def attribution_grid_figure(
     cols = max(1, min(columns, n))
     rows = math.ceil(n / cols)
     titles = [tx["image"]] + [f"{a.label}<br>{format_time(a.time_s)}" for a in attributions]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02,
-                        vertical_spacing=0.12 / max(1, rows - 1) if rows > 1 else 0.02)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles,
+        horizontal_spacing=0.02,
+        vertical_spacing=0.12 / max(1, rows - 1) if rows > 1 else 0.02,
+    )
     fig.add_trace(go.Image(z=image, hoverinfo="skip"), row=1, col=1)
     for i, (a, m) in enumerate(zip(attributions, maps), start=1):
         r, c = divmod(i, cols)
         fig.add_trace(
             go.Heatmap(
-                z=m, zmin=-peak if signed else 0.0, zmax=peak,
-                colorscale="RdBu_r" if signed else "Viridis", showscale=i == 1, name=a.label,
+                z=m,
+                zmin=-peak if signed else 0.0,
+                zmax=peak,
+                colorscale="RdBu_r" if signed else "Viridis",
+                showscale=i == 1,
+                name=a.label,
                 hovertemplate=f"{a.label}<br>{tx['value']}: %{{z:.3g}}<extra></extra>",
             ),
-            row=r + 1, col=c + 1,
+            row=r + 1,
+            col=c + 1,
         )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
@@ -202,16 +217,23 @@ def attribution_grid_figure(
     return _layout(fig, title=title, height=60 + 230 * rows)
 
 
-def attribution_verdict(attributions: Sequence[Attribution], *, class_label: str = "", lang: str = "en") -> str:
+def attribution_verdict(
+    attributions: Sequence[Attribution], *, class_label: str = "", lang: str = "en"
+) -> str:
     """How many maps and which method was fastest and slowest, from the records' times."""
     tx = _t(lang)
     if not attributions:
         return tx["v_empty"]
     fast = min(attributions, key=lambda a: a.time_s)
     slow = max(attributions, key=lambda a: a.time_s)
-    return tx["v_grid"].format(n=len(attributions), label=class_label or attributions[0].target,
-                               fast=fast.label, fast_t=format_time(fast.time_s),
-                               slow=slow.label, slow_t=format_time(slow.time_s))
+    return tx["v_grid"].format(
+        n=len(attributions),
+        label=class_label or attributions[0].target,
+        fast=fast.label,
+        fast_t=format_time(fast.time_s),
+        slow=slow.label,
+        slow_t=format_time(slow.time_s),
+    )
 
 
 # ---------------------------------------------------------------------------- sanity checks
@@ -228,10 +250,18 @@ def sanity_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
         color = palette[i % len(palette)]
         for col, values in ((1, c.spearman), (2, c.ssim)):
             fig.add_trace(
-                go.Scatter(x=list(result.steps), y=np.round(values, 4), mode="lines+markers", name=c.label,
-                           legendgroup=c.method, showlegend=col == 1, line={"color": color},
-                           hovertemplate=f"{c.label}<br>%{{x}}: %{{y:.3f}}<extra></extra>"),
-                row=1, col=col,
+                go.Scatter(
+                    x=list(result.steps),
+                    y=np.round(values, 4),
+                    mode="lines+markers",
+                    name=c.label,
+                    legendgroup=c.method,
+                    showlegend=col == 1,
+                    line={"color": color},
+                    hovertemplate=f"{c.label}<br>%{{x}}: %{{y:.3f}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
             )
     fig.add_hline(y=PASS_SPEARMAN, line_dash="dot", line_color="#888", row=1, col=1)
     fig.update_xaxes(title_text=tx["step"], tickangle=-45)
@@ -246,8 +276,9 @@ def sanity_verdict(result: SanityResult, *, threshold: float = PASS_SPEARMAN, la
         return tx["v_empty"]
     passed = [c.label for c in result.curves if c.final_spearman < threshold]
     failed = [c.label for c in result.curves if c.final_spearman >= threshold]
-    details = _sep(lang).join(f"{c.label} ρ={c.final_spearman:.2f}, SSIM={float(c.ssim[-1]):.2f}"
-                              for c in result.curves)
+    details = _sep(lang).join(
+        f"{c.label} ρ={c.final_spearman:.2f}, SSIM={float(c.ssim[-1]):.2f}" for c in result.curves
+    )
     parts = [tx["v_sanity_pass"].format(names=_sep(lang).join(passed) or tx["v_none"])]
     if failed:
         parts.append(tx["v_sanity_fail"].format(thr=threshold, names=_sep(lang).join(failed)))
@@ -263,7 +294,9 @@ def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go
     tx = _t(lang)
     if not curves:
         return _message(tx["v_empty"])
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(tx["deletion"], tx["insertion"]), horizontal_spacing=0.08)
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=(tx["deletion"], tx["insertion"]), horizontal_spacing=0.08
+    )
     palette = TEMPLATE["layout"]["colorway"]
     for i, c in enumerate(curves):
         is_random = c.method == "random"
@@ -271,10 +304,18 @@ def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go
         line = {"color": "#888", "dash": "dash"} if is_random else {"color": palette[i % len(palette)]}
         for col, (values, auc) in ((1, (c.deletion, c.deletion_auc)), (2, (c.insertion, c.insertion_auc))):
             fig.add_trace(
-                go.Scatter(x=np.round(c.fractions, 4), y=np.round(values, 4), mode="lines", name=name,
-                           legendgroup=c.method, showlegend=col == 1, line=line,
-                           hovertemplate=f"{name} (AUC {auc:.3f})<br>%{{x:.2f}}: %{{y:.3f}}<extra></extra>"),
-                row=1, col=col,
+                go.Scatter(
+                    x=np.round(c.fractions, 4),
+                    y=np.round(values, 4),
+                    mode="lines",
+                    name=name,
+                    legendgroup=c.method,
+                    showlegend=col == 1,
+                    line=line,
+                    hovertemplate=f"{name} (AUC {auc:.3f})<br>%{{x:.2f}}: %{{y:.3f}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
             )
     fig.update_xaxes(title_text=tx["fraction"], range=[0, 1])
     fig.update_yaxes(title_text=tx["probability"], range=[0, 1.02], col=1)
@@ -294,8 +335,11 @@ def faithfulness_table(
         headers += [tx["infidelity"], tx["sensitivity"]]
     rows = []
     for c in sorted(curves, key=lambda c: c.deletion_auc):
-        row: list[Any] = [tx["random"] if c.method == "random" else c.label, round(c.deletion_auc, 4),
-                          round(c.insertion_auc, 4)]
+        row: list[Any] = [
+            tx["random"] if c.method == "random" else c.label,
+            round(c.deletion_auc, 4),
+            round(c.insertion_auc, 4),
+        ]
         if scores:
             s = by_method.get(c.method)
             row += [round(s.infidelity, 5), round(s.sensitivity, 4)] if s else ["", ""]
@@ -315,8 +359,10 @@ def faithfulness_verdict(curves: Sequence[FaithCurve], *, lang: str = "en") -> s
         return tx["v_faith_norandom"].format(best=best.label, auc=best.deletion_auc)
     beat = [c.label for c in methods if c.deletion_auc < rnd.deletion_auc]
     lost = [c.label for c in methods if c.deletion_auc >= rnd.deletion_auc]
-    parts = [tx["v_faith_best"].format(best=best.label, auc=best.deletion_auc, rnd=rnd.deletion_auc),
-             tx["v_faith_beat"].format(names=_sep(lang).join(beat) or tx["v_none"])]
+    parts = [
+        tx["v_faith_best"].format(best=best.label, auc=best.deletion_auc, rnd=rnd.deletion_auc),
+        tx["v_faith_beat"].format(names=_sep(lang).join(beat) or tx["v_none"]),
+    ]
     if lost:
         parts.append(tx["v_faith_lost"].format(names=_sep(lang).join(lost)))
     return " ".join(parts)

@@ -117,7 +117,9 @@ def deletion_insertion(
         raise AttributionError(f"steps must be between 1 and {MAX_CURVE_STEPS}")
     planned = 2 * (steps + 1)
     if planned > budget:
-        raise AttributionBudgetError(f"deletion and insertion need {planned} forward passes; the limit is {budget}")
+        raise AttributionBudgetError(
+            f"deletion and insertion need {planned} forward passes; the limit is {budget}"
+        )
     device = next(model.parameters()).device
     x = inp.tensor.to(device)
     flat = torch.from_numpy(np.nan_to_num(amap, nan=-np.inf).ravel()).to(device)
@@ -127,7 +129,7 @@ def deletion_insertion(
     black = make_baseline(inp, "black").to(device)
     blur = make_baseline(inp, "blur").to(device)
     net = Metered(model, planned, None, cancel)
-    with restored(model):
+    with restored(model, drop_new_hooks=False):
         deletion = _probabilities(net, _series(x, black, order, cuts, insert=False), target, batch)
         insertion = _probabilities(net, _series(x, blur, order, cuts, insert=True), target, batch)
     fractions = np.array(cuts, dtype=np.float64) / n
@@ -208,12 +210,28 @@ def captum_scores(
         out = run_captum(net, single, inp, method=method, target=target, params=params)
         return (out,) if isinstance(inputs, tuple) else out
 
-    with restored(work), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    with (
+        restored(work, drop_new_hooks=work is not model),
+        torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
+    ):
         torch.manual_seed(params.seed)
-        inf = infidelity(net, perturb, x, attr, target=target, n_perturb_samples=n_perturb,
-                         max_examples_per_batch=params.batch)
-        sens = sensitivity_max(explain, x, perturb_radius=radius * float(x.max() - x.min()),
-                               n_perturb_samples=n_perturb, max_examples_per_batch=1, target=target)
+        inf = infidelity(
+            net,
+            perturb,
+            x,
+            attr,
+            target=target,
+            n_perturb_samples=n_perturb,
+            max_examples_per_batch=params.batch,
+        )
+        sens = sensitivity_max(
+            explain,
+            x,
+            perturb_radius=radius * float(x.max() - x.min()),
+            n_perturb_samples=n_perturb,
+            max_examples_per_batch=1,
+            target=target,
+        )
     return CaptumScores(method=method, infidelity=float(inf.item()), sensitivity=float(sens.item()))
 
 

@@ -15,7 +15,7 @@ import torch
 import torchvision.transforms.functional as TF
 from torch import Tensor
 
-from ..images import Preprocess, Prepared
+from ..images import Prepared, Preprocess
 
 Baseline = Literal["black", "blur", "noise", "mean"]
 MaskKind = Literal["grid", "superpixels"]
@@ -115,7 +115,9 @@ def grid_mask(size: tuple[int, int], cell: int) -> Tensor:
     return (rows[:, None] * ncols + cols[None, :])[None, None]
 
 
-def superpixel_mask(view: np.ndarray, n_segments: int, *, compactness: float = 10.0, iters: int = 6) -> Tensor:
+def superpixel_mask(
+    view: np.ndarray, n_segments: int, *, compactness: float = 10.0, iters: int = 6
+) -> Tensor:
     """(1, 1, H, W) int64 superpixel ids from a small SLIC-style k-means on colour and position.
 
     A plain version of SLIC (Achanta et al., https://doi.org/10.1109/TPAMI.2012.120): centres
@@ -142,7 +144,9 @@ def superpixel_mask(view: np.ndarray, n_segments: int, *, compactness: float = 1
             d = (f**2).sum(1, keepdims=True) - 2 * f @ centres.T + (centres**2).sum(1)[None]
             labels[i : i + 16384] = d.argmin(1)
         counts = np.bincount(labels, minlength=len(centres)).astype(np.float32)
-        sums = np.stack([np.bincount(labels, weights=feats[:, j], minlength=len(centres)) for j in range(5)], 1)
+        sums = np.stack(
+            [np.bincount(labels, weights=feats[:, j], minlength=len(centres)) for j in range(5)], 1
+        )
         keep = counts > 0
         centres = np.where(keep[:, None], sums / np.maximum(counts, 1)[:, None], centres).astype(np.float32)
     _, ids = np.unique(labels, return_inverse=True)

@@ -28,7 +28,9 @@ def _leaves(model: nn.Module) -> list[nn.Module]:
 def lrp_problem(model: nn.Module) -> dict[str, str] | None:
     """None when captum's LRP covers every leaf of ``model``; else why not, in en and zh."""
     known = set(SUPPORTED_LAYERS_WITH_RULES) | set(SUPPORTED_NON_LINEAR_LAYERS) | {ResidualAdd, nn.Identity}
-    missing = sorted({type(m).__name__ for m in _leaves(model) if type(m) not in known and not hasattr(m, "rule")})
+    missing = sorted(
+        {type(m).__name__ for m in _leaves(model) if type(m) not in known and not hasattr(m, "rule")}
+    )
     if not missing:
         return None
     names = ", ".join(missing)[:100]

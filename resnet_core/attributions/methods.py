@@ -31,9 +31,9 @@ import numpy as np
 import torch
 from captum.attr import (
     LRP,
+    Deconvolution,
     DeepLift,
     DeepLiftShap,
-    Deconvolution,
     FeatureAblation,
     GradientShap,
     GuidedBackprop,
@@ -102,8 +102,16 @@ class MethodInfo:
     paper: str
 
 
-def _info(name: str, label: str, captum: str, family: str, params: tuple[str, ...], hooks: bool, signed: bool,
-          paper: str) -> MethodInfo:
+def _info(
+    name: str,
+    label: str,
+    captum: str,
+    family: str,
+    params: tuple[str, ...],
+    hooks: bool,
+    signed: bool,
+    paper: str,
+) -> MethodInfo:
     return MethodInfo(name, label, captum, family, params, hooks, signed, paper)
 
 
@@ -112,41 +120,176 @@ _NT = ("nt_base", "nt_samples", "stdev", "steps", "baseline", "batch", "seed")
 METHODS: dict[str, MethodInfo] = {
     m.name: m
     for m in (
-        _info("gradcam", "Grad-CAM", "LayerGradCam(relu_attributions=True)", "cam", ("layer",), True, False,
-              "https://arxiv.org/abs/1610.02391"),
-        _info("guided_gradcam", "Guided Grad-CAM", "GuidedGradCam", "cam", ("layer",), True, True,
-              "https://arxiv.org/abs/1610.02391"),
-        _info("guided_backprop", "Guided Backprop", "GuidedBackprop", "gradient", (), True, True,
-              "https://arxiv.org/abs/1412.6806"),
-        _info("deconvolution", "Deconvolution", "Deconvolution", "gradient", (), True, True,
-              "https://arxiv.org/abs/1311.2901"),
-        _info("saliency", "Saliency", "Saliency(abs=True)", "gradient", (), False, False,
-              "https://arxiv.org/abs/1312.6034"),
-        _info("input_x_gradient", "Input x Gradient", "InputXGradient", "gradient", (), False, True,
-              "https://arxiv.org/abs/1605.01713"),
-        _info("integrated_gradients", "Integrated Gradients", "IntegratedGradients", "reference",
-              ("steps", "baseline", "batch"), False, True, "https://arxiv.org/abs/1703.01365"),
-        _info("smoothgrad", "SmoothGrad", "NoiseTunnel(nt_type='smoothgrad')", "gradient", _NT, False, True,
-              "https://arxiv.org/abs/1706.03825"),
-        _info("smoothgrad_sq", "SmoothGrad²", "NoiseTunnel(nt_type='smoothgrad_sq')", "gradient", _NT, False,
-              False, "https://arxiv.org/abs/1806.10758"),
-        _info("vargrad", "VarGrad", "NoiseTunnel(nt_type='vargrad')", "gradient", _NT, False, False,
-              "https://arxiv.org/abs/1810.03292"),
-        _info("gradient_shap", "GradientShap", "GradientShap", "reference",
-              ("shap_samples", "shap_baselines", "stdev", "seed"), False, True, "https://arxiv.org/abs/1705.07874"),
-        _info("deeplift", "DeepLift", "DeepLift", "reference", ("baseline",), True, True,
-              "https://arxiv.org/abs/1704.02685"),
-        _info("deeplift_shap", "DeepLiftShap", "DeepLiftShap", "reference", ("shap_baselines", "seed"), True,
-              True, "https://arxiv.org/abs/1705.07874"),
-        _info("occlusion", "Occlusion", "Occlusion", "perturbation", ("window", "stride", "baseline", "batch"),
-              False, True, "https://arxiv.org/abs/1311.2901"),
-        _info("feature_ablation", "Feature Ablation", "FeatureAblation", "perturbation",
-              ("mask", "cell", "n_segments", "baseline", "batch"), False, True, "https://captum.ai/api/feature_ablation.html"),
-        _info("shapley", "Shapley Value Sampling", "ShapleyValueSampling", "perturbation",
-              ("mask", "cell", "n_segments", "shapley_samples", "baseline", "batch", "seed"), False, True,
-              "https://doi.org/10.1016/j.cor.2008.04.004"),
-        _info("lrp", "LRP (epsilon)", "LRP", "propagation", (), True, True,
-              "https://doi.org/10.1371/journal.pone.0130140"),
+        _info(
+            "gradcam",
+            "Grad-CAM",
+            "LayerGradCam(relu_attributions=True)",
+            "cam",
+            ("layer",),
+            True,
+            False,
+            "https://arxiv.org/abs/1610.02391",
+        ),
+        _info(
+            "guided_gradcam",
+            "Guided Grad-CAM",
+            "GuidedGradCam",
+            "cam",
+            ("layer",),
+            True,
+            True,
+            "https://arxiv.org/abs/1610.02391",
+        ),
+        _info(
+            "guided_backprop",
+            "Guided Backprop",
+            "GuidedBackprop",
+            "gradient",
+            (),
+            True,
+            True,
+            "https://arxiv.org/abs/1412.6806",
+        ),
+        _info(
+            "deconvolution",
+            "Deconvolution",
+            "Deconvolution",
+            "gradient",
+            (),
+            True,
+            True,
+            "https://arxiv.org/abs/1311.2901",
+        ),
+        _info(
+            "saliency",
+            "Saliency",
+            "Saliency(abs=True)",
+            "gradient",
+            (),
+            False,
+            False,
+            "https://arxiv.org/abs/1312.6034",
+        ),
+        _info(
+            "input_x_gradient",
+            "Input x Gradient",
+            "InputXGradient",
+            "gradient",
+            (),
+            False,
+            True,
+            "https://arxiv.org/abs/1605.01713",
+        ),
+        _info(
+            "integrated_gradients",
+            "Integrated Gradients",
+            "IntegratedGradients",
+            "reference",
+            ("steps", "baseline", "batch"),
+            False,
+            True,
+            "https://arxiv.org/abs/1703.01365",
+        ),
+        _info(
+            "smoothgrad",
+            "SmoothGrad",
+            "NoiseTunnel(nt_type='smoothgrad')",
+            "gradient",
+            _NT,
+            False,
+            True,
+            "https://arxiv.org/abs/1706.03825",
+        ),
+        _info(
+            "smoothgrad_sq",
+            "SmoothGrad²",
+            "NoiseTunnel(nt_type='smoothgrad_sq')",
+            "gradient",
+            _NT,
+            False,
+            False,
+            "https://arxiv.org/abs/1806.10758",
+        ),
+        _info(
+            "vargrad",
+            "VarGrad",
+            "NoiseTunnel(nt_type='vargrad')",
+            "gradient",
+            _NT,
+            False,
+            False,
+            "https://arxiv.org/abs/1810.03292",
+        ),
+        _info(
+            "gradient_shap",
+            "GradientShap",
+            "GradientShap",
+            "reference",
+            ("shap_samples", "shap_baselines", "stdev", "seed"),
+            False,
+            True,
+            "https://arxiv.org/abs/1705.07874",
+        ),
+        _info(
+            "deeplift",
+            "DeepLift",
+            "DeepLift",
+            "reference",
+            ("baseline",),
+            True,
+            True,
+            "https://arxiv.org/abs/1704.02685",
+        ),
+        _info(
+            "deeplift_shap",
+            "DeepLiftShap",
+            "DeepLiftShap",
+            "reference",
+            ("shap_baselines", "seed"),
+            True,
+            True,
+            "https://arxiv.org/abs/1705.07874",
+        ),
+        _info(
+            "occlusion",
+            "Occlusion",
+            "Occlusion",
+            "perturbation",
+            ("window", "stride", "baseline", "batch"),
+            False,
+            True,
+            "https://arxiv.org/abs/1311.2901",
+        ),
+        _info(
+            "feature_ablation",
+            "Feature Ablation",
+            "FeatureAblation",
+            "perturbation",
+            ("mask", "cell", "n_segments", "baseline", "batch"),
+            False,
+            True,
+            "https://captum.ai/api/feature_ablation.html",
+        ),
+        _info(
+            "shapley",
+            "Shapley Value Sampling",
+            "ShapleyValueSampling",
+            "perturbation",
+            ("mask", "cell", "n_segments", "shapley_samples", "baseline", "batch", "seed"),
+            False,
+            True,
+            "https://doi.org/10.1016/j.cor.2008.04.004",
+        ),
+        _info(
+            "lrp",
+            "LRP (epsilon)",
+            "LRP",
+            "propagation",
+            (),
+            True,
+            True,
+            "https://doi.org/10.1371/journal.pone.0130140",
+        ),
     )
 }
 
@@ -215,7 +358,9 @@ class MethodParams:
                 raise AttributionError(f"{name} must be between {lo} and {hi}, got {str(v)[:40]!r}")
         for name, allowed in (("baseline", BASELINES), ("nt_base", NT_BASES), ("mask", MASK_KINDS)):
             if getattr(self, name) not in allowed:
-                raise AttributionError(f"{name} must be one of {', '.join(allowed)}, got {str(getattr(self, name))[:40]!r}")
+                raise AttributionError(
+                    f"{name} must be one of {', '.join(allowed)}, got {str(getattr(self, name))[:40]!r}"
+                )
         if not isinstance(self.layer, str) or not 0 < len(self.layer) <= 100:
             raise AttributionError("layer must be a layer name such as 'layer4'")
 
@@ -253,7 +398,9 @@ def method_info(method: str) -> MethodInfo:
     try:
         return METHODS[method]
     except (KeyError, TypeError):
-        raise AttributionError(f"unknown method {str(method)[:40]!r}; use one of {', '.join(METHODS)}") from None
+        raise AttributionError(
+            f"unknown method {str(method)[:40]!r}; use one of {', '.join(METHODS)}"
+        ) from None
 
 
 def applicability(model: nn.Module, method: str) -> dict[str, str] | None:
@@ -268,7 +415,9 @@ def _windows(size: int, window: int, stride: int) -> int:
     return (size - window) // stride + 1 if size >= window else 0
 
 
-def forward_passes(method: str, params: MethodParams, x: AttributionInput, *, n_features: int | None = None) -> int:
+def forward_passes(
+    method: str, params: MethodParams, x: AttributionInput, *, n_features: int | None = None
+) -> int:
     """Images the request sends through the network, computed before running.
 
     A forward with a backward counts once, as for captum's own batching. ``n_features`` is the
@@ -300,8 +449,13 @@ def forward_passes(method: str, params: MethodParams, x: AttributionInput, *, n_
 class Metered(nn.Module):
     """The model, counting images, reporting progress and honouring a cancel between chunks."""
 
-    def __init__(self, model: nn.Module, planned: int, progress: Callable[[float], None] | None,
-                 cancel: threading.Event | None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        planned: int,
+        progress: Callable[[float], None] | None,
+        cancel: threading.Event | None,
+    ) -> None:
         super().__init__()
         self.inner = model
         self.planned = max(1, planned)
@@ -324,27 +478,31 @@ def _hook_dicts(m: nn.Module) -> tuple[dict, ...]:
 
 
 @contextmanager
-def restored(model: nn.Module) -> Iterator[None]:
-    """Put ``model`` in eval mode and give back its mode, ``requires_grad`` flags and hooks after.
+def restored(model: nn.Module, *, drop_new_hooks: bool = True) -> Iterator[None]:
+    """Put ``model`` in eval mode and give back its mode and ``requires_grad`` flags after.
 
-    Any hook added while the block ran is removed, whatever happened (an exception inside a
-    method leaves captum's own clean-up half done).
+    With ``drop_new_hooks``, any hook added while the block ran is removed too, whatever
+    happened (an exception inside a method can leave captum's own clean-up half done). Only
+    for a model this request owns: on a shared model it would also drop other requests' hooks.
     """
     mode = model.training
     flags = [(p, p.requires_grad) for p in model.parameters()]
-    before = {id(m): [set(d) for d in _hook_dicts(m)] for m in model.modules()}
+    before = {id(m): [set(d) for d in _hook_dicts(m)] for m in model.modules()} if drop_new_hooks else {}
     try:
-        model.eval()
+        if mode:
+            model.eval()
         yield
     finally:
         model.train(mode)
         for p, flag in flags:
-            p.requires_grad_(flag)
-        for m in model.modules():
-            old = before.get(id(m), [set()] * 4)
-            for d, keep in zip(_hook_dicts(m), old):
-                for k in [k for k in d if k not in keep]:
-                    del d[k]
+            if p.requires_grad != flag:
+                p.requires_grad_(flag)
+        if drop_new_hooks:
+            for m in model.modules():
+                old = before.get(id(m), [set()] * 4)
+                for d, keep in zip(_hook_dicts(m), old):
+                    for k in [k for k in d if k not in keep]:
+                        del d[k]
 
 
 def _layer(model: nn.Module, name: str) -> nn.Module:
@@ -370,14 +528,18 @@ class _Ctx:
         return baseline_distribution(self.inp, self.p.shap_baselines, seed=self.p.seed).to(self.x.device)
 
     def mask(self) -> Tensor:
-        return feature_mask(self.inp, self.p.mask, cell=self.p.cell, n_segments=self.p.n_segments).to(self.x.device)
+        return feature_mask(self.inp, self.p.mask, cell=self.p.cell, n_segments=self.p.n_segments).to(
+            self.x.device
+        )
 
     def noise_std(self) -> float:
         return float(self.p.stdev * (self.x.max() - self.x.min()))
 
 
 def _gradcam(c: _Ctx) -> Tensor:
-    a = LayerGradCam(c.net, _layer(c.model, c.p.layer)).attribute(c.x, target=c.target, relu_attributions=True)
+    a = LayerGradCam(c.net, _layer(c.model, c.p.layer)).attribute(
+        c.x, target=c.target, relu_attributions=True
+    )
     if a.dim() != 4:
         raise AttributionError(f"layer {c.p.layer[:60]!r} does not produce a feature map")
     return LayerAttribution.interpolate(a, tuple(c.x.shape[-2:]), interpolate_mode="bilinear")
@@ -396,35 +558,57 @@ def _noise_tunnel(c: _Ctx, nt_type: str) -> Tensor:
     elif c.p.nt_base == "saliency":
         kw = {"abs": False}  # SmoothGrad averages signed gradients (Smilkov et al., eq. 3)
     return NoiseTunnel(base).attribute(
-        c.x, nt_type=nt_type, nt_samples=c.p.nt_samples, stdevs=c.noise_std(), target=c.target,
-        nt_samples_batch_size=1 if "n_steps" in kw else min(c.p.nt_samples, c.p.batch), **kw,
+        c.x,
+        nt_type=nt_type,
+        nt_samples=c.p.nt_samples,
+        stdevs=c.noise_std(),
+        target=c.target,
+        nt_samples_batch_size=1 if "n_steps" in kw else min(c.p.nt_samples, c.p.batch),
+        **kw,
     )
 
 
 _RUNNERS: dict[str, Callable[[_Ctx], Tensor]] = {
     "gradcam": _gradcam,
-    "guided_gradcam": lambda c: GuidedGradCam(c.net, _layer(c.model, c.p.layer)).attribute(c.x, target=c.target),
+    "guided_gradcam": lambda c: GuidedGradCam(c.net, _layer(c.model, c.p.layer)).attribute(
+        c.x, target=c.target
+    ),
     "guided_backprop": lambda c: GuidedBackprop(c.net).attribute(c.x, target=c.target),
     "deconvolution": lambda c: Deconvolution(c.net).attribute(c.x, target=c.target),
     "saliency": lambda c: Saliency(c.net).attribute(c.x, target=c.target, abs=True),
     "input_x_gradient": lambda c: InputXGradient(c.net).attribute(c.x, target=c.target),
     "integrated_gradients": lambda c: IntegratedGradients(c.net).attribute(
-        c.x, baselines=c.baseline(), target=c.target, n_steps=c.p.steps, internal_batch_size=c.p.batch),
+        c.x, baselines=c.baseline(), target=c.target, n_steps=c.p.steps, internal_batch_size=c.p.batch
+    ),
     "smoothgrad": lambda c: _noise_tunnel(c, "smoothgrad"),
     "smoothgrad_sq": lambda c: _noise_tunnel(c, "smoothgrad_sq"),
     "vargrad": lambda c: _noise_tunnel(c, "vargrad"),
     "gradient_shap": lambda c: GradientShap(c.net).attribute(
-        c.x, baselines=c.distribution(), n_samples=c.p.shap_samples, stdevs=c.noise_std(), target=c.target),
+        c.x, baselines=c.distribution(), n_samples=c.p.shap_samples, stdevs=c.noise_std(), target=c.target
+    ),
     "deeplift": lambda c: DeepLift(c.net).attribute(c.x, baselines=c.baseline(), target=c.target),
-    "deeplift_shap": lambda c: DeepLiftShap(c.net).attribute(c.x, baselines=c.distribution(), target=c.target),
+    "deeplift_shap": lambda c: DeepLiftShap(c.net).attribute(
+        c.x, baselines=c.distribution(), target=c.target
+    ),
     "occlusion": lambda c: Occlusion(c.net).attribute(
-        c.x, sliding_window_shapes=(3, c.p.window, c.p.window), strides=(3, c.p.stride, c.p.stride),
-        baselines=c.baseline(), target=c.target, perturbations_per_eval=c.p.batch),
+        c.x,
+        sliding_window_shapes=(3, c.p.window, c.p.window),
+        strides=(3, c.p.stride, c.p.stride),
+        baselines=c.baseline(),
+        target=c.target,
+        perturbations_per_eval=c.p.batch,
+    ),
     "feature_ablation": lambda c: FeatureAblation(c.net).attribute(
-        c.x, baselines=c.baseline(), target=c.target, feature_mask=c.mask(), perturbations_per_eval=c.p.batch),
+        c.x, baselines=c.baseline(), target=c.target, feature_mask=c.mask(), perturbations_per_eval=c.p.batch
+    ),
     "shapley": lambda c: ShapleyValueSampling(c.net).attribute(
-        c.x, baselines=c.baseline(), target=c.target, feature_mask=c.mask(), n_samples=c.p.shapley_samples,
-        perturbations_per_eval=c.p.batch),
+        c.x,
+        baselines=c.baseline(),
+        target=c.target,
+        feature_mask=c.mask(),
+        n_samples=c.p.shapley_samples,
+        perturbations_per_eval=c.p.batch,
+    ),
     "lrp": lambda c: LRP(c.net).attribute(c.x, target=c.target),
 }
 
@@ -441,7 +625,11 @@ def run_captum(
     """
     work = getattr(net, "inner", net)
     device = next(work.parameters()).device
-    with restored(work), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    hooks = METHODS[method].hooks  # only hook-registering methods run on a model they may own
+    with (
+        restored(work, drop_new_hooks=hooks),
+        torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
+    ):
         torch.manual_seed(params.seed)
         if method == "lrp":
             lrp_rules(work)
@@ -453,8 +641,14 @@ def run_captum(
 
 def _check_target(model: nn.Module, target: int) -> int:
     k = getattr(getattr(model, "fc", None), "out_features", None)
-    if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or (k is not None and not 0 <= target < k):
-        raise AttributionError(f"target must be a class index from 0 to {(k or 1) - 1}, got {str(target)[:40]!r}")
+    if (
+        isinstance(target, bool)
+        or not isinstance(target, (int, np.integer))
+        or (k is not None and not 0 <= target < k)
+    ):
+        raise AttributionError(
+            f"target must be a class index from 0 to {(k or 1) - 1}, got {str(target)[:40]!r}"
+        )
     return int(target)
 
 
@@ -512,8 +706,10 @@ def attribute(
     hw_map = raw.detach().float().sum(dim=1)[0].cpu().numpy().astype(np.float32)  # (H, W)
     note = {"en": "", "zh": ""}
     if method == "gradcam":
-        note = {"en": f"rectified (ReLU) at {params.layer}, bilinearly upsampled",
-                "zh": f"在 {params.layer} 处取正部 (ReLU)，双线性上采样"}
+        note = {
+            "en": f"rectified (ReLU) at {params.layer}, bilinearly upsampled",
+            "zh": f"在 {params.layer} 处取正部 (ReLU)，双线性上采样",
+        }
     return Attribution(
         method=method,
         label=info.label,

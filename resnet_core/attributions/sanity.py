@@ -164,7 +164,7 @@ def sanity_check(
     work = copy.deepcopy(model).eval()
     net = Metered(work, planned, progress, cancel)
     maps: dict[str, list[np.ndarray]] = {m: [] for m in methods}
-    for step, (_, names) in enumerate(((("trained", ()),) + groups)):
+    for step, (_, names) in enumerate((("trained", ()),) + groups):
         randomize_(work, names, seed=seed + step)
         for m in methods:
             raw = run_captum(net, inp.tensor, inp, method=m, target=target, params=params)
@@ -182,4 +182,11 @@ def sanity_check(
     )
 
 
-__all__ = ["MAX_SANITY_METHODS", "SanityCurve", "SanityResult", "cascade_groups", "randomize_", "sanity_check"]
+__all__ = [
+    "MAX_SANITY_METHODS",
+    "SanityCurve",
+    "SanityResult",
+    "cascade_groups",
+    "randomize_",
+    "sanity_check",
+]
