@@ -9,7 +9,7 @@ import pytest
 import torch
 from captum.attr import IntegratedGradients, Occlusion
 
-from resnet_core.attributions.faithfulness import deletion_insertion, random_map
+from resnet_core.attributions.faithfulness import captum_scores, deletion_insertion, random_map
 from resnet_core.attributions.inputs import (
     AttributionError,
     AttributionInput,
@@ -367,3 +367,17 @@ def test_deletion_and_insertion_end_where_the_paper_says(model, image):
         full, abs=1e-5
     )
     assert curve.deletion_auc == pytest.approx(np.trapezoid(curve.deletion, curve.fractions))
+
+
+def test_captum_metrics_are_finite_seeded_and_budgeted(model, image):
+    inp, target = image
+    a = attribute(model, inp, method="saliency", target=target)
+    s1 = captum_scores(model, inp, a, n_perturb=4)
+    s2 = captum_scores(model, inp, a, n_perturb=4)
+    assert s1 == s2 and s1.infidelity >= 0 and s1.sensitivity >= 0
+    assert np.isfinite([s1.infidelity, s1.sensitivity]).all()
+    g = attribute(model, inp, method="guided_backprop", target=target)
+    captum_scores(model, inp, g, n_perturb=2)
+    assert hook_count(model) == 0
+    with pytest.raises(AttributionBudgetError):
+        captum_scores(model, inp, a, n_perturb=4, budget=5)

@@ -77,7 +77,8 @@ def test_inspect_gradcam_equals_the_captum_gradcam_of_this_library(toy, layer):
 
 @pytest.mark.slow
 def test_gradcam_deletes_faster_than_a_random_map(toy):
-    # Petsiuk et al.: removing the pixels a faithful map ranks first drops the class fast
+    # Petsiuk et al.: removing the pixels a faithful map ranks first drops the class fast.
+    # Measured on 16 other images (docs/attributions.md): areas 0.136 against 0.239.
     images = _held_out(toy, 12, seed=(21, 1))
     cam, rnd = [], []
     for k, (inp, target) in enumerate(images):
@@ -88,26 +89,25 @@ def test_gradcam_deletes_faster_than_a_random_map(toy):
                 toy.model, inp, random_map(inp.size, seed=k), target=target, steps=16
             ).deletion_auc
         )
-    assert np.mean(cam) < np.mean(rnd) - DELETION_MARGIN
-    assert np.mean(np.array(cam) < np.array(rnd)) >= 0.75
+    assert np.mean(cam) < np.mean(rnd) - 0.03
+    assert np.mean(np.array(cam) < np.array(rnd)) >= 0.5
 
 
 @pytest.mark.slow
-def test_cascading_randomisation_destroys_gradcam_and_what_guided_backprop_does(toy):
-    # Adebayo et al.: a map that explains the model must change when its weights are random
+def test_cascading_randomisation_destroys_gradcam_but_not_guided_backprop_at_the_top(toy):
+    # Adebayo et al., Fig. 2: a map that explains the model changes when its weights are
+    # re-drawn; guided backprop barely changes while the top layers are random. Measured on 8
+    # other images (docs/attributions.md): with fc and layer4 random, rank correlation 0.96 for
+    # guided backprop and 0.21 for Grad-CAM; with everything random, Grad-CAM's is -0.03.
     images = _held_out(toy, 4, seed=(22, 1))
-    finals = {"gradcam": [], "guided_backprop": []}
+    top, final = {"gradcam": [], "guided_backprop": []}, {"gradcam": [], "guided_backprop": []}
     for inp, target in images:
-        r = sanity_check(toy.model, inp, methods=list(finals), target=target)
+        r = sanity_check(toy.model, inp, methods=list(top), target=target)
+        at = r.steps.index("layer4.0")
         for c in r.curves:
-            finals[c.method].append(c.final_spearman)
-    assert max(finals["gradcam"]) < 0.5
-    assert GUIDED_BACKPROP_FINDING(np.array(finals["guided_backprop"]), np.array(finals["gradcam"]))
-
-
-#: measured margins (docs/attributions.md has the numbers they come from)
-DELETION_MARGIN = 0.0
-
-
-def GUIDED_BACKPROP_FINDING(gbp: np.ndarray, cam: np.ndarray) -> bool:  # noqa: N802
-    return True
+            top[c.method].append(c.spearman[at])
+            final[c.method].append(c.final_spearman)
+    assert np.mean(final["gradcam"]) < 0.5
+    assert np.mean(top["gradcam"]) < 0.5
+    assert np.mean(top["guided_backprop"]) > 0.8
+    assert min(top["guided_backprop"]) > max(top["gradcam"])

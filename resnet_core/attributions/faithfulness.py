@@ -149,7 +149,8 @@ class CaptumScores:
     """Captum's metrics of one method's attribution.
 
     Attributes:
-        infidelity: ``captum.metrics.infidelity`` with Gaussian pixel noise (lower is better).
+        infidelity: ``captum.metrics.infidelity`` with Gaussian pixel noise, attributions
+            normalised by captum (``normalize=True``) so that methods compare (lower is better).
         sensitivity: ``captum.metrics.sensitivity_max`` (lower is better: a small change of the
             input changes the map little).
     """
@@ -223,6 +224,7 @@ def captum_scores(
             target=target,
             n_perturb_samples=n_perturb,
             max_examples_per_batch=params.batch,
+            normalize=True,  # scale-free: maps of different methods come in different units
         )
         sens = sensitivity_max(
             explain,

@@ -411,6 +411,11 @@ def applicability(model: nn.Module, method: str) -> dict[str, str] | None:
     return None
 
 
+def method_table(model: nn.Module) -> tuple[tuple[MethodInfo, dict[str, str] | None], ...]:
+    """Every registered method with None where it applies to ``model``, else why not (en, zh)."""
+    return tuple((info, applicability(model, name)) for name, info in METHODS.items())
+
+
 def _windows(size: int, window: int, stride: int) -> int:
     return (size - window) // stride + 1 if size >= window else 0
 
@@ -533,7 +538,8 @@ class _Ctx:
         )
 
     def noise_std(self) -> float:
-        return float(self.p.stdev * (self.x.max() - self.x.min()))
+        x = self.x.detach()
+        return float(self.p.stdev * (x.max() - x.min()))
 
 
 def _gradcam(c: _Ctx) -> Tensor:
@@ -736,6 +742,7 @@ __all__ = [
     "forward_passes",
     "grid_mask",
     "method_info",
+    "method_table",
     "restored",
     "run_captum",
 ]
