@@ -94,7 +94,7 @@ def main() -> None:
         "params": params.__dict__,
         "images": len(images),
     }
-    times, faith = {}, {m: [] for m in [*METHODS, "random"]}
+    times, faith = {}, {m: [] for m in [*METHODS, "random", "random_4x4"]}
     for k, (inp, target) in enumerate(images):
         for m in METHODS:
             a = attribute(toy.model, inp, method=m, target=target, params=params)
@@ -103,12 +103,16 @@ def main() -> None:
             faith[m].append((c.deletion_auc, c.insertion_auc))
         c = deletion_insertion(toy.model, inp, random_map(inp.size, seed=k), target=target)
         faith["random"].append((c.deletion_auc, c.insertion_auc))
+        c = deletion_insertion(toy.model, inp, random_map(inp.size, seed=k, cells=4), target=target)
+        faith["random_4x4"].append((c.deletion_auc, c.insertion_auc))
     report["median_time_s"] = {m: statistics.median(v) for m, v in times.items()}
     report["faithfulness"] = {
         m: {
             "deletion_auc": float(np.mean([d for d, _ in v])),
             "insertion_auc": float(np.mean([i for _, i in v])),
+            "deletion_median": float(np.median([d for d, _ in v])),
             "deletion_beats_random": float(np.mean([d < r for (d, _), (r, _) in zip(v, faith["random"])])),
+            "deletion_beats_random_4x4": float(np.mean([d < r for (d, _), (r, _) in zip(v, faith["random_4x4"])])),
         }
         for m, v in faith.items()
     }

@@ -381,3 +381,14 @@ def test_captum_metrics_are_finite_seeded_and_budgeted(model, image):
     assert hook_count(model) == 0
     with pytest.raises(AttributionBudgetError):
         captum_scores(model, inp, a, n_perturb=4, budget=5)
+
+
+def test_random_maps_fine_and_coarse():
+    fine = random_map((32, 24), seed=0)
+    assert fine.shape == (32, 24) and 0 <= fine.min() and fine.max() < 1
+    np.testing.assert_array_equal(fine, random_map((32, 24), seed=0))
+    coarse = random_map((32, 32), seed=0, cells=4)
+    # bilinear upsampling of a 4 x 4 grid: neighbouring pixels differ far less than in the fine map
+    assert np.abs(np.diff(coarse, axis=1)).mean() < 0.2 * np.abs(np.diff(random_map((32, 32)), axis=1)).mean()
+    with pytest.raises(AttributionError):
+        random_map((8, 8), cells=0)

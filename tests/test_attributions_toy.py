@@ -76,21 +76,26 @@ def test_inspect_gradcam_equals_the_captum_gradcam_of_this_library(toy, layer):
 
 
 @pytest.mark.slow
-def test_gradcam_deletes_faster_than_a_random_map(toy):
-    # Petsiuk et al.: removing the pixels a faithful map ranks first drops the class fast.
-    # Measured on 16 other images (docs/attributions.md): areas 0.136 against 0.239.
-    images = _held_out(toy, 12, seed=(21, 1))
-    cam, rnd = [], []
+def test_gradcam_deletes_faster_and_inserts_faster_than_random_maps(toy):
+    # Petsiuk et al.: removing the pixels a faithful map ranks first drops the class fast, and
+    # inserting them first restores it fast. Deletion is held against a random map as coarse
+    # as Grad-CAM's (4 x 4 at layer4 here): pixel-wise random holes wreck the shapes faster
+    # than any ranking (measured, docs/attributions.md). Measured on 24 images each of two
+    # other streams: medians 0.168 and 0.115 against 0.316 and 0.267; Grad-CAM lower on 75%
+    # and 88% of them. Insertion against a pixel-wise random map: 0.857 against 0.659.
+    images = _held_out(toy, 12, seed=(23, 1))
+    cam_del, rnd_del, cam_ins, rnd_ins = [], [], [], []
     for k, (inp, target) in enumerate(images):
-        a = attribute(toy.model, inp, method="gradcam", target=target)
-        cam.append(deletion_insertion(toy.model, inp, a.map, target=target, steps=16).deletion_auc)
-        rnd.append(
-            deletion_insertion(
-                toy.model, inp, random_map(inp.size, seed=k), target=target, steps=16
-            ).deletion_auc
-        )
-    assert np.mean(cam) < np.mean(rnd) - 0.03
-    assert np.mean(np.array(cam) < np.array(rnd)) >= 0.5
+        a = attribute(toy.model, inp, method="gradcam", target=target).map
+        cam = deletion_insertion(toy.model, inp, a, target=target, steps=16)
+        cam_del.append(cam.deletion_auc)
+        cam_ins.append(cam.insertion_auc)
+        coarse = [random_map(inp.size, seed=10 * k + j, cells=4) for j in range(3)]
+        rnd_del.append(np.mean([deletion_insertion(toy.model, inp, r, target=target, steps=16).deletion_auc for r in coarse]))
+        rnd_ins.append(deletion_insertion(toy.model, inp, random_map(inp.size, seed=k), target=target, steps=16).insertion_auc)
+    assert np.median(cam_del) < np.median(rnd_del) - 0.05
+    assert np.mean(np.array(cam_del) < np.array(rnd_del)) >= 0.6
+    assert np.mean(cam_ins) > np.mean(rnd_ins) + 0.1
 
 
 @pytest.mark.slow
