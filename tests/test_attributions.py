@@ -205,13 +205,17 @@ def test_progress_reaches_one(model, image):
 
 def test_random_draws_are_seeded_and_leave_the_global_generator_alone(model, image):
     inp, target = image
-    state = torch.get_rng_state()
+    state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
+    g1 = attribute(model, inp, method="gradient_shap", target=target, params=FAST).map
+    g2 = attribute(model, inp, method="gradient_shap", target=target, params=FAST).map
+    np.testing.assert_array_equal(g1, g2)  # captum draws GradientShap's path points from numpy
     a = attribute(model, inp, method="smoothgrad", target=target, params=FAST).map
     b = attribute(model, inp, method="smoothgrad", target=target, params=FAST).map
     c = attribute(
         model, inp, method="smoothgrad", target=target, params=MethodParams(nt_samples=2, seed=7)
     ).map
     assert torch.equal(state, torch.get_rng_state())
+    np.testing.assert_array_equal(np_state, np.random.get_state()[1])
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 

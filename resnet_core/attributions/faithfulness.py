@@ -34,6 +34,7 @@ from .methods import (
     method_info,
     restored,
     run_captum,
+    seeded,
 )
 
 MAX_CURVE_STEPS = 256
@@ -229,11 +230,7 @@ def captum_scores(
         out = run_captum(net, single, inp, method=method, target=target, params=params)
         return (out,) if isinstance(inputs, tuple) else out
 
-    with (
-        restored(work, drop_new_hooks=work is not model),
-        torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
-    ):
-        torch.manual_seed(params.seed)
+    with restored(work, drop_new_hooks=work is not model), seeded(params.seed, device):
         inf = infidelity(
             net,
             perturb,

@@ -510,6 +510,24 @@ def restored(model: nn.Module, *, drop_new_hooks: bool = True) -> Iterator[None]
                         del d[k]
 
 
+@contextmanager
+def seeded(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch's and numpy's global generators (captum draws from both: GradientShap's
+    path points come from ``np.random``) and give both back their state afterwards.
+
+    The generators are process-wide: two requests drawing at the same moment in two threads
+    still get valid maps, only not reproducible ones.
+    """
+    state = np.random.get_state()
+    try:
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            np.random.seed(seed)
+            yield
+    finally:
+        np.random.set_state(state)
+
+
 def _layer(model: nn.Module, name: str) -> nn.Module:
     try:
         return model.get_submodule("maxpool" if name == "stem" else name)
@@ -632,11 +650,7 @@ def run_captum(
     work = getattr(net, "inner", net)
     device = next(work.parameters()).device
     hooks = METHODS[method].hooks  # only hook-registering methods run on a model they may own
-    with (
-        restored(work, drop_new_hooks=hooks),
-        torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
-    ):
-        torch.manual_seed(params.seed)
+    with restored(work, drop_new_hooks=hooks), seeded(params.seed, device):
         if method == "lrp":
             lrp_rules(work)
         x = x.detach().to(device).clone().requires_grad_(True)  # captum would warn and do it
@@ -745,4 +759,5 @@ __all__ = [
     "method_table",
     "restored",
     "run_captum",
+    "seeded",
 ]
