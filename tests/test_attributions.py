@@ -142,6 +142,17 @@ def test_guided_backprop_hooks_stay_on_a_private_copy_and_are_removed(model, ima
     )
     assert max(seen) > 0  # captum does hook every ReLU while it runs
     assert hook_count(model) == 0
+    seen.clear()
+    p = MethodParams(nt_base="guided_backprop", nt_samples=2)
+    attribute(
+        model,
+        inp,
+        method="smoothgrad",
+        target=target,
+        params=p,
+        progress=lambda f: seen.append(hook_count(model)),
+    )
+    assert seen and max(seen) == 0  # NoiseTunnel over guided backprop is isolated too
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from .methods import (
     restored,
     run_captum,
     seeded,
+    uses_hooks,
 )
 
 MAX_CURVE_STEPS = 256
@@ -220,7 +221,7 @@ def captum_scores(
         return eps, inputs - eps
 
     # hook-registering methods re-run on a private copy, as in attribute()
-    work = copy.deepcopy(model) if method_info(method).hooks else model
+    work = copy.deepcopy(model) if uses_hooks(method, params) else model
     attr = torch.from_numpy(attribution.map).to(device)[None, None].expand(1, 3, -1, -1) / 3.0
     net = Metered(work, planned, progress, cancel)
 

@@ -416,6 +416,13 @@ def method_table(model: nn.Module) -> tuple[tuple[MethodInfo, dict[str, str] | N
     return tuple((info, applicability(model, name)) for name, info in METHODS.items())
 
 
+def uses_hooks(method: str, params: MethodParams) -> bool:
+    """Whether captum registers hooks on the model for this request (NoiseTunnel over guided
+    backprop does, though NoiseTunnel itself does not)."""
+    nt_guided = method in ("smoothgrad", "smoothgrad_sq", "vargrad") and params.nt_base == "guided_backprop"
+    return method_info(method).hooks or nt_guided
+
+
 def _windows(size: int, window: int, stride: int) -> int:
     return (size - window) // stride + 1 if size >= window else 0
 
@@ -649,7 +656,7 @@ def run_captum(
     """
     work = getattr(net, "inner", net)
     device = next(work.parameters()).device
-    hooks = METHODS[method].hooks  # only hook-registering methods run on a model they may own
+    hooks = uses_hooks(method, params)  # only hook-registering requests run on a model they may own
     with restored(work, drop_new_hooks=hooks), seeded(params.seed, device):
         if method == "lrp":
             lrp_rules(work)
@@ -718,7 +725,7 @@ def attribute(
             f"{budget:,}: lower its samples or steps, or raise the stride or cell size"
         )
     t0 = time.perf_counter()
-    private = (info.hooks and isolate) or method == "lrp"
+    private = (uses_hooks(method, params) and isolate) or method == "lrp"
     # captum's LRP also writes rules onto the modules: never on the caller's model
     work = copy.deepcopy(model) if private else model
     net = Metered(work, planned, progress, cancel)
@@ -760,4 +767,5 @@ __all__ = [
     "restored",
     "run_captum",
     "seeded",
+    "uses_hooks",
 ]
