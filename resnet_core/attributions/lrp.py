@@ -6,9 +6,11 @@ leaf modules and needs a propagation rule for each: it ships default rules for `
 ``Addition_Module``, and passes relevance through ``ReLU``, ``Dropout`` and ``Tanh``. Any
 other leaf raises, and captum's documentation asks that every addition in a forward be a
 module. Our ResNet already is: the residual sum is :class:`~resnet_core.blocks.ResidualAdd`,
-which gets the rule captum gives ``Addition_Module`` (epsilon), and an ``nn.Identity`` (the
-CIFAR stem's "max-pool", a BatchNorm switched off) gets captum's ``IdentityRule``. A leaf that
-fits neither (the zero-padding shortcut of the CIFAR nets) makes LRP not applicable.
+which gets the rule captum gives ``Addition_Module`` (epsilon), and so does an ``nn.Identity``
+(the CIFAR stem's "max-pool", a BatchNorm switched off): captum's ``IdentityRule`` fails there,
+as an identity returns its input tensor and captum's input and output hooks then meet on one
+tensor. A leaf that fits neither (the zero-padding shortcut of the CIFAR nets) makes LRP not
+applicable.
 """
 
 from __future__ import annotations

@@ -218,7 +218,7 @@ METHODS: dict[str, MethodInfo] = {
             _NT,
             False,
             False,
-            "https://arxiv.org/abs/1810.03292",
+            "https://arxiv.org/abs/1810.03307",
         ),
         _info(
             "gradient_shap",
