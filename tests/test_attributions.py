@@ -407,3 +407,40 @@ def test_random_maps_fine_and_coarse():
     assert np.abs(np.diff(coarse, axis=1)).mean() < 0.2 * np.abs(np.diff(random_map((32, 32)), axis=1)).mean()
     with pytest.raises(AttributionError):
         random_map((8, 8), cells=0)
+
+
+def test_concurrent_attributions_and_inspections_do_not_mix(model, image):
+    from resnet_core.inspection import inspect
+
+    inp, target = image
+    prepared = Prepared(tensor=inp.tensor, view=inp.view)
+    alone_cam = inspect(model, prepared, layer="layer3", target=target).cams[0].heatmap
+    alone_gbp = attribute(model, inp, method="guided_backprop", target=target).map
+    alone_occ = attribute(model, inp, method="occlusion", target=target, params=FAST).map
+    errors: list[BaseException] = []
+
+    def worker(fn) -> None:
+        try:
+            for _ in range(3):
+                fn()
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    def gbp() -> None:
+        np.testing.assert_array_equal(attribute(model, inp, method="guided_backprop", target=target).map, alone_gbp)
+
+    def occ() -> None:
+        got = attribute(model, inp, method="occlusion", target=target, params=FAST).map
+        np.testing.assert_allclose(got, alone_occ, rtol=1e-5, atol=1e-6)
+
+    def cam() -> None:
+        got = inspect(model, prepared, layer="layer3", target=target).cams[0].heatmap
+        np.testing.assert_allclose(got, alone_cam, atol=1e-6)
+
+    threads = [threading.Thread(target=worker, args=(f,)) for f in (gbp, occ, cam, cam)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert hook_count(model) == 0

@@ -95,7 +95,8 @@ def randomize_(model: nn.Module, names: Sequence[str], *, seed: int) -> None:
     Every submodule with ``reset_parameters`` (convolutions, linear, batch norm) is reset
     under a forked, seeded generator; batch norm's running statistics return to 0 and 1 with it.
     """
-    with torch.random.fork_rng(devices=[]):
+    device = next(model.parameters()).device
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         for name in names:
             for m in model.get_submodule(name).modules():
