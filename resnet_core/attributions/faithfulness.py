@@ -29,7 +29,7 @@ from .methods import (
     AttributionBudgetError,
     Metered,
     MethodParams,
-    _check_target,
+    check_target,
     forward_passes,
     method_info,
     restored,
@@ -129,7 +129,7 @@ def deletion_insertion(
         AttributionError: a map of the wrong shape, or steps out of 1..:data:`MAX_CURVE_STEPS`.
         AttributionBudgetError: more forward passes than ``budget``.
     """
-    target = _check_target(model, target)
+    target = check_target(model, target)
     amap = np.asarray(amap, dtype=np.float32)
     if amap.shape != inp.size:
         raise AttributionError(f"the map is {amap.shape}, the input {inp.size}")
@@ -204,7 +204,7 @@ def captum_scores(
         AttributionError: bad sample counts. AttributionBudgetError: past ``budget``.
     """
     method = attribution.method
-    target = _check_target(model, attribution.target)
+    target = check_target(model, attribution.target)
     if not isinstance(n_perturb, int) or not 1 <= n_perturb <= MAX_METRIC_SAMPLES:
         raise AttributionError(f"n_perturb must be between 1 and {MAX_METRIC_SAMPLES}")
     planned = n_perturb + (n_perturb + 1) * forward_passes(method, params, inp)

@@ -29,8 +29,8 @@ from .methods import (
     AttributionBudgetError,
     Metered,
     MethodParams,
-    _check_target,
     applicability,
+    check_target,
     forward_passes,
     method_info,
     run_captum,
@@ -152,7 +152,7 @@ def sanity_check(
             raise AttributionError(f"{method_info(m).label} does not apply to this model: {why['en']}")
     if not isinstance(budget, int) or not 1 <= budget <= MAX_BUDGET:
         raise AttributionError(f"budget must be between 1 and {MAX_BUDGET} forward passes")
-    target = _check_target(model, target)
+    target = check_target(model, target)
     groups = cascade_groups(model)
     per_step = sum(forward_passes(m, params, inp) for m in methods)
     planned = per_step * (len(groups) + 1)
