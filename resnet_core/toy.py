@@ -23,7 +23,7 @@ from .images import Preprocess
 from .lab import SHAPE_CLASSES, make_shapes
 from .model import ResNet
 from .specs import ResNetSpec
-from .weights import WeightsError, apply_checkpoint, read_checkpoint
+from .weights import LoadedWeights, WeightsError, apply_checkpoint, read_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY_PATH = ROOT / "assets" / "models" / "toy_shapes_resnet18.safetensors"
@@ -56,6 +56,13 @@ class ToyModel:
     categories: tuple[str, ...]
     preprocess: Preprocess
     metadata: dict[str, str]
+
+    @property
+    def weights(self) -> LoadedWeights:
+        """The record the model zoo keeps next to a served model (source, classes, preprocessing)."""
+        return LoadedWeights(
+            source=f"toy:{TOY_PATH.name}", pretrained=True, categories=self.categories, preprocess=self.preprocess
+        )
 
 
 def build_toy(num_classes: int = len(TOY_CLASSES)) -> ResNet:

@@ -125,3 +125,8 @@ def test_cascading_randomisation_destroys_gradcam_but_not_guided_backprop_at_the
     assert np.mean(top["gradcam"]) < 0.5
     assert np.mean(top["guided_backprop"]) > 0.8
     assert min(top["guided_backprop"]) > max(top["gradcam"])
+
+
+def test_the_zoo_record_carries_the_toy_classes_and_preprocessing(toy):
+    w = toy.weights
+    assert w.pretrained and w.categories == TOY_CLASSES and w.preprocess.crop_size == 32
