@@ -73,6 +73,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, default=TOY_PATH)
+    p.add_argument("--examples", type=Path, default=EXAMPLES_DIR, help="where the example PNGs go")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -139,14 +140,14 @@ def main() -> None:
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
 
     # one held-out picture per class, the first the model classifies right
-    EXAMPLES_DIR.mkdir(parents=True, exist_ok=True)
+    args.examples.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         pred = model(normalize(xte[:500])).argmax(1)
     for k, name in enumerate(TOY_CLASSES):
         hits = ((yte[:500] == k) & (pred == k)).nonzero().flatten()
         if len(hits):
             img = (xte[int(hits[0])].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-            Image.fromarray(img).save(EXAMPLES_DIR / f"{k}_{name.replace(' ', '_')}.png")
+            Image.fromarray(img).save(args.examples / f"{k}_{name.replace(' ', '_')}.png")
     print(
         f"held-out accuracy {acc:.4f}; {wall:.0f} s wall, {cpu:.0f} s CPU on {meta['machine']}; wrote {args.out}"
     )
