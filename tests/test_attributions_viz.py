@@ -17,6 +17,7 @@ from viz.attributions import (
     faithfulness_table,
     faithfulness_verdict,
     sanity_figure,
+    sanity_maps_figure,
     sanity_verdict,
 )
 
@@ -89,6 +90,8 @@ def test_sanity_figure_and_verdict(lang):
     )
     fig = sanity_figure(r, lang=lang)
     assert len(fig.data) == 4 and list(fig.data[0].x) == list(STEPS)
+    maps = sanity_maps_figure(r, lang=lang)
+    assert len(maps.data) == 2 * len(STEPS)
     v = sanity_verdict(r, lang=lang)
     assert "GRADCAM" in v and "GUIDED" in v and "0.10" in v and "0.80" in v
     en = sanity_verdict(r)

@@ -269,6 +269,38 @@ def sanity_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
     return _layout(fig, title=tx["sanity_title"], height=420)
 
 
+def sanity_maps_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
+    """Each method's |map| at each step of the cascade (rows: methods, columns: steps), each
+    map scaled to its own peak, as in Adebayo et al.'s Fig. 2."""
+    tx = _t(lang)
+    if not result.curves:
+        return _message(tx["v_empty"])
+    rows, cols = len(result.curves), len(result.steps)
+    titles = [f"{c.label}<br>{s}" if r == 0 else s for r, c in enumerate(result.curves) for s in result.steps]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.005, vertical_spacing=0.25 / rows
+    )
+    for r, c in enumerate(result.curves):
+        for k, step in enumerate(result.steps):
+            m = np.abs(_pool(np.asarray(c.maps[k], dtype=np.float32), 48))
+            fig.add_trace(
+                go.Heatmap(
+                    z=m / (m.max() or 1.0),
+                    zmin=0,
+                    zmax=1,
+                    colorscale="Viridis",
+                    showscale=False,
+                    hovertemplate=f"{c.label}, {step}<extra></extra>",
+                ),
+                row=r + 1,
+                col=k + 1,
+            )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_annotations(font_size=9)
+    return _layout(fig, title=tx["sanity_title"], height=80 + 110 * rows)
+
+
 def sanity_verdict(result: SanityResult, *, threshold: float = PASS_SPEARMAN, lang: str = "en") -> str:
     """Which methods pass (rank correlation after full randomisation below ``threshold``)."""
     tx = _t(lang)
@@ -378,5 +410,6 @@ __all__ = [
     "faithfulness_verdict",
     "format_time",
     "sanity_figure",
+    "sanity_maps_figure",
     "sanity_verdict",
 ]
