@@ -1,0 +1,120 @@
+"""Figures and verdicts of the attributions page, from records built here."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from resnet_core.attributions.faithfulness import CaptumScores, FaithCurve
+from resnet_core.attributions.methods import Attribution
+from resnet_core.attributions.sanity import SanityCurve, SanityResult
+from viz.attributions import (
+    TEXT,
+    attribution_grid_figure,
+    attribution_verdict,
+    faithfulness_figure,
+    faithfulness_table,
+    faithfulness_verdict,
+    sanity_figure,
+    sanity_maps_figure,
+    sanity_verdict,
+)
+
+STEPS = ("trained", "fc", "layer4.0", "stem")
+
+
+def _attr(method: str, label: str, t: float, scale: float) -> Attribution:
+    m = np.linspace(-1, 1, 48 * 40, dtype=np.float32).reshape(48, 40) * scale
+    return Attribution(method=method, label=label, target=3, map=m, time_s=t, forward_passes=1, params={})
+
+
+def _curve(method: str, final: float) -> SanityCurve:
+    rho = np.array([1.0, 0.9, 0.7, final])
+    return SanityCurve(
+        method=method,
+        label=method.upper(),
+        maps=np.zeros((4, 8, 8), np.float32),
+        spearman=rho,
+        ssim=rho * 0.9,
+    )
+
+
+def _faith(method: str, d: float, i: float) -> FaithCurve:
+    f = np.linspace(0, 1, 5)
+    return FaithCurve(
+        method=method,
+        label=method.title(),
+        fractions=f,
+        deletion=np.full(5, d),
+        insertion=np.full(5, i),
+        deletion_auc=d,
+        insertion_auc=i,
+    )
+
+
+def test_text_tables_have_the_same_keys():
+    assert set(TEXT["en"]) == set(TEXT["zh"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_grid_figure_shows_each_method_with_its_time(lang):
+    attrs = [_attr("saliency", "Saliency", 0.012, 1.0), _attr("occlusion", "Occlusion", 2.5, 40.0)]
+    image = np.zeros((48, 40, 3), np.uint8)
+    fig = attribution_grid_figure(image, attrs, class_label="disk", lang=lang)
+    assert isinstance(fig, go.Figure)
+    titles = [a.text for a in fig.layout.annotations]
+    assert any("Saliency" in t and "12 ms" in t for t in titles)
+    assert any("Occlusion" in t and "2.5 s" in t for t in titles)
+    heat = [t for t in fig.data if isinstance(t, go.Heatmap)]
+    # per-map scaling: both maps reach +-1; a shared scale keeps the units (peak 40)
+    assert all(np.abs(np.asarray(h.z)).max() == pytest.approx(1.0) for h in heat)
+    shared = attribution_grid_figure(image, attrs, shared=True, signed=False, lang=lang)
+    heat = [t for t in shared.data if isinstance(t, go.Heatmap)]
+    assert heat[1].zmax == pytest.approx(40.0) and heat[0].zmin == 0.0 and np.asarray(heat[0].z).min() >= 0
+
+
+def test_grid_verdict_is_computed_from_times():
+    attrs = [_attr("saliency", "Saliency", 0.012, 1.0), _attr("occlusion", "Occlusion", 2.5, 1.0)]
+    v = attribution_verdict(attrs, class_label="disk")
+    assert "Fastest: Saliency (12 ms)" in v and "slowest: Occlusion (2.5 s)" in v
+    swapped = [_attr("saliency", "Saliency", 3.0, 1.0), _attr("occlusion", "Occlusion", 0.5, 1.0)]
+    assert "Fastest: Occlusion" in attribution_verdict(swapped)
+    assert "最快：Saliency" in attribution_verdict(attrs, lang="zh")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sanity_figure_and_verdict(lang):
+    r = SanityResult(
+        steps=STEPS, target=0, curves=(_curve("gradcam", 0.1), _curve("guided", 0.8)), time_s=1.0
+    )
+    fig = sanity_figure(r, lang=lang)
+    assert len(fig.data) == 4 and list(fig.data[0].x) == list(STEPS)
+    maps = sanity_maps_figure(r, lang=lang)
+    assert len(maps.data) == 2 * len(STEPS)
+    v = sanity_verdict(r, lang=lang)
+    assert "GRADCAM" in v and "GUIDED" in v and "0.10" in v and "0.80" in v
+    en = sanity_verdict(r)
+    assert en.startswith("Pass (the map depends on the weights): GRADCAM.") and "Fail" in en
+    flipped = SanityResult(
+        steps=STEPS, target=0, curves=(_curve("gradcam", 0.1), _curve("guided", 0.2)), time_s=1.0
+    )
+    assert "Fail" not in sanity_verdict(flipped)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_faithfulness_figure_table_and_verdict(lang):
+    curves = [_faith("gradcam", 0.1, 0.8), _faith("random", 0.3, 0.5), _faith("saliency", 0.4, 0.6)]
+    fig = faithfulness_figure(curves, lang=lang)
+    assert len(fig.data) == 6
+    table = faithfulness_table(curves, [CaptumScores("gradcam", 0.01, 0.2)], lang=lang)
+    assert len(table["headers"]) == 5 and [row[1] for row in table["data"]] == [0.1, 0.3, 0.4]
+    v = faithfulness_verdict(curves)
+    assert "Lowest deletion area: Gradcam (0.100)" in v and "random map's is 0.300" in v
+    assert "Beat the random map at deletion: Gradcam." in v and "Did not beat it: Saliency." in v
+    assert "Gradcam" in faithfulness_verdict(curves, lang="zh")
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError):
+        attribution_verdict([], lang="fr")

@@ -1,0 +1,415 @@
+"""Figures of the attributions page: maps side by side, sanity-check curves, faithfulness.
+
+Pure functions of :mod:`resnet_core.attributions`' dataclasses (read by attribute, never
+imported: that would import torch). Every string on a figure and every verdict comes from
+:data:`TEXT` in the page's language, and every verdict is computed from the numbers it shows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ._format import FONT, TEMPLATE
+
+if TYPE_CHECKING:  # the records are read by attribute; importing them would import torch
+    from resnet_core.attributions.faithfulness import CaptumScores, FaithCurve
+    from resnet_core.attributions.methods import Attribution
+    from resnet_core.attributions.sanity import SanityResult
+
+LANGS: tuple[str, ...] = ("en", "zh")
+#: maps larger than this per side are average-pooled for the figure (keeps the JSON small)
+MAX_FIGURE_SIDE = 96
+#: a method passes the sanity check when its rank correlation after full randomisation is below this
+PASS_SPEARMAN = 0.5
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "image": "input",
+        "grid_title": "Attributions for class {label}: {scale} scale",
+        "signed": "signed, red positive, blue negative",
+        "absolute": "absolute",
+        "per_map": "each map to its own peak",
+        "shared": "one range for all maps",
+        "time": "{time}",
+        "value": "value",
+        "no_maps": "No attribution to show yet.",
+        "sanity_title": "Cascading randomisation (Adebayo et al. 2018): similarity to the trained map",
+        "spearman": "Spearman rank correlation of |map|",
+        "ssim": "SSIM of |map|",
+        "step": "randomised from the logits down to",
+        "deletion": "Deletion: probability as top pixels are removed",
+        "insertion": "Insertion: probability as top pixels are added",
+        "fraction": "fraction of pixels",
+        "probability": "class probability",
+        "faith_title": "Faithfulness (Petsiuk et al. 2018)",
+        "method": "method",
+        "del_auc": "deletion area (lower is better)",
+        "ins_auc": "insertion area (higher is better)",
+        "infidelity": "infidelity (lower is better)",
+        "sensitivity": "max sensitivity (lower is better)",
+        "random": "random map",
+        "v_grid": "{n} maps for class {label}. Fastest: {fast} ({fast_t}); slowest: {slow} ({slow_t}).",
+        "v_sanity_pass": "Pass (the map depends on the weights): {names}.",
+        "v_sanity_fail": "Fail (rank correlation still {thr} or more with all weights random): {names}.",
+        "v_sanity_detail": "After randomising every layer: {details}.",
+        "v_none": "none",
+        "v_faith_best": "Lowest deletion area: {best} ({auc:.3f}); the random map's is {rnd:.3f}.",
+        "v_faith_beat": "Beat the random map at deletion: {names}.",
+        "v_faith_lost": "Did not beat it: {names}.",
+        "v_faith_norandom": "Lowest deletion area: {best} ({auc:.3f}); no random map to compare with.",
+        "v_empty": "Nothing measured yet.",
+    },
+    "zh": {
+        "image": "输入",
+        "grid_title": "类别 {label} 的归因图：{scale}",
+        "signed": "带符号，红为正、蓝为负",
+        "absolute": "绝对值",
+        "per_map": "各图按自身峰值缩放",
+        "shared": "所有图共用一个范围",
+        "time": "{time}",
+        "value": "数值",
+        "no_maps": "还没有可显示的归因图。",
+        "sanity_title": "级联随机化（Adebayo 等，2018）：与训练后模型归因图的相似度",
+        "spearman": "|归因图| 的 Spearman 秩相关",
+        "ssim": "|归因图| 的 SSIM",
+        "step": "从输出层向下随机化到",
+        "deletion": "删除：移除最重要像素时的类别概率",
+        "insertion": "插入：加入最重要像素时的类别概率",
+        "fraction": "像素比例",
+        "probability": "类别概率",
+        "faith_title": "忠实度（Petsiuk 等，2018）",
+        "method": "方法",
+        "del_auc": "删除曲线面积（越低越好）",
+        "ins_auc": "插入曲线面积（越高越好）",
+        "infidelity": "infidelity（越低越好）",
+        "sensitivity": "最大敏感度（越低越好）",
+        "random": "随机图",
+        "v_grid": "类别 {label} 共 {n} 张归因图。最快：{fast}（{fast_t}）；最慢：{slow}（{slow_t}）。",
+        "v_sanity_pass": "通过（归因图依赖于权重）：{names}。",
+        "v_sanity_fail": "未通过（全部权重随机后秩相关仍不低于 {thr}）：{names}。",
+        "v_sanity_detail": "所有层随机化之后：{details}。",
+        "v_none": "无",
+        "v_faith_best": "删除曲线面积最低：{best}（{auc:.3f}）；随机图为 {rnd:.3f}。",
+        "v_faith_beat": "删除测试中胜过随机图：{names}。",
+        "v_faith_lost": "未胜过随机图：{names}。",
+        "v_faith_norandom": "删除曲线面积最低：{best}（{auc:.3f}）；没有随机图可供比较。",
+        "v_empty": "尚无测量结果。",
+    },
+}
+
+
+def _t(lang: str) -> dict[str, str]:
+    if lang not in TEXT:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {str(lang)[:20]!r}")
+    return TEXT[lang]
+
+
+def _sep(lang: str) -> str:
+    return "、" if lang == "zh" else ", "
+
+
+def format_time(seconds: float) -> str:
+    """ "12 ms", "1.4 s"."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def _pool(a: np.ndarray, side: int = MAX_FIGURE_SIDE) -> np.ndarray:
+    """Average-pool a (H, W) map by an integer factor so that its longer side is at most ``side``."""
+    f = max(1, math.ceil(max(a.shape) / side))
+    if f == 1:
+        return a
+    h, w = (a.shape[0] // f) * f, (a.shape[1] // f) * f
+    return a[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+
+
+def _layout(fig: go.Figure, *, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        font=FONT,
+        height=height,
+        title={"text": title, "x": 0.01},
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+    )
+    return fig
+
+
+def _message(text: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title="", height=240)
+
+
+# ---------------------------------------------------------------------------- the grid of maps
+
+
+def attribution_grid_figure(
+    image: np.ndarray,
+    attributions: Sequence[Attribution],
+    *,
+    class_label: str = "",
+    signed: bool = True,
+    shared: bool = False,
+    columns: int = 4,
+    lang: str = "en",
+) -> go.Figure:
+    """The input and every method's map side by side, the method and its time under each.
+
+    Args:
+        image: (H, W, 3) uint8, the picture the network saw.
+        attributions: records from ``resnet_core.attributions.attribute``.
+        class_label: the attributed class's name, for the title.
+        signed: red for positive and blue for negative; False shows ``|map|``.
+        shared: one colour range for every map (their units differ between methods, so the
+            default scales each map to its own peak).
+        columns: panels per row.
+        lang: "en" or "zh".
+    """
+    tx = _t(lang)
+    if not attributions:
+        return _message(tx["no_maps"])
+    maps = [_pool(np.asarray(a.map, dtype=np.float32)) for a in attributions]
+    maps = [m if signed else np.abs(m) for m in maps]
+    if not shared:
+        maps = [m / (np.abs(m).max() or 1.0) for m in maps]
+    peak = max(float(np.abs(m).max()) for m in maps) or 1.0
+    n = len(maps) + 1
+    cols = max(1, min(columns, n))
+    rows = math.ceil(n / cols)
+    titles = [tx["image"]] + [f"{a.label}<br>{format_time(a.time_s)}" for a in attributions]
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles,
+        horizontal_spacing=0.02,
+        vertical_spacing=0.12 / max(1, rows - 1) if rows > 1 else 0.02,
+    )
+    fig.add_trace(go.Image(z=image, hoverinfo="skip"), row=1, col=1)
+    for i, (a, m) in enumerate(zip(attributions, maps), start=1):
+        r, c = divmod(i, cols)
+        fig.add_trace(
+            go.Heatmap(
+                z=m,
+                zmin=-peak if signed else 0.0,
+                zmax=peak,
+                colorscale="RdBu_r" if signed else "Viridis",
+                showscale=i == 1,
+                name=a.label,
+                hovertemplate=f"{a.label}<br>{tx['value']}: %{{z:.3g}}<extra></extra>",
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    for k in range(1, rows * cols + 1):  # square pixels in every panel
+        suffix = str(k) if k > 1 else ""
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+    scale = f"{tx['signed'] if signed else tx['absolute']}, {tx['shared'] if shared else tx['per_map']}"
+    title = tx["grid_title"].format(label=class_label or attributions[0].target, scale=scale)
+    return _layout(fig, title=title, height=60 + 230 * rows)
+
+
+def attribution_verdict(
+    attributions: Sequence[Attribution], *, class_label: str = "", lang: str = "en"
+) -> str:
+    """How many maps and which method was fastest and slowest, from the records' times."""
+    tx = _t(lang)
+    if not attributions:
+        return tx["v_empty"]
+    fast = min(attributions, key=lambda a: a.time_s)
+    slow = max(attributions, key=lambda a: a.time_s)
+    return tx["v_grid"].format(
+        n=len(attributions),
+        label=class_label or attributions[0].target,
+        fast=fast.label,
+        fast_t=format_time(fast.time_s),
+        slow=slow.label,
+        slow_t=format_time(slow.time_s),
+    )
+
+
+# ---------------------------------------------------------------------------- sanity checks
+
+
+def sanity_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
+    """Spearman and SSIM of each method's map against its trained-network map, step by step."""
+    tx = _t(lang)
+    if not result.curves:
+        return _message(tx["v_empty"])
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(tx["spearman"], tx["ssim"]), horizontal_spacing=0.08)
+    palette = TEMPLATE["layout"]["colorway"]
+    for i, c in enumerate(result.curves):
+        color = palette[i % len(palette)]
+        for col, values in ((1, c.spearman), (2, c.ssim)):
+            fig.add_trace(
+                go.Scatter(
+                    x=list(result.steps),
+                    y=np.round(values, 4),
+                    mode="lines+markers",
+                    name=c.label,
+                    legendgroup=c.method,
+                    showlegend=col == 1,
+                    line={"color": color},
+                    hovertemplate=f"{c.label}<br>%{{x}}: %{{y:.3f}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.add_hline(y=PASS_SPEARMAN, line_dash="dot", line_color="#888", row=1, col=1)
+    fig.update_xaxes(title_text=tx["step"], tickangle=-45)
+    fig.update_yaxes(range=[-0.3, 1.05])
+    return _layout(fig, title=tx["sanity_title"], height=420)
+
+
+def sanity_maps_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
+    """Each method's |map| at each step of the cascade (rows: methods, columns: steps), each
+    map scaled to its own peak, as in Adebayo et al.'s Fig. 2."""
+    tx = _t(lang)
+    if not result.curves:
+        return _message(tx["v_empty"])
+    rows, cols = len(result.curves), len(result.steps)
+    titles = [f"{c.label}<br>{s}" if r == 0 else s for r, c in enumerate(result.curves) for s in result.steps]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.005, vertical_spacing=0.25 / rows
+    )
+    for r, c in enumerate(result.curves):
+        for k, step in enumerate(result.steps):
+            m = np.abs(_pool(np.asarray(c.maps[k], dtype=np.float32), 48))
+            fig.add_trace(
+                go.Heatmap(
+                    z=m / (m.max() or 1.0),
+                    zmin=0,
+                    zmax=1,
+                    colorscale="Viridis",
+                    showscale=False,
+                    hovertemplate=f"{c.label}, {step}<extra></extra>",
+                ),
+                row=r + 1,
+                col=k + 1,
+            )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_annotations(font_size=9)
+    return _layout(fig, title=tx["sanity_title"], height=80 + 110 * rows)
+
+
+def sanity_verdict(result: SanityResult, *, threshold: float = PASS_SPEARMAN, lang: str = "en") -> str:
+    """Which methods pass (rank correlation after full randomisation below ``threshold``)."""
+    tx = _t(lang)
+    if not result.curves:
+        return tx["v_empty"]
+    passed = [c.label for c in result.curves if c.final_spearman < threshold]
+    failed = [c.label for c in result.curves if c.final_spearman >= threshold]
+    details = _sep(lang).join(
+        f"{c.label} ρ={c.final_spearman:.2f}, SSIM={float(c.ssim[-1]):.2f}" for c in result.curves
+    )
+    parts = [tx["v_sanity_pass"].format(names=_sep(lang).join(passed) or tx["v_none"])]
+    if failed:
+        parts.append(tx["v_sanity_fail"].format(thr=threshold, names=_sep(lang).join(failed)))
+    parts.append(tx["v_sanity_detail"].format(details=details))
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------- faithfulness
+
+
+def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go.Figure:
+    """Deletion and insertion curves, one line per method (the random map dashed)."""
+    tx = _t(lang)
+    if not curves:
+        return _message(tx["v_empty"])
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=(tx["deletion"], tx["insertion"]), horizontal_spacing=0.08
+    )
+    palette = TEMPLATE["layout"]["colorway"]
+    for i, c in enumerate(curves):
+        is_random = c.method == "random"
+        name = tx["random"] if is_random else c.label
+        line = {"color": "#888", "dash": "dash"} if is_random else {"color": palette[i % len(palette)]}
+        for col, (values, auc) in ((1, (c.deletion, c.deletion_auc)), (2, (c.insertion, c.insertion_auc))):
+            fig.add_trace(
+                go.Scatter(
+                    x=np.round(c.fractions, 4),
+                    y=np.round(values, 4),
+                    mode="lines",
+                    name=name,
+                    legendgroup=c.method,
+                    showlegend=col == 1,
+                    line=line,
+                    hovertemplate=f"{name} (AUC {auc:.3f})<br>%{{x:.2f}}: %{{y:.3f}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(title_text=tx["fraction"], range=[0, 1])
+    fig.update_yaxes(title_text=tx["probability"], range=[0, 1.02], col=1)
+    fig.update_yaxes(range=[0, 1.02], col=2)
+    return _layout(fig, title=tx["faith_title"], height=400)
+
+
+def faithfulness_table(
+    curves: Sequence[FaithCurve], scores: Sequence[CaptumScores] = (), *, lang: str = "en"
+) -> dict[str, Any]:
+    """Areas (and captum's metrics where given) as ``{"headers": [...], "data": [[...], ...]}``,
+    ready for a ``gr.Dataframe``; rows sorted by deletion area."""
+    tx = _t(lang)
+    by_method = {s.method: s for s in scores}
+    headers = [tx["method"], tx["del_auc"], tx["ins_auc"]]
+    if scores:
+        headers += [tx["infidelity"], tx["sensitivity"]]
+    rows = []
+    for c in sorted(curves, key=lambda c: c.deletion_auc):
+        row: list[Any] = [
+            tx["random"] if c.method == "random" else c.label,
+            round(c.deletion_auc, 4),
+            round(c.insertion_auc, 4),
+        ]
+        if scores:
+            s = by_method.get(c.method)
+            row += [round(s.infidelity, 5), round(s.sensitivity, 4)] if s else ["", ""]
+        rows.append(row)
+    return {"headers": headers, "data": rows}
+
+
+def faithfulness_verdict(curves: Sequence[FaithCurve], *, lang: str = "en") -> str:
+    """The method with the lowest deletion area, and which methods beat the random map."""
+    tx = _t(lang)
+    methods = [c for c in curves if c.method != "random"]
+    if not methods:
+        return tx["v_empty"]
+    best = min(methods, key=lambda c: c.deletion_auc)
+    rnd = next((c for c in curves if c.method == "random"), None)
+    if rnd is None:
+        return tx["v_faith_norandom"].format(best=best.label, auc=best.deletion_auc)
+    beat = [c.label for c in methods if c.deletion_auc < rnd.deletion_auc]
+    lost = [c.label for c in methods if c.deletion_auc >= rnd.deletion_auc]
+    parts = [
+        tx["v_faith_best"].format(best=best.label, auc=best.deletion_auc, rnd=rnd.deletion_auc),
+        tx["v_faith_beat"].format(names=_sep(lang).join(beat) or tx["v_none"]),
+    ]
+    if lost:
+        parts.append(tx["v_faith_lost"].format(names=_sep(lang).join(lost)))
+    return " ".join(parts)
+
+
+__all__ = [
+    "PASS_SPEARMAN",
+    "TEXT",
+    "attribution_grid_figure",
+    "attribution_verdict",
+    "faithfulness_figure",
+    "faithfulness_table",
+    "faithfulness_verdict",
+    "format_time",
+    "sanity_figure",
+    "sanity_maps_figure",
+    "sanity_verdict",
+]
