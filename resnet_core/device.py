@@ -26,13 +26,6 @@ def env_choice(name: str) -> bool | None:
     return None
 
 
-def env_choice(name: str) -> bool | None:
-    """True for 1/true/yes/on in the environment variable ``name``, False for 0/false/no/off,
-    None when it is unset or says anything else."""
-    flag = os.environ.get(name, "").strip().lower()
-    return True if flag in ("1", "true", "yes", "on") else False if flag in ("0", "false", "no", "off") else None
-
-
 def pick_device(requested: str | None = None) -> torch.device:
     """Resolve "auto", "cpu", "cuda" or "cuda:N" (default: the RESNET_DEVICE variable, else auto).
 
