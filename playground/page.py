@@ -19,6 +19,7 @@ from starlette.middleware import Middleware
 
 from resnet_core.serving import ModelService
 from resnet_core.zoo import ServedModel
+from viz.shapes import SHAPE_TABLE_CSS
 
 from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
 from .errors import friendly
@@ -44,9 +45,7 @@ CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
 SESSION_TTL_S = 1800
 CSS = """
 #notice { border-left: 4px solid #f59e0b; background: var(--block-background-fill); padding: 6px 12px; border-radius: 6px; }
-#shape-table td, #shape-table th { white-space: nowrap; word-break: keep-all; overflow-wrap: normal; }
-#shape-table table { display: block; overflow-x: auto; }
-"""
+""" + SHAPE_TABLE_CSS
 
 try:  # Hugging Face ZeroGPU: @spaces.GPU asks for a GPU for the call; a no-op elsewhere
     import spaces

@@ -11,6 +11,8 @@ import viz
 from resnet_core.explain import block_source
 from resnet_core.images import MAX_INPUT_SIZE
 from resnet_core.serving import architecture_of
+from viz.graph import graph_verdict
+from viz.shapes import cost_verdict
 
 from ..choices import parse_depth, parse_size
 from ..errors import friendly
@@ -20,10 +22,12 @@ from ..page import Page
 
 @functools.lru_cache(maxsize=64)
 def graph_of(
-    depth: int | tuple, variant: str, size: tuple[int, int], folded: tuple | None, level: str, selected: str | None
+    depth: int | tuple, variant: str, size: tuple[int, int], folded: tuple | None, level: str, selected: str | None,
+    lang: str = "en",
 ) -> Any:
     """The block graph; a pure function of its arguments, so built once (gr.Plot only reads it)."""
-    return viz.graph_figure(architecture_of(depth, variant, size), folded=folded, level=level, selected=selected)
+    arch = architecture_of(depth, variant, size)
+    return viz.graph_figure(arch, folded=folded, level=level, selected=selected, lang=lang)
 
 
 def describe_architecture(
@@ -38,12 +42,14 @@ def describe_architecture(
     arch = architecture_of(d, variant, hw)
     names = [b.name for b in arch.blocks]
     chosen = selected if selected in names else None
-    figure = graph_of(d, variant, hw, () if unfold else None, level, chosen)
+    figure = graph_of(d, variant, hw, () if unfold else None, level, chosen, lang)
     totals = t(
         "totals", lang, name=arch.name, h=arch.input_size[0], w=arch.input_size[1], params=viz.human_count(arch.params),
         macs=viz.human_macs(arch.macs), adds=viz.human_count(arch.adds), blocks=len(arch.blocks),
     )
-    return figure, viz.shape_table_markdown(arch), viz.cost_figure(arch), totals, gr.update(choices=names, value=chosen)
+    totals += "  \n" + graph_verdict(arch, lang=lang) + " " + cost_verdict(arch, lang=lang)
+    table = viz.shape_table_markdown(arch, lang=lang)
+    return figure, table, viz.cost_figure(arch, lang=lang), totals, gr.update(choices=names, value=chosen)
 
 
 def block_code(depth: str, counts: str, block: str, variant: str, height: float, width: float, name: str | None,
@@ -54,7 +60,7 @@ def block_code(depth: str, counts: str, block: str, variant: str, height: float,
     arch = architecture_of(parse_depth(depth, counts, block), variant, parse_size(height, width))
     if name not in {b.name for b in arch.blocks}:
         return t("code_pick", lang)
-    return block_source(arch, name)
+    return block_source(arch, name, lang=lang)
 
 
 def create(page: Page) -> dict[str, Any]:
@@ -70,7 +76,7 @@ def create(page: Page) -> dict[str, Any]:
     graph = gr.Plot(label=L("graph"), elem_id="graph")
     with gr.Row():
         with gr.Column(scale=3):
-            shape_md = gr.Markdown(elem_id="shape-table")
+            shape_md = gr.Markdown(elem_id="shape-table", elem_classes=["shape-table"])
         with gr.Column(scale=2):
             cost = gr.Plot(label=L("cost"), elem_id="cost")
     with gr.Row():

@@ -16,6 +16,7 @@ from resnet_core.results import Inspection
 from resnet_core.serving import skeleton
 from resnet_core.weights import IMAGENET_CATEGORIES
 from resnet_core.zoo import ServedModel
+from viz.activations import stats_verdict
 
 from ..choices import AUTO_TARGET, ModelChoice, class_choices, parse_depth, parse_side, parse_target
 from ..choices import top_k as parse_top_k
@@ -135,6 +136,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     act_text = gr.Markdown()
     gallery = gr.Image(label=L("gallery"), format=MAP_FORMAT, elem_id="gallery", interactive=False)
     stats = gr.Plot(label=L("stats"), elem_id="stats")
+    stats_md = gr.Markdown(elem_id="stats-verdict")
     page.image, page.layer = image, layer
 
     def outputs(result: Inspection, served: ServedModel, view: tuple, lang: str, *, pending: bool = False) -> dict:
@@ -151,9 +153,11 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         grid, text = activation_view(result, stage_v if stage_v in names else "layer4", scale_v, act_cmap_v, lang)
         return {
             page.notice: page.notice_for(served, lang), overlay: over, guided_img: guide,
-            cam_caption: caption, preds: viz.predictions_label(top), random_flag: is_random(served), pred_plot: viz.predictions_figure(top),
-            timeline: None if result.timeline is None else served_picture(viz.cam_timeline_image(result.timeline, cmap=cmap_v)),
-            gallery: grid, act_text: text, stats: viz.stats_figure(result.activations), run_info: info,
+            cam_caption: caption, preds: viz.predictions_label(top), random_flag: is_random(served),
+            pred_plot: viz.predictions_figure(top, random_weights=is_random(served), lang=lang),
+            timeline: None if result.timeline is None else served_picture(
+                viz.cam_timeline_image(result.timeline, cmap=cmap_v, lang=lang)),
+            gallery: grid, act_text: text, stats: viz.stats_figure(result.activations, lang=lang), run_info: info,
         }
 
     @friendly
@@ -242,6 +246,14 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         """Redraw the activation gallery for a stage or block (no model involved)."""
         return activation_view(last_inspection(state, request), name, scale, cmap, lang_of(request))
 
+    def stats_words(state: Ticket | None, request: gr.Request = None) -> str:
+        """What the per-block statistics say, in words computed from them (UI only)."""
+        try:
+            result = last_inspection(state, request)
+        except ValueError:
+            return ""
+        return stats_verdict(result.activations, lang=lang_of(request))
+
     def last_inspection(ticket: Ticket | None, request: Any) -> Inspection:
         if ticket is None:
             raise ValueError("Run an inspection first.")
@@ -260,7 +272,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         api_name="inspect",
         # batched: as many requests in flight as a batch takes; the batcher runs one at a time
         **(dict(concurrency_id="inspect", concurrency_limit=16) if page.service.batching else page.model_event()),
-    ).then(mark_predictions, random_flag, preds, api_name=False)
+    ).then(mark_predictions, random_flag, preds, api_name=False).then(stats_words, state, stats_md, api_name=False)
     quick.click(gpu(predict), [image, *model_in, mode, size, k, page.user_model], [page.notice, preds, run_info, random_flag],
                 api_name="predict", **page.model_event()).then(mark_predictions, random_flag, preds, api_name=False)
     guided.change(lambda on: gr.update(visible=bool(on)), guided, guided_img, api_name=False)
