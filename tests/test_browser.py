@@ -186,6 +186,7 @@ def latin_words(text: str) -> list[str]:
     """The words of ``text`` written in Latin letters, lower-cased, outside the allow-list."""
     import re
 
+    text = re.sub(r"“[^”]*”", " ", text)  # quoted names are the data set's own (ImageNet classes)
     words = re.findall(r"[A-Za-z][A-Za-z0-9_\-.']*[A-Za-z0-9]|[A-Za-z]", text)
     names = r"(?:layer\d(?:\.\d+)?|(?:ResNet|Plain)-\d+|ImageNet-?\d*|v\d(?:\.\d)?|cu\d+|[A-Z]\d?)"
     return [w for w in words if w.lower().strip(".-'") not in ALLOWED_LATIN and not re.fullmatch(names, w)]

@@ -163,4 +163,52 @@ TEXT: dict[str, str] = {
     "depth_custom": "custom",
     "block_basic": "basic",
     "block_bottleneck": "bottleneck",
+    "tab_attr": "Attributions",
+    "attr_intro": (
+        "Where does the network look? Each **attribution method** answers differently: gradients, paths from "
+        "a baseline, occluding patches, Shapley values (all through [captum](https://captum.ai)'s own classes). "
+        "Compare them side by side, then ask which you can trust: a **sanity check** randomises the network "
+        "layer by layer from the logits down ([Adebayo et al. 2018](https://arxiv.org/abs/1810.03292)) and a "
+        "faithful map must change with it; a **faithfulness** test deletes the pixels a map ranks highest "
+        "([Petsiuk et al. 2018](https://arxiv.org/abs/1806.07421)) and a faithful map makes the class "
+        "probability fall fastest. The shipped *toy* ResNet was trained on generated shapes, so its maps mean "
+        "something even without ImageNet weights."
+    ),
+    "attr_model": "Model",
+    "attr_model_toy": "toy ResNet trained on shapes (shipped)",
+    "attr_model_picked": "the model picked above",
+    "attr_methods": "Methods",
+    "attr_params": "Method options",
+    "attr_steps": "Integrated Gradients: steps",
+    "attr_baseline": "Baseline (what “absent” means)",
+    "attr_baseline_black": "black",
+    "attr_baseline_blur": "blurred picture",
+    "attr_baseline_noise": "noise",
+    "attr_baseline_mean": "mean colour",
+    "attr_nt_samples": "SmoothGrad / VarGrad: noisy samples",
+    "attr_window": "Occlusion: window (pixels)",
+    "attr_stride": "Occlusion: stride (pixels)",
+    "attr_mask": "Feature Ablation / Shapley: features",
+    "attr_mask_grid": "grid cells",
+    "attr_mask_superpixels": "superpixels",
+    "attr_cell": "Grid cell (pixels)",
+    "attr_samples": "Shapley: permutations",
+    "attr_scale": "Colour scale",
+    "attr_scale_signed": "signed (red for, blue against)",
+    "attr_scale_absolute": "absolute",
+    "attr_shared": "One range for every map",
+    "attr_run": "Compare methods",
+    "attr_stop": "Stop",
+    "attr_sanity": "Sanity check",
+    "attr_faith": "Faithfulness",
+    "attr_grid": "Maps side by side",
+    "attr_sanity_plot": "Similarity to the trained network's map as layers are randomised",
+    "attr_sanity_maps": "Maps at each step of the randomisation",
+    "attr_faith_plot": "Deletion and insertion curves",
+    "attr_all_apply": "Every method applies to this network.",
+    "attr_not_apply": "Methods that do not apply to this network:",
+    "attr_progress_sanity": "randomising layer by layer",
+    "attr_random": "random maps, the yardstick",
+    "attr_random_pixels": "random (pixels)",
+    "attr_random_cells": "random (4×4 cells)",
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -65,9 +64,7 @@ def cam_view(state: Inspection | None, alpha: float, cmap: str, lang: str) -> tu
     cam = state.cam
     overlay = served_picture(viz.cam_overlay(state.image, cam.heatmap, alpha=float(alpha), cmap=cmap))
     guided = None if state.guided is None else served_picture(viz.colormap(state.guided, "gray"))
-    # the class name is the data set's own (English for ImageNet), marked as data for readers and tests
-    label = f'<span class="data-en">{html.escape(cam.label)}</span>'
-    caption = t("cam_caption", lang, layer=cam.layer, label=label, target=cam.target, score=cam.score)
+    caption = t("cam_caption", lang, layer=cam.layer, label=cam.label, target=cam.target, score=cam.score)
     return overlay, guided, caption
 
 

@@ -1,0 +1,95 @@
+"""The Attributions tab's endpoints through the real server: /attribute, /sanity_check, /faithfulness.
+
+The library is tested against captum, autograd and the papers in test_attributions*.py; here the
+page's endpoints must give the library's answer for the request they were sent, in time, and
+refuse what is past the budget with one clear message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from _server import ROOT, Server
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from resnet_core.attributions.inputs import attribution_input
+from resnet_core.attributions.methods import attribute
+from resnet_core.attributions.registry import MethodParams
+from resnet_core.images import load_image, prepare
+from resnet_core.toy import load_toy
+
+pytestmark = pytest.mark.timeout(300)
+
+SYNTHETIC = sorted((ROOT / "assets" / "examples" / "synthetic").glob("*.png"))
+# image, model, target, methods, layer, steps, baseline, nt_samples, window, stride, mask, cell, samples
+COMMON = ["toy", "auto (top-1)", ["gradcam", "saliency"], "layer4", 8, "black", 4, 4, 2, "grid", 4, 2]
+
+
+@pytest.fixture(scope="module")
+def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Client:
+    return Client(app_server.url, verbose=False, download_files=str(tmp_path_factory.mktemp("d")), analytics_enabled=False)
+
+
+def heatmap_values(figure: dict[str, Any]) -> list[np.ndarray]:
+    """The z arrays of the heatmap traces of a plotly figure as the API sends it."""
+    plot = figure["plot"] if isinstance(figure, dict) and "plot" in figure else figure
+    import json
+
+    data = json.loads(plot) if isinstance(plot, str) else plot
+    out = []
+    for trace in data["data"]:
+        z = trace.get("z") if trace.get("type") == "heatmap" else None
+        if isinstance(z, dict) and "bdata" in z:  # plotly's typed-array encoding
+            import base64
+
+            raw = np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"]))
+            shape = z.get("shape")
+            if isinstance(shape, str):
+                shape = [int(n) for n in shape.split(",")]
+            z = raw.reshape(shape) if shape else raw
+        if z is not None:
+            out.append(np.asarray(z, dtype=float))
+    return out
+
+
+def test_attribute_gives_the_librarys_maps_for_the_toy_model(client: Client) -> None:
+    example = SYNTHETIC[0]
+    verdict, grid, applies = client.submit(handle_file(str(example)), *COMMON, "signed", False,
+                                           api_name="/attribute").result(timeout=240)
+    assert "2" in verdict and verdict.strip()
+    toy = load_toy()
+    inp = attribution_input(prepare(load_image(example), toy.preprocess), toy.preprocess)
+    target = int(toy.model(inp.tensor).argmax(1))
+    want = attribute(toy.model, inp, method="saliency", target=target, params=MethodParams(layer="layer4"))
+    maps = heatmap_values(grid)
+    assert maps, "no maps drawn"
+    # one of the drawn maps is the saliency map, up to the figure's scaling (rank order kept)
+    w = want.map.ravel()
+    same = [m.ravel() for m in maps if m.size == w.size]
+    assert same, f"no map at the input size {want.map.shape}: {[m.shape for m in maps]}"
+    best = max(abs(np.corrcoef(np.nan_to_num(m), w)[0, 1]) for m in same)
+    assert best > 0.99, best
+    assert "applies" in applies
+
+
+def test_sanity_and_faithfulness_answer_with_their_verdicts(client: Client) -> None:
+    example = SYNTHETIC[1]
+    words, curves, maps = client.submit(handle_file(str(example)), *COMMON, api_name="/sanity_check").result(timeout=240)
+    assert "Grad-CAM" in words
+    words, figure, table = client.submit(handle_file(str(example)), *COMMON, api_name="/faithfulness").result(timeout=240)
+    assert table["headers"][0] and len(table["data"]) == 4  # two methods and two random yardsticks
+    assert any("random" in str(row[0]).lower() for row in table["data"])
+
+
+def test_a_request_past_the_budget_is_one_clear_message(client: Client) -> None:
+    photo = sorted((ROOT / "assets" / "examples").glob("*.jpg"))[0]
+    args = ["picked", "auto (top-1)", ["occlusion"], "layer4", 8, "black", 4, 1, 1, "grid", 4, 2, "signed", False,
+            "ResNet-152", "", "basic", "v1.5", "random"]
+    with pytest.raises(AppError, match=r"images through the network; the limit per request is \d+") as caught:
+        client.submit(handle_file(str(photo)), *args, api_name="/attribute").result(timeout=240)
+    assert "Traceback" not in str(caught.value)
+
+
