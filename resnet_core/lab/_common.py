@@ -1,0 +1,86 @@
+"""Helpers shared by the lab's experiments: argument checks, seeding, thread scoping."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+import torch
+
+Family = Literal["cifar", "imagenet"]
+NetKind = Literal["residual", "plain", "preact"]
+Lang = Literal["en", "zh"]
+
+FAMILIES: tuple[Family, ...] = ("cifar", "imagenet")
+LANGS: tuple[str, ...] = ("en", "zh")
+
+
+class LabError(ValueError):
+    """A lab request with an argument out of range; the message says which and why."""
+
+
+def shown(value: object, limit: int = 100) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages quoting user input."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_int(name: str, value: object, lo: int, hi: int) -> int:
+    """``value`` if it is an int (not a bool) in ``[lo, hi]``, else :class:`LabError`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise LabError(f"{name} must be an integer between {lo} and {hi}, got {shown(value)}")
+    return value
+
+
+def check_float(name: str, value: object, lo: float, hi: float) -> float:
+    """``value`` as a float if it is a finite number in ``[lo, hi]``, else :class:`LabError`."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not lo <= float(value) <= hi:
+        raise LabError(f"{name} must be a number between {lo} and {hi}, got {shown(value)}")
+    return float(value)
+
+
+def check_seed(seed: object) -> int:
+    return check_int("seed", seed, 0, 2**31 - 1)
+
+
+def check_lang(lang: object) -> str:
+    if lang not in LANGS:
+        raise LabError(f"lang must be one of {LANGS}, got {shown(lang)}")
+    return str(lang)
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed torch's global RNG for model construction and restore the caller's state afterwards.
+
+    Model constructors draw their initial weights from the global generator; forking it keeps
+    the lab reproducible without changing what the rest of the process draws next.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+@contextmanager
+def cpu_threads(threads: int | None, device: torch.device) -> Iterator[None]:
+    """Run with ``threads`` intra-op threads on a CPU, restoring the previous count afterwards.
+
+    The lab's models are tiny, where a second intra-op thread costs more than it gives and,
+    on a CPU shared with other work, stalls waiting for a busy core. None or a GPU: unchanged.
+    """
+    if threads is None or device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def tensor_norm(t: torch.Tensor) -> float:
+    return float(t.detach().double().norm())
