@@ -18,15 +18,15 @@ import torch
 from resnet_core.blocks import branch_output_module
 from resnet_core.hooks import capture_outputs, hook_count
 from resnet_core.lab import (
-    SHAPE_CLASSES,
+    SYNTHETIC_CLASSES,
     GradientFlow,
-    ShapesData,
+    SyntheticData,
     ablate,
     ablation_study,
     block_gradients,
     gradient_flow,
     load_race,
-    make_shapes,
+    make_synthetic,
     race,
     save_race,
 )
@@ -183,18 +183,18 @@ def test_gradient_flow_rejects_bad_arguments(kwargs: dict) -> None:
 # --------------------------------------------------------------------------- the race
 
 
-TINY = {"depth": 8, "batch": 8, "width": 4, "data": ShapesData(train_size=64, test_size=32), "device": "cpu"}
+TINY = {"depth": 8, "batch": 8, "width": 4, "data": SyntheticData(train_size=64, test_size=32), "device": "cpu"}
 
 
 def test_shapes_are_seeded_labelled_images() -> None:
-    x, y = make_shapes(300, image_size=16, seed=3)
-    x2, y2 = make_shapes(300, image_size=16, seed=3)
+    x, y = make_synthetic(300, image_size=16, seed=3)
+    x2, y2 = make_synthetic(300, image_size=16, seed=3)
     assert x.shape == (300, 3, 16, 16) and x.dtype == np.float32 and y.dtype == np.int64
     assert np.array_equal(x, x2) and np.array_equal(y, y2)
     assert x.min() >= 0 and x.max() <= 1
-    assert set(y.tolist()) == set(range(len(SHAPE_CLASSES)))
-    assert not np.array_equal(make_shapes(300, image_size=16, seed=4)[0], x)
-    train, _, test, _ = ShapesData(train_size=50, test_size=50).splits()
+    assert set(y.tolist()) == set(range(len(SYNTHETIC_CLASSES)))
+    assert not np.array_equal(make_synthetic(300, image_size=16, seed=4)[0], x)
+    train, _, test, _ = SyntheticData(train_size=50, test_size=50).splits()
     assert not np.array_equal(train, test)  # the held-out split is its own draw
 
 

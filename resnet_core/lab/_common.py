@@ -84,3 +84,33 @@ def cpu_threads(threads: int | None, device: torch.device) -> Iterator[None]:
 
 def tensor_norm(t: torch.Tensor) -> float:
     return float(t.detach().double().norm())
+
+
+def machine_info(device: torch.device) -> dict[str, object]:
+    """Where a saved result was made: device, its name, torch, threads, date, load average."""
+    import datetime as dt
+    import os
+    import platform
+    from pathlib import Path
+
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = platform.processor() or "unknown CPU"
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+        except OSError:
+            pass
+        name = f"CPU: {name}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    return {
+        "device": device.type,
+        "device_name": name,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+    }
