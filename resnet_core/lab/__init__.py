@@ -26,6 +26,7 @@ from .flow import (
     zero_init_branches,
 )
 from .race import (
+    RACE_CLASSES,
     RACE_DEFAULTS,
     RACE_FORMAT,
     RACE_PRESETS,
@@ -50,6 +51,7 @@ __all__ = [
     "BROKEN_SPREAD",
     "EXTRAPOLATE_TO",
     "FAMILIES",
+    "RACE_CLASSES",
     "RACE_DEFAULTS",
     "RACE_FORMAT",
     "RACE_PRESETS",
