@@ -62,9 +62,21 @@ def main(argv: list[str] | None = None) -> Path:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--busy", type=int, default=1, help="busy processes to start beside the race")
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="niceness for this process and its busy one (negative needs root): on a machine that other "
+        "jobs also load, -10 gives the pair roughly the two cores the promise is about",
+    )
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "bench" / "race_cpu_busy.json")
     args = p.parse_args(argv)
-    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    if args.nice:
+        os.nice(args.nice)  # before the busy process starts, so that it inherits it
+    # the busy loop checks now and then that this script is alive, so it ends with it even when
+    # the script is killed before its ``finally``
+    spin = f"import os\nwhile os.getppid() == {os.getpid()}:\n    for _ in range(10**6): pass"
+    busy = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(args.busy)]
     try:
         time.sleep(1.0)
         load_before = [round(x, 2) for x in os.getloadavg()]
@@ -83,6 +95,7 @@ def main(argv: list[str] | None = None) -> Path:
         "command": "python scripts/bench_race.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": machine_info(torch.device("cpu")),
         "busy_processes": args.busy,
+        "nice": args.nice,
         "load_average_before": load_before,
         "preset": {
             k: (list(v["classes"]) and {**v, "classes": list(v["classes"])} if k == "data" else v)

@@ -4,7 +4,8 @@ He et al. (https://arxiv.org/abs/1512.03385), Fig. 1 and Fig. 6: the deeper plai
 higher training error; the deeper ResNet the lower. Each seed is one four-network race
 (:func:`resnet_core.lab.race`); the curves and their spread across seeds go to
 ``assets/curves/degradation.json`` (tens of KB), labelled with the machine. On a CPU the defaults
-finish in a few minutes with one thread (docs/lab.md says what size was committed)::
+finish in under ten minutes with one thread on a shared 2-core CPU: the CPU race's data (five
+classes at 12x12), batch 32, 200 steps (docs/lab.md says what was committed)::
 
     OMP_NUM_THREADS=1 python scripts/degradation.py                # CPU defaults, seeds 0 1 2
     python scripts/degradation.py --device cuda --steps 4000 --width 16 --batch 128 --lr 0.1
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from resnet_core.device import pick_device  # noqa: E402
-from resnet_core.lab import SyntheticData, race  # noqa: E402
+from resnet_core.lab import RACE_PRESETS, SyntheticData, race  # noqa: E402
 from resnet_core.lab._common import machine_info  # noqa: E402
 from resnet_core.lab.degradation import save_degradation, summarize_races  # noqa: E402
 
@@ -31,11 +32,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda")
     p.add_argument("--depths", type=int, nargs=2, default=[20, 56])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--steps", type=int, default=200)
     p.add_argument("--width", type=int, default=8)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=0.05)
-    p.add_argument("--image-size", type=int, default=16)
+    p.add_argument("--image-size", type=int, default=None, help="default: the CPU race's 12")
+    p.add_argument("--all-classes", action="store_true", help="all ten classes, not the CPU race's five")
     p.add_argument("--eval-every", type=int, default=50)
     p.add_argument("--bins", type=int, default=60, help="training-error points kept per curve")
     p.add_argument("--threads", type=int, default=1)
@@ -49,7 +51,12 @@ def main(argv: list[str] | None = None) -> Path:
     start = time.perf_counter()
     runs = []
     for seed in args.seeds:
-        data = SyntheticData(image_size=args.image_size, seed=seed)
+        base = dict(RACE_PRESETS["cpu"]["data"])
+        if args.all_classes:
+            base.pop("classes")
+        if args.image_size:
+            base["image_size"] = args.image_size
+        data = SyntheticData(**base, seed=seed)
         last = None
         for update in race(
             depth=tuple(args.depths),

@@ -230,6 +230,29 @@ def test_race_stops_cleanly_at_its_time_budget() -> None:
     assert last.elapsed < 30
 
 
+def test_race_defaults_on_a_cpu_are_the_small_single_threaded_preset() -> None:
+    torch.set_num_threads(2)
+    try:
+        updates = list(race(steps=1, device="cpu"))
+        assert torch.get_num_threads() == 2  # restored after the race
+    finally:
+        torch.set_num_threads(1)
+    last = updates[-1]
+    assert [c.name for c in last.curves] == ["Plain-44", "ResNet-44"]
+    assert last.config["threads"] == 1 and last.config["width"] == 8
+    assert last.data.startswith("synthetic shapes: 5 classes") and "12x12" in last.data
+
+
+@pytest.mark.slow
+def test_resnet_beats_its_plain_twin_at_the_race_defaults() -> None:
+    # the page's promise, without the clock: ResNet-44 ahead by >= 0.4 held-out accuracy
+    # (docs/bench/race_cpu_busy.json records it with the clock, over five seeds)
+    last = list(race(seed=0, max_seconds=None, device="cpu"))[-1]
+    plain, res = last.curves
+    assert last.step == last.steps
+    assert res.eval_accuracy[-1] - plain.eval_accuracy[-1] >= 0.4
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [

@@ -90,7 +90,7 @@ def test_plain_gradients_shatter_with_depth_and_resnet_gradients_do_not() -> Non
 @pytest.mark.parametrize(
     "kwargs",
     [{"depths": (9,)}, {"depths": (200,)}, {"depths": ()}, {"points": 5}, {"input_size": 100},
-     {"depths": (110, 110, 110), "points": 512}, {"depths": "x" * 500}],
+     {"depths": (110, 110, 110), "points": 512, "input_size": 16}, {"depths": "x" * 500}],
 )
 def test_shattering_rejects_bad_arguments(kwargs: dict) -> None:
     with pytest.raises(LabError) as info:

@@ -114,3 +114,11 @@ def machine_info(device: torch.device) -> dict[str, object]:
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }
+
+
+def check_cifar_depth(depth: object, hi: int) -> int:
+    """A CIFAR depth (6n+2, at least 8, at most ``hi``), else :class:`LabError`."""
+    check_int("depth", depth, 8, hi)
+    if (depth - 2) % 6:  # type: ignore[operator]
+        raise LabError(f"CIFAR ResNets have 6n+2 layers (20, 32, 44, 56, 110), not {depth}")
+    return depth  # type: ignore[return-value]

@@ -32,7 +32,17 @@ from ..blocks import branch_output_module
 from ..hooks import capture_outputs, patch_inputs
 from ..model import ResNet
 from ..specs import IMAGENET_DEPTHS, MAX_BLOCKS_PER_STAGE, cifar_spec, resolve_spec
-from ._common import FAMILIES, Family, LabError, NetKind, check_int, check_seed, seeded, shown
+from ._common import (
+    FAMILIES,
+    Family,
+    LabError,
+    NetKind,
+    check_cifar_depth,
+    check_int,
+    check_seed,
+    seeded,
+    shown,
+)
 from ._common import tensor_norm as _norm
 
 #: bounds that keep one gradient-flow request to seconds on a CPU
@@ -237,7 +247,9 @@ def _flow_models(
     """The three networks, built one at a time so only one is in memory at once."""
     prefix = "" if family == "imagenet" else "CIFAR "
     spec = cifar_spec(depth) if family == "cifar" else resolve_spec(depth)
-    kw: dict[str, Any] = {"num_classes": 10, "shortcut_kind": "A"} if family == "cifar" else {"num_classes": 1000}
+    kw: dict[str, Any] = (
+        {"num_classes": 10, "shortcut_kind": "A"} if family == "cifar" else {"num_classes": 1000}
+    )
     v1 = "v1"
     for kind, variant, shortcuts, name in (
         ("residual", v1, True, f"{prefix}ResNet-{depth}"),
@@ -350,8 +362,7 @@ def _check_flow_args(family: object, depth: object, batch: object, input_size: o
     if family not in FAMILIES:
         raise LabError(f"family must be one of {FAMILIES}, not {shown(family)}")
     if family == "cifar":
-        check_int("depth", depth, 8, MAX_CIFAR_DEPTH)
-        cifar_spec(depth)  # raises the readable 6n+2 message
+        check_cifar_depth(depth, MAX_CIFAR_DEPTH)
     elif not isinstance(depth, int) or isinstance(depth, bool) or depth not in IMAGENET_DEPTHS:
         known = ", ".join(map(str, IMAGENET_DEPTHS))
         raise LabError(f"ImageNet ResNets have depth {known}; got {shown(depth)}")

@@ -23,8 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..device import pick_device
-from ..specs import cifar_spec
-from ._common import LabError, NetKind, check_float, check_int, check_seed, cpu_threads
+from ._common import LabError, NetKind, check_cifar_depth, check_float, check_int, check_seed, cpu_threads
 from .race import RACE_PRESETS, _race_model
 from .synthetic import SyntheticData
 
@@ -153,7 +152,7 @@ def loss_surface_rows(
                 with torch.no_grad():
                     for p, t0, u, v in zip(params, theta, d1, d2):
                         p.copy_(t0 + float(a) * u + float(b) * v)
-                row[j] = loss_fn(model)
+                    row[j] = loss_fn(model)
             yield row
     finally:
         with torch.no_grad():
@@ -203,8 +202,7 @@ def loss_landscape_steps(
 ) -> Iterator[tuple[float, str, Landscape | None]]:
     """:func:`loss_landscape` as a generator of ``(fraction done, stage, result or None)``; the
     last item carries the :class:`Landscape`. Arguments as :func:`loss_landscape`."""
-    check_int("depth", depth, 8, MAX_LANDSCAPE_DEPTH)
-    cifar_spec(depth)
+    check_cifar_depth(depth, MAX_LANDSCAPE_DEPTH)
     check_int("train_steps", train_steps, 0, MAX_TRAIN_STEPS)
     check_int("grid", grid, 3, MAX_GRID)
     check_float("span", span, 0.01, 5.0)

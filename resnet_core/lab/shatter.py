@@ -21,7 +21,7 @@ from torch import Tensor, nn
 
 from ..model import ResNet
 from ..specs import cifar_spec
-from ._common import LabError, NetKind, check_int, check_seed, seeded, shown
+from ._common import LabError, NetKind, check_cifar_depth, check_int, check_seed, seeded, shown
 
 #: depths offered by default: the paper's CIFAR depths (section 4.2 of He et al.)
 SHATTER_DEPTHS: tuple[int, ...] = (8, 20, 56, 110)
@@ -261,8 +261,7 @@ def _check_shatter_args(
     if not 1 <= len(ds) <= 6:
         raise LabError(f"give one to six depths, got {shown(depths)}")
     for d in ds:
-        check_int("depth", d, 8, MAX_SHATTER_DEPTH)
-        cifar_spec(d)
+        check_cifar_depth(d, MAX_SHATTER_DEPTH)
     check_int("points", points, 16, MAX_SHATTER_POINTS)
     check_int("input_size", input_size, 8, 32)
     check_int("max_lag", max_lag, 1, points - 1)

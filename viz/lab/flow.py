@@ -50,8 +50,8 @@ TEXT: dict[str, dict[str, str]] = {
         "dead": "No gradient reaches the last block at all.",
         "forward": " The forward pass has blown up already: the loss at init is {loss:.3g}, chance is {chance:.2g}.",
         "explain_nobn": "Without BN: each plain layer scales the signal by a factor a little under one, so the plain net's gradient shrinks toward the input ({plain_gain} per block); in a ResNet every block adds its branch to the stream, x + F(x), so the stream and its gradient grow with depth ({res_gain} per block, loss at init {res_loss:.3g}).",
-        "explain_bn": "With BN: the plain net's gradient explodes toward the input at initialization ({plain_gain} per block), as Yang et al. (2019) proved for BN networks; the ResNet's grows only mildly ({res_gain} per block) because each block's gradient has a clean path through the identity. This is why the paper saw \"healthy\" gradients in both: it looked at trained nets, not at this ratio.",
-        "explain_zero": "Zero-initialised residual branches: every block starts as the identity, so the ResNet passes the gradient through almost unchanged ({res_gain} per block) with or without BN; the plain twin keeps its usual init ({plain_gain} per block).",
+        "explain_bn": "With BN: the plain net's gradient explodes toward the input at initialization ({plain_gain} per block), as Yang et al. (2019) proved for BN networks; the ResNet's grows only mildly ({res_gain} per block) because each block's gradient has a clean path through the identity. The paper called BN gradients \"healthy\", meaning they do not vanish; what they do at initialization is grow toward the input.",
+        "explain_zero": "Zero-initialised residual branches: every block starts as the identity, so the ResNet passes the gradient from block to block unchanged, with or without BN: first/last {res_ratio}, all of it lost at the last block's ReLU, none compounding with depth. The plain twin keeps its usual init ({plain_gain} per block).",
     },
     "zh": {
         "empty": "还没有计算梯度流",
@@ -75,8 +75,8 @@ TEXT: dict[str, dict[str, str]] = {
         "dead": "根本没有梯度到达最后一个块。",
         "forward": "前向传播已经爆炸：初始化时损失为 {loss:.3g}，随机猜测为 {chance:.2g}。",
         "explain_nobn": "没有 BN 时：普通网络每层把信号缩小一点，所以梯度向输入端减小（每块 {plain_gain}）；ResNet 的每个块把分支加到主干上，x + F(x)，主干和它的梯度随深度增长（每块 {res_gain}，初始化损失 {res_loss:.3g}）。",
-        "explain_bn": "有 BN 时：普通网络的梯度在初始化时向输入端爆炸（每块 {plain_gain}），正如 Yang 等人（2019）对 BN 网络的证明；ResNet 只温和增长（每块 {res_gain}），因为每个块的梯度都有一条经过恒等映射的干净通路。论文说两者梯度都\"健康\"，看的是训练中的网络，而不是这个比值。",
-        "explain_zero": "残差分支零初始化：每个块一开始就是恒等映射，所以无论有没有 BN，ResNet 几乎原样传递梯度（每块 {res_gain}）；普通网络保持通常的初始化（每块 {plain_gain}）。",
+        "explain_bn": "有 BN 时：普通网络的梯度在初始化时向输入端爆炸（每块 {plain_gain}），正如 Yang 等人（2019）对 BN 网络的证明；ResNet 只温和增长（每块 {res_gain}），因为每个块的梯度都有一条经过恒等映射的干净通路。论文说有 BN 时梯度\"健康\"，指的是不消失；而在初始化时，它们是向输入端增长。",
+        "explain_zero": "残差分支零初始化：每个块一开始就是恒等映射，所以无论有没有 BN，ResNet 在块与块之间原样传递梯度：首/末比为 {res_ratio}，损失全在最后一个块的 ReLU，不随深度累积。普通网络保持通常的初始化（每块 {plain_gain}）。",
     },
 }
 
@@ -115,7 +115,12 @@ def flow_explainer(flow: GradientFlow, lang: str = "en") -> str:
     t = TEXT[check_lang(lang)]
     plain, res = flow.network("plain"), flow.network("residual")
     key = "explain_zero" if flow.zero_init else "explain_bn" if flow.norm else "explain_nobn"
-    return t[key].format(plain_gain=_gain(plain.per_block_gain), res_gain=_gain(res.per_block_gain), res_loss=res.loss)
+    return t[key].format(
+        plain_gain=_gain(plain.per_block_gain),
+        res_gain=_gain(res.per_block_gain),
+        res_ratio=times(res.first_last_ratio, lang),
+        res_loss=res.loss,
+    )
 
 
 def gradient_flow_figure(flows: GradientFlow | Sequence[GradientFlow], *, lang: str = "en") -> go.Figure:
