@@ -5,7 +5,7 @@ synthetic data, then the training loss on a ``grid x grid`` slice along two filt
 directions. The result goes to ``assets/curves/landscape.json`` (tens of KB) with the device,
 date and command that made it::
 
-    OMP_NUM_THREADS=1 python scripts/landscape.py                      # CPU: depth 20, 21x21
+    OMP_NUM_THREADS=1 python scripts/landscape.py                      # CPU: depth 20, 15x15
     python scripts/landscape.py --device cuda --depth 56 --grid 51 --train-steps 2000
 """
 
@@ -28,10 +28,10 @@ def main(argv: list[str] | None = None) -> Path:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default=None)
     p.add_argument("--depth", type=int, default=20)
-    p.add_argument("--grid", type=int, default=21)
+    p.add_argument("--grid", type=int, default=15)
     p.add_argument("--span", type=float, default=1.0)
-    p.add_argument("--train-steps", type=int, default=300)
-    p.add_argument("--eval-images", type=int, default=512)
+    p.add_argument("--train-steps", type=int, default=200)
+    p.add_argument("--eval-images", type=int, default=256)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, default=ROOT / "assets" / "curves" / "landscape.json")

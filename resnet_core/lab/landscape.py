@@ -69,6 +69,18 @@ class LossSurface:
         return float(np.max(self.loss[inside]) / max(self.center_loss, 1e-12))
 
     @property
+    def outward_dips(self) -> float:
+        """The fraction of grid points whose loss is *below* that of their neighbour one step
+        nearer the centre: 0 on a bowl, where every step away from the trained weights goes up;
+        a chaotic surface dips often."""
+        n_b, n_a = self.loss.shape
+        ci, cj = int(np.argmin(np.abs(self.betas))), int(np.argmin(np.abs(self.alphas)))
+        i, j = np.mgrid[0:n_b, 0:n_a]
+        inward = self.loss[i - np.sign(i - ci), j - np.sign(j - cj)]  # (B, A) the neighbour nearer the centre
+        off_centre = (i != ci) | (j != cj)
+        return float(np.mean((self.loss < inward)[off_centre]))
+
+    @property
     def local_minima(self) -> int:
         """Grid points strictly lower than all their (up to 8) neighbours: 1 on a bowl."""
         z = np.pad(self.loss, 1, constant_values=np.inf)

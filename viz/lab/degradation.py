@@ -81,7 +81,8 @@ def degradation_verdict(result: Degradation, lang: str = "en") -> str:
             )
         )
     holds = counts["plain"] == n_seeds and counts["residual"] * 2 < n_seeds
-    return " ".join(parts) + (t["summary_yes"] if holds else t["summary_no"])
+    sep = "" if lang == "zh" else " "  # Chinese sentences end in "。" and take no space
+    return sep.join(parts) + (t["summary_yes"] if holds else t["summary_no"])
 
 
 def degradation_figure(source: Degradation | str | Path, *, lang: str = "en") -> go.Figure:

@@ -26,11 +26,11 @@ TEXT: dict[str, dict[str, str]] = {
         "colorbar": "log10 loss",
         "hover": "α=%{x:.2f}, β=%{y:.2f}<br>loss %{customdata:.3g}",
         "missing": "no saved landscape at {path}; run: python scripts/landscape.py",
-        "verdict": "Within {r} of the trained weights the loss rises to {plain_rise} its centre value around {plain} and {res_rise} around {res}; the grid has {plain_min} local minima for {plain} and {res_min} for {res}. {judgement}",
+        "verdict": "Walking outward from the trained weights, the loss dips instead of rising at {plain_dips:.0%} of grid steps around {plain} and {res_dips:.0%} around {res}; the grid has {plain_min} local minima for {plain} and {res_min} for {res}. {judgement}",
         "smoother": "The ResNet's surface is the smoother bowl, as Li et al. found for networks with skip connections.",
         "similar": "At this depth and training length the two surfaces look alike; Li et al. saw plain surfaces turn chaotic from about 20 layers on, after full training.",
         "rougher": "Here the ResNet's surface is the rougher one, unlike what Li et al. found.",
-        "untrained": " Note: {plain} has barely trained (accuracy {acc:.0%}), so its slice is taken near its initialization.",
+        "untrained": " Note: {plain} has trained less (accuracy {acc:.0%} against {res_acc:.0%}), so its slice sits higher up the surface.",
     },
     "zh": {
         "title": "训练 {steps} 步后 plain-{depth} 与 ResNet-{depth} 周围的训练损失，沿两个按滤波器归一化的方向（{grid}×{grid} 网格）",
@@ -42,44 +42,43 @@ TEXT: dict[str, dict[str, str]] = {
         "colorbar": "log10 损失",
         "hover": "α=%{x:.2f}，β=%{y:.2f}<br>损失 %{customdata:.3g}",
         "missing": "{path} 没有保存的损失地形；运行：python scripts/landscape.py",
-        "verdict": "在训练好的权重周围半径 {r} 内，{plain} 的损失最高升到中心值的 {plain_rise}，{res} 为 {res_rise}；网格上 {plain} 有 {plain_min} 个局部极小值，{res} 有 {res_min} 个。{judgement}",
+        "verdict": "从训练好的权重向外走，{plain} 周围有 {plain_dips:.0%} 的网格步损失不升反降，{res} 周围为 {res_dips:.0%}；网格上 {plain} 有 {plain_min} 个局部极小值，{res} 有 {res_min} 个。{judgement}",
         "smoother": "ResNet 的曲面是更平滑的碗形，与 Li 等人对带跳跃连接网络的发现一致。",
         "similar": "在这个深度和训练长度下两个曲面看起来差不多；Li 等人是在充分训练后、约 20 层以上才看到普通网络的曲面变得混乱。",
         "rougher": "这里 ResNet 的曲面反而更崎岖，与 Li 等人的发现不同。",
-        "untrained": "注意：{plain} 几乎没训练起来（准确率 {acc:.0%}），所以它的切片取在初始化附近。",
+        "untrained": "注意：{plain} 训练得较少（准确率 {acc:.0%}，ResNet 为 {res_acc:.0%}），所以它的切片位于曲面更高处。",
     },
 }
-#: the radius the rise is measured within: half the grid's default span, where both slices
-#: are still well inside the grid
-RADIUS = 0.5
+#: a difference in the share of outward dips below this is within what two bowls of
+#: different shape show on a coarse grid
+DIP_MARGIN = 0.02
 
 
 def landscape_verdict(result: Landscape, lang: str = "en") -> str:
-    """Which surface is smoother, from the local minima on the grid and the rise near the centre."""
+    """Which surface is smoother, from how often the loss dips when walking outward from the
+    trained weights and from the local minima on the grid."""
     t = TEXT[check_lang(lang)]
     plain, res = result.surface("plain"), result.surface("residual")
-    r = min(RADIUS, result.span)
-    pr, rr = plain.rise_within(r), res.rise_within(r)
+    pd, rd = plain.outward_dips, res.outward_dips
     pm, rm = plain.local_minima, res.local_minima
-    if rm < pm or (rm == pm and rr < 0.5 * pr):
+    if rd < pd - DIP_MARGIN or (rm < pm and rd <= pd):
         judgement = t["smoother"]
-    elif rm > pm or rr > 2 * pr:
+    elif rd > pd + DIP_MARGIN or (rm > pm and rd >= pd):
         judgement = t["rougher"]
     else:
         judgement = t["similar"]
     text = t["verdict"].format(
-        r=r,
         plain=plain.name,
         res=res.name,
-        plain_rise=f"{pr:.3g}×",
-        res_rise=f"{rr:.3g}×",
+        plain_dips=pd,
+        res_dips=rd,
         plain_min=pm,
         res_min=rm,
         judgement=judgement,
     )
-    # "barely trained": within 0.3 of the ResNet's accuracy is a real run, further is a stall
+    # "trained less": 0.3 below the ResNet's accuracy is a stall, not noise between two runs
     if plain.train_accuracy < res.train_accuracy - 0.3:
-        text += t["untrained"].format(plain=plain.name, acc=plain.train_accuracy)
+        text += t["untrained"].format(plain=plain.name, acc=plain.train_accuracy, res_acc=res.train_accuracy)
     return text
 
 
