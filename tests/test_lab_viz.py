@@ -104,3 +104,24 @@ def _strings(obj: object) -> str:
 def test_an_unknown_language_is_one_clear_error() -> None:
     with pytest.raises(ValueError, match="lang"):
         block_anatomy_figure(lang="fr")
+
+
+def _race_update(plain_acc: float, res_acc: float):
+    from resnet_core.lab import RaceCurve, RaceUpdate
+
+    def curve(name: str, kind: str, acc: float) -> RaceCurve:
+        return RaceCurve(name=name, kind=kind, depth=44, steps=np.arange(1, 4), loss=np.ones(3), accuracy=np.ones(3) / 2,
+                         eval_steps=np.array([0, 3]), eval_accuracy=np.array([0.2, acc]))
+
+    curves = (curve("Plain-44", "plain", plain_acc), curve("ResNet-44", "residual", res_acc))
+    return RaceUpdate(step=3, steps=3, elapsed=1.0, curves=curves, done=True, stopped=None, device="cpu")
+
+
+def test_race_verdict_names_the_leader_and_the_gap() -> None:
+    from viz.lab import race_verdict
+
+    ahead = race_verdict(_race_update(0.22, 0.91))
+    assert "91%" in ahead and "22%" in ahead and "leads by 69%" in ahead
+    assert "plain net leads by 30%" in race_verdict(_race_update(0.6, 0.3))
+    assert "neither" in race_verdict(_race_update(0.5, 0.52))
+    assert "领先 69%" in race_verdict(_race_update(0.22, 0.91), "zh")

@@ -11,10 +11,8 @@ import torch
 
 Family = Literal["cifar", "imagenet"]
 NetKind = Literal["residual", "plain", "preact"]
-Lang = Literal["en", "zh"]
 
 FAMILIES: tuple[Family, ...] = ("cifar", "imagenet")
-LANGS: tuple[str, ...] = ("en", "zh")
 
 
 class LabError(ValueError):
@@ -44,12 +42,6 @@ def check_float(name: str, value: object, lo: float, hi: float) -> float:
 
 def check_seed(seed: object) -> int:
     return check_int("seed", seed, 0, 2**31 - 1)
-
-
-def check_lang(lang: object) -> str:
-    if lang not in LANGS:
-        raise LabError(f"lang must be one of {LANGS}, got {shown(lang)}")
-    return str(lang)
 
 
 @contextmanager
