@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from resnet_core.device import pick_device  # noqa: E402
-from resnet_core.lab import ShapesData, race, save_race  # noqa: E402
+from resnet_core.lab import SyntheticData, race, save_race  # noqa: E402
 
 #: (steps, width, batch, lr, image size) per device type
 DEFAULTS: dict[str, dict[str, float | int]] = {
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> Path:
     steps = args.steps or int(base["steps"])
     image_size = args.image_size or int(base["image_size"])
     train_size = args.train_size or (20_000 if device.type == "cuda" else 5000)
-    data = ShapesData(image_size=image_size, train_size=train_size, test_size=1000, seed=args.seed)
+    data = SyntheticData(image_size=image_size, train_size=train_size, test_size=1000, seed=args.seed)
     out = args.out or ROOT / "assets" / "curves" / "race.json"
 
     start = time.perf_counter()

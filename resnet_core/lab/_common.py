@@ -1,0 +1,116 @@
+"""Helpers shared by the lab's experiments: argument checks, seeding, thread scoping."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+import torch
+
+Family = Literal["cifar", "imagenet"]
+NetKind = Literal["residual", "plain", "preact"]
+
+FAMILIES: tuple[Family, ...] = ("cifar", "imagenet")
+
+
+class LabError(ValueError):
+    """A lab request with an argument out of range; the message says which and why."""
+
+
+def shown(value: object, limit: int = 100) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages quoting user input."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_int(name: str, value: object, lo: int, hi: int) -> int:
+    """``value`` if it is an int (not a bool) in ``[lo, hi]``, else :class:`LabError`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise LabError(f"{name} must be an integer between {lo} and {hi}, got {shown(value)}")
+    return value
+
+
+def check_float(name: str, value: object, lo: float, hi: float) -> float:
+    """``value`` as a float if it is a finite number in ``[lo, hi]``, else :class:`LabError`."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not lo <= float(value) <= hi:
+        raise LabError(f"{name} must be a number between {lo} and {hi}, got {shown(value)}")
+    return float(value)
+
+
+def check_seed(seed: object) -> int:
+    return check_int("seed", seed, 0, 2**31 - 1)
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed torch's global RNG for model construction and restore the caller's state afterwards.
+
+    Model constructors draw their initial weights from the global generator; forking it keeps
+    the lab reproducible without changing what the rest of the process draws next.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+@contextmanager
+def cpu_threads(threads: int | None, device: torch.device) -> Iterator[None]:
+    """Run with ``threads`` intra-op threads on a CPU, restoring the previous count afterwards.
+
+    The lab's models are tiny, where a second intra-op thread costs more than it gives and,
+    on a CPU shared with other work, stalls waiting for a busy core. None or a GPU: unchanged.
+    """
+    if threads is None or device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def tensor_norm(t: torch.Tensor) -> float:
+    return float(t.detach().double().norm())
+
+
+def machine_info(device: torch.device) -> dict[str, object]:
+    """Where a saved result was made: device, its name, torch, threads, date, load average."""
+    import datetime as dt
+    import os
+    import platform
+    from pathlib import Path
+
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = platform.processor() or "unknown CPU"
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+        except OSError:
+            pass
+        name = f"CPU: {name}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    return {
+        "device": device.type,
+        "device_name": name,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+    }
+
+
+def check_cifar_depth(depth: object, hi: int) -> int:
+    """A CIFAR depth (6n+2, at least 8, at most ``hi``), else :class:`LabError`."""
+    check_int("depth", depth, 8, hi)
+    if (depth - 2) % 6:  # type: ignore[operator]
+        raise LabError(f"CIFAR ResNets have 6n+2 layers (20, 32, 44, 56, 110), not {depth}")
+    return depth  # type: ignore[return-value]

@@ -1,0 +1,127 @@
+"""The lab's figures and verdicts in both languages: same keys, words from the data."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import numpy as np
+import pytest
+
+from resnet_core.lab import NetworkFlow
+from resnet_core.lab.landscape import Landscape, LossSurface
+from resnet_core.lab.shatter import ShatterCurve, Shattering
+from viz.lab import (
+    block_anatomy_figure,
+    flow_verdict,
+    landscape_figure,
+    landscape_verdict,
+    race_figure,
+    shatter_verdict,
+    shattering_figure,
+)
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+MODULES = ["flow", "race", "anatomy", "shatter", "landscape", "degradation"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_text_table_has_the_same_keys_and_placeholders_in_both_languages(name: str) -> None:
+    text = importlib.import_module(f"viz.lab.{name}").TEXT
+    assert set(text) == {"en", "zh"} and set(text["en"]) == set(text["zh"])
+    for key, en in text["en"].items():
+        fields = lambda s: sorted(re.findall(r"(?<!%)\{(\w+)", s))  # noqa: E731
+        assert fields(en) == fields(text["zh"][key]), key
+
+
+def _shattering(plain_lag1: float, res_lag1: float) -> Shattering:
+    def curve(kind: str, name: str, r1: float) -> ShatterCurve:
+        lags = np.arange(4)
+        return ShatterCurve(kind=kind, name=name, depth=56, t=np.linspace(-1, 1, 16),
+                            gradient=np.sin(np.arange(16.0)), lags=lags, autocorr=np.array([1.0, r1, r1 / 2, 0.0]))
+
+    curves = (curve("plain", "Plain-56", plain_lag1), curve("residual", "ResNet-56", res_lag1),
+              curve("preact", "PreAct ResNet-56", 0.5))
+    return Shattering(depths=(56,), points=16, input_size=8, norm=True, seed=0, curves=curves)
+
+
+def test_shatter_verdict_is_computed_from_the_correlations() -> None:
+    shattered = shatter_verdict(_shattering(-0.05, 0.87))
+    assert "-0.05" in shattered and "0.87" in shattered and "white noise" in shattered
+    smooth = shatter_verdict(_shattering(0.9, 0.95))
+    assert "need" in smooth and smooth != shattered
+    zh = shatter_verdict(_shattering(-0.05, 0.87), "zh")
+    assert CJK.search(zh) and "0.87" in zh
+
+
+def test_flow_verdict_quotes_gain_and_extrapolation_in_both_languages() -> None:
+    norms = 17.0 ** (np.arange(26, -1, -1) / 26)
+    net = NetworkFlow(kind="residual", name="CIFAR ResNet-56", norm=True, blocks=tuple(map(str, range(27))),
+                      grad_norms=norms, input_norms=norms, shortcut_norms=None, branch_norms=None, loss=2.3, depth=56)
+    en, zh = flow_verdict(net), flow_verdict(net, "zh")
+    for text in (en, zh):
+        assert "17" in text and "1.12" in text and "1202" in text
+    assert "less than 100×" in en and CJK.search(zh)
+
+
+def test_landscape_verdict_prefers_the_surface_with_fewer_minima() -> None:
+    a = np.linspace(-1, 1, 11)
+    A, B = np.meshgrid(a, a)
+    rough = LossSurface(kind="plain", name="Plain-20", alphas=a, betas=a,
+                        loss=1 + A**2 + B**2 + 0.3 * np.cos(9 * A) * np.cos(9 * B), train_accuracy=0.8)
+    smooth = LossSurface(kind="residual", name="ResNet-20", alphas=a, betas=a, loss=1 + A**2 + B**2, train_accuracy=0.9)
+    result = Landscape(depth=20, train_steps=10, grid=11, span=1.0, surfaces=(rough, smooth), seconds=1.0,
+                       device="cpu", data="")
+    assert rough.local_minima > 1 == smooth.local_minima
+    assert "smoother bowl" in landscape_verdict(result)
+    assert "平滑" in landscape_verdict(result, "zh")
+    fig = landscape_figure(result, lang="zh")
+    assert len(fig.data) == 4 and CJK.search(fig.layout.title.text)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda lang: block_anatomy_figure(lang=lang), lambda lang: race_figure([], lang=lang),
+     lambda lang: shattering_figure(_shattering(0.1, 0.9), lang=lang)],
+    ids=["anatomy", "race-empty", "shatter"],
+)
+def test_figures_speak_chinese_when_asked(make) -> None:
+    en, zh = _strings(make("en").to_plotly_json()), _strings(make("zh").to_plotly_json())
+    assert not CJK.search(en) and CJK.search(zh)
+
+
+def _strings(obj: object) -> str:
+    """Every string inside a figure's JSON, joined."""
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, dict):
+        obj = list(obj.values())
+    if isinstance(obj, (list, tuple)):
+        return " ".join(_strings(v) for v in obj)
+    return ""
+
+
+def test_an_unknown_language_is_one_clear_error() -> None:
+    with pytest.raises(ValueError, match="lang"):
+        block_anatomy_figure(lang="fr")
+
+
+def _race_update(plain_acc: float, res_acc: float):
+    from resnet_core.lab import RaceCurve, RaceUpdate
+
+    def curve(name: str, kind: str, acc: float) -> RaceCurve:
+        return RaceCurve(name=name, kind=kind, depth=44, steps=np.arange(1, 4), loss=np.ones(3), accuracy=np.ones(3) / 2,
+                         eval_steps=np.array([0, 3]), eval_accuracy=np.array([0.2, acc]))
+
+    curves = (curve("Plain-44", "plain", plain_acc), curve("ResNet-44", "residual", res_acc))
+    return RaceUpdate(step=3, steps=3, elapsed=1.0, curves=curves, done=True, stopped=None, device="cpu")
+
+
+def test_race_verdict_names_the_leader_and_the_gap() -> None:
+    from viz.lab import race_verdict
+
+    ahead = race_verdict(_race_update(0.22, 0.91))
+    assert "91%" in ahead and "22%" in ahead and "leads by 69%" in ahead
+    assert "plain net leads by 30%" in race_verdict(_race_update(0.6, 0.3))
+    assert "neither" in race_verdict(_race_update(0.5, 0.52))
+    assert "领先 69%" in race_verdict(_race_update(0.22, 0.91), "zh")

@@ -1,0 +1,34 @@
+"""Figures and verdicts of the "why residual?" lab, in English and Chinese.
+
+Pure functions of :mod:`resnet_core.lab`'s dataclasses; nothing here touches a model. Every
+function that puts words on a figure, and every verdict, takes ``lang`` ("en" or "zh"); each
+module keeps its strings in a ``TEXT`` table with the same keys in both languages.
+"""
+
+from ._common import KIND_COLORS, LANGS
+from .anatomy import block_anatomy_figure
+from .degradation import degradation_figure, degradation_verdict
+from .flow import flow_explainer, flow_verdict, gradient_flow_figure, shortcut_share_figure
+from .landscape import landscape_figure, landscape_verdict, saved_landscape_figure
+from .race import race_figure, race_verdict, saved_curves_figure
+from .shatter import shatter_verdict, shattering_figure
+
+__all__ = [
+    "KIND_COLORS",
+    "LANGS",
+    "block_anatomy_figure",
+    "degradation_figure",
+    "degradation_verdict",
+    "flow_explainer",
+    "flow_verdict",
+    "gradient_flow_figure",
+    "landscape_figure",
+    "landscape_verdict",
+    "race_figure",
+    "race_verdict",
+    "saved_curves_figure",
+    "saved_landscape_figure",
+    "shatter_verdict",
+    "shortcut_share_figure",
+    "shattering_figure",
+]

@@ -1,0 +1,76 @@
+"""What every lab figure shares: colours, the empty-figure message, number formatting."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from .._format import FONT, TEMPLATE
+
+LANGS: tuple[str, ...] = ("en", "zh")
+
+#: one colour per kind of network, in every lab figure
+KIND_COLORS: dict[str, str] = {"residual": "#1f77b4", "plain": "#d62728", "preact": "#2ca02c"}
+#: lighter and darker shades for a second and third depth in one race
+SHADES: dict[str, tuple[str, ...]] = {
+    "residual": ("#1f77b4", "#0b3d66", "#6baed6", "#08306b"),
+    "plain": ("#d62728", "#7f0f10", "#fc8d59", "#67000d"),
+    "preact": ("#2ca02c", "#0b5d1e", "#74c476", "#00441b"),
+}
+SHORTCUT_COLOR = "#1f77b4"
+BRANCH_COLOR = "#ff7f0e"
+HIGHLIGHT = "#ff7f0e"
+
+
+def message_figure(text: str, *, height: int = 300) -> go.Figure:
+    """A blank figure that says ``text`` (nothing to draw yet, or nothing that can be drawn)."""
+    fig = go.Figure()
+    fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(
+        template=TEMPLATE, font=FONT, height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}
+    )
+    return fig
+
+
+def stage_starts(blocks: Sequence[str]) -> list[tuple[int, str]]:
+    """(index, stage) of the first block of each stage after the first."""
+    starts, previous = [], None
+    for i, name in enumerate(blocks):
+        stage = name.split(".")[0]
+        if previous is not None and stage != previous:
+            starts.append((i + 1, stage))
+        previous = stage
+    return starts
+
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {str(lang)[:20]!r}")
+    return lang
+
+
+def times(x: float, lang: str = "en") -> str:
+    """A ratio as "17×" or, past what reads well, as a power of ten: "10^27×"."""
+    suffix = "倍" if lang == "zh" else "×"
+    if x == 0:
+        return f"0{suffix}"
+    if not math.isfinite(x):
+        return f"∞{suffix}"
+    if 1e-3 <= x < 1e5:
+        return f"{x:.3g}{suffix}"
+    return f"10^{math.log10(x):.0f}{suffix}"
+
+
+def times_log10(log10: float, lang: str = "en") -> str:
+    """:func:`times` of ``10 ** log10`` without overflowing."""
+    if not math.isfinite(log10):
+        return times(0.0 if log10 < 0 else math.inf, lang)
+    if -3 <= log10 < 5:
+        return times(10**log10, lang)
+    suffix = "倍" if lang == "zh" else "×"
+    return f"10^{log10:.0f}{suffix}"

@@ -1,0 +1,167 @@
+"""Loss-landscape figure and verdict: filter-normalised 2-D slices side by side (Li et al.)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .._format import FONT, TEMPLATE
+from ._common import check_lang, message_figure
+
+if TYPE_CHECKING:
+    from resnet_core.lab.landscape import Landscape
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Training loss around plain-{depth} and ResNet-{depth} after {steps} steps, along two filter-normalised directions ({grid}×{grid} grid)",
+        "saved": "saved: {where}, {date}, {seconds:.0f} s (ours, not the paper's)",
+        "live": "live: {device}, {seconds:.0f} s",
+        "panel": "{name}: centre loss {loss:.2f}, training accuracy {acc:.0%}",
+        "a": "direction 1 (α)",
+        "b": "direction 2 (β)",
+        "colorbar": "log10 loss",
+        "hover": "α=%{x:.2f}, β=%{y:.2f}<br>loss %{customdata:.3g}",
+        "missing": "no saved landscape at {path}; run: python scripts/landscape.py",
+        "verdict": "Walking outward from the trained weights, the loss dips instead of rising at {plain_dips:.0%} of grid steps around {plain} and {res_dips:.0%} around {res}; the grid has {plain_min} local minima for {plain} and {res_min} for {res}. {judgement}",
+        "smoother": "The ResNet's surface is the smoother bowl, as Li et al. found for networks with skip connections.",
+        "similar": "At this depth and training length the two surfaces look alike; Li et al. saw plain surfaces turn chaotic from about 20 layers on, after full training.",
+        "rougher": "Here the ResNet's surface is the rougher one, unlike what Li et al. found.",
+        "untrained": " Note: {plain} has trained less (accuracy {acc:.0%} against {res_acc:.0%}), so its slice sits higher up the surface.",
+    },
+    "zh": {
+        "title": "训练 {steps} 步后 plain-{depth} 与 ResNet-{depth} 周围的训练损失，沿两个按滤波器归一化的方向（{grid}×{grid} 网格）",
+        "saved": "已保存：{where}，{date}，{seconds:.0f} 秒（我们测的，不是论文的数字）",
+        "live": "实时：{device}，{seconds:.0f} 秒",
+        "panel": "{name}：中心损失 {loss:.2f}，训练准确率 {acc:.0%}",
+        "a": "方向 1（α）",
+        "b": "方向 2（β）",
+        "colorbar": "log10 损失",
+        "hover": "α=%{x:.2f}，β=%{y:.2f}<br>损失 %{customdata:.3g}",
+        "missing": "{path} 没有保存的损失地形；运行：python scripts/landscape.py",
+        "verdict": "从训练好的权重向外走，{plain} 周围有 {plain_dips:.0%} 的网格步损失不升反降，{res} 周围为 {res_dips:.0%}；网格上 {plain} 有 {plain_min} 个局部极小值，{res} 有 {res_min} 个。{judgement}",
+        "smoother": "ResNet 的曲面是更平滑的碗形，与 Li 等人对带跳跃连接网络的发现一致。",
+        "similar": "在这个深度和训练长度下两个曲面看起来差不多；Li 等人是在充分训练后、约 20 层以上才看到普通网络的曲面变得混乱。",
+        "rougher": "这里 ResNet 的曲面反而更崎岖，与 Li 等人的发现不同。",
+        "untrained": "注意：{plain} 训练得较少（准确率 {acc:.0%}，ResNet 为 {res_acc:.0%}），所以它的切片位于曲面更高处。",
+    },
+}
+#: a difference in the share of outward dips below this is within what two bowls of
+#: different shape show on a coarse grid
+DIP_MARGIN = 0.02
+
+
+def landscape_verdict(result: Landscape, lang: str = "en") -> str:
+    """Which surface is smoother, from how often the loss dips when walking outward from the
+    trained weights and from the local minima on the grid."""
+    t = TEXT[check_lang(lang)]
+    plain, res = result.surface("plain"), result.surface("residual")
+    pd, rd = plain.outward_dips, res.outward_dips
+    pm, rm = plain.local_minima, res.local_minima
+    if rd < pd - DIP_MARGIN or (rm < pm and rd <= pd):
+        judgement = t["smoother"]
+    elif rd > pd + DIP_MARGIN or (rm > pm and rd >= pd):
+        judgement = t["rougher"]
+    else:
+        judgement = t["similar"]
+    text = t["verdict"].format(
+        plain=plain.name,
+        res=res.name,
+        plain_dips=pd,
+        res_dips=rd,
+        plain_min=pm,
+        res_min=rm,
+        judgement=judgement,
+    )
+    # "trained less": 0.3 below the ResNet's accuracy is a stall, not noise between two runs
+    if plain.train_accuracy < res.train_accuracy - 0.3:
+        text += t["untrained"].format(plain=plain.name, acc=plain.train_accuracy, res_acc=res.train_accuracy)
+    return text
+
+
+def landscape_figure(
+    result: Landscape | None, *, lang: str = "en", source: dict[str, Any] | None = None
+) -> go.Figure:
+    """Contours of log10 loss for plain-N and ResNet-N side by side, on one colour scale.
+
+    Args:
+        result: a :class:`resnet_core.lab.landscape.Landscape`; None gives an empty figure.
+        lang: "en" or "zh".
+        source: for a saved landscape, its ``meta`` (device name, date); the title says so.
+    """
+    t = TEXT[check_lang(lang)]
+    if result is None:
+        return message_figure(t["missing"].format(path="assets/curves/landscape.json"), height=420)
+    logs = [np.log10(np.maximum(s.loss, 1e-6)) for s in result.surfaces]
+    lo, hi = min(float(z.min()) for z in logs), max(float(z.max()) for z in logs)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=[
+            t["panel"].format(name=s.name, loss=s.center_loss, acc=s.train_accuracy) for s in result.surfaces
+        ],
+    )
+    for i, (s, z) in enumerate(zip(result.surfaces, logs), start=1):
+        fig.add_trace(
+            go.Contour(
+                x=s.alphas,
+                y=s.betas,
+                z=z,
+                zmin=lo,
+                zmax=hi,
+                colorscale="Viridis",
+                ncontours=25,
+                customdata=s.loss,
+                hovertemplate=t["hover"] + "<extra>" + s.name + "</extra>",
+                showscale=i == 2,
+                colorbar={"title": {"text": t["colorbar"]}},
+            ),
+            row=1,
+            col=i,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[0],
+                y=[0],
+                mode="markers",
+                marker={"symbol": "x", "color": "white", "size": 9},
+                showlegend=False,
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=i,
+        )
+        fig.update_xaxes(title=t["a"], row=1, col=i)
+        fig.update_yaxes(title=t["b"], scaleanchor=f"x{i if i > 1 else ''}", row=1, col=i)
+    if source:
+        where = t["saved"].format(
+            where=source.get("device_name", "?"),
+            date=str(source.get("date", ""))[:10],
+            seconds=result.seconds,
+        )
+    else:
+        where = t["live"].format(device=result.device, seconds=result.seconds)
+    title = t["title"].format(depth=result.depth, steps=result.train_steps, grid=result.grid) + "<br>" + where
+    fig.update_layout(
+        template=TEMPLATE,
+        font=FONT,
+        height=480,
+        title={"text": title, "x": 0.01, "font": {"size": 12}},
+        margin={"l": 10, "r": 20, "t": 90, "b": 10},
+    )
+    return fig
+
+
+def saved_landscape_figure(path: str | Path, *, lang: str = "en") -> go.Figure:
+    """The landscape saved by ``scripts/landscape.py``, titled with the machine that made it."""
+    path = Path(path)
+    if not path.is_file():
+        return message_figure(TEXT[check_lang(lang)]["missing"].format(path=path.name), height=420)
+    from resnet_core.lab.landscape import load_landscape  # the format lives next to the writer
+
+    result, meta = load_landscape(path)
+    return landscape_figure(result, lang=lang, source=meta)
