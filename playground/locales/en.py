@@ -116,8 +116,13 @@ TEXT: dict[str, str] = {
     "col_weights": "weights",
     # lab tab
     "lab_intro": (
-        "Deep plain networks lose or blow up their gradients and **degrade**: past some depth even the training "
-        "error gets worse. Shortcuts fix both. Below, measured live on this server."
+        "The article this page grew from answers “what problem does ResNet solve?” with two claims: shortcuts "
+        "fix vanishing and exploding gradients, and they fix **degradation** (deeper plain networks train worse). "
+        "The [ResNet paper](https://arxiv.org/abs/1512.03385) is subtler: with BN its plain networks' gradients "
+        "have healthy norms, and degradation is an optimization difficulty. Later work measured more: shattered "
+        "gradients, the shape of the loss surface, zero-initialised branches. Each claim is measured below, "
+        "live on this server or from a saved run that says how it was made, and the words under each figure "
+        "are computed from its numbers."
     ),
     "family": "Network family",
     "bn": "Batch normalization",
@@ -211,4 +216,19 @@ TEXT: dict[str, str] = {
     "attr_random": "random maps, the yardstick",
     "attr_random_pixels": "random (pixels)",
     "attr_random_cells": "random (4×4 cells)",
+    "flow_heading": "### 1. Vanishing or exploding gradients? Gradient norm per block at initialization",
+    "zero_init": "Zero-init residual (last BN of each block = 0)",
+    "shatter_heading": "### 2. Shattered gradients: is the gradient still structured, or white noise?",
+    "shatter": "Measure shattering",
+    "shatter_plot": "Gradient along a line of inputs, and its correlation with its neighbours",
+    "landscape_heading": "### 3. The loss surface around a trained network",
+    "landscape_grid": "Grid points per side",
+    "landscape": "Slice the loss surface",
+    "landscape_plot": "Loss surface (live)",
+    "landscape_saved": "Loss surface (saved, finer grid)",
+    "degradation_heading": "### 4. Degradation, as in the paper's Fig. 1 and Fig. 6 (our saved runs, not the paper's numbers)",
+    "degradation_plot": "Training error of plain and residual networks, several seeds",
+    "landscape_training": "training {name}",
+    "landscape_slicing": "slicing the loss around {name}",
+    "landscape_done": "done",
 }

@@ -1,7 +1,13 @@
-"""Why residual? Gradient flow at initialization, a live training race, saved curves, ablations."""
+"""Why residual? The competing claims measured: gradient flow, shattered gradients, the loss
+surface, degradation, a live training race, shortcut ablations and the blocks' anatomy.
+
+Every figure comes with a verdict computed from its own numbers (``viz.lab``), in the page's
+language; the long runs stream their progress and queue apart from quick requests.
+"""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +18,9 @@ import viz
 from resnet_core import lab
 from resnet_core.images import load_image, prepare
 from resnet_core.inspection import inspect
+from resnet_core.lab.degradation import load_degradation
+from resnet_core.lab.landscape import load_landscape, loss_landscape_steps
+from resnet_core.lab.shatter import shattering_steps
 from viz import lab as vlab
 
 from ..choices import ModelChoice
@@ -22,14 +31,17 @@ from ..page import ROOT, Page, gpu
 from ..sessions import Ticket
 from .inspect import PHOTO_FORMAT, image_path
 
-SAVED_RACE = ROOT / "assets" / "curves" / "race.json"
+CURVES = ROOT / "assets" / "curves"
+SAVED_RACE, SAVED_LANDSCAPE, SAVED_DEGRADATION = CURVES / "race.json", CURVES / "landscape.json", CURVES / "degradation.json"
 RACE_DEPTHS = (20, 32, 44, 56)
-RACE_MAX_SECONDS = 120.0
+RACE_MAX_SECONDS = 180.0
 RACE_NORMS = {"on": (True,), "off": (False,), "both": (True, False)}
+FLOW_DEPTHS = (20, 32, 44, 56, 110, 18, 34, 50)
+LANDSCAPE_DEPTHS = (8, 14, 20, 32)
 
 
 def race_text(update: lab.RaceUpdate, lang: str) -> str:
-    """Where the race stands, in one line per network."""
+    """Where the race stands, in one line per network, then what it shows so far."""
     head = t("race_status", lang, step=update.step, steps=update.steps, elapsed=update.elapsed, device=update.device)
     if update.stopped:
         head += t("race_stopped", lang, why=update.stopped)
@@ -40,54 +52,132 @@ def race_text(update: lab.RaceUpdate, lang: str) -> str:
             if len(c.eval_accuracy):
                 line += t("race_heldout", lang, acc=c.eval_accuracy[-1])
             lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + vlab.race_verdict(update, lang)
 
 
-def create(page: Page) -> dict[str, Any]:
+@functools.lru_cache(maxsize=8)
+def saved_figures(lang: str) -> tuple[Any, Any, str, Any, str, Any]:
+    """The saved runs (race, degradation, landscape) and the anatomy, drawn once per language."""
+    race = vlab.saved_curves_figure(lab.load_race(SAVED_RACE), lang=lang) if SAVED_RACE.exists() else None
+    degradation_fig, degradation_words = None, ""
+    if SAVED_DEGRADATION.exists():
+        record = load_degradation(SAVED_DEGRADATION)
+        degradation_fig, degradation_words = vlab.degradation_figure(record, lang=lang), vlab.degradation_verdict(record, lang)
+    landscape_fig, landscape_words = None, ""
+    if SAVED_LANDSCAPE.exists():
+        result, meta = load_landscape(SAVED_LANDSCAPE)
+        landscape_fig = vlab.landscape_figure(result, lang=lang, source=meta)
+        landscape_words = vlab.landscape_verdict(result, lang)
+    return race, degradation_fig, degradation_words, landscape_fig, landscape_words, vlab.block_anatomy_figure(lang=lang)
+
+
+def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the tab and wire its events; returns its components by name."""
     gr.Markdown(L("lab_intro"))
+    # ------------------------------------------------------------------ 1. gradient flow
+    gr.Markdown(L("flow_heading"))
     with gr.Row():
-        family = gr.Radio(["cifar", "imagenet"], value="cifar", label=L("family"))
-        flow_depth = gr.Dropdown([20, 32, 44, 56, 110, 18, 34, 50], value=56, label=L("depth"))
+        family = gr.Radio(list(lab.FAMILIES), value="cifar", label=L("family"))
+        flow_depth = gr.Dropdown(list(FLOW_DEPTHS), value=56, label=L("depth"))
         bn = gr.Radio(list(RACE_NORMS), value="both", label=L("bn"))
+        zero_init = gr.Checkbox(False, label=L("zero_init"))
         flow_btn = gr.Button(L("flow"), variant="primary", elem_id="lab-run")
     flow_text = gr.Markdown(elem_id="flow-text")
     flow_plot = gr.Plot(label=L("flow_plot"))
     share_plot = gr.Plot(label=L("share_plot"))
+    # ------------------------------------------------------------------ 2. shattered gradients
+    gr.Markdown(L("shatter_heading"))
+    with gr.Row():
+        shatter_bn = gr.Checkbox(True, label=L("bn"))
+        shatter_btn = gr.Button(L("shatter"), variant="primary", elem_id="shatter-run")
+    shatter_text = gr.Markdown(elem_id="shatter-text")
+    shatter_plot = gr.Plot(label=L("shatter_plot"))
+    # ------------------------------------------------------------------ 3. loss landscape
+    gr.Markdown(L("landscape_heading"))
+    with gr.Row():
+        land_depth = gr.Dropdown(list(LANDSCAPE_DEPTHS), value=20, label=L("depth"))
+        land_grid = gr.Slider(5, 13, value=9, step=2, label=L("landscape_grid"))
+        land_btn = gr.Button(L("landscape"), variant="primary", elem_id="landscape-run")
+    land_text = gr.Markdown(elem_id="landscape-text")
+    land_plot = gr.Plot(label=L("landscape_plot"))
+    saved_land_text = gr.Markdown()
+    saved_land_plot = gr.Plot(label=L("landscape_saved"))
+    # ------------------------------------------------------------------ 4. degradation
+    gr.Markdown(L("degradation_heading"))
+    degradation_text = gr.Markdown(elem_id="degradation-text")
+    degradation_plot = gr.Plot(label=L("degradation_plot"))
+    # ------------------------------------------------------------------ 5. the race
     gr.Markdown(L("race_heading"))
     with gr.Row():
-        race_depth = gr.Dropdown(list(RACE_DEPTHS), value=32, label=L("depth"))
-        race_seconds = gr.Slider(10, RACE_MAX_SECONDS, value=60, step=5, label=L("seconds"))
-        race_btn = gr.Button(L("race"), variant="primary")
-    race_md = gr.Markdown()
+        race_depth = gr.Dropdown(list(RACE_DEPTHS), value=lab.RACE_PRESETS["cpu"]["depth"], label=L("depth"))
+        race_seconds = gr.Slider(10, RACE_MAX_SECONDS, value=120, step=5, label=L("seconds"))
+        race_btn = gr.Button(L("race"), variant="primary", elem_id="race-run")
+    race_md = gr.Markdown(elem_id="race-text")
     race_plot = gr.Plot(label=L("race_plot"))
     saved_plot = gr.Plot(label=L("saved_plot"))
+    # ------------------------------------------------------------------ 6. ablation, 7. anatomy
     gr.Markdown(L("ablation_heading"))
     with gr.Row():
         abl_block = gr.Dropdown([], label=L("block"))
         abl_mode = gr.Radio(["branch", "shortcut"], value="branch", label=L("ablate_mode"))
         abl_btn = gr.Button(L("ablate"), variant="primary")
     with gr.Row():
-        abl_before = gr.Label(num_top_classes=5, label=L("before"))
-        abl_after = gr.Label(num_top_classes=5, label=L("after"))
+        abl_before = gr.Label(num_top_classes=5, label=L("before"), elem_classes=["data-en"])
+        abl_after = gr.Label(num_top_classes=5, label=L("after"), elem_classes=["data-en"])
     with gr.Row():
         abl_cam_before = gr.Image(label=L("cam_before"), format=PHOTO_FORMAT, interactive=False)
         abl_cam_after = gr.Image(label=L("cam_after"), format=PHOTO_FORMAT, interactive=False)
     gr.Markdown(L("anatomy_heading"))
-    gr.Plot(value=vlab.block_anatomy_figure(), label=L("anatomy"))
+    anatomy = gr.Plot(label=L("anatomy"))
 
     @friendly
-    def gradient_flow(family: str, depth: float, norm: str, request: gr.Request = None,
+    def gradient_flow(family: str, depth: float, norm: str, zero_init: bool = False, request: gr.Request = None,
                       progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
-        """Gradient norm per block at initialization: residual, plain twin, pre-activation."""
+        """Gradient norm per block at initialization for a ResNet, its plain twin (no shortcuts) and the
+        pre-activation ResNet, with a verdict per network: does the gradient vanish, explode or stay steady?
+
+        Args:
+            family: "cifar" (6n+2 layers, 32x32) or "imagenet" (ResNet-18/34/50 layout).
+            depth: e.g. 20, 56 or 110 for "cifar"; 18, 34 or 50 for "imagenet".
+            norm: batch normalization "on", "off" or "both".
+            zero_init: zero-initialise each block's last BN (torchvision's zero_init_residual).
+        """
+        lang = lang_of(request)
         if norm not in RACE_NORMS:
             raise ValueError(f"batch normalization is one of {', '.join(RACE_NORMS)}")
         flows = []
         for i, on in enumerate(RACE_NORMS[norm]):
-            progress(i / len(RACE_NORMS[norm]), desc="BN " + ("on" if on else "off"))
-            flows.append(lab.gradient_flow(family=family, depth=int(depth), norm=on))
-        text = "\n".join(f"* {net.summary}" for flow in flows for net in flow.networks)
-        return vlab.gradient_flow_figure(flows), vlab.shortcut_share_figure(flows[0]), text
+            progress(i / len(RACE_NORMS[norm]), desc=t("bn", lang) + ": " + t("bn_on" if on else "bn_off", lang))
+            flows.append(lab.gradient_flow(family=family, depth=int(depth), norm=on, zero_init_residual=bool(zero_init)))
+        words = [vlab.flow_explainer(flow, lang) for flow in flows]
+        words += [f"* {vlab.flow_verdict(net, lang)}" for flow in flows for net in flow.networks]
+        return vlab.gradient_flow_figure(flows, lang=lang), vlab.shortcut_share_figure(flows[0], lang=lang), "\n".join(words)
+
+    @friendly
+    def shattering(norm: bool = True, request: gr.Request = None,
+                   progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:  # noqa: B008
+        """Shattered gradients (Balduzzi et al. 2017): the gradient of the output along a line of inputs,
+        and how correlated it stays between neighbours, for plain, ResNet and pre-activation networks.
+        Each depth is shown as soon as it is measured; the last update holds them all."""
+        lang = lang_of(request)
+        for fraction, partial in shattering_steps(norm=bool(norm)):
+            progress(fraction, desc=t("shatter", lang))
+            yield vlab.shatter_verdict(partial, lang), vlab.shattering_figure(partial, lang=lang)
+
+    @friendly
+    def landscape(depth: float, grid: float, request: gr.Request = None,
+                  progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        """A 2-D slice of the training loss around a briefly trained plain-N and ResNet-N along two
+        filter-normalised random directions (Li et al. 2018)."""
+        lang = lang_of(request)
+        if int(depth) not in LANDSCAPE_DEPTHS:
+            raise ValueError(f"the landscape runs at depth {', '.join(map(str, LANDSCAPE_DEPTHS))}")
+        final = None
+        for fraction, stage, result in loss_landscape_steps(depth=int(depth), grid=int(grid)):
+            word, _, name = str(stage).partition(" ")  # "training ResNet-20", "slicing plain-20", "done"
+            progress(fraction, desc=t(f"landscape_{word}", lang, name=name) if word in ("training", "slicing", "done") else "")
+            final = result if result is not None else final
+        return vlab.landscape_verdict(final, lang), vlab.landscape_figure(final, lang=lang)
 
     @friendly
     def race(depth: float, seconds: float, request: gr.Request = None) -> Iterator[tuple]:
@@ -102,7 +192,7 @@ def create(page: Page) -> dict[str, Any]:
             now = time.perf_counter()
             if now - last > 0.5 or update.done:
                 last = now
-                yield vlab.race_figure(update), race_text(update, lang)
+                yield vlab.race_figure(update, lang=lang), race_text(update, lang)
 
     @friendly
     def ablation(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str,
@@ -121,10 +211,12 @@ def create(page: Page) -> dict[str, Any]:
             served_picture(viz.cam_overlay(after.image, after.cam.heatmap)),
         )
 
-    flow_btn.click(gradient_flow, [family, flow_depth, bn], [flow_plot, share_plot, flow_text], api_name="gradient_flow",
-                   **page.model_event(long=True))
-    race_btn.click(race, [race_depth, race_seconds], [race_plot, race_md], api_name="race",
-                   **page.model_event(long=True))
+    long = page.model_event(long=True)
+    flow_btn.click(gradient_flow, [family, flow_depth, bn, zero_init], [flow_plot, share_plot, flow_text],
+                   api_name="gradient_flow", **long)
+    shatter_btn.click(shattering, [shatter_bn], [shatter_text, shatter_plot], api_name="shattering", **long)
+    land_btn.click(landscape, [land_depth, land_grid], [land_text, land_plot], api_name="landscape", **long)
+    race_btn.click(race, [race_depth, race_seconds], [race_plot, race_md], api_name="race", **long)
     assert page.image is not None and page.layer is not None, "the Inspect tab comes first"
     abl_btn.click(
         gpu(ablation),
@@ -133,9 +225,10 @@ def create(page: Page) -> dict[str, Any]:
         api_name="ablation",
         **page.model_event(),
     )
-    if SAVED_RACE.exists():
-        page.on_load(lambda: vlab.saved_curves_figure(SAVED_RACE), [], [saved_plot])
+    saved = (saved_plot, degradation_plot, degradation_text, saved_land_plot, saved_land_text, anatomy)
+    for i, component in enumerate(saved):
+        page.localize(component, lambda lang, i=i: saved_figures(lang)[i])
     page.localize(bn, lambda lang: gr.update(choices=choices("bn_", list(RACE_NORMS), lang)))
     page.localize(abl_mode, lambda lang: gr.update(choices=choices("ablate_", ["branch", "shortcut"], lang)))
-    page.localize(family, lambda lang: gr.update(choices=choices("family_", ["cifar", "imagenet"], lang)))
+    page.localize(family, lambda lang: gr.update(choices=choices("family_", list(lab.FAMILIES), lang)))
     return dict(abl_block=abl_block)
