@@ -19,8 +19,10 @@ EXAMPLE = ROOT / "assets" / "examples" / "cat.jpg"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 TABS = {
-    "en": {"arch": "Architecture", "inspect": "Inspect", "compare": "Compare depths", "lab": "Why residual?"},
-    "zh": {"arch": "网络结构", "inspect": "检视", "compare": "深度对比", "lab": "为什么要残差？"},
+    "en": {"arch": "Architecture", "inspect": "Inspect", "compare": "Compare depths", "attr": "Attributions",
+           "lab": "Why residual?", "train": "Train on your images"},
+    "zh": {"arch": "网络结构", "inspect": "检视", "compare": "深度对比", "attr": "归因方法", "lab": "为什么要残差？",
+           "train": "用你的图片训练"},
 }
 
 
@@ -51,6 +53,9 @@ def shoot(url: str, out: Path, lang: str, tabs: list[str], chromium: str) -> Non
             page.get_by_role("tab", name=names[tab]).click()
             page.wait_for_timeout(500)
             button = page.locator(f"#{tab}-run, #{tab}").first
+            if tab == "attr":
+                page.locator("#attr-image input[type=file]").set_input_files(ROOT / "assets/examples/synthetic/1_ring.png")
+                page.wait_for_timeout(1500)
             if button.count():
                 button.click()
                 page.wait_for_timeout(3000)

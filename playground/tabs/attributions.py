@@ -285,4 +285,5 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     page.localize(mask, lambda lang: gr.update(choices=choices("attr_mask_", ["grid", "superpixels"], lang)))
     page.localize(baseline, lambda lang: gr.update(choices=choices("attr_baseline_", ["black", "blur", "noise", "mean"], lang)))
     page.localize(target, lambda lang: gr.update(choices=[(t("auto_target", lang), AUTO_TARGET)]))
+    page.localize(faith_table, lambda lang: vattr.faithfulness_table([], lang=lang))
     return dict(image=image, which=which, grid=grid)
