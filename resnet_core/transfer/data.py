@@ -159,13 +159,19 @@ def _check_counts(class_names: Sequence[str], counts: Sequence[int]) -> None:
         raise TransferError(f"{total} images in all; at most {MAX_TOTAL_IMAGES} are allowed.")
 
 
-def from_sources(classes: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]]) -> ImageSet:
+def from_sources(
+    classes: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]],
+    *,
+    file_names: Sequence[Sequence[str]] | None = None,
+) -> ImageSet:
     """A data set from a name and a list of images per class (uploads, webcam snapshots).
 
     Args:
         classes: ``{name: [image, ...]}`` or ``[(name, [image, ...]), ...]``; an image is
             anything :func:`~resnet_core.images.load_image` accepts (a path, bytes, an array, a
             PIL picture).
+        file_names: a name per image of each class, for messages and hover text (default: the
+            file name of a path, else "<class> <n>").
 
     Raises:
         TransferError: too few or too many classes or images, a duplicate or empty name, or an
@@ -179,18 +185,18 @@ def from_sources(classes: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequ
     _check_counts(names, [len(s) for s in sources])
     images: list[np.ndarray] = []
     labels: list[int] = []
-    file_names: list[str] = []
+    image_names: list[str] = []
     for k, (name, items) in enumerate(zip(names, sources)):
         for i, source in enumerate(items):
-            label = _source_name(source, f"{name} {i + 1}")
+            label = file_names[k][i][:80] if file_names is not None else _source_name(source, f"{name} {i + 1}")
             try:
                 picture = load_image(source)
             except ImageError as exc:
                 raise TransferError(f"Class {_quote(name)}, image {_quote(label)}: {exc}") from exc
             images.append(_store(picture))
             labels.append(k)
-            file_names.append(label)
-    return ImageSet(names, tuple(images), np.asarray(labels, dtype=np.int64), tuple(file_names))
+            image_names.append(label)
+    return ImageSet(names, tuple(images), np.asarray(labels, dtype=np.int64), tuple(image_names))
 
 
 def from_folder(root: str | os.PathLike) -> ImageSet:
@@ -341,17 +347,14 @@ def from_zip(source: str | os.PathLike | bytes | bytearray | memoryview) -> Imag
         _check_counts(names, [len(v) for v in order.values()])
         budget = MAX_ZIP_UNCOMPRESSED
         classes: list[tuple[str, list[bytes]]] = []
-        file_names: list[str] = []
         for folder, members in order.items():
             blobs = []
-            for name, info in members:
+            for _, info in members:
                 data = _read_member(zf, info, budget)
                 budget -= len(data)
                 blobs.append(data)
-                file_names.append(name[:80])
             classes.append((folder, blobs))
-    data_set = from_sources(classes)
-    return ImageSet(data_set.class_names, data_set.images, data_set.labels, tuple(file_names))
+    return from_sources(classes, file_names=[[name for name, _ in members] for members in order.values()])
 
 
 # ---------------------------------------------------------------------------------------------
