@@ -13,7 +13,14 @@ import pytest
 from PIL import Image
 
 from resnet_core.transfer import data as tdata
-from resnet_core.transfer.data import TransferError, clean_class_name, from_folder, from_sources, from_zip, split
+from resnet_core.transfer.data import (
+    TransferError,
+    clean_class_name,
+    from_folder,
+    from_sources,
+    from_zip,
+    split,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_SET = ROOT / "assets" / "datasets" / "textures"
