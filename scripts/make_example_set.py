@@ -1,15 +1,16 @@
 """Make the bundled example set for "Train on your images": four textures, no network.
 
-The classes differ in shape and texture, never in colour or place: each picture is a patch of
-stripes, dots, checkers or rings (random frequency, angle, colours) in a random ellipse on a
-plain, slightly noisy background of another random colour. Everything is drawn from one seeded
-generator and written as JPEG, so the same command always writes the same bytes with the same
-Pillow build.
+The classes differ in shape and texture, never in colour: each picture is filled with stripes,
+dots or checkers of a random scale, angle, phase and pair of colours, plus a little noise (dots
+at random places). Each class has its own range of scales, which gives a network trained from
+random weights on a few dozen pictures a cue it can learn within a CPU budget (docs/transfer.md).
+Everything is drawn from one seeded generator and written as JPEG, so the same command always
+writes the same bytes with the same Pillow build.
 
 Usage::
 
     python scripts/make_example_set.py            # writes assets/datasets/textures/<class>/*.jpg
-    python scripts/make_example_set.py --out /tmp/x --per-class 30 --size 96
+    python scripts/make_example_set.py --out /tmp/x --per-class 60 --size 64
 """
 
 from __future__ import annotations
@@ -44,37 +45,32 @@ def _pattern(kind: str, rng: np.random.Generator, size: int) -> np.ndarray:
         return (np.sin(2 * np.pi * freq * u + phase) > 0) ^ (np.sin(2 * np.pi * freq * v) > 0)
     if kind == "dots":
         out = np.zeros((size, size), dtype=bool)
-        radius = rng.uniform(0.04, 0.06)
-        for _ in range(int(rng.integers(25, 45))):
+        radius = rng.uniform(0.05, 0.07)
+        for _ in range(int(rng.integers(20, 30))):
             cy, cx = rng.uniform(0, 1, size=2)
             out |= np.hypot(yy - cy, xx - cx) < radius
         return out
     raise ValueError(f"unknown class {kind!r}")
 
 
-def _colours(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Foreground, texture background and page colours, far enough apart to be seen."""
+def _colours(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Foreground and background colours, far enough apart to be seen."""
     while True:
-        fg, bg, page = rng.uniform(0, 255, size=(3, 3))
-        if np.abs(fg - bg).sum() > 200 and np.abs(page - (fg + bg) / 2).sum() > 60:
-            return fg, bg, page
+        fg, bg = rng.uniform(0, 255, size=(2, 3))
+        if np.abs(fg - bg).sum() > 200:
+            return fg, bg
 
 
 def draw(kind: str, rng: np.random.Generator, size: int) -> np.ndarray:
     """One (size, size, 3) uint8 picture of class ``kind``."""
     texture = _pattern(kind, rng, size)
-    fg, bg, page = _colours(rng)
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64) / size
-    cy, cx = rng.uniform(0.4, 0.6, size=2)
-    ry, rx = rng.uniform(0.3, 0.48, size=2)
-    inside = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 < 1.0  # the patch: an ellipse
+    fg, bg = _colours(rng)
     img = np.where(texture[..., None], fg, bg)
-    img = np.where(inside[..., None], img, page)
     img = img + rng.normal(0, 8, size=img.shape)
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
-def make_example_set(out: Path, *, per_class: int = 30, size: int = 80, seed: int = 0, quality: int = 90) -> list[Path]:
+def make_example_set(out: Path, *, per_class: int = 60, size: int = 64, seed: int = 0, quality: int = 85) -> list[Path]:
     """Write ``per_class`` JPEGs per class under ``out/<class>/`` (the folder is replaced)."""
     if out.exists():
         shutil.rmtree(out)
@@ -93,8 +89,8 @@ def make_example_set(out: Path, *, per_class: int = 30, size: int = 80, seed: in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--per-class", type=int, default=30)
-    parser.add_argument("--size", type=int, default=80)
+    parser.add_argument("--per-class", type=int, default=60)
+    parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     paths = make_example_set(args.out, per_class=args.per_class, size=args.size, seed=args.seed)

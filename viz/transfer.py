@@ -307,28 +307,34 @@ def pca_verdict(fmap: FeatureMap, *, lang: str = "en") -> str:
 # Grad-CAM before and after
 
 
-def cam_pairs_image(pairs: Sequence[CamPair], *, cell: int = 128, alpha: float = 0.5, lang: str = "en") -> np.ndarray:
+def cam_pairs_image(
+    pairs: Sequence[CamPair], *, cell: int = 128, alpha: float = 0.5, lang: str = "en", headers: bool = True
+) -> np.ndarray:
     """A uint8 grid: one row per image: the picture, the original network's Grad-CAM, the fine-tuned one's.
 
     Each cell has a caption underneath: the name and true class, then each network's top-1 class
-    and probability (a fine-tuned mistake is written in red).
+    and probability (a fine-tuned mistake is written in red). ``headers=False`` leaves out the
+    column titles (``TEXT[lang]["grid_image" | "grid_before" | "grid_after"]``) so a page can
+    write them itself: PIL's built-in font has no Chinese glyphs.
     """
     t = _t(lang)
     if not 32 <= cell <= 512:
         raise ValueError(f"cell must be between 32 and 512 pixels, got {cell}")
+    if len(pairs) > 32:
+        raise ValueError(f"at most 32 rows, got {len(pairs)}")
     lh = label_height()
-    head, rows = lh + 4, len(pairs)
+    head, rows = (lh + 4 if headers else 0), len(pairs)
     width = 3 * cell + 4 * 6
     canvas = np.full((head + max(rows, 1) * (cell + 2 * lh + 6), width, 3), 255, np.uint8)
-    for c, key in enumerate(("grid_image", "grid_before", "grid_after")):
+    for c, key in enumerate(("grid_image", "grid_before", "grid_after") if headers else ()):
         put_centered(canvas, t[key], (6 + c * (cell + 6), 0, cell, head))
     for r, p in enumerate(pairs):
         y = head + r * (cell + 2 * lh + 6)
         cells = (p.image, cam_overlay(p.image, p.before_heatmap, alpha=alpha), cam_overlay(p.image, p.after_heatmap, alpha=alpha))
         captions = (
             (p.name, p.truth),
-            (p.before_label, f"{p.before_probability:.0%}"),
-            (p.after_label, f"{p.after_probability:.0%}"),
+            (p.before_label, _percent(p.before_probability)),
+            (p.after_label, _percent(p.after_probability)),
         )
         for c, (picture, (line1, line2)) in enumerate(zip(cells, captions)):
             x = 6 + c * (cell + 6)
@@ -337,6 +343,11 @@ def cam_pairs_image(pairs: Sequence[CamPair], *, cell: int = 128, alpha: float =
             put_centered(canvas, line1, (x, y + cell + 2, cell, lh), color=color)
             put_centered(canvas, line2, (x, y + cell + 2 + lh, cell, lh), color=color)
     return canvas
+
+
+def _percent(p: float) -> str:
+    # a random 1000-class head gives every class about 0.1 %: "0 %" would hide that
+    return f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"
 
 
 def _fit(picture: np.ndarray, cell: int) -> np.ndarray:
