@@ -1,0 +1,300 @@
+"""Take it home: the fine-tuned weights as safetensors, and a standalone script that uses them.
+
+The safetensors metadata carries everything needed to rebuild and feed the network: class
+names, block type and counts, variant, input size and preprocessing. The generated script needs
+only torch, torchvision and Pillow (which torchvision installs): it rebuilds the network with
+torchvision's ``ResNet`` class (our ResNet keeps torchvision's names, so the state dict loads
+strictly), reads the safetensors file with a dozen lines of its own, and prints one line per
+image of a folder.
+
+Covered: every ``v1.5`` network, any block counts (torchvision's ``ResNet(block, layers)``), and
+``v1`` (the script moves the bottleneck's stride to its first 1x1 conv, as in the paper).
+Not covered: pre-activation (``preact``) networks, plain twins and networks without BatchNorm;
+for those the weights export, the script does not (:func:`script_support` says why).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import safetensors.torch
+
+from ..images import Preprocess
+from ..model import ResNet, build_resnet
+from ..specs import ResNetSpec
+from ..weights import WeightsError, load_checkpoint
+from .data import TransferError
+
+#: the ``format`` entry of an exported checkpoint's metadata
+EXPORT_FORMAT = "resnet-playground/transfer/1"
+_STANDARD = {
+    ("basic", (2, 2, 2, 2)): "resnet18",
+    ("basic", (3, 4, 6, 3)): "resnet34",
+    ("bottleneck", (3, 4, 6, 3)): "resnet50",
+    ("bottleneck", (3, 4, 23, 3)): "resnet101",
+    ("bottleneck", (3, 8, 36, 3)): "resnet152",
+}
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What an exported checkpoint's metadata says.
+
+    Attributes:
+        class_names: one per output, in index order.
+        block: "basic" or "bottleneck"; layers: block counts per stage; variant: "v1.5", ...
+        input_size: the side the network was trained at.
+        preprocess: resize, crop and normalisation.
+        model_name: e.g. "ResNet-18"; strategy: how it was trained.
+    """
+
+    class_names: tuple[str, ...]
+    block: str
+    layers: tuple[int, ...]
+    variant: str
+    input_size: int
+    preprocess: Preprocess
+    model_name: str = ""
+    strategy: str = ""
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def build(self) -> ResNet:
+        """A fresh network of this architecture with ``num_classes`` outputs (random weights)."""
+        spec = ResNetSpec(block=self.block, layers=self.layers)  # type: ignore[arg-type]
+        return build_resnet(spec, variant=self.variant, num_classes=self.num_classes)  # type: ignore[arg-type]
+
+
+def script_support(model: ResNet) -> str | None:
+    """None when the generated script rebuilds ``model``; otherwise why not, in plain words."""
+    if model.variant == "preact":
+        return "The script covers v1 and v1.5 ResNets; pre-activation networks are not covered (use the weights with resnet_core)."
+    if not model.shortcuts or not model.norm or model.spec.stem != "imagenet" or model.spec.widths != (64, 128, 256, 512):
+        return "The script covers torchvision-shaped ResNets only; this network differs (no shortcuts, no BatchNorm or other widths)."
+    return None
+
+
+def export_metadata(model: ResNet, info: ExportInfo) -> dict[str, str]:
+    """The safetensors metadata (string to string, as the format requires)."""
+    return {
+        "format": EXPORT_FORMAT,
+        "classes": json.dumps(list(info.class_names), ensure_ascii=False),
+        "block": info.block,
+        "layers": json.dumps(list(info.layers)),
+        "variant": info.variant,
+        "input_size": str(info.input_size),
+        "preprocess": json.dumps(asdict(info.preprocess)),
+        "model_name": model.name,
+        "strategy": info.strategy,
+        "torchvision_builder": _STANDARD.get((info.block, tuple(info.layers)), "") if info.variant == "v1.5" else "",
+    }
+
+
+def info_for(model: ResNet, class_names: tuple[str, ...], *, input_size: int, preprocess: Preprocess, strategy: str) -> ExportInfo:
+    """The :class:`ExportInfo` of a fine-tuned model."""
+    if model.fc.out_features != len(class_names):
+        raise TransferError(f"The model has {model.fc.out_features} outputs for {len(class_names)} class names.")
+    return ExportInfo(
+        class_names=class_names,
+        block=model.spec.block,
+        layers=tuple(model.spec.layers),
+        variant=model.variant,
+        input_size=input_size,
+        preprocess=preprocess,
+        model_name=model.name,
+        strategy=strategy,
+    )
+
+
+def export_weights(model: ResNet, info: ExportInfo, path: str | os.PathLike) -> Path:
+    """Write the model's state dict (float32, on the CPU) with :func:`export_metadata` to ``path``."""
+    state = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+    out = Path(path)
+    safetensors.torch.save_file(state, str(out), metadata=export_metadata(model, info))
+    return out
+
+
+def read_export_info(path: str | os.PathLike) -> ExportInfo:
+    """The :class:`ExportInfo` of an exported checkpoint, read from its header only.
+
+    Raises:
+        TransferError: not a safetensors file written by :func:`export_weights`.
+    """
+    try:
+        with safetensors.safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+    except Exception as exc:  # safetensors raises its own error types for every malformed file
+        raise TransferError("This file is not a safetensors checkpoint.") from exc
+    if meta.get("format") != EXPORT_FORMAT:
+        raise TransferError("This checkpoint was not exported by the transfer tab (no class names in it).")
+    try:
+        pre = json.loads(meta["preprocess"])
+        return ExportInfo(
+            class_names=tuple(str(c) for c in json.loads(meta["classes"])),
+            block=meta["block"],
+            layers=tuple(int(n) for n in json.loads(meta["layers"])),
+            variant=meta["variant"],
+            input_size=int(meta["input_size"]),
+            preprocess=Preprocess(**{k: tuple(v) if isinstance(v, list) else v for k, v in pre.items()}),
+            model_name=meta.get("model_name", ""),
+            strategy=meta.get("strategy", ""),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise TransferError("The checkpoint's metadata is damaged.") from exc
+
+
+def load_export(path: str | os.PathLike) -> tuple[ResNet, ExportInfo]:
+    """Rebuild an exported model through :func:`resnet_core.weights.load_checkpoint` (all its checks).
+
+    Raises:
+        TransferError: the metadata is missing or damaged, or the weights do not fit it.
+    """
+    info = read_export_info(path)
+    model = info.build()
+    try:
+        load_checkpoint(model, path)
+    except WeightsError as exc:
+        raise TransferError(str(exc)) from exc
+    return model.eval(), info
+
+
+def export_script(info: ExportInfo, *, weights_name: str = "model.safetensors") -> str:
+    """The standalone Python script (torch, torchvision, Pillow) that classifies a folder of images.
+
+    Raises:
+        TransferError: the architecture is not one the script can rebuild (see :func:`script_support`).
+    """
+    if info.variant not in ("v1.5", "v1"):
+        raise TransferError("The script covers v1 and v1.5 ResNets; pre-activation networks are not covered.")
+    p = info.preprocess
+    resize = max(info.input_size, round(p.resize_size * info.input_size / p.crop_size))
+    return _SCRIPT.format(
+        model_name=info.model_name or "ResNet",
+        classes=json.dumps(list(info.class_names), ensure_ascii=True),
+        block="BasicBlock" if info.block == "basic" else "Bottleneck",
+        layers=list(info.layers),
+        v1=info.variant == "v1",
+        resize=resize,
+        crop=info.input_size,
+        mean=list(p.mean),
+        std=list(p.std),
+        interpolation=p.interpolation.upper(),
+        weights_name=weights_name,
+    )
+
+
+_SCRIPT = '''#!/usr/bin/env python
+"""Classify a folder of images with a fine-tuned {model_name} (made by the ResNet playground).
+
+Needs torch and torchvision only (Pillow comes with torchvision). Usage:
+
+    python classify.py FOLDER [--weights {weights_name}]
+
+Prints one line per image: file name, predicted class, probability.
+"""
+
+import argparse
+import json
+import struct
+import sys
+from pathlib import Path
+
+import torch
+from PIL import Image, ImageOps
+from torchvision import transforms
+from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
+
+CLASSES = {classes}
+SUFFIXES = {{".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"}}
+DTYPES = {{"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64,
+          "I64": torch.int64, "I32": torch.int32, "U8": torch.uint8}}
+
+
+def read_safetensors(path):
+    """A safetensors file as {{name: tensor}}: an 8-byte header length, a JSON header, raw data."""
+    blob = Path(path).read_bytes()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8 : 8 + n])
+    data = memoryview(blob)[8 + n :]
+    state = {{}}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        dtype = DTYPES[entry["dtype"]]
+        t = torch.frombuffer(bytearray(data[start:end]), dtype=dtype) if end > start else torch.empty(0, dtype=dtype)
+        state[name] = t.reshape(entry["shape"])
+    return state
+
+
+def build_model():
+    model = ResNet({block}, {layers}, num_classes=len(CLASSES))
+    if {v1} and {block} is Bottleneck:
+        # The paper's v1 block strides in its first 1x1 conv; torchvision's (v1.5) in the 3x3.
+        for m in model.modules():
+            if isinstance(m, Bottleneck) and m.conv2.stride == (2, 2):
+                m.conv1.stride, m.conv2.stride = (2, 2), (1, 1)
+    model.load_state_dict(read_safetensors(WEIGHTS), strict=True)
+    return model.eval()
+
+
+PREPROCESS = transforms.Compose([
+    transforms.Resize({resize}, interpolation=transforms.InterpolationMode.{interpolation}, antialias=True),
+    transforms.CenterCrop({crop}),
+    transforms.PILToTensor(),
+    transforms.ConvertImageDtype(torch.float32),
+    transforms.Normalize({mean}, {std}),
+])
+
+
+def load(path):
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+            im = im.convert("RGBA")
+            back = Image.new("RGBA", im.size, (255, 255, 255, 255))
+            im = Image.alpha_composite(back, im)
+        return im.convert("RGB")
+
+
+def main():
+    global WEIGHTS
+    parser = argparse.ArgumentParser(description="Classify every image in a folder.")
+    parser.add_argument("folder")
+    parser.add_argument("--weights", default=str(Path(__file__).with_name("{weights_name}")))
+    args = parser.parse_args()
+    WEIGHTS = args.weights
+    model = build_model()
+    files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in SUFFIXES)
+    if not files:
+        sys.exit(f"no images in {{args.folder}}")
+    with torch.inference_mode():
+        for path in files:
+            probs = model(PREPROCESS(load(path)).unsqueeze(0)).softmax(1)[0]
+            k = int(probs.argmax())
+            print(f"{{path.name}}\\t{{CLASSES[k]}}\\t{{float(probs[k]):.4f}}")
+
+
+WEIGHTS = None
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "ExportInfo",
+    "export_metadata",
+    "export_script",
+    "export_weights",
+    "info_for",
+    "load_export",
+    "read_export_info",
+    "script_support",
+]
