@@ -222,7 +222,7 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
 
 def build_demo(settings: Settings | None = None, *, service: ModelService | None = None) -> gr.Blocks:
     """The whole page, every event with an ``api_name`` (or ``api_name=False`` for UI-only ones)."""
-    from .tabs import architecture, attributions, compare, inspect, why_residual
+    from .tabs import architecture, attributions, compare, inspect, train, why_residual
 
     settings = settings or Settings()
     service = service or ModelService(settings.service_config())
@@ -243,6 +243,8 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
                 attributions.create(page)
             with gr.Tab(L("tab_lab"), id="lab"):
                 lab = why_residual.create(page)
+            with gr.Tab(L("tab_train"), id="train"):
+                train.create(page)
         layer_pickers = [pickers["layer"], pickers["act_name"], lab["abl_block"]]
         page.depth.change(friendly(inspect.layer_choices), page.model_in, layer_pickers, api_name="layers")
         for event in page.architecture_events(with_depth=False):

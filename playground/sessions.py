@@ -48,6 +48,9 @@ def nbytes(value: Any, _depth: int = 0) -> int:
     """Bytes a value holds in numpy arrays and tensors (dataclasses, tuples, lists, dicts, modules)."""
     if _depth > 6 or value is None:
         return 0
+    held = getattr(value, "nbytes", None)  # numpy arrays, and records that say what they hold
+    if isinstance(held, int) and not isinstance(value, np.ndarray):
+        return held
     if isinstance(value, np.ndarray):
         return value.nbytes
     if isinstance(value, torch.Tensor):
@@ -89,7 +92,7 @@ class SessionStore:
         ticket = Ticket(secrets.token_hex(16), owner_of(request), kind)
         with self._lock:
             if replaces is not None:
-                self._drop(replaces.key)
+                self._drop(replaces.key, keep=value)
             self._expire(time.monotonic())
             self._items[ticket.key] = (value, size, time.monotonic(), ticket.owner)
             self._bytes += size
@@ -121,10 +124,13 @@ class SessionStore:
             with self._lock:
                 self._drop(ticket.key)
 
-    def _drop(self, key: str) -> None:
+    def _drop(self, key: str, *, keep: Any = None) -> None:
         item = self._items.pop(key, None)
         if item is not None:
             self._bytes -= item[1]
+            close = getattr(item[0], "close", None)
+            if callable(close) and item[0] is not keep:  # a training run: its model, data and export folder go with it
+                close()
 
     def _expire(self, now: float) -> None:
         while self._items:
