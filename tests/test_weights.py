@@ -25,6 +25,7 @@ from torch import nn
 from torchvision.models import ResNet18_Weights, ResNet50_Weights
 
 from resnet_core import build_resnet
+from resnet_core import checkpoints as C
 from resnet_core import weights as W
 from resnet_core.images import Preprocess
 from resnet_core.weights import (
@@ -512,7 +513,7 @@ def test_broken_safetensors_one_clear_error_model_untouched(tmp_path, donor_stat
 def test_size_cap(tmp_path, donor_state, target, monkeypatch) -> None:
     path = tmp_path / "big.safetensors"
     save_file(donor_state, str(path))
-    monkeypatch.setattr(W, "MAX_CHECKPOINT_BYTES", path.stat().st_size - 1)
+    monkeypatch.setattr(C, "MAX_CHECKPOINT_BYTES", path.stat().st_size - 1)
     with pytest.raises(WeightsError, match="limit"):
         load_checkpoint(target, path)
     with pytest.raises(WeightsError, match="limit"):
