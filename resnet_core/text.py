@@ -41,18 +41,22 @@ def quote(value: Any, *, limit: int = MAX_QUOTE) -> str:
         The quoted text, at most about ``limit + 30`` characters long.
     """
     if isinstance(value, (bytes, bytearray, memoryview)):
-        raw = bytes(value[: limit + 1])
-        text, total = repr(raw[:limit]), len(value)
-        return text if total <= limit else f"{text}… ({total} bytes)"
-    if isinstance(value, str):
-        if len(value) <= limit:
-            return repr(value)
-        return f"{value[:limit]!r}… ({len(value)} characters)"
-    try:
-        text = str(value)
-    except Exception:  # a hostile __str__ must not turn a message into a crash
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+        total, unit = memoryview(value).nbytes, "bytes"
+        shown = repr(bytes(memoryview(value).cast("B")[:limit]))
+    elif isinstance(value, str):
+        total, unit = len(value), "characters"
+        shown = repr(value[:limit])
+    else:
+        try:
+            text = str(value)
+        except Exception:  # a hostile __str__ must not turn a message into a crash
+            text = f"<{type(value).__name__}>"
+        total, unit = len(text), "characters"
+        shown = text[:limit]
+    if len(shown) > limit + 3:  # escapes (\n, \x00) made the quoted text longer
+        cut = shown[: limit + 2].rstrip("\\")  # never end inside an escape's backslash
+        shown = cut + shown[0] if shown[0] in "'\"" else cut
+    return shown if total <= limit else f"{shown}… ({total} {unit})"
 
 
 def shorten(text: str, *, limit: int = MAX_QUOTE) -> str:
