@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from _peak import peak_growth_mb
 from safetensors.torch import save
 
-from _peak import peak_growth_mb
 from resnet_core.checkpoints import (
     MAX_CHECKPOINT_ENTRIES,
     MAX_CHECKPOINT_PARAMS,
@@ -106,11 +106,11 @@ def test_stride0_refusal_costs_little_memory(tmp_path) -> None:
     path = tmp_path / "r50.pth"
     path.write_bytes(_saved(_stride0_state(50, 100_000)))
     growth, outcome = peak_growth_mb(
-        f"""
+        """
         import io, torch
         from resnet_core.zoo import ModelKey, ModelZoo
         zoo = ModelZoo(device="cpu", max_models=1)
-        buf = io.BytesIO(); torch.save({{"x": torch.zeros(3)}}, buf)
+        buf = io.BytesIO(); torch.save({"x": torch.zeros(3)}, buf)
         from resnet_core.checkpoints import read_checkpoint
         read_checkpoint(buf.getvalue())  # warm up torch.load
         """,
