@@ -37,8 +37,10 @@ from typing import IO, Any
 import numpy as np
 import torch
 import torchvision.transforms.functional as TF
-from PIL import Image, ImageOps
+from PIL import Image
 from torchvision.transforms import InterpolationMode
+
+from .image_meta import MetadataError, check_structure, orientation
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -177,6 +179,14 @@ def _read(fp: IO[bytes], max_pixels: int) -> Image.Image:
     fp.seek(0)
     if not head:
         raise ImageError("The file is empty (0 bytes).")
+    size = fp.seek(0, os.SEEK_END)
+    fp.seek(0)
+    try:
+        # Metadata that would cost far more memory than the file, and layouts that would cost
+        # far more decoding work than the pixels, are refused before Pillow parses them.
+        check_structure(fp, size)
+    except MetadataError as exc:
+        raise ImageError(str(exc)) from None
     try:
         with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -220,15 +230,35 @@ def _decode(image: Image.Image) -> None:
         ) from exc
 
 
+# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose)
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def _finish(image: Image.Image) -> Image.Image:
-    """Orientation, colour and size of a decoded picture; always returns a new image."""
+    """Orientation, colour and size of a decoded picture; always returns a new image.
+
+    The orientation is read by :func:`image_meta.orientation` (one tag), not by Pillow's
+    ``exif_transpose``, which parses and copies every tag. The result carries no metadata:
+    sessions keep it, and EXIF may hold anything (GPS positions, megabytes of tags).
+    """
     try:
-        upright = ImageOps.exif_transpose(image)
+        method = _UPRIGHT.get(orientation(image.info, getattr(image, "tag_v2", None)))
     except Exception:
         # Broken EXIF must not cost the person their picture: keep the stored orientation.
-        upright = image
+        method = None
+    upright = image.transpose(method) if method is not None else image
     rgb = _limit_side(_to_rgb(upright), MAX_SIDE)
-    return rgb.copy() if rgb is image else rgb
+    out = rgb.copy() if rgb is image else rgb
+    out.info = {}
+    return out
 
 
 def _check_bytes(n: int, max_bytes: int) -> None:
