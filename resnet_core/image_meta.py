@@ -160,19 +160,17 @@ def _check_tiff(fp: IO[bytes], size: int, *, what: str, image: bool) -> None:
             continue
         seen.add(offset)
         fp.seek(base + offset)
-        strips, subs = _check_ifd(fp, base, size, endian, big, budget, what=what)
-        if image and offset == first and strips > MAX_TIFF_STRIPS:
-            raise MetadataError(
-                f"This TIFF file is stored in {strips:,} strips or tiles; the limit is {MAX_TIFF_STRIPS:,}. "
-                "Please save it again (any image editor does) or use PNG."
-            )
-        todo.extend(subs)
+        todo.extend(_check_ifd(fp, base, size, endian, big, budget, what=what, pixels=image and offset == first))
 
 
 def _check_ifd(
-    fp: IO[bytes], base: int, size: int, endian: str, big: bool, budget: _Budget, *, what: str
-) -> tuple[int, list[int]]:
-    """Check one IFD against ``budget``; returns its strip/tile count and sub-IFD offsets."""
+    fp: IO[bytes], base: int, size: int, endian: str, big: bool, budget: _Budget, *, what: str, pixels: bool
+) -> list[int]:
+    """Check one IFD against ``budget`` (and its strip count when it holds the ``pixels``).
+
+    Returns:
+        The offsets of the sub-IFDs it points to (Exif, GPS, Interop).
+    """
     count_fmt, entry_size = ("Q", 20) if big else ("H", 12)
     (n,) = struct.unpack(endian + count_fmt, fp.read(struct.calcsize(count_fmt)))
     if n > MAX_IFD_ENTRIES:
@@ -183,15 +181,18 @@ def _check_ifd(
     available = size - (fp.tell() - base)  # entries past the structure's end are never read
     raw = fp.read(max(0, min(n * entry_size, available)))
     inline = 8 if big else 4
-    strips, subs = 0, []
+    subs = []
     for i in range(len(raw) // entry_size):
         entry = raw[i * entry_size : (i + 1) * entry_size]
         tag, typ = struct.unpack(endian + "HH", entry[:4])
         count = struct.unpack(endian + ("Q" if big else "I"), entry[4 : 4 + (8 if big else 4)])[0]
         unit, numeric = _TYPES.get(typ, (0, False))  # Pillow skips unknown types
         nbytes = unit * count
-        if tag in _STRIP_TAGS:
-            strips = max(strips, count)
+        if pixels and tag in _STRIP_TAGS and count > MAX_TIFF_STRIPS:
+            raise MetadataError(
+                f"This TIFF file is stored in {count:,} strips or tiles; the limit is {MAX_TIFF_STRIPS:,}. "
+                "Please save it again (any image editor does) or use PNG."
+            )
         if numeric:
             budget.values_left -= count
         if nbytes > inline:
@@ -199,12 +200,17 @@ def _check_ifd(
             budget.bytes_left -= max(0, min(nbytes, size - offset))  # Pillow reads what is there
         elif tag in _SUB_IFDS and count == 1 and typ in (4, 13, 16):
             subs.append(struct.unpack(endian + ("Q" if big else "I"), entry[-inline:])[0])
-        if budget.bytes_left < 0 or budget.values_left < 0:
+        if budget.values_left < 0:
+            raise MetadataError(
+                f"This image's metadata ({what}) holds more than {MAX_TIFF_VALUES:,} numbers, which would take "
+                "far more memory to read than the picture itself. Please save the picture again without its metadata."
+            )
+        if budget.bytes_left < 0:
             raise MetadataError(
                 f"This image's metadata ({what}) claims more data than the file holds, which would take "
                 "far more memory to read than the picture itself. Please save the picture again without its metadata."
             )
-    return strips, subs
+    return subs
 
 
 def _exif_bytes(info: dict[str, Any]) -> bytes | None:
@@ -280,15 +286,14 @@ def _check_gif(fp: IO[bytes], size: int) -> None:
         if kind != b"!":  # an image descriptor, the trailer, or something Pillow rejects
             return
         fp.read(1)  # the extension's label
-        while True:
-            length = fp.read(1)
-            if not length or length == b"\x00":
-                break
+        blocks += 1  # even an empty extension costs Pillow a join
+        while (length := fp.read(1)) not in (b"", b"\x00"):
             blocks += 1
-            if blocks > MAX_GIF_SUBBLOCKS:
-                raise MetadataError(
-                    f"This GIF has more than {MAX_GIF_SUBBLOCKS:,} blocks of metadata before its first "
-                    "picture. Please save it again without comments, or use PNG."
-                )
             fp.seek(length[0], 1)
-        blocks += 1  # an empty extension still costs Pillow a join
+            if blocks > MAX_GIF_SUBBLOCKS:
+                break
+        if blocks > MAX_GIF_SUBBLOCKS:
+            raise MetadataError(
+                f"This GIF has more than {MAX_GIF_SUBBLOCKS:,} blocks of metadata before its first "
+                "picture. Please save it again without comments, or use PNG."
+            )
