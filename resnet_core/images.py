@@ -41,6 +41,7 @@ from PIL import Image
 from torchvision.transforms import InterpolationMode
 
 from .image_meta import MetadataError, check_structure, orientation
+from .text import quote
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -467,7 +468,7 @@ def _interpolation(value: str | InterpolationMode) -> InterpolationMode:
     try:
         return InterpolationMode(value)
     except ValueError as exc:
-        raise ValueError(f"unknown interpolation {value!r}") from exc
+        raise ValueError(f"unknown interpolation {quote(value)}") from exc
 
 
 @dataclass(frozen=True)
@@ -494,7 +495,7 @@ class Preprocess:
         if len(self.mean) != 3 or len(self.std) != 3 or min(self.std) <= 0:
             raise ValueError(f"mean and std need 3 values each, std > 0; got {self.mean}, {self.std}")
         if _interpolation(self.interpolation) not in TF.pil_modes_mapping:
-            raise ValueError(f"unknown interpolation {self.interpolation!r}")
+            raise ValueError(f"unknown interpolation {quote(self.interpolation)}")
 
     @classmethod
     def from_weights(cls, weights: Any) -> Preprocess:
@@ -509,7 +510,7 @@ class Preprocess:
             crop, resize = transforms.crop_size, transforms.resize_size
             mean, std = transforms.mean, transforms.std
         except (AttributeError, TypeError) as exc:
-            raise ValueError(f"{weights!r} carries no ImageClassification transforms") from exc
+            raise ValueError(f"{quote(weights)} carries no ImageClassification transforms") from exc
         interpolation = getattr(transforms, "interpolation", InterpolationMode.BILINEAR)
         return cls(
             crop_size=int(crop[0] if isinstance(crop, (list, tuple)) else crop),
@@ -554,7 +555,7 @@ def prepare(
         ImageError: an unknown mode or a size out of range.
     """
     if mode not in ("crop", "whole"):
-        raise ImageError(f"Unknown preprocessing mode {mode!r}; use 'crop' or 'whole'.")
+        raise ImageError(f"Unknown preprocessing mode {quote(mode)}; use 'crop' or 'whole'.")
     target = preprocess.crop_size if size is None else _check_size(size)
     if not isinstance(image, Image.Image) or image.mode != "RGB":
         image = load_image(image)
@@ -602,7 +603,7 @@ def _resize_and_crop(
 
 def _check_size(size: Any) -> int:
     if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size):
-        raise ImageError(f"The input size must be a whole number, got {size!r}.")
+        raise ImageError(f"The input size must be a whole number, got {quote(size)}.")
     if size != int(size) or not 1 <= size <= MAX_INPUT_SIZE:
-        raise ImageError(f"The input size must be a whole number from 1 to {MAX_INPUT_SIZE}, got {size!r}.")
+        raise ImageError(f"The input size must be a whole number from 1 to {MAX_INPUT_SIZE}, got {quote(size)}.")
     return int(size)

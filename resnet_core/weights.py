@@ -184,7 +184,7 @@ def _resolve_member(model: ResNet, weights: Any) -> Any:
             return enum_cls[name]
         except KeyError:
             names = ", ".join(["DEFAULT", *weight_names(depth)])
-            raise WeightsError(f"ResNet-{depth} has no {weights!r} weights (choose from {names})") from None
+            raise WeightsError(f"ResNet-{depth} has no {quote(weights)} weights (choose from {names})") from None
     if type(weights) is not enum_cls:
         raise WeightsError(f"{weights} are not ResNet-{depth} weights (use {enum_cls.__name__})")
     return weights
@@ -319,7 +319,7 @@ def try_pretrained(model: ResNet, name: Any = "DEFAULT", *, offline: bool | None
         WeightsError: ``name`` is not a weight name at all (a programming error).
     """
     if isinstance(name, str) and name.strip().upper() not in PRETRAINED_NAMES:
-        raise WeightsError(f"unknown weights {name!r}; use one of {', '.join(PRETRAINED_NAMES)}")
+        raise WeightsError(f"unknown weights {quote(name)}; use one of {', '.join(PRETRAINED_NAMES)}")
     try:
         member = _resolve_member(model, name)
     except WeightsError as exc:

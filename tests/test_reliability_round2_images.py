@@ -245,3 +245,16 @@ def test_a_gif_of_many_empty_comments_is_refused_and_a_normal_comment_loads() ->
     with pytest.raises(ImageError, match="blocks of metadata"):
         load_image(_gif(b"!\xfe\x00" * (MAX_GIF_SUBBLOCKS + 1)))
     assert load_image(_gif(b"!\xfe\x05hello\x00")).size == (4, 4)
+
+
+# --------------------------------------------------------------------------- finding 7: messages
+
+
+def test_image_messages_quote_at_most_about_100_characters_of_a_value() -> None:
+    from resnet_core.images import prepare
+
+    picture = load_image(_UPRIGHT)
+    for kwargs in ({"mode": "m" * 1_000_000}, {"size": "9" * 1_000_000}, {"size": 10**300}):
+        with pytest.raises(ImageError) as err:
+            prepare(picture, **kwargs)
+        assert len(str(err.value)) < 250, kwargs
