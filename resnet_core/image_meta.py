@@ -160,7 +160,9 @@ def _check_tiff(fp: IO[bytes], size: int, *, what: str, image: bool) -> None:
             continue
         seen.add(offset)
         fp.seek(base + offset)
-        todo.extend(_check_ifd(fp, base, size, endian, big, budget, what=what, pixels=image and offset == first))
+        todo.extend(
+            _check_ifd(fp, base, size, endian, big, budget, what=what, pixels=image and offset == first)
+        )
 
 
 def _check_ifd(

@@ -75,7 +75,9 @@ def _strip_tiff(height: int, *, width: int = 1, extra: list[bytes] | None = None
         _entry(279, 4, height, counts_at), *extra,
     ]  # fmt: skip
     tags.sort(key=lambda e: struct.unpack("<H", e[:2])[0])
-    return b"II*\x00" + struct.pack("<IH", 8, entries) + b"".join(tags) + b"\0\0\0\0" + offsets + counts + pixels
+    return (
+        b"II*\x00" + struct.pack("<IH", 8, entries) + b"".join(tags) + b"\0\0\0\0" + offsets + counts + pixels
+    )
 
 
 _UPRIGHT = np.random.default_rng(0).integers(0, 256, (6, 10, 3), dtype=np.uint8)  # H=6, W=10
@@ -118,7 +120,9 @@ def test_a_png_with_a_hostile_exif_still_shows_upright() -> None:
 
 def test_a_webp_with_a_hostile_exif_loads_upright() -> None:
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(_STORED_6)).save(buf, "WEBP", lossless=True, exif=_hostile_tiff_structure(300, 64 * 1024))
+    Image.fromarray(np.ascontiguousarray(_STORED_6)).save(
+        buf, "WEBP", lossless=True, exif=_hostile_tiff_structure(300, 64 * 1024)
+    )
     out = load_image(buf.getvalue())
     np.testing.assert_array_equal(np.asarray(out), _UPRIGHT)
 
