@@ -14,6 +14,8 @@ itself, or whose decoding would take disproportionate work, before Pillow sees i
   :data:`MAX_TIFF_VALUES` numbers in all (Pillow turns each into a Python object); at most
   :data:`MAX_TIFF_STRIPS` strips or tiles.
 * GIF: at most :data:`MAX_GIF_SUBBLOCKS` extension sub-blocks before the first frame.
+* JPEG: at most :data:`MAX_JPEG_SEGMENTS` segments before the first scan.
+* PNG: at most :data:`MAX_PNG_CHUNKS` chunks, :data:`MAX_PNG_METADATA_CHUNKS` of them metadata.
 
 :func:`orientation` then reads the EXIF orientation itself (one tag, no copy), so Pillow's
 ``getexif``/``exif_transpose`` (which copy every tag) are never needed.
@@ -28,6 +30,9 @@ from typing import IO, Any
 __all__ = [
     "MAX_GIF_SUBBLOCKS",
     "MAX_IFD_ENTRIES",
+    "MAX_JPEG_SEGMENTS",
+    "MAX_PNG_CHUNKS",
+    "MAX_PNG_METADATA_CHUNKS",
     "MAX_TIFF_STRIPS",
     "MAX_TIFF_VALUES",
     "MetadataError",
@@ -46,6 +51,18 @@ MAX_TIFF_STRIPS: int = 65_536
 
 MAX_GIF_SUBBLOCKS: int = 4_096
 """Most extension sub-blocks (comments, application data) before a GIF's first frame."""
+
+MAX_JPEG_SEGMENTS: int = 1_024
+"""Most marker segments before a JPEG's first scan (Pillow keeps each APP and COM in a list;
+a camera writes about a dozen, an ICC profile at most 255)."""
+
+MAX_PNG_CHUNKS: int = 65_536
+"""Most chunks in a PNG (Pillow reads each in Python; encoders write IDAT in 8 KB or more)."""
+
+MAX_PNG_METADATA_CHUNKS: int = 4_096
+"""Most chunks other than image data and frame controls (text, ICC, EXIF, private chunks):
+Pillow keeps every text chunk in two dicts, and an empty one counts nothing against its text
+budget."""
 
 # TIFF field types: bytes per value, and whether Pillow makes a Python object per value
 _TYPES: dict[int, tuple[int, bool]] = {
@@ -96,6 +113,8 @@ def check_structure(fp: IO[bytes], size: int) -> None:
             _check_jpeg(fp, size)
         elif head[:6] in (b"GIF87a", b"GIF89a"):
             _check_gif(fp, size)
+        elif head[:8] == b"\x89PNG\r\n\x1a\n":
+            _check_png(fp, size)
     except (struct.error, EOFError):  # a cut-off structure: Pillow reports it as damaged
         pass
     finally:
@@ -251,7 +270,14 @@ def _exif_orientation(tiff: bytes | None) -> int | None:
 def _check_jpeg(fp: IO[bytes], size: int) -> None:
     """Check the EXIF (APP1) and MPF (APP2) segments, the TIFF structures Pillow parses on open."""
     fp.seek(2)
+    segments = 0
     while True:
+        segments += 1
+        if segments > MAX_JPEG_SEGMENTS:
+            raise MetadataError(
+                f"This JPEG has more than {MAX_JPEG_SEGMENTS:,} blocks of metadata before its picture. "
+                "Please save it again without its metadata."
+            )
         if fp.read(1) != b"\xff":
             return
         code = fp.read(1)
@@ -299,3 +325,28 @@ def _check_gif(fp: IO[bytes], size: int) -> None:
                 f"This GIF has more than {MAX_GIF_SUBBLOCKS:,} blocks of metadata before its first "
                 "picture. Please save it again without comments, or use PNG."
             )
+
+
+_PNG_PIXEL_CHUNKS = (b"IDAT", b"fdAT", b"fcTL")
+
+
+def _check_png(fp: IO[bytes], size: int) -> None:
+    """Count a PNG's chunks, reading 8 bytes of each."""
+    fp.seek(8)
+    chunks = metadata = 0
+    while True:
+        head = fp.read(8)
+        if len(head) < 8:
+            return
+        length, kind = struct.unpack(">I", head[:4])[0], head[4:]
+        chunks += 1
+        metadata += kind not in _PNG_PIXEL_CHUNKS
+        if chunks > MAX_PNG_CHUNKS or metadata > MAX_PNG_METADATA_CHUNKS:
+            raise MetadataError(
+                f"This PNG is cut into more than {MAX_PNG_CHUNKS if chunks > MAX_PNG_CHUNKS else MAX_PNG_METADATA_CHUNKS:,} "
+                f"{'chunks' if chunks > MAX_PNG_CHUNKS else 'chunks of metadata'}. Please save it again "
+                "(any image editor does)."
+            )
+        if kind == b"IEND":
+            return
+        fp.seek(length + 4, 1)  # the data and its CRC

@@ -262,3 +262,35 @@ def test_image_messages_quote_at_most_about_100_characters_of_a_value() -> None:
         with pytest.raises(ImageError) as err:
             prepare(picture, **kwargs)
         assert len(str(err.value)) < 250, kwargs
+
+
+def test_a_png_of_many_small_text_chunks_is_refused() -> None:
+    # Empty tEXt values count nothing against Pillow's text budget, but each keyword is kept
+    # in two dicts: 200,000 of them (4 MB on disk) are ~100 MB of Python objects.
+    chunks = [(b"tEXt", b"k%d\x00" % i) for i in range(200_000)]
+    with pytest.raises(ImageError, match="more than 4,096 chunks of metadata"):
+        load_image(_png(_UPRIGHT, *chunks))
+
+
+def test_a_png_of_many_tiny_image_data_chunks_is_refused_and_a_split_one_loads() -> None:
+    raw = b"".join(b"\x00" + _UPRIGHT[y].tobytes() for y in range(_UPRIGHT.shape[0]))
+    stream = zlib.compress(raw)
+    data = _png(_UPRIGHT)
+    head, tail = data[: data.index(b"IDAT") - 4], data[data.index(b"IEND") - 4 :]
+
+    def idat(part: bytes) -> bytes:
+        return struct.pack(">I", len(part)) + b"IDAT" + part + struct.pack(">I", zlib.crc32(b"IDAT" + part))
+
+    split = b"".join(idat(stream[i : i + 7]) for i in range(0, len(stream), 7))  # 7-byte chunks
+    np.testing.assert_array_equal(np.asarray(load_image(head + split + tail)), _UPRIGHT)
+    with pytest.raises(ImageError, match="more than 65,536 chunks"):
+        load_image(head + idat(stream) + idat(b"") * 70_000 + tail)
+
+
+def test_a_jpeg_of_many_comment_segments_is_refused() -> None:
+    buf = io.BytesIO()
+    Image.fromarray(_UPRIGHT).save(buf, "JPEG", quality=95)
+    jpeg = buf.getvalue()
+    comments = b"\xff\xfe\x00\x03x" * 100_000  # Pillow keeps each in a list
+    with pytest.raises(ImageError, match="more than 1,024 blocks of metadata"):
+        load_image(jpeg[:2] + comments + jpeg[2:])
