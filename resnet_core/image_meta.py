@@ -27,6 +27,8 @@ import re
 import struct
 from typing import IO, Any
 
+from PIL import Image
+
 __all__ = [
     "MAX_GIF_SUBBLOCKS",
     "MAX_IFD_ENTRIES",
@@ -38,6 +40,7 @@ __all__ = [
     "MetadataError",
     "check_structure",
     "orientation",
+    "upright_transpose",
 ]
 
 MAX_IFD_ENTRIES: int = 512
@@ -148,6 +151,23 @@ def orientation(info: dict[str, Any], tags: Any = None) -> int:
         if isinstance(xmp, bytes) and (match := _XMP_ORIENTATION.search(xmp)):
             value = int(match.group(1))
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose)
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def upright_transpose(value: int) -> Image.Transpose | None:
+    """The transposition that shows a picture of EXIF orientation ``value`` upright, or None."""
+    return _UPRIGHT.get(value)
 
 
 # ---------------------------------------------------------------------------------------------

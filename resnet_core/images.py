@@ -9,9 +9,13 @@ decides what counts as an image here, and every way of failing ends in one
 * a byte cap on files and bytes, and a pixel cap checked against the size in the header,
   before a single pixel is decoded (decompression bombs are small files that declare huge
   pictures); Pillow's own ``DecompressionBombWarning`` is turned into an error as well;
+* metadata that would cost more memory than the file (EXIF or TIFF tags sharing their data,
+  thousands of chunks or segments) and layouts that would cost disproportionate decoding work
+  (millions of TIFF strips) are refused before Pillow parses them (:mod:`.image_meta`);
 * truncated files are refused (``ImageFile.LOAD_TRUNCATED_IMAGES`` stays ``False``);
 * only the first frame of animations and multi-page files is read, in constant time;
-* EXIF orientation is applied, so a heatmap lines up with the picture the person sees;
+* EXIF orientation is applied (read from its one tag), so a heatmap lines up with the picture
+  the person sees; the result carries no metadata;
 * every colour mode becomes RGB by its real range (16-bit grey is not white), transparency is
   blended onto :data:`BACKGROUND`;
 * the longest side is brought down to :data:`MAX_SIDE` right after decoding.
@@ -40,7 +44,7 @@ import torchvision.transforms.functional as TF
 from PIL import Image
 from torchvision.transforms import InterpolationMode
 
-from .image_meta import MetadataError, check_structure, orientation
+from .image_meta import MetadataError, check_structure, orientation, upright_transpose
 from .text import quote
 
 __all__ = [
@@ -231,18 +235,6 @@ def _decode(image: Image.Image) -> None:
         ) from exc
 
 
-# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose)
-_UPRIGHT = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
-
 def _finish(image: Image.Image) -> Image.Image:
     """Orientation, colour and size of a decoded picture; always returns a new image.
 
@@ -251,7 +243,7 @@ def _finish(image: Image.Image) -> Image.Image:
     sessions keep it, and EXIF may hold anything (GPS positions, megabytes of tags).
     """
     try:
-        method = _UPRIGHT.get(orientation(image.info, getattr(image, "tag_v2", None)))
+        method = upright_transpose(orientation(image.info, getattr(image, "tag_v2", None)))
     except Exception:
         # Broken EXIF must not cost the person their picture: keep the stored orientation.
         method = None
