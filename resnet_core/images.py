@@ -9,9 +9,13 @@ decides what counts as an image here, and every way of failing ends in one
 * a byte cap on files and bytes, and a pixel cap checked against the size in the header,
   before a single pixel is decoded (decompression bombs are small files that declare huge
   pictures); Pillow's own ``DecompressionBombWarning`` is turned into an error as well;
+* metadata that would cost more memory than the file (EXIF or TIFF tags sharing their data,
+  thousands of chunks or segments) and layouts that would cost disproportionate decoding work
+  (millions of TIFF strips) are refused before Pillow parses them (:mod:`.image_meta`);
 * truncated files are refused (``ImageFile.LOAD_TRUNCATED_IMAGES`` stays ``False``);
 * only the first frame of animations and multi-page files is read, in constant time;
-* EXIF orientation is applied, so a heatmap lines up with the picture the person sees;
+* EXIF orientation is applied (read from its one tag), so a heatmap lines up with the picture
+  the person sees; the result carries no metadata;
 * every colour mode becomes RGB by its real range (16-bit grey is not white), transparency is
   blended onto :data:`BACKGROUND`;
 * the longest side is brought down to :data:`MAX_SIDE` right after decoding.
@@ -37,8 +41,11 @@ from typing import IO, Any
 import numpy as np
 import torch
 import torchvision.transforms.functional as TF
-from PIL import Image, ImageOps
+from PIL import Image
 from torchvision.transforms import InterpolationMode
+
+from .image_meta import MetadataError, check_structure, orientation, upright_transpose
+from .text import quote
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -177,6 +184,14 @@ def _read(fp: IO[bytes], max_pixels: int) -> Image.Image:
     fp.seek(0)
     if not head:
         raise ImageError("The file is empty (0 bytes).")
+    size = fp.seek(0, os.SEEK_END)
+    fp.seek(0)
+    try:
+        # Metadata that would cost far more memory than the file, and layouts that would cost
+        # far more decoding work than the pixels, are refused before Pillow parses them.
+        check_structure(fp, size)
+    except MetadataError as exc:
+        raise ImageError(str(exc)) from None
     try:
         with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -221,14 +236,22 @@ def _decode(image: Image.Image) -> None:
 
 
 def _finish(image: Image.Image) -> Image.Image:
-    """Orientation, colour and size of a decoded picture; always returns a new image."""
+    """Orientation, colour and size of a decoded picture; always returns a new image.
+
+    The orientation is read by :func:`image_meta.orientation` (one tag), not by Pillow's
+    ``exif_transpose``, which parses and copies every tag. The result carries no metadata:
+    sessions keep it, and EXIF may hold anything (GPS positions, megabytes of tags).
+    """
     try:
-        upright = ImageOps.exif_transpose(image)
+        method = upright_transpose(orientation(image.info, getattr(image, "tag_v2", None)))
     except Exception:
         # Broken EXIF must not cost the person their picture: keep the stored orientation.
-        upright = image
+        method = None
+    upright = image.transpose(method) if method is not None else image
     rgb = _limit_side(_to_rgb(upright), MAX_SIDE)
-    return rgb.copy() if rgb is image else rgb
+    out = rgb.copy() if rgb is image else rgb
+    out.info = {}
+    return out
 
 
 def _check_bytes(n: int, max_bytes: int) -> None:
@@ -437,7 +460,7 @@ def _interpolation(value: str | InterpolationMode) -> InterpolationMode:
     try:
         return InterpolationMode(value)
     except ValueError as exc:
-        raise ValueError(f"unknown interpolation {value!r}") from exc
+        raise ValueError(f"unknown interpolation {quote(value)}") from exc
 
 
 @dataclass(frozen=True)
@@ -464,7 +487,7 @@ class Preprocess:
         if len(self.mean) != 3 or len(self.std) != 3 or min(self.std) <= 0:
             raise ValueError(f"mean and std need 3 values each, std > 0; got {self.mean}, {self.std}")
         if _interpolation(self.interpolation) not in TF.pil_modes_mapping:
-            raise ValueError(f"unknown interpolation {self.interpolation!r}")
+            raise ValueError(f"unknown interpolation {quote(self.interpolation)}")
 
     @classmethod
     def from_weights(cls, weights: Any) -> Preprocess:
@@ -479,7 +502,7 @@ class Preprocess:
             crop, resize = transforms.crop_size, transforms.resize_size
             mean, std = transforms.mean, transforms.std
         except (AttributeError, TypeError) as exc:
-            raise ValueError(f"{weights!r} carries no ImageClassification transforms") from exc
+            raise ValueError(f"{quote(weights)} carries no ImageClassification transforms") from exc
         interpolation = getattr(transforms, "interpolation", InterpolationMode.BILINEAR)
         return cls(
             crop_size=int(crop[0] if isinstance(crop, (list, tuple)) else crop),
@@ -524,7 +547,7 @@ def prepare(
         ImageError: an unknown mode or a size out of range.
     """
     if mode not in ("crop", "whole"):
-        raise ImageError(f"Unknown preprocessing mode {mode!r}; use 'crop' or 'whole'.")
+        raise ImageError(f"Unknown preprocessing mode {quote(mode)}; use 'crop' or 'whole'.")
     target = preprocess.crop_size if size is None else _check_size(size)
     if not isinstance(image, Image.Image) or image.mode != "RGB":
         image = load_image(image)
@@ -572,7 +595,7 @@ def _resize_and_crop(
 
 def _check_size(size: Any) -> int:
     if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size):
-        raise ImageError(f"The input size must be a whole number, got {size!r}.")
+        raise ImageError(f"The input size must be a whole number, got {quote(size)}.")
     if size != int(size) or not 1 <= size <= MAX_INPUT_SIZE:
-        raise ImageError(f"The input size must be a whole number from 1 to {MAX_INPUT_SIZE}, got {size!r}.")
+        raise ImageError(f"The input size must be a whole number from 1 to {MAX_INPUT_SIZE}, got {quote(size)}.")
     return int(size)

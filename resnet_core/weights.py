@@ -17,8 +17,8 @@ lives in the standard hub cache (``torch.hub.get_dir()/checkpoints/<file name>``
 that already holds the file works offline. Set ``RESNET_OFFLINE=1`` to never touch the network.
 
 Size limits: an uploaded checkpoint may be at most :data:`MAX_CHECKPOINT_BYTES` (600 MB; the
-largest standard ResNet, ResNet-200, is about 260 MB in fp32), and a safetensors header at most
-:data:`MAX_SAFETENSORS_HEADER_BYTES` (100 MB, the limit of the safetensors library itself).
+largest standard ResNet, ResNet-200, is about 260 MB in fp32), and what it holds is counted
+before it is loaded (see :mod:`resnet_core.checkpoints`, which reads the files).
 """
 
 from __future__ import annotations
@@ -26,35 +26,36 @@ from __future__ import annotations
 import copy
 import hashlib
 import http.client
-import io
-import json
 import os
-import pickle
-import re
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import safetensors.torch
 import torch
 from torch import Tensor
 from torchvision.models import ResNet50_Weights, WeightsEnum, get_model_weights
 
+from .checkpoints import (
+    MAX_CHECKPOINT_BYTES,
+    MAX_CHECKPOINT_ENTRIES,
+    MAX_CHECKPOINT_PARAMS,
+    MAX_SAFETENSORS_HEADER_BYTES,
+    WeightsError,
+    _read_state_dict,
+    all_finite,
+    read_checkpoint,
+)
 from .images import Preprocess
 from .model import ResNet
 from .specs import STANDARD_DEPTHS, ResNetSpec, resolve_spec
+from .text import quote, shorten
 
-#: largest checkpoint accepted from a user (or from the hub cache), in bytes
-MAX_CHECKPOINT_BYTES = 600 * 1024 * 1024
-#: largest safetensors JSON header, in bytes (the safetensors library refuses more too)
-MAX_SAFETENSORS_HEADER_BYTES = 100 * 1024 * 1024
 #: environment variable: "1" means never download, use only the hub cache
 OFFLINE_ENV = "RESNET_OFFLINE"
 #: seconds a connection or a read may stall before a download is given up
@@ -65,18 +66,6 @@ RETRY_AFTER_S = 300.0
 
 #: weight names accepted by :func:`load_weights` (per depth, see :func:`weight_names`)
 PRETRAINED_NAMES: tuple[str, ...] = ("DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2")
-
-_ZIP_MAGIC = b"PK\x03\x04"
-_PICKLE_PROTO = 0x80  # torch's legacy (pre-1.6) format is a protocol-2 pickle
-_SAFETENSORS_DTYPES = {
-    "BOOL", "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64",
-    "F16", "BF16", "F32", "F64", "F8_E4M3", "F8_E5M2", "C64",
-}
-
-
-class WeightsError(ValueError):
-    """Weights could not be loaded; the message says why in plain words."""
-
 
 class WeightsUnavailable(WeightsError):
     """The pretrained file could not be obtained (no network, not cached, corrupt cache)."""
@@ -195,7 +184,7 @@ def _resolve_member(model: ResNet, weights: Any) -> Any:
             return enum_cls[name]
         except KeyError:
             names = ", ".join(["DEFAULT", *weight_names(depth)])
-            raise WeightsError(f"ResNet-{depth} has no {weights!r} weights (choose from {names})") from None
+            raise WeightsError(f"ResNet-{depth} has no {quote(weights)} weights (choose from {names})") from None
     if type(weights) is not enum_cls:
         raise WeightsError(f"{weights} are not ResNet-{depth} weights (use {enum_cls.__name__})")
     return weights
@@ -330,7 +319,7 @@ def try_pretrained(model: ResNet, name: Any = "DEFAULT", *, offline: bool | None
         WeightsError: ``name`` is not a weight name at all (a programming error).
     """
     if isinstance(name, str) and name.strip().upper() not in PRETRAINED_NAMES:
-        raise WeightsError(f"unknown weights {name!r}; use one of {', '.join(PRETRAINED_NAMES)}")
+        raise WeightsError(f"unknown weights {quote(name)}; use one of {', '.join(PRETRAINED_NAMES)}")
     try:
         member = _resolve_member(model, name)
     except WeightsError as exc:
@@ -376,7 +365,11 @@ def load_weights(model: ResNet, weights: Any, *, offline: bool | None = None) ->
 
 
 def load_checkpoint(
-    model: ResNet, source: str | os.PathLike | bytes | bytearray | memoryview, *, filename: str | None = None
+    model: ResNet,
+    source: str | os.PathLike | bytes | bytearray | memoryview,
+    *,
+    filename: str | None = None,
+    max_params: int = MAX_CHECKPOINT_PARAMS,
 ) -> LoadedWeights:
     """Load a user's ``.safetensors`` or ``torch.save`` state dict into ``model``.
 
@@ -387,13 +380,14 @@ def load_checkpoint(
         model: the model to fill.
         source: a file path, or the file's bytes.
         filename: the name the user gave the file (for messages; defaults to the path's name).
+        max_params: most parameters the file may hold, counted before it is loaded.
 
     Raises:
-        WeightsError: the file is too big, not a checkpoint, unsafe (TorchScript, ``.pt2``,
+        WeightsError: the file is too big or holds too much, not a checkpoint, unsafe (TorchScript, ``.pt2``,
             a pickle that would run code) or does not fit the architecture.
     """
     name = filename or (Path(os.fspath(source)).name if isinstance(source, (str, os.PathLike)) else "upload")
-    return apply_checkpoint(model, read_checkpoint(source, filename=name), name=name)
+    return apply_checkpoint(model, read_checkpoint(source, filename=name, max_params=max_params), name=name)
 
 
 def apply_checkpoint(model: ResNet, state: Mapping[str, Tensor], *, name: str = "upload") -> LoadedWeights:
@@ -402,6 +396,7 @@ def apply_checkpoint(model: ResNet, state: Mapping[str, Tensor], *, name: str = 
     Raises:
         WeightsError: naming the first key that does not fit; ``model`` is then unchanged.
     """
+    name = shorten(name)
     _apply(model, state, label=name)
     return LoadedWeights(
         source=f"checkpoint:{name}",
@@ -410,175 +405,6 @@ def apply_checkpoint(model: ResNet, state: Mapping[str, Tensor], *, name: str = 
         preprocess=Preprocess(),
         notice=None,
     )
-
-
-def read_checkpoint(
-    source: str | os.PathLike | bytes | bytearray | memoryview, *, filename: str | None = None
-) -> dict[str, Tensor]:
-    """Read a checkpoint safely into a flat ``{name: tensor}`` dict on the CPU (no model needed).
-
-    Raises:
-        WeightsError: as :func:`load_checkpoint`, except the architecture checks.
-    """
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(os.fspath(source))
-        name = filename or path.name
-        if not path.is_file():
-            raise WeightsError(f"no checkpoint file at {name!r}")
-        return _read_state_dict(path, name=name)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return _read_state_dict(bytes(source), name=filename or "upload")
-    raise WeightsError(f"a checkpoint is a file path or bytes, not {type(source).__name__}")
-
-
-def _read_state_dict(source: Path | bytes, *, name: str) -> dict[str, Tensor]:
-    if isinstance(source, Path):
-        try:
-            size = source.stat().st_size
-            with open(source, "rb") as f:
-                head = f.read(9)
-        except OSError as exc:
-            raise WeightsError(f"{name} could not be read ({exc.strerror or type(exc).__name__})") from exc
-        if size > MAX_CHECKPOINT_BYTES:
-            raise WeightsError(f"{name} is {size / 2**20:.0f} MB; the limit is {MAX_CHECKPOINT_BYTES // 2**20} MB")
-    else:
-        size = len(source)
-        if size > MAX_CHECKPOINT_BYTES:
-            raise WeightsError(f"{name} is {size / 2**20:.0f} MB; the limit is {MAX_CHECKPOINT_BYTES // 2**20} MB")
-        head = source[:9]
-
-    # Safetensors first: its u64 header length may well start with 0x80, a pickle's first byte,
-    # but neither a zip (compression method at byte 8) nor torch's legacy pickle (its magic
-    # number) has "{" at byte 8.
-    if len(head) == 9 and head[8:9] == b"{":
-        obj = _safetensors_load(source, name=name, size=size)
-    elif head.startswith(_ZIP_MAGIC) or head[:1] == bytes([_PICKLE_PROTO]):
-        if name.lower().endswith(".safetensors"):
-            raise WeightsError(
-                f"{name} is named .safetensors but holds a pickle (torch.save data); refused: "
-                "rename it .pth if that is what it is"
-            )
-        obj = _torch_load(source, name=name, is_zip=head.startswith(_ZIP_MAGIC))
-    else:
-        raise WeightsError(
-            f"{name} is not a checkpoint: expected a .safetensors file or a state dict saved with torch.save"
-        )
-    return _flat_state_dict(obj, name=name)
-
-
-def _safetensors_load(source: Path | bytes, *, name: str, size: int) -> dict[str, Tensor]:
-    n = int.from_bytes(source[:8] if isinstance(source, bytes) else _read_range(source, 0, 8), "little")
-    if n > MAX_SAFETENSORS_HEADER_BYTES:
-        raise WeightsError(
-            f"{name}: the safetensors header claims {n} bytes (limit {MAX_SAFETENSORS_HEADER_BYTES // 2**20} MB); refused"
-        )
-    if n < 2 or 8 + n > size:
-        raise WeightsError(f"{name}: the safetensors header length ({n}) runs past the end of the file ({size} bytes)")
-    raw = source[8 : 8 + n] if isinstance(source, bytes) else _read_range(source, 8, n)
-    try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise WeightsError(f"{name}: the safetensors header is not valid JSON") from exc
-    if not isinstance(header, dict):
-        raise WeightsError(f"{name}: the safetensors header is not a JSON object")
-    data_len = size - 8 - n
-    for key, entry in header.items():
-        if key == "__metadata__":
-            continue
-        ok = (
-            isinstance(entry, dict)
-            and entry.get("dtype") in _SAFETENSORS_DTYPES
-            and isinstance(entry.get("shape"), list)
-            and isinstance(entry.get("data_offsets"), list)
-            and len(entry["data_offsets"]) == 2
-            and all(isinstance(v, int) and v >= 0 for v in entry["data_offsets"] + entry["shape"])
-        )
-        if not ok:
-            raise WeightsError(f"{name}: malformed safetensors entry for {key!r}")
-        start, end = entry["data_offsets"]
-        if start > end or end > data_len:
-            raise WeightsError(
-                f"{name} is truncated or corrupt: {key!r} ends at byte {end} but the data has {data_len} bytes"
-            )
-    try:
-        if isinstance(source, bytes):
-            return safetensors.torch.load(source)
-        return safetensors.torch.load_file(source, device="cpu")
-    except Exception as exc:  # SafetensorError and whatever else malformed bytes provoke
-        raise WeightsError(f"{name} is not a valid safetensors file") from exc
-
-
-def _read_range(path: Path, offset: int, length: int) -> bytes:
-    with open(path, "rb") as f:
-        f.seek(offset)
-        return f.read(length)
-
-
-def _torch_load(source: Path | bytes, *, name: str, is_zip: bool) -> Any:
-    if is_zip:
-        _check_torch_zip(source, name=name)
-    try:
-        return torch.load(
-            source if isinstance(source, Path) else io.BytesIO(source),
-            map_location="cpu",
-            weights_only=True,  # the restricted unpickler: tensors and plain containers only
-        )
-    except pickle.UnpicklingError as exc:
-        # torch names the refused callable ("GLOBAL posix.system"); its wording varies by release
-        what = re.search(r"GLOBAL ([\w.]+)", str(exc))
-        detail = f" ({what.group(1)})" if what else ""
-        raise WeightsError(
-            f"{name} was refused: its pickle asks to build objects{detail} that a weights file never "
-            "needs; only tensors and plain containers are loaded (save a state_dict, or use safetensors)"
-        ) from exc
-    except Exception as exc:  # arbitrary bytes reach a parser: any failure means "unreadable"
-        raise WeightsError(f"{name} is not a readable torch.save checkpoint (truncated or corrupt?)") from exc
-
-
-def _check_torch_zip(source: Path | bytes, *, name: str) -> None:
-    """Refuse zip archives that are programs rather than weights, before torch reads them."""
-    try:
-        with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise WeightsError(f"{name} is a damaged zip archive, not a checkpoint") from exc
-    names = [i.filename for i in infos]
-    if any(n.endswith("/constants.pkl") or "/code/" in n for n in names):
-        raise WeightsError(
-            f"{name} is a TorchScript program (torch.jit.save), which is refused; upload its state_dict instead"
-        )
-    if any(n.endswith("/archive_format") or "/models/" in n for n in names):
-        raise WeightsError(
-            f"{name} is a torch.export program (.pt2), which is refused; upload its state_dict instead"
-        )
-    if not any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
-        raise WeightsError(f"{name} is a zip archive but not a torch.save checkpoint")
-    if sum(i.file_size for i in infos) > MAX_CHECKPOINT_BYTES:
-        raise WeightsError(f"{name} unpacks to more than {MAX_CHECKPOINT_BYTES // 2**20} MB; refused")
-
-
-def _flat_state_dict(obj: Any, *, name: str) -> dict[str, Tensor]:
-    """A raw state dict, or one under "state_dict"/"model", without a "module." prefix."""
-    if not isinstance(obj, Mapping):
-        raise WeightsError(f"{name} holds a {type(obj).__name__}, not a state dict")
-    for wrapper in ("state_dict", "model"):
-        if isinstance(obj.get(wrapper), Mapping):
-            obj = obj[wrapper]
-            break
-    state: dict[str, Tensor] = {}
-    for key, value in obj.items():
-        if not isinstance(key, str):
-            raise WeightsError(f"{name}: state dict keys must be strings, found {key!r}")
-        if not isinstance(value, Tensor):
-            raise WeightsError(f"{name}: {key!r} is a {type(value).__name__}, not a tensor")
-        if value.layout != torch.strided or value.is_quantized or value.device.type != "cpu":
-            raise WeightsError(f"{name}: {key!r} is not a plain dense tensor")
-        state[key] = value
-    if state and all(k.startswith("module.") for k in state):  # saved from nn.DataParallel
-        state = {k[len("module."):]: v for k, v in state.items()}
-    if not state:
-        raise WeightsError(f"{name} holds no tensors")
-    return state
 
 
 def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str = "the checkpoint") -> None:
@@ -593,11 +419,11 @@ def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str =
     missing = [k for k in expected if k not in state and not k.endswith("num_batches_tracked")]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise WeightsError(f"{label} does not fit {arch}: missing key {missing[0]!r}{more}")
+        raise WeightsError(f"{label} does not fit {arch}: missing key {quote(missing[0])}{more}")
     unexpected = [k for k in state if k not in expected]
     if unexpected:
         more = f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""
-        raise WeightsError(f"{label} does not fit {arch}: unexpected key {unexpected[0]!r}{more}")
+        raise WeightsError(f"{label} does not fit {arch}: unexpected key {quote(unexpected[0])}{more}")
     for key, ref in expected.items():
         if key not in state:
             continue
@@ -613,7 +439,7 @@ def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str =
         if ref.dtype.is_floating_point:
             if not t.dtype.is_floating_point:
                 raise WeightsError(f"{label}: {key!r} has dtype {t.dtype}, a floating-point tensor is needed")
-            if not bool(torch.isfinite(t).all()):
+            if not all_finite(t):
                 raise WeightsError(f"{label}: {key!r} holds NaN or infinite values")
         elif t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
             raise WeightsError(f"{label}: {key!r} has dtype {t.dtype}, an integer tensor is needed")
@@ -629,7 +455,11 @@ def _apply(model: ResNet, state: Mapping[str, Tensor], *, label: str) -> None:
     try:
         fresh.load_state_dict(full, strict=True)
     except RuntimeError as exc:
-        raise WeightsError(f"{label} could not be loaded into {model.name}: {exc}") from exc
+        raise WeightsError(f"{label} could not be loaded into {model.name}: {shorten(str(exc))}") from exc
+    for key, value in fresh.state_dict().items():
+        # float64 values past float32's range became infinite in the copy above
+        if value.dtype.is_floating_point and not all_finite(value):
+            raise WeightsError(f"{label}: {quote(key)} holds values too large for {value.dtype}")
     with torch.no_grad():
         model.load_state_dict(fresh.state_dict(), strict=True)
 
@@ -638,6 +468,8 @@ __all__ = [
     "DOWNLOAD_TIMEOUT_S",
     "IMAGENET_CATEGORIES",
     "MAX_CHECKPOINT_BYTES",
+    "MAX_CHECKPOINT_ENTRIES",
+    "MAX_CHECKPOINT_PARAMS",
     "MAX_SAFETENSORS_HEADER_BYTES",
     "OFFLINE_ENV",
     "PRETRAINED_NAMES",

@@ -19,9 +19,12 @@ import torch
 from .device import pick_device
 from .model import ResNet, build_resnet
 from .specs import BLOCK_TYPES, VARIANTS, resolve_spec
+from .text import quote, shorten
 from .weights import (
+    MAX_CHECKPOINT_PARAMS,
     PRETRAINED_NAMES,
     LoadedWeights,
+    WeightsError,
     apply_checkpoint,
     offline_mode,
     random_weights,
@@ -57,19 +60,19 @@ class ModelKey:
         depth = self.depth
         if isinstance(depth, (list, tuple)):
             if len(depth) != 2 or depth[0] not in BLOCK_TYPES or not isinstance(depth[1], (list, tuple)):
-                raise ValueError(f"a custom depth is ('basic' or 'bottleneck', (a, b, c, d)), not {depth!r}")
+                raise ValueError(f"a custom depth is ('basic' or 'bottleneck', (a, b, c, d)), not {quote(depth)}")
             object.__setattr__(self, "depth", (depth[0], tuple(depth[1])))
         elif not isinstance(depth, int) or isinstance(depth, bool):
-            raise ValueError(f"depth must be an int or ('basic'|'bottleneck', counts), not {depth!r}")
+            raise ValueError(f"depth must be an int or ('basic'|'bottleneck', counts), not {quote(depth)}")
         resolve_spec(self.depth)  # an impossible architecture fails here, before any build
         if self.variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}, not {self.variant!r}")
+            raise ValueError(f"variant must be one of {VARIANTS}, not {quote(self.variant)}")
         if not isinstance(self.weights, str):
-            raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, not {self.weights!r}")
+            raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, not {quote(self.weights)}")
         w = self.weights.strip()
         w = w.upper() if w.upper() in PRETRAINED_NAMES else w.lower()
         if w not in WEIGHT_CHOICES:
-            raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, not {self.weights!r}")
+            raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, not {quote(self.weights)}")
         object.__setattr__(self, "weights", w)
 
 
@@ -91,6 +94,24 @@ class ServedModel:
     weights: LoadedWeights
     device: torch.device
     lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the model's parameters and buffers (each storage counted once).
+
+        A checkpoint model is kept per session; the web layer sums this to bound the memory
+        of all sessions together.
+        """
+        return model_nbytes(self.model)
+
+
+def model_nbytes(model: torch.nn.Module) -> int:
+    """Bytes of the distinct storages behind a module's parameters and buffers."""
+    seen: dict[int, int] = {}
+    for t in (*model.parameters(), *model.buffers()):
+        storage = t.untyped_storage()
+        seen[storage.data_ptr() or id(storage)] = storage.nbytes()
+    return sum(seen.values())
 
 
 class ModelZoo:
@@ -142,7 +163,10 @@ class ModelZoo:
             ValueError: the key asks for "checkpoint" weights (see :meth:`add_checkpoint`).
         """
         if key.weights == "checkpoint":
-            raise ValueError("checkpoint models are made with ModelZoo.add_checkpoint, not get()")
+            raise ValueError(
+                "the weights “checkpoint” are your own file: load a checkpoint for this architecture "
+                "first (it is kept for your session only), or choose other weights"
+            )
         with self._lock:
             served = self._models.get(key)
             if served is not None:
@@ -178,24 +202,41 @@ class ModelZoo:
         *,
         filename: str | None = None,
         num_classes: int | None = None,
+        max_params: int = MAX_CHECKPOINT_PARAMS,
     ) -> ServedModel:
         """A new served model with a user's checkpoint; never cached, never touching cached ones.
+
+        The model holds only its own parameters (the checkpoint's tensors, views included, are
+        copied in and dropped); :attr:`ServedModel.nbytes` says how much that is.
 
         Args:
             key: the architecture (depth and variant); its ``weights`` field is ignored.
             source: a path to a ``.safetensors``/``.pth`` file or its bytes.
             filename: the name the user gave the file.
             num_classes: the classifier's size; None takes it from the checkpoint's ``fc.weight``.
+            max_params: most parameters of the checkpoint and of the model built for it, both
+                counted before anything is materialised or built.
 
         Raises:
-            WeightsError: the checkpoint is unsafe, unreadable or does not fit the architecture.
+            WeightsError: the checkpoint is unsafe, unreadable, holds too much or does not fit
+                the architecture.
         """
-        state = read_checkpoint(source, filename=filename)
+        state = read_checkpoint(source, filename=filename, max_params=max_params)
         if num_classes is None:
             fc = state.get("fc.weight")
-            num_classes = int(fc.shape[0]) if fc is not None and fc.dim() == 2 and 1 <= fc.shape[0] <= 100_000 else 1000
+            num_classes = int(fc.shape[0]) if fc is not None and fc.dim() == 2 and fc.shape[0] >= 1 else 1000
+        # The classifier's size comes from the file: count the network it asks for on the meta
+        # device (no memory) before building it for real.
+        with torch.device("meta"):
+            params = sum(p.numel() for p in build_resnet(key.depth, variant=key.variant, num_classes=num_classes).parameters())
+        if params > max_params:
+            raise WeightsError(
+                f"{shorten(filename or 'upload')} makes a network of {params / 1e6:.1f}M parameters "
+                f"({num_classes} classes); this server runs networks of up to {max_params / 1e6:.1f}M"
+            )
         model = build_resnet(key.depth, variant=key.variant, num_classes=num_classes)
         loaded = apply_checkpoint(model, state, name=filename or "upload")
+        del state  # the file's tensors (and any views into them) go; the model has its own copies
         return self._serve(replace(key, weights="checkpoint"), model, loaded)
 
     def _build(self, key: ModelKey) -> ServedModel:
@@ -215,4 +256,4 @@ class ModelZoo:
         return ServedModel(key=key, model=model, weights=loaded, device=self.device)
 
 
-__all__ = ["WEIGHT_CHOICES", "ModelKey", "ModelZoo", "ServedModel"]
+__all__ = ["WEIGHT_CHOICES", "ModelKey", "ModelZoo", "ServedModel", "model_nbytes"]

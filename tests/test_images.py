@@ -452,13 +452,16 @@ def test_corrupt_exif_still_loads(name):
     assert out.size == (12, 6) and close_to(pixel(out, (6, 3)), RED, tol=8)
 
 
-def test_exif_that_crashes_pillow_still_loads(monkeypatch):
+def test_pillow_s_exif_parser_is_never_needed(monkeypatch):
+    # Pillow's getexif copies every tag's data (issue 15, finding 1); the orientation is read
+    # without it, so even a getexif that crashes changes nothing: orientation 6 still applies.
     def broken(self):
         raise SyntaxError("not a TIFF file")
 
     monkeypatch.setattr(Image.Image, "getexif", broken)
-    out = load_image(with_orientation(np.zeros((6, 12, 3), np.uint8), 6, "PNG"))
-    assert out.size == (12, 6)
+    for fmt in ("PNG", "JPEG", "WEBP"):
+        out = load_image(with_orientation(np.zeros((6, 12, 3), np.uint8), 6, fmt))
+        assert out.size == (6, 12), fmt
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from torch import nn
 from torchvision.models import ResNet18_Weights, ResNet50_Weights
 
 from resnet_core import build_resnet
+from resnet_core import checkpoints as C
 from resnet_core import weights as W
 from resnet_core.images import Preprocess
 from resnet_core.weights import (
@@ -512,7 +513,7 @@ def test_broken_safetensors_one_clear_error_model_untouched(tmp_path, donor_stat
 def test_size_cap(tmp_path, donor_state, target, monkeypatch) -> None:
     path = tmp_path / "big.safetensors"
     save_file(donor_state, str(path))
-    monkeypatch.setattr(W, "MAX_CHECKPOINT_BYTES", path.stat().st_size - 1)
+    monkeypatch.setattr(C, "MAX_CHECKPOINT_BYTES", path.stat().st_size - 1)
     with pytest.raises(WeightsError, match="limit"):
         load_checkpoint(target, path)
     with pytest.raises(WeightsError, match="limit"):
@@ -629,7 +630,7 @@ def test_add_checkpoint_makes_a_new_model_and_leaves_cached_ones_alone(donor_sta
     with pytest.raises(WeightsError, match="NaN"):
         zoo.add_checkpoint(ModelKey(SMALL), data, filename="bad.safetensors")
     assert_unchanged(cached.model, before)
-    with pytest.raises(ValueError, match="add_checkpoint"):
+    with pytest.raises(ValueError, match="load a checkpoint for this architecture first"):
         zoo.get(mine.key)
 
 
