@@ -7,6 +7,7 @@ module and one line in :func:`build_demo`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,6 +154,22 @@ def _header(settings: Settings, store: SessionStore) -> dict[str, Any]:
     )
 
 
+def with_exported_names(served: ServedModel, path: Path) -> ServedModel:
+    """A checkpoint exported by the training tab brings its class names and preprocessing along."""
+    from resnet_core.transfer import TransferError, read_export_info
+
+    if path.suffix.lower() != ".safetensors":
+        return served
+    try:
+        info = read_export_info(path)
+    except TransferError:
+        return served  # any other safetensors file: classes stay "class i"
+    if len(info.class_names) != served.model.num_classes:
+        return served
+    weights = dataclasses.replace(served.weights, categories=tuple(info.class_names), preprocess=info.preprocess)
+    return dataclasses.replace(served, weights=weights)
+
+
 def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: gr.Markdown) -> None:
     service = page.service
 
@@ -198,7 +215,8 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
             raise ValueError("checkpoints are accepted as .safetensors or .pth files")
         choice = ModelChoice.parse(depth, counts, block, variant, "random")
         service.check_cost(choice.depth, choice.variant, 224)
-        served = service.zoo.add_checkpoint(choice.key, path, filename=path.name)
+        served = service.zoo.add_checkpoint(choice.key, path, filename=path.name, max_params=page.settings.max_params)
+        served = with_exported_names(served, path)
         lang = lang_of(request)
         message = t("ckpt_loaded", lang, name=path.name[:100], model=served.model.name, classes=served.model.num_classes)
         ticket = page.store.put(served, request=request, kind="checkpoint", replaces=old)
