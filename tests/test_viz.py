@@ -585,3 +585,18 @@ def test_viz_imports_neither_gradio_nor_torch() -> None:
     code = "import sys, viz; print(sorted(m for m in ('gradio', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_drawing_a_colour_map_leaves_plotlys_named_scales_alone() -> None:
+    """plotly converts the list it is given in place; a figure drawn later with colorscale="Viridis"
+    must still get plotly's own scale (a server draws activations, then attribution heatmaps)."""
+    import plotly.colors as pcolors
+    import plotly.graph_objects as go
+
+    import viz
+
+    before = list(pcolors.sequential.Viridis)
+    for name in viz.COLORMAPS:
+        viz.colormap(np.linspace(0, 1, 16, dtype=np.float32).reshape(4, 4), name)
+    assert pcolors.sequential.Viridis == before
+    go.Figure(go.Heatmap(z=[[0, 1]], colorscale="Viridis"))  # validates the named scale

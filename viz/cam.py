@@ -37,7 +37,8 @@ TEXT: dict[str, dict[str, str]] = {
 
 def _from_plotly(scale: list[str]) -> np.ndarray:
     """Linear interpolation of a plotly sequential scale (hex or rgb strings) to 256 entries."""
-    colors, _ = pcolors.convert_colors_to_same_type(scale, colortype="tuple")
+    # a copy: plotly converts the list it is given in place, and that list is its named scale
+    colors, _ = pcolors.convert_colors_to_same_type(list(scale), colortype="tuple")
     stops = np.asarray(colors, dtype=np.float64)  # (K, 3) in [0, 1]
     where = np.linspace(0.0, 1.0, len(stops))
     t = np.linspace(0.0, 1.0, 256)
