@@ -136,6 +136,7 @@ def test_local_predict_matches_a_plain_forward_pass() -> None:
     assert got.input_size == (SIDE, SIDE) and got.batch_size == 1
 
 
+@pytest.mark.slow
 def test_local_inspect_matches_the_inspection_function() -> None:
     service = small_service()
     picture = natural_image(80, 60, seed=4)
@@ -147,6 +148,7 @@ def test_local_inspect_matches_the_inspection_function() -> None:
     assert_same_inspection(got, want)
 
 
+@pytest.mark.slow
 def test_a_batch_of_predictions_equals_each_prediction_alone() -> None:
     """Grouping by model and input shape; one bad call does not spoil the others."""
     service = small_service()

@@ -112,8 +112,6 @@ class RayConfig:
         options: dict[str, Any] = {"num_cpus": self.num_cpus}
         if self.num_gpus:
             options["num_gpus"] = self.num_gpus
-        if self.torch_threads:  # read by torch's OpenMP pool when the worker imports it
-            options["runtime_env"] = {"env_vars": {"OMP_NUM_THREADS": str(self.torch_threads)}}
         return options
 
 
