@@ -29,9 +29,10 @@ from resnet_core.backends import (
     PredictCall,
     Predicted,
 )
-from resnet_core.backends.base import key_seed, run_predict
+from resnet_core.backends.base import key_seed, run_predict, served_model
 from resnet_core.images import prepare
 from resnet_core.inspection import inspect
+from resnet_core.model import build_resnet
 from resnet_core.results import Inspection
 from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey
@@ -159,13 +160,42 @@ def test_a_batch_of_predictions_equals_each_prediction_alone() -> None:
         PredictCall(TINY, natural_image(64, 64, seed=8), size=32),
         PredictCall(ModelKey(50, "v1.5", "random"), natural_image(64, 64), size=1024),  # past the budget
     ]
-    together = run_predict(service, calls)
+    def resolve(call: PredictCall) -> object:
+        return served_model(service, call.key, size=call.size or 224)
+
+    together = run_predict(service, calls, resolve)
     assert isinstance(together[-1], ValueError) and "GMACs" in str(together[-1])
     assert [r.batch_size for r in together[:6]] == [4, 4, 4, 4, 1, 1]
     for call, result in zip(calls[:6], together[:6]):
-        (alone,) = run_predict(service, [call])
+        (alone,) = run_predict(service, [call], resolve)
         assert_same_predicted(result, alone)
         assert len(result.predictions) == call.top_k
+
+
+def checkpoint_bytes(seed: int = 7, classes: int = 10) -> tuple[bytes, torch.nn.Module]:
+    """A person's checkpoint for TINY's architecture (a 10-class head), and the model it came from."""
+    from safetensors.torch import save
+
+    torch.manual_seed(seed)
+    model = build_resnet(TINY.depth, variant=TINY.variant, num_classes=classes).eval()
+    return save({k: v.contiguous() for k, v in model.state_dict().items()}), model
+
+
+def test_a_checkpoint_is_served_as_its_own_weights() -> None:
+    backend = LocalBackend(small_service())
+    data, model = checkpoint_bytes()
+    ref = backend.add_checkpoint(TINY, data, filename="mine.safetensors")
+    assert ref.info.pretrained and not ref.info.random and len(ref.info.categories) == 10
+    picture = natural_image(64, 64, seed=5)
+    got = backend.predict(PredictCall(TINY, picture, size=SIDE, top_k=3, checkpoint=ref))
+    with torch.no_grad():
+        probs = model(prepare(picture, size=SIDE).tensor).softmax(1)[0]
+    assert [p.index for p in got.predictions] == probs.topk(3).indices.tolist()
+    np.testing.assert_allclose([p.probability for p in got.predictions], probs.topk(3).values.numpy(), rtol=1e-4)
+    with pytest.raises(CallError, match="another architecture"):
+        PredictCall(OTHER, picture, checkpoint=ref)
+    with pytest.raises(ValueError):
+        backend.add_checkpoint(OTHER, data, filename="mine.safetensors")
 
 
 # ------------------------------------------------------------------------------ a real Ray instance
@@ -277,6 +307,29 @@ def test_sixteen_concurrent_clients_get_their_own_results(ray_setup: tuple) -> N
         results = list(pool.map(client, calls))
     for got, want in zip(results, wanted):
         assert_same(got, want)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_a_persons_checkpoint_is_served_by_every_replica(ray_setup: tuple) -> None:
+    """The bytes go to Ray's object store once; whichever replica a request reaches builds the
+    same model from them, so results equal the local backend's."""
+    remote, local = ray_setup[0](), ray_setup[1]
+    data, _ = checkpoint_bytes(seed=11)
+    theirs = remote.add_checkpoint(TINY, data, filename="mine.safetensors")
+    ours = local.add_checkpoint(TINY, data, filename="mine.safetensors")
+    assert theirs.info == ours.info and theirs.digest == ours.digest
+    calls = [PredictCall(TINY, natural_image(64, 64, seed=300 + i), size=SIDE, top_k=3, checkpoint=theirs) for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(remote.predict, calls))
+    for call, got in zip(calls, results):
+        mine = PredictCall(call.key, call.picture, size=SIDE, top_k=3, checkpoint=ours)
+        assert_same_predicted(got, local.predict(mine))
+    picture = natural_image(64, 64, seed=9)
+    got = last(remote.inspect(InspectCall(TINY, picture, size=SIDE, target=4, checkpoint=theirs)))
+    assert_same_inspection(got, last(local.inspect(InspectCall(TINY, picture, size=SIDE, target=4, checkpoint=ours))))
+    with pytest.raises(CallError):
+        remote.add_checkpoint(TINY, b"\x80\x02 not really a checkpoint", filename="bad.safetensors")
 
 
 def replica_names() -> list[str]:

@@ -13,12 +13,13 @@ Torch only, no gradio, no ray.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -74,6 +75,28 @@ class ModelInfo:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class CheckpointRef:
+    """A person's own weights, as a session keeps them (in ``gr.State``: small, expiring).
+
+    Made by a backend's ``add_checkpoint``; pass it with every call that should use it.
+
+    Attributes:
+        key: the architecture, with ``weights="checkpoint"``.
+        digest: SHA-256 of the file's bytes (replicas cache the built model under it).
+        filename: the name the person gave the file.
+        info: the model it makes.
+        handle: where the weights live: the built model in this process (local backend), or a
+            Ray object reference to the file's bytes (Ray backend), freed with the session.
+    """
+
+    key: ModelKey
+    digest: str
+    filename: str
+    info: ModelInfo
+    handle: Any = field(repr=False)
+
+
 def _check_picture(picture: object) -> None:
     if not isinstance(picture, np.ndarray) or picture.dtype != np.uint8 or picture.ndim != 3 or picture.shape[2] != 3:
         raise CallError("the picture must be a decoded (H, W, 3) uint8 array (see resnet_core.images.load_image)")
@@ -94,6 +117,12 @@ def _check_common(call: InspectCall | PredictCall) -> None:
         raise CallError(f"the input size is a whole number from 1 to {MAX_INPUT_SIZE}, not {str(call.size)[:100]!r}")
     if isinstance(call.top_k, bool) or not isinstance(call.top_k, int) or not 1 <= call.top_k <= MAX_TOP_K:
         raise CallError(f"top-k is a whole number from 1 to {MAX_TOP_K}, not {str(call.top_k)[:100]!r}")
+    ckpt = call.checkpoint
+    if ckpt is not None:
+        if not isinstance(ckpt, CheckpointRef):
+            raise CallError("checkpoint must be a CheckpointRef made by the backend's add_checkpoint")
+        if (ckpt.key.depth, ckpt.key.variant) != (call.key.depth, call.key.variant):
+            raise CallError("your checkpoint was loaded for another architecture; load it again for this one")
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,6 +135,7 @@ class PredictCall:
         mode: "crop" (torchvision's resize and centre crop) or "whole".
         size: network input side; None: the weights' crop size.
         top_k: classes returned, 1 to :data:`MAX_TOP_K` (capped at the model's classes).
+        checkpoint: serve the person's own weights (``key`` names the same architecture).
     """
 
     key: ModelKey
@@ -113,6 +143,7 @@ class PredictCall:
     mode: str = "crop"
     size: int | None = None
     top_k: int = 5
+    checkpoint: CheckpointRef | None = None
 
     def __post_init__(self) -> None:
         _check_common(self)
@@ -123,7 +154,7 @@ class InspectCall:
     """One inspection request: predictions, activations, Grad-CAM and its timeline.
 
     Attributes:
-        key, picture, mode, size, top_k: as in :class:`PredictCall`.
+        key, picture, mode, size, top_k, checkpoint: as in :class:`PredictCall`.
         layer: the Grad-CAM layer ("layer4", "layer3.1", "stem").
         target: the class (or classes) Grad-CAM explains; None: the top prediction.
         guided: also compute Guided Grad-CAM.
@@ -137,6 +168,7 @@ class InspectCall:
     layer: str = "layer4"
     target: int | tuple[int, ...] | None = None
     guided: bool = False
+    checkpoint: CheckpointRef | None = None
 
     def __post_init__(self) -> None:
         _check_common(self)
@@ -180,6 +212,10 @@ class Backend(Protocol):
         """The served model's name, weights and categories (built on first use)."""
         ...
 
+    def add_checkpoint(self, key: ModelKey, data: bytes, *, filename: str) -> CheckpointRef:
+        """Check a person's checkpoint for ``key``'s architecture; the reference serves it."""
+        ...
+
     def inspect(self, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:
         """``(result, pending)`` pairs as :meth:`ModelService.inspect` yields them; the last is complete."""
         ...
@@ -214,15 +250,24 @@ def served_model(service: ModelService, key: ModelKey, *, size: int = 224) -> Se
         return service.get(key, size=size)
 
 
-def run_inspect(service: ModelService, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:
+#: how a backend finds the served model of a call (its own way of holding checkpoints)
+Resolver = Callable[[InspectCall | PredictCall], ServedModel]
+
+
+def checkpoint_digest(data: bytes) -> str:
+    """The name a checkpoint's bytes are cached under."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def run_inspect(service: ModelService, call: InspectCall, resolve: Resolver) -> Iterator[tuple[Inspection, bool]]:
     """Serve an :class:`InspectCall` on ``service`` (what every backend runs)."""
-    served = served_model(service, call.key, size=call.size or 224)
+    served = resolve(call)
     prepared = prepare(call.picture, served.weights.preprocess, mode=call.mode, size=call.size)
     top_k = min(call.top_k, served.model.num_classes)
     yield from service.inspect(served, prepared, layer=call.layer, target=call.target, top_k=top_k, guided=call.guided)
 
 
-def run_predict(service: ModelService, calls: Sequence[PredictCall]) -> list[Predicted | Exception]:
+def run_predict(service: ModelService, calls: Sequence[PredictCall], resolve: Resolver) -> list[Predicted | Exception]:
     """Serve several :class:`PredictCall` s, one forward pass per model and input shape.
 
     A failing call (bad input, over budget) gets its exception in its place; the others are served.
@@ -233,12 +278,13 @@ def run_predict(service: ModelService, calls: Sequence[PredictCall]) -> list[Pre
     served: dict[int, ServedModel] = {}
     for i, call in enumerate(calls):
         try:
-            served[i] = served_model(service, call.key, size=call.size or 224)
+            served[i] = resolve(call)
             prepared[i] = prepare(call.picture, served[i].weights.preprocess, mode=call.mode, size=call.size).tensor
         except Exception as exc:  # noqa: BLE001 - the caller re-raises it for its own request
             out[i] = exc
             continue
-        groups.setdefault((call.key, tuple(prepared[i].shape)), []).append(i)
+        ckpt = call.checkpoint.digest if call.checkpoint is not None else None
+        groups.setdefault((call.key, ckpt, tuple(prepared[i].shape)), []).append(i)
     for members in groups.values():
         first = served[members[0]]
         try:
@@ -265,10 +311,13 @@ __all__ = [
     "Backend",
     "BackendUnavailable",
     "CallError",
+    "CheckpointRef",
     "InspectCall",
     "ModelInfo",
     "PredictCall",
     "Predicted",
+    "Resolver",
+    "checkpoint_digest",
     "key_seed",
     "run_inspect",
     "run_predict",

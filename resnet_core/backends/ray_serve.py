@@ -36,14 +36,16 @@ from ray.serve.handle import DeploymentHandle
 from ..results import Inspection
 from ..serving import ModelService, ServiceConfig
 from ..shapes import Architecture
-from ..zoo import ModelKey
+from ..zoo import ModelKey, ServedModel
 from .base import (
     BackendUnavailable,
     CallError,
+    CheckpointRef,
     InspectCall,
     ModelInfo,
     PredictCall,
     Predicted,
+    checkpoint_digest,
     run_inspect,
     run_predict,
     served_model,
@@ -63,6 +65,8 @@ _GONE: tuple[type[BaseException], ...] = (
 )
 #: model info kept by the front end (names and categories, no models)
 _INFO_CACHE = 64
+#: people's checkpoints a replica keeps built (the least recently used are built again from bytes)
+CHECKPOINTS_PER_REPLICA = 2
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,8 @@ class ModelReplica:
         self.service = ModelService(service)
         self._predict_batch.set_max_batch_size(max_batch_size)
         self._predict_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
+        self._checkpoints: OrderedDict[tuple[str, ModelKey], ServedModel] = OrderedDict()
+        self._lock = threading.Lock()
 
     def info(self, key: ModelKey, size: int = 224) -> ModelInfo:
         try:
@@ -146,10 +152,17 @@ class ModelReplica:
         except (ValueError, KeyError) as exc:
             raise _plain(exc) from None
 
+    def check_checkpoint(self, key: ModelKey, handle: tuple, digest: str, filename: str) -> ModelInfo:
+        """Build a person's checkpoint (checked by content) and keep it; its description."""
+        try:
+            return ModelInfo.of(self._checkpoint(key, handle, digest, filename))
+        except (ValueError, KeyError) as exc:
+            raise _plain(exc) from None
+
     def inspect(self, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:
         """Streamed: each ``(result, pending)`` pair leaves as soon as it is made."""
         try:
-            yield from run_inspect(self.service, call)
+            yield from run_inspect(self.service, call, self._resolve)
         except (ValueError, KeyError) as exc:
             raise _plain(exc) from None
 
@@ -164,7 +177,33 @@ class ModelReplica:
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)
     async def _predict_batch(self, calls: list[PredictCall]) -> list[Predicted | Exception]:
         # off the event loop, so requests keep arriving (and batching) during a forward pass
-        return await asyncio.to_thread(run_predict, self.service, calls)
+        return await asyncio.to_thread(run_predict, self.service, calls, self._resolve)
+
+    def _resolve(self, call: InspectCall | PredictCall) -> ServedModel:
+        if call.checkpoint is None:
+            return served_model(self.service, call.key, size=call.size or 224)
+        self.service.check_cost(call.key.depth, call.key.variant, call.size or 224)
+        ref = call.checkpoint
+        return self._checkpoint(ref.key, ref.handle, ref.digest, ref.filename)
+
+    def _checkpoint(self, key: ModelKey, handle: tuple, digest: str, filename: str) -> ServedModel:
+        """A person's model by content: built here once from the bytes in Ray's object store."""
+        with self._lock:
+            served = self._checkpoints.get((digest, key))
+            if served is not None:
+                self._checkpoints.move_to_end((digest, key))
+                return served
+        (bytes_ref,) = handle
+        try:
+            data = ray.get(bytes_ref, timeout=60)
+        except ray.exceptions.RayError as exc:  # the session that held it has gone
+            raise CallError("your checkpoint is no longer on the server; load it again") from exc
+        served = self.service.zoo.add_checkpoint(key, data, filename=filename)
+        with self._lock:
+            self._checkpoints[(digest, key)] = served
+            while len(self._checkpoints) > CHECKPOINTS_PER_REPLICA:
+                self._checkpoints.popitem(last=False)
+        return served
 
 
 def build_app(config: RayConfig = RayConfig()) -> serve.Application:  # noqa: B008 - frozen
@@ -233,6 +272,23 @@ class RayBackend:
             while len(self._infos) > _INFO_CACHE:
                 self._infos.popitem(last=False)
         return made
+
+    def add_checkpoint(self, key: ModelKey, data: bytes, *, filename: str) -> CheckpointRef:
+        """Put a person's checkpoint in Ray's object store and have a replica check it.
+
+        The bytes stay in the object store as long as the returned reference lives (the
+        session's ``gr.State``); any replica builds the model from them on first use.
+
+        Raises:
+            CallError: the checkpoint is unsafe, unreadable or does not fit the architecture.
+        """
+        self.check_cost(key.depth, key.variant, 224)
+        data = bytes(data)
+        digest, handle = checkpoint_digest(data), (ray.put(data),)
+        info = self._call(
+            lambda: self.handle.check_checkpoint.remote(key, handle, digest, filename).result(timeout_s=self.timeout_s)
+        )
+        return CheckpointRef(dataclasses.replace(key, weights="checkpoint"), digest, filename, info, handle)
 
     def predict(self, call: PredictCall) -> Predicted:
         return self._call(lambda: self.handle.predict.remote(call).result(timeout_s=self.timeout_s))
