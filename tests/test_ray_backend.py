@@ -198,6 +198,22 @@ def test_a_checkpoint_is_served_as_its_own_weights() -> None:
         backend.add_checkpoint(OTHER, data, filename="mine.safetensors")
 
 
+def test_the_deployment_takes_its_settings_from_text_arguments() -> None:
+    """What ``serve run ...:app_builder`` and a KubeRay Serve config pass: replicas, GPUs, autoscaling."""
+    pytest.importorskip("ray.serve")
+    from resnet_core.backends.ray_serve import config_from_args, deployment
+
+    gpu = config_from_args({"num_replicas": "3", "num_gpus": "1", "max_batch_size": "16"})
+    made = deployment(gpu)
+    assert made.num_replicas == 3 and made.ray_actor_options["num_gpus"] == 1.0
+    assert gpu.service.device == "cuda" and gpu.torch_threads is None and gpu.max_batch_size == 16
+    cpu = config_from_args({"min_replicas": "1", "max_replicas": "4"})
+    assert cpu.service.device == "cpu" and cpu.torch_threads == 1 and "num_gpus" not in deployment(cpu).ray_actor_options
+    assert cpu.autoscaling == {"min_replicas": 1, "max_replicas": 4, "target_ongoing_requests": 4.0}
+    with pytest.raises(ValueError, match="unknown arguments"):
+        config_from_args({"replicas": "2"})
+
+
 # ------------------------------------------------------------------------------ a real Ray instance
 
 

@@ -34,7 +34,7 @@ from ray.serve.exceptions import DeploymentUnavailableError, RayServeException, 
 from ray.serve.handle import DeploymentHandle
 
 from ..results import Inspection
-from ..serving import ModelService, ServiceConfig
+from ..serving import DEFAULT_KEY, ModelService, ServiceConfig
 from ..shapes import Architecture
 from ..zoo import ModelKey, ServedModel
 from .base import (
@@ -140,11 +140,20 @@ class ModelReplica:
     ) -> None:
         if torch_threads:
             torch.set_num_threads(torch_threads)
-        self.service = ModelService(service)
+        # the replica warms up itself, through the seeded path (see served_model)
+        self.service = ModelService(dataclasses.replace(service, warm_up=False))
+        if service.warm_up:
+            threading.Thread(target=self._warm_up, daemon=True).start()
         self._predict_batch.set_max_batch_size(max_batch_size)
         self._predict_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
         self._checkpoints: OrderedDict[tuple[str, ModelKey], ServedModel] = OrderedDict()
         self._lock = threading.Lock()
+
+    def _warm_up(self) -> None:
+        try:
+            self.service.engine(served_model(self.service, DEFAULT_KEY))
+        except Exception:  # noqa: BLE001 - the first request reports it
+            log.exception("warm-up failed")
 
     def info(self, key: ModelKey, size: int = 224) -> ModelInfo:
         try:
@@ -206,17 +215,62 @@ class ModelReplica:
         return served
 
 
-def build_app(config: RayConfig = RayConfig()) -> serve.Application:  # noqa: B008 - frozen
-    """The Serve application for ``config`` (``serve.run`` it, or name it in a Serve config file)."""
+def deployment(config: RayConfig = RayConfig()) -> serve.Deployment:  # noqa: B008 - frozen
+    """:class:`ModelReplica` with ``config``'s replicas, resources and limits."""
     options: dict[str, Any] = dict(ray_actor_options=config.actor_options(), max_ongoing_requests=config.max_ongoing_requests)
     if config.autoscaling is not None:
         options["autoscaling_config"] = config.autoscaling
     else:
         options["num_replicas"] = config.num_replicas
-    return ModelReplica.options(**options).bind(
+    return ModelReplica.options(**options)
+
+
+def build_app(config: RayConfig = RayConfig()) -> serve.Application:  # noqa: B008 - frozen
+    """The Serve application for ``config`` (``serve.run`` it, or name it in a Serve config file)."""
+    return deployment(config).bind(
         config.service, torch_threads=config.torch_threads, max_batch_size=config.max_batch_size,
         batch_wait_timeout_s=config.batch_wait_timeout_s,
     )
+
+
+def config_from_args(args: dict[str, str]) -> RayConfig:
+    """The configuration from text arguments, as ``serve run`` and Serve config files (KubeRay) give them.
+
+    ``serve run resnet_core.backends.ray_serve:app_builder num_replicas=2 num_gpus=1``; keys:
+    ``num_replicas``, ``min_replicas`` and ``max_replicas`` (autoscaling, with
+    ``target_ongoing_requests``), ``num_gpus``, ``num_cpus``, ``torch_threads``,
+    ``max_batch_size``, ``batch_wait_timeout_s``, ``max_ongoing_requests``, ``device``,
+    ``max_gmacs``, ``max_models``.
+    """
+    known = {"num_replicas", "min_replicas", "max_replicas", "target_ongoing_requests", "num_gpus", "num_cpus",
+             "torch_threads", "max_batch_size", "batch_wait_timeout_s", "max_ongoing_requests", "device",
+             "max_gmacs", "max_models"}
+    unknown = sorted(set(args) - known)
+    if unknown:
+        raise ValueError(f"unknown arguments {', '.join(unknown)[:100]}; known: {', '.join(sorted(known))}")
+    gpus = float(args.get("num_gpus", 0))
+    service = ServiceConfig(
+        device=args.get("device", "cuda" if gpus else "cpu"), warm_up=bool(gpus),
+        max_gmacs=float(args.get("max_gmacs", ServiceConfig.max_gmacs)),
+        max_models=int(args.get("max_models", ServiceConfig.max_models)),
+    )
+    autoscaling = None
+    if "max_replicas" in args:
+        autoscaling = {"min_replicas": int(args.get("min_replicas", 1)), "max_replicas": int(args["max_replicas"]),
+                       "target_ongoing_requests": float(args.get("target_ongoing_requests", 4))}
+    threads = args.get("torch_threads", "0" if gpus else "1")
+    return RayConfig(
+        num_replicas=int(args.get("num_replicas", 2)), autoscaling=autoscaling, num_gpus=gpus,
+        num_cpus=float(args.get("num_cpus", 1)), torch_threads=int(threads) or None,
+        max_batch_size=int(args.get("max_batch_size", RayConfig.max_batch_size)),
+        batch_wait_timeout_s=float(args.get("batch_wait_timeout_s", RayConfig.batch_wait_timeout_s)),
+        max_ongoing_requests=int(args.get("max_ongoing_requests", RayConfig.max_ongoing_requests)), service=service,
+    )
+
+
+def app_builder(args: dict[str, str]) -> serve.Application:
+    """``build_app(config_from_args(args))``: what ``serve run`` and Serve config files name."""
+    return build_app(config_from_args(args))
 
 
 class RayBackend:
@@ -337,4 +391,13 @@ class RayBackend:
         return RuntimeError(f"the model server failed: {str(exc)[:200]}")
 
 
-__all__ = ["ModelReplica", "RayBackend", "RayConfig", "build_app"]
+__all__ = [
+    "CHECKPOINTS_PER_REPLICA",
+    "ModelReplica",
+    "RayBackend",
+    "RayConfig",
+    "app_builder",
+    "build_app",
+    "config_from_args",
+    "deployment",
+]
