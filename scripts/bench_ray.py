@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-batch", type=int, default=8)
     parser.add_argument("--wait", type=float, default=0.01, help="batch_wait_timeout_s")
     parser.add_argument("--no-local", action="store_true", help="leave out the in-process baseline")
+    parser.add_argument("--local-threads", type=int, default=1,
+                        help="torch threads of the in-process baseline (1 = a replica's; more oversubscribes a busy CPU)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench" / "ray_cpu.json")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -152,15 +154,16 @@ def main(argv: list[str] | None = None) -> int:
         serve.start(proxy_location="Disabled")
         arms: dict[str, Callable | object] = {"ray_1": deploy(1, args, service), "ray_2": deploy(2, args, service)}
         if not args.no_local:
-            torch.set_num_threads(2)
-            arms["local_2threads"] = LocalBackend(ModelService(service))
+            torch.set_num_threads(args.local_threads)
+            arms[f"local_{args.local_threads}thread"] = LocalBackend(ModelService(service))
         results = {w: measure(arms, w, args, key) for w in args.workloads.split(",")}
     finally:
         serve.shutdown()
         ray.shutdown()
     report = {
         "what": "1 against 2 Ray Serve CPU replicas (one torch thread each), N concurrent clients; "
-                "local_2threads: the same calls in this process (LocalBackend, 2 torch threads)",
+                f"local_{args.local_threads}thread: the same calls in this process (LocalBackend, "
+                f"{args.local_threads} torch thread(s))",
         "started_utc": started,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "torch": torch.__version__, "ray": ray.__version__,
