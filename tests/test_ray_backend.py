@@ -22,6 +22,7 @@ import torch
 from conftest import natural_image
 
 from resnet_core.backends import (
+    Backend,
     BackendUnavailable,
     CallError,
     InspectCall,
@@ -183,6 +184,7 @@ def checkpoint_bytes(seed: int = 7, classes: int = 10) -> tuple[bytes, torch.nn.
 
 def test_a_checkpoint_is_served_as_its_own_weights() -> None:
     backend = LocalBackend(small_service())
+    assert isinstance(backend, Backend)
     data, model = checkpoint_bytes()
     ref = backend.add_checkpoint(TINY, data, filename="mine.safetensors")
     assert ref.info.pretrained and not ref.info.random and len(ref.info.categories) == 10
