@@ -267,41 +267,62 @@ def run_inspect(service: ModelService, call: InspectCall, resolve: Resolver) -> 
     yield from service.inspect(served, prepared, layer=call.layer, target=call.target, top_k=top_k, guided=call.guided)
 
 
-def run_predict(service: ModelService, calls: Sequence[PredictCall], resolve: Resolver) -> list[Predicted | Exception]:
-    """Serve several :class:`PredictCall` s, one forward pass per model and input shape.
+@dataclass(frozen=True, eq=False)
+class ReadyPredict:
+    """A :class:`PredictCall` with its model found and its picture prepared: ready to batch."""
 
-    A failing call (bad input, over budget) gets its exception in its place; the others are served.
-    """
-    out: list[Predicted | Exception | None] = [None] * len(calls)
+    call: PredictCall
+    served: ServedModel
+    tensor: torch.Tensor  # (1, 3, H, W)
+
+
+def ready_predict(call: PredictCall, resolve: Resolver) -> ReadyPredict:
+    """Find the call's model and prepare its picture (the per-request part, run concurrently)."""
+    served = resolve(call)
+    return ReadyPredict(call, served, prepare(call.picture, served.weights.preprocess, mode=call.mode, size=call.size).tensor)
+
+
+def predict_ready(service: ModelService, items: Sequence[ReadyPredict]) -> list[Predicted | Exception]:
+    """One forward pass per model and input shape for prepared calls; a failing group gets its exception."""
+    out: list[Predicted | Exception | None] = [None] * len(items)
     groups: dict[tuple, list[int]] = {}
-    prepared: dict[int, torch.Tensor] = {}
-    served: dict[int, ServedModel] = {}
-    for i, call in enumerate(calls):
-        try:
-            served[i] = resolve(call)
-            prepared[i] = prepare(call.picture, served[i].weights.preprocess, mode=call.mode, size=call.size).tensor
-        except Exception as exc:  # noqa: BLE001 - the caller re-raises it for its own request
-            out[i] = exc
-            continue
-        ckpt = call.checkpoint.digest if call.checkpoint is not None else None
-        groups.setdefault((call.key, ckpt, tuple(prepared[i].shape)), []).append(i)
+    for i, item in enumerate(items):
+        ckpt = item.call.checkpoint.digest if item.call.checkpoint is not None else None
+        groups.setdefault((item.call.key, ckpt, tuple(item.tensor.shape)), []).append(i)
     for members in groups.values():
-        first = served[members[0]]
+        first = items[members[0]].served
         try:
             predictor = service.predictor(first)
-            k = min(max(calls[i].top_k for i in members), first.model.num_classes)
+            k = min(max(items[i].call.top_k for i in members), first.model.num_classes)
             start = time.perf_counter()
-            batch = torch.cat([prepared[i] for i in members])  # (B, 3, H, W)
+            batch = torch.cat([items[i].tensor for i in members])  # (B, 3, H, W)
             tops = predictor.predict(batch, top_k=k, categories=first.weights.categories)
             seconds = time.perf_counter() - start
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - each caller re-raises it for its own request
             for i in members:
                 out[i] = exc
             continue
         info = ModelInfo.of(first)
         _, _, h, w = batch.shape
         for i, top in zip(members, tops):
-            out[i] = Predicted(top[: calls[i].top_k], info, (h, w), seconds, len(members))
+            out[i] = Predicted(top[: items[i].call.top_k], info, (h, w), seconds, len(members))
+    return out  # type: ignore[return-value]
+
+
+def run_predict(service: ModelService, calls: Sequence[PredictCall], resolve: Resolver) -> list[Predicted | Exception]:
+    """Serve several :class:`PredictCall` s, one forward pass per model and input shape.
+
+    A failing call (bad input, over budget) gets its exception in its place; the others are served.
+    """
+    out: list[Predicted | Exception | None] = [None] * len(calls)
+    ready: list[tuple[int, ReadyPredict]] = []
+    for i, call in enumerate(calls):
+        try:
+            ready.append((i, ready_predict(call, resolve)))
+        except Exception as exc:  # noqa: BLE001 - the caller re-raises it for its own request
+            out[i] = exc
+    for (i, _), result in zip(ready, predict_ready(service, [item for _, item in ready])):
+        out[i] = result
     return out  # type: ignore[return-value]
 
 
@@ -316,9 +337,12 @@ __all__ = [
     "ModelInfo",
     "PredictCall",
     "Predicted",
+    "ReadyPredict",
     "Resolver",
     "checkpoint_digest",
     "key_seed",
+    "predict_ready",
+    "ready_predict",
     "run_inspect",
     "run_predict",
     "served_model",

@@ -45,9 +45,11 @@ from .base import (
     ModelInfo,
     PredictCall,
     Predicted,
+    ReadyPredict,
     checkpoint_digest,
+    predict_ready,
+    ready_predict,
     run_inspect,
-    run_predict,
     served_model,
 )
 
@@ -176,7 +178,13 @@ class ModelReplica:
             raise _plain(exc) from None
 
     async def predict(self, call: PredictCall) -> Predicted:
-        result = await self._predict_batch(call)
+        # each request decodes its own picture in a thread of its own (Pillow lets go of the
+        # GIL), so a batch's forward pass never waits for its members' resizing one by one
+        try:
+            ready = await asyncio.to_thread(ready_predict, call, self._resolve)
+        except (ValueError, KeyError) as exc:
+            raise _plain(exc) from None
+        result = await self._predict_batch(ready)
         if isinstance(result, (ValueError, KeyError)):
             raise _plain(result)
         if isinstance(result, Exception):
@@ -184,9 +192,9 @@ class ModelReplica:
         return result
 
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)
-    async def _predict_batch(self, calls: list[PredictCall]) -> list[Predicted | Exception]:
+    async def _predict_batch(self, items: list[ReadyPredict]) -> list[Predicted | Exception]:
         # off the event loop, so requests keep arriving (and batching) during a forward pass
-        return await asyncio.to_thread(run_predict, self.service, calls, self._resolve)
+        return await asyncio.to_thread(predict_ready, self.service, items)
 
     def _resolve(self, call: InspectCall | PredictCall) -> ServedModel:
         if call.checkpoint is None:
