@@ -345,12 +345,12 @@ class RayBackend:
             CallError: the checkpoint is unsafe, unreadable or does not fit the architecture.
         """
         self.check_cost(key.depth, key.variant, 224)
-        data = bytes(data)
+        data, key = bytes(data), dataclasses.replace(key, weights="checkpoint")  # the key later calls carry
         digest, handle = checkpoint_digest(data), (ray.put(data),)
         info = self._call(
             lambda: self.handle.check_checkpoint.remote(key, handle, digest, filename).result(timeout_s=self.timeout_s)
         )
-        return CheckpointRef(dataclasses.replace(key, weights="checkpoint"), digest, filename, info, handle)
+        return CheckpointRef(key, digest, filename, info, handle)
 
     def predict(self, call: PredictCall) -> Predicted:
         return self._call(lambda: self.handle.predict.remote(call).result(timeout_s=self.timeout_s))
