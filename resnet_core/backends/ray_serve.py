@@ -30,7 +30,12 @@ from typing import Any
 import ray
 import torch
 from ray import serve
-from ray.serve.exceptions import DeploymentUnavailableError, RayServeException, ReplicaUnavailableError
+from ray.serve.exceptions import (
+    BackPressureError,
+    DeploymentUnavailableError,
+    RayServeException,
+    ReplicaUnavailableError,
+)
 from ray.serve.handle import DeploymentHandle
 
 from ..results import Inspection
@@ -65,6 +70,7 @@ _GONE: tuple[type[BaseException], ...] = (
     ReplicaUnavailableError,
     DeploymentUnavailableError,
 )
+_BUSY = "the model server is busy; please try again in a moment"
 #: model info kept by the front end (names and categories, no models)
 _INFO_CACHE = 64
 #: people's checkpoints a replica keeps built (the least recently used are built again from bytes)
@@ -369,6 +375,8 @@ class RayBackend:
                 return
             except _GONE as exc:
                 self._give_up_after(attempt, exc)
+            except BackPressureError as exc:
+                raise BackendUnavailable(_BUSY) from exc
             except ray.exceptions.RayTaskError as exc:
                 raise self._unwrap(exc) from None
 
@@ -381,6 +389,8 @@ class RayBackend:
                 self._give_up_after(attempt, exc)
             except TimeoutError as exc:
                 raise BackendUnavailable(f"the model server did not answer within {self.timeout_s:g} s; try again") from exc
+            except BackPressureError as exc:  # past the deployment's max_queued_requests
+                raise BackendUnavailable(_BUSY) from exc
             except ray.exceptions.RayTaskError as exc:
                 raise self._unwrap(exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
