@@ -212,6 +212,7 @@ def test_the_deployment_takes_its_settings_from_text_arguments() -> None:
     cpu = config_from_args({"min_replicas": "1", "max_replicas": "4"})
     assert cpu.service.device == "cpu" and cpu.torch_threads == 1 and "num_gpus" not in deployment(cpu).ray_actor_options
     assert cpu.autoscaling == {"min_replicas": 1, "max_replicas": 4, "target_ongoing_requests": 4.0}
+    assert deployment(config_from_args({"max_queued_requests": "64"})).max_queued_requests == 64
     with pytest.raises(ValueError, match="unknown arguments"):
         config_from_args({"replicas": "2"})
 

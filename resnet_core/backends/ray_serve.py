@@ -93,6 +93,8 @@ class RayConfig:
         max_batch_size: most top-k requests one forward pass serves (``@serve.batch``).
         batch_wait_timeout_s: how long a replica waits for a batch to fill.
         max_ongoing_requests: requests one replica accepts at once (more wait in the router).
+        max_queued_requests: requests waiting in a front end's router before the next is turned
+            away as busy (-1: no limit, Serve's default).
         service: each replica's model service (device, cache size, budgets).
     """
 
@@ -105,6 +107,7 @@ class RayConfig:
     max_batch_size: int = 8
     batch_wait_timeout_s: float = 0.01
     max_ongoing_requests: int = 16
+    max_queued_requests: int = -1
     service: ServiceConfig = field(default_factory=lambda: ServiceConfig(warm_up=False))
 
     def __post_init__(self) -> None:
@@ -231,7 +234,10 @@ class ModelReplica:
 
 def deployment(config: RayConfig = RayConfig()) -> serve.Deployment:  # noqa: B008 - frozen
     """:class:`ModelReplica` with ``config``'s replicas, resources and limits."""
-    options: dict[str, Any] = dict(ray_actor_options=config.actor_options(), max_ongoing_requests=config.max_ongoing_requests)
+    options: dict[str, Any] = dict(
+        ray_actor_options=config.actor_options(), max_ongoing_requests=config.max_ongoing_requests,
+        max_queued_requests=config.max_queued_requests,
+    )
     if config.autoscaling is not None:
         options["autoscaling_config"] = config.autoscaling
     else:
@@ -253,11 +259,13 @@ def config_from_args(args: dict[str, str]) -> RayConfig:
     ``serve run resnet_core.backends.ray_serve:app_builder num_replicas=2 num_gpus=1``; keys:
     ``num_replicas``, ``min_replicas`` and ``max_replicas`` (autoscaling, with
     ``target_ongoing_requests``), ``num_gpus``, ``num_cpus``, ``torch_threads``,
-    ``max_batch_size``, ``batch_wait_timeout_s``, ``max_ongoing_requests``, ``device``,
+    ``max_batch_size``, ``batch_wait_timeout_s``, ``max_ongoing_requests``,
+    ``max_queued_requests``, ``device``,
     ``max_gmacs``, ``max_models``.
     """
     known = {"num_replicas", "min_replicas", "max_replicas", "target_ongoing_requests", "num_gpus", "num_cpus",
-             "torch_threads", "max_batch_size", "batch_wait_timeout_s", "max_ongoing_requests", "device",
+             "torch_threads", "max_batch_size", "batch_wait_timeout_s", "max_ongoing_requests",
+             "max_queued_requests", "device",
              "max_gmacs", "max_models"}
     unknown = sorted(set(args) - known)
     if unknown:
@@ -278,7 +286,8 @@ def config_from_args(args: dict[str, str]) -> RayConfig:
         num_cpus=float(args.get("num_cpus", 1)), torch_threads=int(threads) or None,
         max_batch_size=int(args.get("max_batch_size", RayConfig.max_batch_size)),
         batch_wait_timeout_s=float(args.get("batch_wait_timeout_s", RayConfig.batch_wait_timeout_s)),
-        max_ongoing_requests=int(args.get("max_ongoing_requests", RayConfig.max_ongoing_requests)), service=service,
+        max_ongoing_requests=int(args.get("max_ongoing_requests", RayConfig.max_ongoing_requests)),
+        max_queued_requests=int(args.get("max_queued_requests", RayConfig.max_queued_requests)), service=service,
     )
 
 
