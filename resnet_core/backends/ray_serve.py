@@ -117,9 +117,9 @@ class RayConfig:
             raise ValueError("batch_wait_timeout_s, num_gpus and num_cpus must not be negative")
 
     @classmethod
-    def for_gpus(cls, *, replicas: int = 1, **options: Any) -> RayConfig:
-        """One GPU per replica, the service on CUDA, torch's own thread count."""
-        service = ServiceConfig(device="cuda", warm_up=True)
+    def for_gpus(cls, *, replicas: int = 1, service: ServiceConfig | None = None, **options: Any) -> RayConfig:
+        """One GPU per replica, ``service`` (budgets, cache) on CUDA and warmed up, torch's own thread count."""
+        service = dataclasses.replace(service or ServiceConfig(), device="cuda", warm_up=True)
         return cls(num_replicas=replicas, num_gpus=1.0, torch_threads=None, service=service, **options)
 
     def actor_options(self) -> dict[str, Any]:
