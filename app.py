@@ -23,8 +23,21 @@ def main(argv: list[str] | None = None) -> None:
     settings = parse_settings(argv)
     if settings.offline:
         os.environ["RESNET_OFFLINE"] = "1"
-    demo = build_demo(settings)
+    demo = build_demo(settings, backend=ray_backend(settings) if settings.backend == "ray" else None)
     demo.launch(**launch_kwargs(settings, demo.ledger))
+
+
+def ray_backend(settings: Settings) -> object:
+    """The Inspect tab's models in a Ray Serve deployment (docs/scaling.md), started or joined."""
+    import ray
+
+    from resnet_core.backends.ray_serve import RayBackend, RayConfig
+
+    ray.init(address=settings.ray_address, ignore_reinit_error=True, include_dashboard=False)
+    config = RayConfig(num_replicas=settings.replicas, num_gpus=settings.gpus_per_replica,
+                       service=settings.service_config(warm_up=False))
+    log.info("deploying %d Ray Serve replicas", settings.replicas)
+    return RayBackend.deploy(config)
 
 
 if __name__ == "__main__":

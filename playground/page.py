@@ -18,6 +18,8 @@ import gradio as gr
 import torch
 from starlette.middleware import Middleware
 
+from resnet_core.backends import Backend, CheckpointRef, LocalBackend, ModelInfo
+from resnet_core.backends.base import checkpoint_digest, served_model
 from resnet_core.serving import ModelService
 from resnet_core.zoo import ServedModel
 from viz.shapes import SHAPE_TABLE_CSS
@@ -73,6 +75,7 @@ class Page:
     notice: gr.Markdown
     image: gr.Image | None = None  # the Inspect tab's picture, which other tabs reuse
     layer: gr.Dropdown | None = None  # the Inspect tab's Grad-CAM layer, which the ablation reuses
+    backend: Backend | None = None  # what runs the Inspect tab's models (this process, or Ray Serve)
     ledger: Ledger = field(default_factory=Ledger)
     store: SessionStore = field(default_factory=SessionStore)
     localized: list[tuple[gr.components.Component, Callable[[str], Any]]] = field(default_factory=list)
@@ -104,31 +107,41 @@ class Page:
         """Run ``fn`` when the page loads (after the layout is complete)."""
         self.loads.append((fn, inputs, outputs, api_name))
 
+    def checkpoint(self, choice: ModelChoice, user: Ticket | None, request: Any, *, size: int = 224) -> CheckpointRef | None:
+        """The session's checkpoint when the choice asks for it (None otherwise), within the budget."""
+        if choice.weights != "checkpoint":
+            return None
+        self.backend.check_cost(choice.depth, choice.variant, size)
+        if user is None:
+            raise ValueError("upload a checkpoint (.safetensors or .pth) first, or pick other weights")
+        try:
+            ref = self.store.get(user, request=request)
+        except Expired:
+            raise ValueError("your checkpoint has expired from this session; load it again") from None
+        if (ref.key.depth, ref.key.variant) != (choice.depth, choice.variant):
+            raise ValueError("your checkpoint was loaded for another architecture; load it again for this one")
+        return ref
+
     def served(self, choice: ModelChoice, user: Ticket | None = None, request: Any = None, *, size: int = 224) -> ServedModel:
-        """The served model a choice names, within the budget; the session's checkpoint when asked."""
-        if choice.weights == "checkpoint":
-            self.service.check_cost(choice.depth, choice.variant, size)
-            if user is None:
-                raise ValueError("upload a checkpoint (.safetensors or .pth) first, or pick other weights")
-            try:
-                user = self.store.get(user, request=request)
-            except Expired:
-                raise ValueError("your checkpoint has expired from this session; load it again") from None
-            if (user.key.depth, user.key.variant) != (choice.depth, choice.variant):
-                raise ValueError("your checkpoint was loaded for another architecture; load it again for this one")
-            return user
-        return self.service.get(choice.key, size=size)
+        """The model a choice names in this process (for the tabs that run here), within the budget."""
+        ref = self.checkpoint(choice, user, request, size=size)
+        if ref is None:
+            return served_model(self.service, choice.key, size=size)
+        if not isinstance(ref.handle, ServedModel):
+            raise ValueError("with the Ray backend your own weights are served in the Inspect tab only")
+        return ref.handle
 
     def device_text(self, lang: str) -> str:
         device = self.service.device
         name = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
         return t("device", lang, device=device.type.upper() + name)
 
-    def notice_for(self, served: ServedModel, lang: str) -> str:
+    def notice_for(self, model: ServedModel | ModelInfo, lang: str) -> str:
         """What the page says at the top about the model a result came from."""
-        if not served.weights.pretrained:
-            return t("notice_random", lang, model=served.model.name, device=self.device_text(lang))
-        return t("notice_real", lang, model=served.model.name, source=served.weights.source, device=self.device_text(lang))
+        info = model if isinstance(model, ModelInfo) else ModelInfo.of(model)
+        if not info.pretrained:
+            return t("notice_random", lang, model=info.name, device=self.device_text(lang))
+        return t("notice_real", lang, model=info.name, source=info.source, device=self.device_text(lang))
 
 
 def _header(settings: Settings, store: SessionStore) -> dict[str, Any]:
@@ -215,11 +228,15 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
             raise ValueError("checkpoints are accepted as .safetensors or .pth files")
         choice = ModelChoice.parse(depth, counts, block, variant, "random")
         service.check_cost(choice.depth, choice.variant, 224)
-        served = service.zoo.add_checkpoint(choice.key, path, filename=path.name, max_params=page.settings.max_params)
-        served = with_exported_names(served, path)
+        if isinstance(page.backend, LocalBackend):
+            served = service.zoo.add_checkpoint(choice.key, path, filename=path.name, max_params=page.settings.max_params)
+            served = with_exported_names(served, path)
+            ref = CheckpointRef(served.key, checkpoint_digest(path.read_bytes()), path.name, ModelInfo.of(served), served)
+        else:  # the bytes go to the backend, which checks them where the model will run
+            ref = page.backend.add_checkpoint(choice.key, path.read_bytes(), filename=path.name)
         lang = lang_of(request)
-        message = t("ckpt_loaded", lang, name=path.name[:100], model=served.model.name, classes=served.model.num_classes)
-        ticket = page.store.put(served, request=request, kind="checkpoint", replaces=old)
+        message = t("ckpt_loaded", lang, name=path.name[:100], model=ref.info.name, classes=len(ref.info.categories))
+        ticket = page.store.put(ref, request=request, kind="checkpoint", replaces=old)
         return ticket, message, gr.update(value="checkpoint")
 
     picker = [*page.model_in, page.weights]
@@ -238,7 +255,8 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
     page.localize(ckpt_help, lambda lang: t("ckpt_help", lang, mb=mb))
 
 
-def build_demo(settings: Settings | None = None, *, service: ModelService | None = None) -> gr.Blocks:
+def build_demo(settings: Settings | None = None, *, service: ModelService | None = None,
+               backend: Backend | None = None) -> gr.Blocks:
     """The whole page, every event with an ``api_name`` (or ``api_name=False`` for UI-only ones)."""
     from .tabs import architecture, attributions, compare, inspect, train, why_residual
 
@@ -248,7 +266,8 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
         store = SessionStore(max_bytes=int(settings.session_mb * 2**20), ttl_s=SESSION_TTL_S)
         parts = _header(settings, store)
         ckpt, ckpt_info, ckpt_help = parts.pop("ckpt"), parts.pop("ckpt_info"), parts.pop("ckpt_help")
-        page = Page(settings=settings, service=service, ledger=Ledger(settings.limits()), store=store, **parts)
+        page = Page(settings=settings, service=service, backend=backend or LocalBackend(service),
+                    ledger=Ledger(settings.limits()), store=store, **parts)
         _wire_header(page, ckpt, ckpt_info, ckpt_help)
         with gr.Tabs():
             with gr.Tab(L("tab_arch"), id="arch"):

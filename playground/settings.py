@@ -38,6 +38,11 @@ class Settings:
         upload_quota_mb: the most the upload folder may hold (oldest files swept first).
         session_mb: the most all sessions together keep for redrawing (checkpoints, inspections).
         mcp: also serve the main endpoints as MCP tools for agents (RESNET_MCP; needs ``gradio[mcp]``).
+        backend: "local" (the models run in this process) or "ray" (the Inspect tab's models run in a
+            Ray Serve deployment; RESNET_BACKEND; needs the ``scale`` extra, see docs/scaling.md).
+        ray_address: the Ray cluster to join (RAY_ADDRESS; None starts a local one).
+        replicas: Ray Serve replicas of the model deployment.
+        gpus_per_replica: GPUs each replica asks Ray for (0 on a CPU cluster).
     """
 
     host: str = "127.0.0.1"
@@ -59,6 +64,10 @@ class Settings:
     upload_quota_mb: float = 2048.0
     session_mb: float = 1024.0
     mcp: bool = False
+    backend: str = "local"
+    ray_address: str | None = None
+    replicas: int = 2
+    gpus_per_replica: float = 0.0
 
     def limits(self) -> Limits:
         """Each client's share of jobs and uploads (see playground/limits.py)."""
@@ -113,6 +122,11 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     p.add_argument("--upload-quota-mb", type=float, default=Settings.upload_quota_mb, help="most the upload folder may hold")
     p.add_argument("--mcp", action="store_true", default=bool(env_choice("RESNET_MCP")),
                    help="also serve the main endpoints as MCP tools (pip install 'gradio[mcp]')")
+    p.add_argument("--backend", choices=["local", "ray"], default=env.get("RESNET_BACKEND") or "local",
+                   help="where the Inspect tab's models run (ray: pip install -e '.[scale]')")
+    p.add_argument("--ray-address", default=env.get("RAY_ADDRESS") or None, help="the Ray cluster to join")
+    p.add_argument("--replicas", type=int, default=Settings.replicas, help="Ray Serve replicas")
+    p.add_argument("--gpus-per-replica", type=float, default=Settings.gpus_per_replica)
     p.add_argument("--session-mb", type=float, default=Settings.session_mb, help="most all sessions together keep")
     a = p.parse_args(argv)
     return Settings(
@@ -134,4 +148,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         upload_quota_mb=max(1.0, a.upload_quota_mb),
         session_mb=max(16.0, a.session_mb),
         mcp=a.mcp,
+        backend=a.backend,
+        ray_address=a.ray_address,
+        replicas=max(1, a.replicas),
+        gpus_per_replica=max(0.0, a.gpus_per_replica),
     )

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 import viz
+from resnet_core.backends.base import served_model
 from resnet_core.images import load_image, prepare
 from resnet_core.inspection import inspect
 from resnet_core.serving import architecture_of
@@ -46,7 +47,7 @@ def create(page: Page) -> dict[str, Any]:
         overlays, captions, rows = [], [], []
         for i, depth in enumerate(STANDARD_DEPTHS):
             progress(i / len(STANDARD_DEPTHS), desc=f"ResNet-{depth}")
-            served = page.service.get(ModelKey(depth, "v1.5", weights))
+            served = served_model(page.service, ModelKey(depth, "v1.5", weights))
             prepared = prepare(picture, served.weights.preprocess)
             start = time.perf_counter()
             res = inspect(served.model, prepared, categories=served.weights.categories, top_k=5)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+import numpy as np
 
 import viz
-from resnet_core.images import MAX_INPUT_SIZE, Prepared, load_image, prepare
+from resnet_core.backends import CheckpointRef, InspectCall, ModelInfo, PredictCall
+from resnet_core.images import MAX_INPUT_SIZE, load_image
 from resnet_core.results import Inspection
 from resnet_core.serving import skeleton
 from resnet_core.weights import IMAGENET_CATEGORIES
-from resnet_core.zoo import ServedModel
 from viz.activations import stats_verdict
 
 from ..choices import AUTO_TARGET, ModelChoice, class_choices, parse_depth, parse_side, parse_target
@@ -41,15 +41,18 @@ def image_path(image: Any) -> Any:
     return image
 
 
-def model_and_input(
+def model_and_picture(
     page: Page, image: Any, choice: ModelChoice, mode: str, size: Any, user: Ticket | None, request: Any
-) -> tuple[ServedModel, Prepared]:
-    """The served model a request names (within the budget) and its picture, prepared for it."""
+) -> tuple[ModelInfo, CheckpointRef | None, np.ndarray, int | None]:
+    """What a request names, checked before any work: the model (within the budget), the
+    session's checkpoint when asked, the decoded picture and the input side."""
     side = parse_side(size, default=224) if size else None
-    served = page.served(choice, user, request, size=side or 224)
     if mode not in ("crop", "whole"):
         raise ValueError("preprocessing is “crop” or “whole”")
-    return served, prepare(load_image(image_path(image)), served.weights.preprocess, mode=mode, size=side)
+    ref = page.checkpoint(choice, user, request, size=side or 224)
+    info = ref.info if ref is not None else page.backend.info(choice.key, size=side or 224)
+    picture = np.asarray(load_image(image_path(image)))
+    return info, ref, picture, side
 
 
 def kept(result: Inspection) -> Inspection:
@@ -78,11 +81,6 @@ def activation_view(state: Inspection | None, name: str, scale: str, cmap: str, 
     text = t("act_text", lang, name=act.name, c=c, h=h, w=w, mean=act.mean, std=act.std, max=act.max,
              zeros=act.zero_fraction, channels=", ".join(map(str, act.channels)))
     return grid, text
-
-
-def is_random(served: ServedModel) -> bool:
-    """Whether a model's predictions mean nothing (random weights, not a user's checkpoint)."""
-    return not served.weights.pretrained and served.key.weights != "checkpoint"
 
 
 def mark_predictions(random: bool, request: gr.Request = None) -> Any:
@@ -136,25 +134,25 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     stats_md = gr.Markdown(elem_id="stats-verdict")
     page.image, page.layer = image, layer
 
-    def outputs(result: Inspection, served: ServedModel, view: tuple, lang: str, *, pending: bool = False) -> dict:
+    def outputs(result: Inspection, info: ModelInfo, view: tuple, lang: str, *, pending: bool = False) -> dict:
         alpha_v, cmap_v, stage_v, scale_v, act_cmap_v = view
-        info = t("run_info", lang, model=result.model_name, h=result.input_size[0], w=result.input_size[1],
-                 ms=result.timings["total"] * 1000)
+        timing = t("run_info", lang, model=result.model_name, h=result.input_size[0], w=result.input_size[1],
+                   ms=result.timings["total"] * 1000)
         if pending:
-            info += t("run_pending", lang)
+            timing += t("run_pending", lang)
         elif "timeline" in result.timings:
-            info += t("run_timeline", lang, ms=result.timings["timeline"] * 1000)
+            timing += t("run_timeline", lang, ms=result.timings["timeline"] * 1000)
         top = result.predictions[: min(10, len(result.predictions))]
         names = {a.name for a in result.activations}
         over, guide, caption = cam_view(result, alpha_v, cmap_v, lang)
         grid, text = activation_view(result, stage_v if stage_v in names else "layer4", scale_v, act_cmap_v, lang)
         return {
-            page.notice: page.notice_for(served, lang), overlay: over, guided_img: guide,
-            cam_caption: caption, preds: viz.predictions_label(top), random_flag: is_random(served),
-            pred_plot: viz.predictions_figure(top, random_weights=is_random(served), lang=lang),
+            page.notice: page.notice_for(info, lang), overlay: over, guided_img: guide,
+            cam_caption: caption, preds: viz.predictions_label(top), random_flag: info.random,
+            pred_plot: viz.predictions_figure(top, random_weights=info.random, lang=lang),
             timeline: None if result.timeline is None else served_picture(
                 viz.cam_timeline_image(result.timeline, cmap=cmap_v, lang=lang)),
-            gallery: grid, act_text: text, stats: viz.stats_figure(result.activations, lang=lang), run_info: info,
+            gallery: grid, act_text: text, stats: viz.stats_figure(result.activations, lang=lang), run_info: timing,
         }
 
     @friendly
@@ -192,15 +190,15 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         lang = lang_of(request)
         progress(0.05, desc=t("progress_load", lang))
         choice = ModelChoice.parse(depth, counts, block, variant, weights)
-        served, prepared = model_and_input(page, image, choice, mode, size, user, request)
-        asked = parse_target(target, served.weights.categories)
+        info, ref, picture, side = model_and_picture(page, image, choice, mode, size, user, request)
+        asked = parse_target(target, info.categories)
         view = (alpha, viz.cam.check_cmap(cmap), stage, scale, viz.cam.check_cmap(act_cmap))
         progress(0.5, desc=t("progress_pass", lang))
-        for result, pending in page.service.inspect(
-            served, prepared, layer=layer or "layer4", target=asked, top_k=parse_top_k(top_k), guided=bool(guided)
-        ):
+        call = InspectCall(ref.key if ref else choice.key, picture, mode=mode, size=side, top_k=parse_top_k(top_k),
+                           layer=layer or "layer4", target=asked, guided=bool(guided), checkpoint=ref)
+        for result, pending in page.backend.inspect(call):
             progress(0.9 if not pending else 0.7, desc=t("progress_draw", lang) if not pending else t("progress_timeline", lang))
-            out = outputs(result, served, view, lang, pending=pending)
+            out = outputs(result, info, view, lang, pending=pending)
             if not pending:  # kept for redrawing, in the bounded store (the state holds its ticket)
                 out[state] = page.store.put(kept(result), request=request, kind="inspection", replaces=old)
             yield out
@@ -223,15 +221,13 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         """
         lang = lang_of(request)
         choice = ModelChoice.parse(depth, counts, block, variant, weights)
-        served, prepared = model_and_input(page, image, choice, mode, size, user, request)
-        predictor = page.service.predictor(served)
+        info, ref, picture, side = model_and_picture(page, image, choice, mode, size, user, request)
         n = parse_top_k(top_k)
-        start = time.perf_counter()
-        (top,) = predictor.predict(prepared.tensor, top_k=n, categories=served.weights.categories)
-        elapsed = time.perf_counter() - start
-        _, _, h, w = prepared.tensor.shape
-        info = t("predict_info", lang, model=served.model.name, h=h, w=w, k=n, ms=elapsed * 1000)
-        return page.notice_for(served, lang), viz.predictions_label(top), info, is_random(served)
+        got = page.backend.predict(PredictCall(ref.key if ref else choice.key, picture, mode=mode, size=side, top_k=n,
+                                               checkpoint=ref))
+        (h, w), name = got.input_size, got.info.name
+        text = t("predict_info", lang, model=name, h=h, w=w, k=n, ms=got.seconds * 1000)
+        return page.notice_for(got.info, lang), viz.predictions_label(got.predictions), text, got.info.random
 
     @friendly
     def render_cam(state: Ticket | None, alpha: float, cmap: str, request: gr.Request = None) -> tuple:
