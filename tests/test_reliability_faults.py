@@ -625,7 +625,7 @@ def test_a_client_that_disconnects_mid_request_does_not_hurt_the_server(
                 r = h.post(
                     "gradio_api/queue/join",
                     json={
-                        "data": tiny_args(payload) + [None],
+                        "data": tiny_args(payload) + [None, None],  # the page sends its two gr.State values too
                         "fn_index": fn_index,
                         "session_hash": session,
                         "event_data": None,
