@@ -179,6 +179,9 @@ ALLOWED_LATIN = {
     "flops", "mmacs", "m", "k", "g", "b", "ms", "s", "x", "f", "he", "logit", "top-k", "plain", "plain-", "spearman", "ssim",
     "pca", "sgd", "adam", "id", "jet", "viridis", "inferno", "turbo", "gray", "png", "jpeg", "jpg", "zip", "webcam",
     "smoothgrad", "vargrad", "shap", "deeplift", "lrp", "rise", "auc", "n", "h", "w", "c", "et", "al", "arxiv",
+    "bn-relu", "top-1", "top-5", "log10", "e", "d", "dt", "t", "python", "scripts", "zero-init",
+    # authors the page cites, and the machine a saved run names
+    "li", "yang", "balduzzi", "adebayo", "petsiuk", "goyal", "zhang", "amd", "epyc", "intel", "xeon", "nvidia",
 } | {f"layer{i}" for i in range(1, 5)}
 
 
@@ -188,8 +191,8 @@ def latin_words(text: str) -> list[str]:
 
     text = re.sub(r"“[^”]*”", " ", text)  # quoted names are the data set's own (ImageNet classes)
     words = re.findall(r"[A-Za-z][A-Za-z0-9_\-.']*[A-Za-z0-9]|[A-Za-z]", text)
-    names = r"(?:layer\d(?:\.\d+)?|(?:ResNet|Plain)-\d+|ImageNet-?\d*|v\d(?:\.\d)?|cu\d+|[A-Z]\d?)"
-    return [w for w in words if w.lower().strip(".-'") not in ALLOWED_LATIN and not re.fullmatch(names, w)]
+    names = r"(?:layer\d(?:\.\d+)?|(?:resnet|plain)-\d+|imagenet-?\d*|v\d(?:\.\d)?|cu\d+|[a-z]\d?|\w+\.py)"
+    return [w for w in words if w.lower().strip(".-'") not in ALLOWED_LATIN and not re.fullmatch(names, w, re.IGNORECASE)]
 
 
 # what a panel shows that is data, not the page's words: class names of ImageNet, code, file names
@@ -212,6 +215,15 @@ _VISIBLE_TEXT_JS = """
   return out.join(' ');
 }
 """
+
+
+def method_words() -> set[str]:
+    """The words of captum's method names (Guided Backprop, Integrated Gradients, ...)."""
+    import re
+
+    from resnet_core.attributions.registry import METHODS
+
+    return {w.lower() for info in METHODS.values() for w in re.findall(r"[A-Za-z0-9²\-]+", info.label)}
 
 
 def _visible_text(page: Any) -> str:
@@ -249,5 +261,23 @@ def test_every_tab_speaks_chinese_after_use(chromium: Path, app_server: Server, 
     _no_error_toast(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "lab-zh.png", full_page=True)
+
+    # attributions on the shipped toy model; the methods' names are proper names
+    page.get_by_role("tab", name="归因方法").click()
+    page.locator("#attr-image input[type=file]").set_input_files(ROOT / "assets/examples/synthetic/1_ring.png")
+    _decoded(page, "#attr-image img")
+    page.locator("#attr-run").click()
+    expect(page.locator("#attr-verdict")).to_contain_text("归因图", timeout=INSPECT_MS)
+    found["attributions"] = [w for w in latin_words(_visible_text(page)) if w.lower() not in method_words()]
+    _no_error_toast(page)
+
+    # training: start on the bundled set, stop after the first updates
+    page.get_by_role("tab", name="用你的图片训练").click()
+    page.locator("#train-run").click()
+    expect(page.locator("#train-status")).to_contain_text("个类别", timeout=INSPECT_MS)
+    page.locator("#train-stop").click()
+    found["train"] = latin_words(_visible_text(page))
+    _no_error_toast(page)
+    page.screenshot(path=ARTIFACTS / "train-zh.png", full_page=True)
     english = {tab: sorted(set(words)) for tab, words in found.items() if words}
     assert not english, f"English words on the Chinese page: {english}"

@@ -6,7 +6,7 @@ TEXT: dict[str, str] = {
     "heading": "# ResNet 游乐场",
     "subtitle": "选择深度，上传图片，看看残差网络的每个阶段如何处理它。",
     "intro": (
-        "ResNet（[He 等，2015](https://arxiv.org/abs/1512.03385)）每隔几层加一条捷径（shortcut），"
+        "ResNet（[He 等，2015](https://arxiv.org/abs/1512.03385)）每隔几层加一条捷径，"
         "于是每个残差块学习的是*残差* F(x)，输出 F(x) + x。"
         "[恒等映射](https://arxiv.org/abs/1603.05027)一文把 BN 和 ReLU 移到卷积之前，让捷径从头到尾保持干净。"
         "本页围绕三个问题：**ResNet 解决了什么问题**（*为什么要残差？*）、**它的代码怎么写**（*网络结构*）、"

@@ -114,7 +114,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
             size = gr.Slider(32, 224, value=64, step=16, label=L("size"))
             with gr.Row():
                 start = gr.Button(L("train_start"), variant="primary", elem_id="train-run")
-                stop = gr.Button(L("attr_stop"), variant="stop")
+                stop = gr.Button(L("attr_stop"), variant="stop", elem_id="train-stop")
     status = gr.Markdown(elem_id="train-status")
     curves = gr.Plot(label=L("train_curves"))
     with gr.Row():

@@ -33,7 +33,7 @@ TEXT: dict[str, dict[str, str]] = {
         "bottleneck/v1.5/title": "瓶颈块 v1.5（torchvision）",
         "bottleneck/v1.5/note": "步长 2 移到 3×3 卷积：<br>参数相同，计算更多，<br>top-1 约高 0.5%",
         "bottleneck/preact/title": "瓶颈块 预激活",
-        "bottleneck/preact/note": "每个卷积前先 BN-ReLU，⊕ 之后什么都没有：<br>x 在块与块之间原样传递<br>（Identity Mappings，图 4e）",
+        "bottleneck/preact/note": "每个卷积前先 BN-ReLU，⊕ 之后什么都没有：<br>x 在块与块之间原样传递<br>（《恒等映射》一文，图 4e）",
         "basic/v1/title": "基本块 v1 = v1.5",
         "basic/v1/note": "v1 和 v1.5 只在瓶颈块上不同：<br>基本块没有可以移走步长的 1×1 卷积",
         "basic/preact/title": "基本块 预激活",
@@ -207,6 +207,18 @@ def _arrow(canvas: _Canvas, x0: float, y0: float, x1: float, y1: float) -> None:
     )
 
 
+# an op's words in Chinese; the op names themselves (conv, BN, ReLU) stay as they are written in code
+_ZH_OPS = (("(×4 channels)", "（×4 通道）"), ("(no BN)", "（无 BN）"), ("stride", "步长"))
+
+
+def _op(label: str, lang: str) -> str:
+    if lang != "zh":
+        return label
+    for en, zh in _ZH_OPS:
+        label = label.replace(en, zh)
+    return label
+
+
 def block_anatomy_figure(
     *, block: Literal["bottleneck", "basic", "both"] = "both", lang: str = "en"
 ) -> go.Figure:
@@ -244,7 +256,7 @@ def block_anatomy_figure(
         for label, kind, highlight in layers:
             y_next = y - dy
             _arrow(canvas, x, y - 0.27, x, y_next + h / 2)
-            _box(canvas, x, y_next, w, h, label, kind, highlight)
+            _box(canvas, x, y_next, w, h, _op(label, lang), kind, highlight)
             ys.append(y_next)
             y = y_next
         y_add = y - dy
@@ -270,7 +282,7 @@ def block_anatomy_figure(
             line={"color": HIGHLIGHT if origin else "#555555", "width": 3 if origin else 1},
             fillcolor=_BOX_COLORS["conv"],
         )
-        canvas.add_annotation(x=xs, y=y_mid, text=label, textangle=-90, showarrow=False, font={"size": 10})
+        canvas.add_annotation(x=xs, y=y_mid, text=_op(label, lang), textangle=-90, showarrow=False, font={"size": 10})
         canvas.add_shape(
             type="line", x0=xs, y0=y_mid - half, x1=xs, y1=y_add, line={"color": "#444444", "width": 1.2}
         )

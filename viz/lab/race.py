@@ -5,6 +5,7 @@ Pure functions of :mod:`resnet_core.lab.race`'s dataclasses; nothing here touche
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,7 @@ TEXT: dict[str, dict[str, str]] = {
         "time budget": "time budget",
         "title": "{names}: step {step}/{steps}, {elapsed:.0f} s on {device}, {state}",
         "missing": "no saved curves at {path}; run: python scripts/race.py",
+        "vs": " vs ",
         "saved": "Saved race (ours, not the paper's): {names}<br>{steps} steps on {where} ({device}), torch {torch}, {date}, {wall:.0f} s",
         "verdict": "After {step} steps, {res} scores {res_acc:.0%} on held-out images and {plain} {plain_acc:.0%}: {lead}",
         "lead_res": "the ResNet leads by {gap:.0%}, with the same layers and the same batches; only the shortcuts differ.",
@@ -61,6 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         "time budget": "时间用完",
         "title": "{names}：第 {step}/{steps} 步，{elapsed:.0f} 秒，设备 {device}，{state}",
         "missing": "{path} 没有保存的曲线；运行：python scripts/race.py",
+        "vs": " 对 ",
         "saved": "保存的赛跑（我们测的，不是论文的数字）：{names}<br>{steps} 步，{where}（{device}），torch {torch}，{date}，{wall:.0f} 秒",
         "verdict": "训练 {step} 步后，{res} 在留出图像上得分 {res_acc:.0%}，{plain} 得分 {plain_acc:.0%}：{lead}",
         "lead_res": "ResNet 领先 {gap:.0%}；两者层相同、批次相同，只差捷径。",
@@ -168,6 +171,14 @@ def _curves_figure(curves: Sequence[RaceCurve], *, title: str, smooth: int, lang
     return fig
 
 
+def _machine(name: str, lang: str) -> str:
+    """A saved run's machine ("CPU: AMD EPYC, 2 cores, 1 torch threads") in the figure's language."""
+    if lang == "zh":
+        name = re.sub(r"(\d+) cores", r"\1 核", name)
+        name = re.sub(r"(\d+) torch threads?", r"\1 个 torch 线程", name)
+    return name
+
+
 def race_figure(history: RaceUpdate | Sequence[RaceUpdate], *, smooth: int = 10, lang: str = "en") -> go.Figure:
     """Loss and accuracy of a race so far; call it again with each new update.
 
@@ -188,7 +199,7 @@ def race_figure(history: RaceUpdate | Sequence[RaceUpdate], *, smooth: int = 10,
     if update.stopped:
         state = t["stopped"].format(why=t.get(update.stopped, update.stopped))
     title = t["title"].format(
-        names=" vs ".join(c.name for c in update.curves),
+        names=t["vs"].join(c.name for c in update.curves),
         step=update.step,
         steps=update.steps,
         elapsed=update.elapsed,
@@ -224,9 +235,9 @@ def saved_curves_figure(source: str | Path | SavedRace, *, smooth: int = 10, lan
     window = max(1, smooth * bins // max(steps, 1)) if binned else smooth
     m = saved.meta
     title = t["saved"].format(
-        names=" vs ".join(c.name for c in saved.curves),
+        names=t["vs"].join(c.name for c in saved.curves),
         steps=m.get("steps", "?"),
-        where=m.get("device_name") or m.get("device", "?"),
+        where=_machine(str(m.get("device_name") or m.get("device", "?")), lang),
         device=m.get("device", "?"),
         torch=m.get("torch", "?"),
         date=str(m.get("date", ""))[:10],
