@@ -313,7 +313,7 @@ def test_confusion_verdict_names_the_most_common_mistake() -> None:
 
     cm = Confusion(("cat", "dog", "fox"), np.array([[5, 0, 0], [1, 3, 0], [0, 4, 2]]))
     text = confusion_verdict(cm)
-    assert "10 of 15" in text and "'fox' taken for 'dog'" in text and "4 times" in text
+    assert "10 of 15" in text and "“fox” taken for “dog”" in text and "4 times" in text
     clean = Confusion(("a", "b"), np.eye(2, dtype=np.int64) * 3)
     assert "Every" in confusion_verdict(clean)
 

@@ -31,7 +31,7 @@ PASS_SPEARMAN = 0.5
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "image": "input",
-        "grid_title": "Attributions for class {label}: {scale} scale",
+        "grid_title": "Attributions for class “{label}”: {scale} scale",
         "signed": "signed, red positive, blue negative",
         "absolute": "absolute",
         "per_map": "each map to its own peak",
@@ -54,7 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
         "infidelity": "infidelity (lower is better)",
         "sensitivity": "max sensitivity (lower is better)",
         "random": "random map",
-        "v_grid": "{n} maps for class {label}. Fastest: {fast} ({fast_t}); slowest: {slow} ({slow_t}).",
+        "v_grid": "{n} maps for class “{label}”. Fastest: {fast} ({fast_t}); slowest: {slow} ({slow_t}).",
         "v_sanity_pass": "Pass (the map depends on the weights): {names}.",
         "v_sanity_fail": "Fail (rank correlation still {thr} or more with all weights random): {names}.",
         "v_sanity_detail": "After randomising every layer: {details}.",
@@ -67,7 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "image": "输入",
-        "grid_title": "类别 {label} 的归因图：{scale}",
+        "grid_title": "类别“{label}”的归因图：{scale}",
         "signed": "带符号，红为正、蓝为负",
         "absolute": "绝对值",
         "per_map": "各图按自身峰值缩放",
@@ -90,7 +90,7 @@ TEXT: dict[str, dict[str, str]] = {
         "infidelity": "infidelity（越低越好）",
         "sensitivity": "最大敏感度（越低越好）",
         "random": "随机图",
-        "v_grid": "类别 {label} 共 {n} 张归因图。最快：{fast}（{fast_t}）；最慢：{slow}（{slow_t}）。",
+        "v_grid": "类别“{label}”共 {n} 张归因图。最快：{fast}（{fast_t}）；最慢：{slow}（{slow_t}）。",
         "v_sanity_pass": "通过（归因图依赖于权重）：{names}。",
         "v_sanity_fail": "未通过（全部权重随机后秩相关仍不低于 {thr}）：{names}。",
         "v_sanity_detail": "所有层随机化之后：{details}。",

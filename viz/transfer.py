@@ -61,7 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "verdict_confusion_clean": "Every held-out image of the {n} classes is classified right.",
         "verdict_confusion": (
             "{right} of {total} held-out images are right ({acc:.0%}); the most common mistake is "
-            "{true!r} taken for {pred!r} ({count} times)."
+            "“{true}” taken for “{pred}” ({count} times)."
         ),
         "verdict_pca_better": (
             "The classes separate more after training: the between-to-within class variance ratio of "
@@ -73,7 +73,7 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "verdict_cams": (
             "Of {n} held-out images, the fine-tuned network gets {right} right; the original network "
-            "names them with its own classes, e.g. {example!r}."
+            "names them with its own classes, e.g. “{example}”."
         ),
     },
     "zh": {
@@ -110,7 +110,7 @@ TEXT: dict[str, dict[str, str]] = {
         "stop_user": "；按要求停止",
         "verdict_confusion_clean": "{n} 个类别的留出图片全部分类正确。",
         "verdict_confusion": (
-            "{total} 张留出图片中 {right} 张正确（{acc:.0%}）；最常见的错误是把 {true!r} 当成 {pred!r}"
+            "{total} 张留出图片中 {right} 张正确（{acc:.0%}）；最常见的错误是把“{true}”当成“{pred}”"
             "（{count} 次）。"
         ),
         "verdict_pca_better": (
@@ -120,7 +120,7 @@ TEXT: dict[str, dict[str, str]] = {
             "池化特征并没有把类别分得更开（之前 {before:.2f}，之后 {after:.2f}）；主要靠新的 fc 层完成分类。"
         ),
         "verdict_cams": (
-            "{n} 张留出图片中，微调后的网络答对 {right} 张；原始网络用它自己的类别来命名，例如 {example!r}。"
+            "{n} 张留出图片中，微调后的网络答对 {right} 张；原始网络用它自己的类别来命名，例如“{example}”。"
         ),
     },
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -74,3 +75,11 @@ def times_log10(log10: float, lang: str = "en") -> str:
         return times(10**log10, lang)
     suffix = "倍" if lang == "zh" else "×"
     return f"10^{log10:.0f}{suffix}"
+
+
+def machine_words(name: str, lang: str) -> str:
+    """A saved run's machine ("CPU: AMD EPYC, 2 cores, 1 torch threads") in the figure's language."""
+    if lang == "zh":
+        name = re.sub(r"(\d+) cores", r"\1 核", name)
+        name = re.sub(r"(\d+) torch threads?", r"\1 个 torch 线程", name)
+    return name

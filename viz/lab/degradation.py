@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .._format import FONT, TEMPLATE
-from ._common import SHADES, check_lang, message_figure
+from ._common import SHADES, check_lang, machine_words, message_figure
 
 if TYPE_CHECKING:
     from resnet_core.lab.degradation import Degradation, ErrorCurve
@@ -158,7 +158,7 @@ def degradation_figure(source: Degradation | str | Path, *, lang: str = "en") ->
     m = result.meta
     title = t["title"].format(
         seeds=len(result.seeds),
-        where=m.get("device_name", m.get("device", "?")),
+        where=machine_words(str(m.get("device_name", m.get("device", "?"))), lang),
         date=str(m.get("date", ""))[:10],
     )
     fig.update_layout(

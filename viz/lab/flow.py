@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would impo
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
+        "label_bn": ", BN",
+        "label_no_bn": ", no BN",
+        "label_zero": ", zero-init",
         "empty": "no gradient flow computed yet",
         "legend": "{label} (first/last {ratio}, {gain} per block)",
         "hover": "%{customdata}<br>‖∂L/∂output‖ = %{y:.3g}",
@@ -54,6 +57,9 @@ TEXT: dict[str, dict[str, str]] = {
         "explain_zero": "Zero-initialised residual branches: every block starts as the identity, so the ResNet passes the gradient from block to block unchanged, with or without BN: first/last {res_ratio}, all of it lost at the last block's ReLU, none compounding with depth. The plain twin keeps its usual init ({plain_gain} per block).",
     },
     "zh": {
+        "label_bn": "，有 BN",
+        "label_no_bn": "，无 BN",
+        "label_zero": "，残差零初始化",
         "empty": "还没有计算梯度流",
         "legend": "{label}（首/末 {ratio}，每块 {gain}）",
         "hover": "%{customdata}<br>‖∂L/∂输出‖ = %{y:.3g}",
@@ -85,6 +91,13 @@ def _gain(x: float) -> str:
     return f"{x:.3g}"
 
 
+def net_label(net: NetworkFlow, lang: str = "en") -> str:
+    """A network's legend: "Plain-56, BN" / "Plain-56, no BN", with ", zero-init" where it applies."""
+    t = TEXT[check_lang(lang)]
+    zero = t["label_zero"] if net.zero_init and net.kind != "plain" else ""
+    return f"{net.name}{t['label_bn'] if net.norm else t['label_no_bn']}{zero}"
+
+
 def flow_verdict(net: NetworkFlow, lang: str = "en") -> str:
     """One sentence about one network's gradient, computed from its numbers.
 
@@ -95,7 +108,7 @@ def flow_verdict(net: NetworkFlow, lang: str = "en") -> str:
     t = TEXT[check_lang(lang)]
     (d1, l1), (d2, l2) = sorted(net.extrapolated.items())
     text = t["verdict"].format(
-        label=net.label,
+        label=net_label(net, lang),
         ratio=times(net.first_last_ratio, lang),
         blocks=len(net.blocks),
         gain=_gain(net.per_block_gain),
@@ -146,7 +159,7 @@ def gradient_flow_figure(flows: GradientFlow | Sequence[GradientFlow], *, lang: 
                     y=np.where(norms > 0, norms, np.nan),
                     mode="lines+markers" if len(norms) <= 40 else "lines",
                     name=t["legend"].format(
-                        label=net.label, ratio=times(net.first_last_ratio, lang), gain=_gain(net.per_block_gain)
+                        label=net_label(net, lang), ratio=times(net.first_last_ratio, lang), gain=_gain(net.per_block_gain)
                     ),
                     line={
                         "color": KIND_COLORS.get(net.kind, "#7f7f7f"),
@@ -155,7 +168,7 @@ def gradient_flow_figure(flows: GradientFlow | Sequence[GradientFlow], *, lang: 
                     },
                     marker={"size": 5},
                     customdata=list(net.blocks),
-                    hovertemplate=t["hover"] + "<extra>" + net.label + "</extra>",
+                    hovertemplate=t["hover"] + "<extra>" + net_label(net, lang) + "</extra>",
                 )
             )
             if len(net.blocks) > len(blocks):
@@ -192,7 +205,7 @@ def shortcut_share_figure(flow: GradientFlow | NetworkFlow, *, lang: str = "en")
     nets = [n for n in nets if n.shortcut_norms is not None and n.branch_norms is not None]
     if not nets:
         return message_figure(t["no_split"])
-    fig = make_subplots(rows=len(nets), cols=1, vertical_spacing=0.12, subplot_titles=[n.label for n in nets])
+    fig = make_subplots(rows=len(nets), cols=1, vertical_spacing=0.12, subplot_titles=[net_label(n, lang) for n in nets])
     for row, net in enumerate(nets, start=1):
         share = np.asarray(net.shortcut_share, dtype=np.float64)
         norms = np.stack([net.shortcut_norms, net.branch_norms], axis=-1)

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .._format import FONT, TEMPLATE
-from ._common import check_lang, message_figure
+from ._common import check_lang, machine_words, message_figure
 
 if TYPE_CHECKING:
     from resnet_core.lab.landscape import Landscape
@@ -139,7 +139,7 @@ def landscape_figure(
         fig.update_yaxes(title=t["b"], scaleanchor=f"x{i if i > 1 else ''}", row=1, col=i)
     if source:
         where = t["saved"].format(
-            where=source.get("device_name", "?"),
+            where=machine_words(str(source.get("device_name", "?")), lang),
             date=str(source.get("date", ""))[:10],
             seconds=result.seconds,
         )

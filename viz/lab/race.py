@@ -5,7 +5,6 @@ Pure functions of :mod:`resnet_core.lab.race`'s dataclasses; nothing here touche
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .._format import FONT, TEMPLATE
-from ._common import SHADES, check_lang, message_figure
+from ._common import SHADES, check_lang, machine_words, message_figure
 
 if TYPE_CHECKING:
     from resnet_core.lab.race import RaceCurve, RaceUpdate, SavedRace
@@ -171,14 +170,6 @@ def _curves_figure(curves: Sequence[RaceCurve], *, title: str, smooth: int, lang
     return fig
 
 
-def _machine(name: str, lang: str) -> str:
-    """A saved run's machine ("CPU: AMD EPYC, 2 cores, 1 torch threads") in the figure's language."""
-    if lang == "zh":
-        name = re.sub(r"(\d+) cores", r"\1 核", name)
-        name = re.sub(r"(\d+) torch threads?", r"\1 个 torch 线程", name)
-    return name
-
-
 def race_figure(history: RaceUpdate | Sequence[RaceUpdate], *, smooth: int = 10, lang: str = "en") -> go.Figure:
     """Loss and accuracy of a race so far; call it again with each new update.
 
@@ -237,7 +228,7 @@ def saved_curves_figure(source: str | Path | SavedRace, *, smooth: int = 10, lan
     title = t["saved"].format(
         names=t["vs"].join(c.name for c in saved.curves),
         steps=m.get("steps", "?"),
-        where=_machine(str(m.get("device_name") or m.get("device", "?")), lang),
+        where=machine_words(str(m.get("device_name") or m.get("device", "?")), lang),
         device=m.get("device", "?"),
         torch=m.get("torch", "?"),
         date=str(m.get("date", ""))[:10],
