@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -44,3 +46,21 @@ def pick_device(requested: str | None = None) -> torch.device:
     if device.type not in ("cpu", "cuda"):
         raise ValueError(f"unsupported device {name!r}; use auto, cpu or cuda")
     return device
+
+
+@contextmanager
+def cpu_threads(threads: int | None, device: torch.device) -> Iterator[None]:
+    """Run with ``threads`` intra-op threads on a CPU, restoring the previous count afterwards.
+
+    The lab's models are tiny, where a second intra-op thread costs more than it gives and,
+    on a CPU shared with other work, stalls waiting for a busy core. None or a GPU: unchanged.
+    """
+    if threads is None or device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -51,6 +51,7 @@ from .checkpoints import (
     all_finite,
     read_checkpoint,
 )
+from .device import env_choice
 from .images import Preprocess
 from .model import ResNet
 from .specs import STANDARD_DEPTHS, ResNetSpec, resolve_spec
@@ -194,7 +195,7 @@ def offline_mode(offline: bool | None = None) -> bool:
     """``offline`` when given, else whether ``RESNET_OFFLINE`` is set to 1/true/yes/on."""
     if offline is not None:
         return offline
-    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return bool(env_choice(OFFLINE_ENV))
 
 
 def hub_checkpoint_dir() -> Path:

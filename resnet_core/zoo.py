@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -85,15 +85,12 @@ class ServedModel:
         model: the network, in eval mode, parameters frozen, on ``device``.
         weights: where the weights came from, the categories and the preprocessing.
         device: where the model lives.
-        lock: taken by code that must not run concurrently on this model (paths through
-            libraries that register hooks without regard to threads, such as captum).
     """
 
     key: ModelKey
     model: ResNet
     weights: LoadedWeights
     device: torch.device
-    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @property
     def nbytes(self) -> int:

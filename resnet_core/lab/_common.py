@@ -56,24 +56,6 @@ def seeded(seed: int) -> Iterator[None]:
         yield
 
 
-@contextmanager
-def cpu_threads(threads: int | None, device: torch.device) -> Iterator[None]:
-    """Run with ``threads`` intra-op threads on a CPU, restoring the previous count afterwards.
-
-    The lab's models are tiny, where a second intra-op thread costs more than it gives and,
-    on a CPU shared with other work, stalls waiting for a busy core. None or a GPU: unchanged.
-    """
-    if threads is None or device.type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def tensor_norm(t: torch.Tensor) -> float:
     return float(t.detach().double().norm())
 

@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..device import pick_device
-from ._common import LabError, NetKind, check_cifar_depth, check_float, check_int, check_seed, cpu_threads
+from ..device import cpu_threads, pick_device
+from ._common import LabError, NetKind, check_cifar_depth, check_float, check_int, check_seed
 from .race import RACE_PRESETS, _race_model
 from .synthetic import SyntheticData
 

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..device import pick_device
+from ..device import cpu_threads, pick_device
 from ..model import ResNet
 from ..specs import CIFAR_WIDTHS, ResNetSpec, cifar_spec
 from ._common import (
@@ -31,7 +31,6 @@ from ._common import (
     check_float,
     check_int,
     check_seed,
-    cpu_threads,
     seeded,
     shown,
 )

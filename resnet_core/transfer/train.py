@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..device import cpu_threads
 from ..images import Preprocess, prepare
 from ..model import ResNet
 from .data import ImageSet, TransferError, split
@@ -303,8 +304,12 @@ class FineTune:
         self.last: TrainUpdate | None = None
 
     def __iter__(self) -> Iterator[TrainUpdate]:
+        # one intra-op thread on a CPU, as the lab's runs: a second one stalls on a shared core, and
+        # a run's result must not depend on how many cores the machine has (float sums reorder)
+        device = next(self.model.parameters()).device
         try:
-            yield from self._run()
+            with cpu_threads(1, device):
+                yield from self._run()
         finally:
             self.model.eval().requires_grad_(False)
 
