@@ -44,8 +44,6 @@ LONG_EVENTS = "long"
 MCP_TOOLS = frozenset({"architecture", "inspect", "predict", "compare_depths", "gradient_flow", "attribute"})
 # Gradio's cache: files older than CACHE_MAX_AGE_S are deleted every CACHE_SWEEP_S seconds
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
-#: how long a session's kept values (checkpoint, last inspection) live after their last use
-SESSION_TTL_S = 1800
 CSS = """
 #notice { border-left: 4px solid #f59e0b; background: var(--block-background-fill); padding: 6px 12px; border-radius: 6px; }
 """ + SHAPE_TABLE_CSS
@@ -157,7 +155,7 @@ def _header(settings: Settings, store: SessionStore) -> dict[str, Any]:
         block_type = gr.Radio(["basic", "bottleneck"], value="basic", label=L("block_type"), visible=False)
     with gr.Accordion(L("own_weights"), open=False):
         ckpt_help = gr.Markdown(t("ckpt_help", "en", mb=f"{settings.max_file_size / 2**20:g}"), elem_id="ckpt-help")
-        user_model = gr.State(None, time_to_live=SESSION_TTL_S, delete_callback=store.discard)
+        user_model = gr.State(None, time_to_live=store.ttl_s, delete_callback=store.discard)
         with gr.Row():
             ckpt = unread_uploads(gr.File(label=L("checkpoint"), file_types=[".safetensors", ".pth", ".pt"], type="filepath"))
             ckpt_info = gr.Markdown()
@@ -263,7 +261,7 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
     settings = settings or Settings()
     service = service or ModelService(settings.service_config())
     with gr.Blocks(title="ResNet playground", analytics_enabled=False, delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)) as demo:
-        store = SessionStore(max_bytes=int(settings.session_mb * 2**20), ttl_s=SESSION_TTL_S)
+        store = SessionStore(max_bytes=int(settings.session_mb * 2**20), ttl_s=settings.session_ttl_s)
         parts = _header(settings, store)
         ckpt, ckpt_info, ckpt_help = parts.pop("ckpt"), parts.pop("ckpt_info"), parts.pop("ckpt_help")
         page = Page(settings=settings, service=service, backend=backend or LocalBackend(service),

@@ -37,6 +37,7 @@ class Settings:
         upload_rate_mb: megabytes one client address may upload per minute.
         upload_quota_mb: the most the upload folder may hold (oldest files swept first).
         session_mb: the most all sessions together keep for redrawing (checkpoints, inspections).
+        session_ttl_s: how long a session's kept values live after their last use.
         mcp: also serve the main endpoints as MCP tools for agents (RESNET_MCP; needs ``gradio[mcp]``).
         backend: "local" (the models run in this process) or "ray" (the Inspect tab's models run in a
             Ray Serve deployment; RESNET_BACKEND; needs the ``scale`` extra, see docs/scaling.md).
@@ -63,6 +64,7 @@ class Settings:
     upload_rate_mb: float = 200.0
     upload_quota_mb: float = 2048.0
     session_mb: float = 1024.0
+    session_ttl_s: float = 1800.0
     mcp: bool = False
     backend: str = "local"
     ray_address: str | None = None
@@ -127,6 +129,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     p.add_argument("--ray-address", default=env.get("RAY_ADDRESS") or None, help="the Ray cluster to join")
     p.add_argument("--replicas", type=int, default=Settings.replicas, help="Ray Serve replicas")
     p.add_argument("--gpus-per-replica", type=float, default=Settings.gpus_per_replica)
+    p.add_argument("--session-ttl", type=float, default=Settings.session_ttl_s,
+                   help="seconds a session's kept values live after their last use")
     p.add_argument("--session-mb", type=float, default=Settings.session_mb, help="most all sessions together keep")
     a = p.parse_args(argv)
     return Settings(
@@ -147,6 +151,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         upload_rate_mb=max(0.1, a.upload_rate_mb),
         upload_quota_mb=max(1.0, a.upload_quota_mb),
         session_mb=max(16.0, a.session_mb),
+        session_ttl_s=max(5.0, a.session_ttl),
         mcp=a.mcp,
         backend=a.backend,
         ray_address=a.ray_address,

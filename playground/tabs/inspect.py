@@ -30,8 +30,6 @@ EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.jpg"))
 # photo-like ones, PNG for the activation gallery (blocky maps, where JPEG rings).
 PHOTO_FORMAT = "jpeg"
 MAP_FORMAT = "png"
-#: how long a session's last inspection is kept for redrawing (seconds)
-STATE_TTL_S = 1800
 
 
 def image_path(image: Any) -> Any:
@@ -92,7 +90,7 @@ def mark_predictions(random: bool, request: gr.Request = None) -> Any:
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the tab and wire its events; returns its components by name."""
-    state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=page.store.discard)
+    state = gr.State(None, time_to_live=page.store.ttl_s, delete_callback=page.store.discard)
     random_flag = gr.State(False)  # whether the predictions shown come from random weights
     with gr.Row():
         with gr.Column(scale=1):

@@ -80,7 +80,7 @@ def dataset(source: str, zip_file: Any, names: list[str], files: list[Any]) -> A
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the tab and wire its events; returns its components by name."""
-    state = gr.State(None, time_to_live=1800, delete_callback=page.store.discard)
+    state = gr.State(None, time_to_live=page.store.ttl_s, delete_callback=page.store.discard)
     gr.Markdown(L("train_intro"))
     with gr.Row():
         with gr.Column(scale=1):
