@@ -167,13 +167,13 @@ class RaceUpdate:
 RACE_CLASSES: tuple[str, ...] = ("disk", "frame", "plus", "horizontal stripes", "checkerboard")
 
 #: race settings per device type. The CPU preset is sized for a shared 2-core server: one
-#: intra-op thread (a second one stalls on a busy core), 12x12 images of five classes, 150
+#: intra-op thread (a second one stalls on a busy core), 12x12 images of five classes, 450
 #: steps at depth 44, where the plain twin stays near chance (docs/lab.md has the measurements). The GPU preset is the paper's CIFAR
 #: recipe: 16/32/64 filters, batch 128, lr 0.1, all ten classes at 32x32.
 RACE_PRESETS: dict[str, dict[str, Any]] = {
     "cpu": {
         "depth": 44,
-        "steps": 150,
+        "steps": 450,
         "batch": 64,
         "width": 8,
         "lr": 0.05,
