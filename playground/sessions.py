@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from resnet_core.memory import release_free_memory
+
 
 class Expired(ValueError):
     """A session's value was dropped (expired, evicted, or asked for by someone else)."""
@@ -123,6 +125,7 @@ class SessionStore:
         if isinstance(ticket, Ticket):
             with self._lock:
                 self._drop(ticket.key)
+            release_free_memory(min_interval_s=0.0)  # a session ended: its memory goes back to the OS
 
     def _drop(self, key: str, *, keep: Any = None) -> None:
         item = self._items.pop(key, None)

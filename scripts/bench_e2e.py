@@ -360,12 +360,12 @@ def server_side(depth: str, *, requests: int, threads: int, workdir: Path) -> di
     os.environ["GRADIO_TEMP_DIR"] = str(workdir / "gradio-inprocess")
     if threads:
         torch.set_num_threads(threads)
-    import app
+    from playground import Settings, build_demo
 
-    demo = app.build_demo(app.Settings(offline=True, device="cpu" if not torch.cuda.is_available() else "auto"))
-    play = demo.playground
-    play._warm.join()
+    demo = build_demo(Settings(offline=True, device="cpu" if not torch.cuda.is_available() else "auto"))
+    demo.service.wait_warm()
     dep = next(f for f in demo.fns.values() if getattr(f, "api_name", None) == "inspect")
+    state = dep.outputs[0]  # the session's ticket to its kept inspection
     args = [str(EXAMPLE), depth, *INSPECT_ARGS.values()]
     engine, handler, post, first = [], [], [], []
     for i in range(requests + 2):
@@ -373,16 +373,17 @@ def server_side(depth: str, *, requests: int, threads: int, workdir: Path) -> di
         # gets every update, so each is postprocessed, as Gradio does
         t0 = time.perf_counter()
         spent_post, first_s, out = 0.0, None, None
-        for out in play.run_inspection(*args):
+        for out in dep.fn(*args):
             p0 = time.perf_counter()
-            for comp, value in zip(dep.outputs, out):
-                comp.postprocess(value)
+            for comp, value in out.items():
+                if comp is not state:
+                    comp.postprocess(value)
             spent_post += time.perf_counter() - p0
             if first_s is None:
                 first_s = time.perf_counter() - t0
         total = time.perf_counter() - t0
         if i >= 2:
-            engine.append(out[0].timings["total"])
+            engine.append(demo.store.get(out[state], request=None).timings["total"])
             handler.append(total - spent_post)
             post.append(spent_post)
             first.append(first_s)
@@ -410,11 +411,12 @@ def _encode(a: np.ndarray, fmt: str, **kw: Any) -> bytes:
 def bench_payload(depth: int = 152, repeats: int = 5) -> dict:
     import torch
 
-    import app
     import viz
+    from playground.tabs.architecture import graph_of
     from resnet_core import build_resnet
     from resnet_core.images import Preprocess, load_image, prepare
     from resnet_core.inspection import inspect
+    from resnet_core.serving import architecture_of
     from resnet_core.weights import IMAGENET_CATEGORIES
 
     torch.manual_seed(0)
@@ -453,10 +455,10 @@ def bench_payload(depth: int = 152, repeats: int = 5) -> dict:
         "stats": viz.stats_figure(res.activations),
     }.items():
         figures[name] = {"json_bytes": len(fig.to_json()), "traces": len(fig.data)}
-    app.architecture_of.cache_clear()
-    app.graph_of.cache_clear()
+    architecture_of.cache_clear()
+    graph_of.cache_clear()
     t0 = time.perf_counter()
-    app.architecture_of(152, "v1.5", (224, 224))
+    architecture_of(152, "v1.5", (224, 224))
     t1 = time.perf_counter()
     graph = {}
     for level in ("block", "layer"):
@@ -464,11 +466,11 @@ def bench_payload(depth: int = 152, repeats: int = 5) -> dict:
             folded = () if unfold else None
             builds, cached = [], []
             for _ in range(repeats):
-                app.graph_of.cache_clear()
+                graph_of.cache_clear()
                 t2 = time.perf_counter()
-                fig = app.graph_of(152, "v1.5", (224, 224), folded, level, None)
+                fig = graph_of(152, "v1.5", (224, 224), folded, level, None)
                 t3 = time.perf_counter()
-                app.graph_of(152, "v1.5", (224, 224), folded, level, None)
+                graph_of(152, "v1.5", (224, 224), folded, level, None)
                 t4 = time.perf_counter()
                 builds.append(t3 - t2)
                 cached.append(t4 - t3)

@@ -86,23 +86,34 @@ def main(argv: list[str] | None = None) -> dict:
 
     if a.threads:
         torch.set_num_threads(a.threads)
-    import app
-    from resnet_core.hooks import hook_count
+    import numpy as np
 
-    settings = app.Settings(device=a.device, offline=True, batch=a.batch, max_models=len(a.depths) + 1)
-    play = app.Playground(settings)
-    play._warm.join()
+    from playground import Settings
+    from resnet_core.backends import InspectCall, LocalBackend
+    from resnet_core.hooks import hook_count
+    from resnet_core.images import load_image
+    from resnet_core.serving import ModelService
+    from resnet_core.zoo import ModelKey
+
+    settings = Settings(device=a.device, offline=True, batch=a.batch, max_models=2 * len(a.depths) + 2)
+    play = ModelService(settings.service_config())
+    play.wait_warm()
+    backend = LocalBackend(play)
     device = play.device
     depths = [parse_depth(d) for d in a.depths]
     jobs = [(d, r) for d in depths for r in requests_for(d, a.size)]
     images = [str(p) for p in EXAMPLES]
 
+    pictures = [np.asarray(load_image(path)) for path in images]
+
     def run(i: int) -> None:
         (depth, counts, block), req = jobs[i % len(jobs)]
-        for _ in play.run_inspection(  # a generator: the last update is the whole result
-            images[i % len(images)], depth, counts, block, "v1.5", "random", req["layer"], req["target"], "crop",
-            req["size"], req["top_k"], req["guided"],
-        ):  # fmt: skip
+        key = ModelKey(int(depth.removeprefix("ResNet-")) if depth != "custom" else (block, tuple(
+            int(c) for c in counts.split(","))), "v1.5", "random")
+        target = None if str(req["target"]).startswith("auto") else int(str(req["target"]).split(":")[0])
+        call = InspectCall(key, pictures[i % len(pictures)], mode="crop", size=int(req["size"]), top_k=int(req["top_k"]),
+                           layer=req["layer"], target=target, guided=bool(req["guided"]))
+        for _ in backend.inspect(call):  # a generator: the last update is the whole result
             pass
 
     report: dict[str, Any] = {
@@ -164,7 +175,9 @@ def main(argv: list[str] | None = None) -> dict:
         k: round(100 * (after[k] - before[k]) / max(before[k], 1e-9), 2) for k in before if k != "cuda_peak_mb"
     }
     report["hooks_left"] = sum(hook_count(s.model) for s in (play.zoo.get(k) for k in play.zoo.keys()))
-    report["batches"] = {str(k.depth): [e.batches, e.requests, e.largest] for k, (_, e) in play._engines.items()}
+    report["batches"] = {
+        str(k.depth): [e.engine.batches, e.engine.requests, e.engine.largest] for k, e in play._entries.items() if e.engine
+    }
     report["load_after"] = load_average()
     report["target_met"] = all(abs(v) <= 5 for v in report["growth_pct"].values()) and report["hooks_left"] == 0
     print(json.dumps({k: report[k] for k in ("inspections", "soak_s", "memory_after_warmup", "memory_after_soak", "growth_pct", "hooks_left", "error_count", "target_met")}), flush=True)

@@ -51,6 +51,9 @@ def main() -> None:
     a.add_argument("--size", type=int, default=1024)
     a.add_argument("--ttl", type=float, default=30.0, help="the server's --session-ttl")
     a.add_argument("--probe-every", type=int, default=10)
+    a.add_argument("--train", action="store_true",
+                   help="each session fine-tunes on the bundled set (/finetune, --steps) instead of loading a checkpoint")
+    a.add_argument("--steps", type=int, default=30)
     a.add_argument("--out", type=Path, default=None)
     args = a.parse_args()
 
@@ -74,7 +77,7 @@ def main() -> None:
     env = dict(os.environ, GRADIO_TEMP_DIR=str(work / "gradio"), TORCH_HOME=str(work / "torch"), RESNET_OFFLINE="1",
                GRADIO_ANALYTICS_ENABLED="False")
     cmd = [sys.executable, str(ROOT / "app.py"), "--offline", "--port", str(port), "--session-ttl", str(args.ttl),
-           "--max-file-mb", "100", "--jobs-per-client", "1000"]
+           "--max-file-mb", "100", "--jobs-per-client", "1000", "--upload-rate-mb", "100000"]  # one address, 100 "users"
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -97,6 +100,11 @@ def main() -> None:
         def one_session() -> None:
             c = Client(url, verbose=False, download_files=str(work / "dl"))
             try:
+                if args.train:  # a training run kept by the session: model copy, data, export folder
+                    c.predict("example", None, "ResNet-10", "random", "all", True, 0.25, args.steps, 120, 64,
+                              api_name="/finetune")
+                    c.predict(api_name="/finetune_export")
+                    return
                 c.predict(handle_file(str(ckpt)), *ARCH, api_name="/load_checkpoint")
                 c.predict(handle_file(str(picture)), *ARCH, "checkpoint", "layer4", "auto (top-1)", "whole", args.size, 5,
                           False, 0.5, "jet", "layer4", "per-channel", "viridis", api_name="/inspect")
@@ -119,6 +127,8 @@ def main() -> None:
         time.sleep(args.ttl + 10)  # every kept value expires (Gradio sweeps each second)
         after = rss_mb(server.pid)
         result = {
+            "kind": f"fine-tune {args.steps} steps on the bundled set, export" if args.train else
+            f"load a checkpoint, inspect at {args.size}²",
             "sessions": args.sessions, "size": args.size, "session_ttl_s": args.ttl, "seconds": round(during, 1),
             "rss_warm_mb": round(warm, 1), "rss_peak_mb": round(peak, 1), "rss_after_expiry_mb": round(after, 1),
             "after_over_warm": round(after / warm, 3),

@@ -12,6 +12,7 @@ import numpy as np
 import viz
 from resnet_core.backends import CheckpointRef, InspectCall, ModelInfo, PredictCall
 from resnet_core.images import MAX_INPUT_SIZE, load_image
+from resnet_core.memory import release_free_memory
 from resnet_core.results import Inspection
 from resnet_core.serving import skeleton
 from resnet_core.weights import IMAGENET_CATEGORIES
@@ -194,6 +195,13 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         progress(0.5, desc=t("progress_pass", lang))
         call = InspectCall(ref.key if ref else choice.key, picture, mode=mode, size=side, top_k=parse_top_k(top_k),
                            layer=layer or "layer4", target=asked, guided=bool(guided), checkpoint=ref)
+        try:
+            yield from stream(call, info, view, lang, old, request, progress)
+        finally:
+            release_free_memory()  # a large input's activations go back to the OS, not to an arena
+
+    def stream(call: InspectCall, info: ModelInfo, view: tuple, lang: str, old: Ticket | None, request: Any,
+               progress: Any) -> Iterator[dict]:
         for result, pending in page.backend.inspect(call):
             progress(0.9 if not pending else 0.7, desc=t("progress_draw", lang) if not pending else t("progress_timeline", lang))
             out = outputs(result, info, view, lang, pending=pending)
