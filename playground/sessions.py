@@ -76,6 +76,26 @@ class SessionStore:
         self._items: OrderedDict[str, tuple[Any, int, float, str]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        # values expire on their own, not only when the next request comes: a server that goes
+        # quiet must still let go of what its departed sessions kept
+        self._sweeper = threading.Thread(target=self._sweep_forever, daemon=True, name="session-store-sweeper")
+        self._sweeper.start()
+
+    def _sweep_forever(self) -> None:
+        interval = max(1.0, min(self.ttl_s / 4, 15.0))
+        while True:
+            time.sleep(interval)
+            self.sweep()
+
+    def sweep(self) -> int:
+        """Drop every expired value now; returns how many went (and gives their memory back)."""
+        with self._lock:
+            before = len(self._items)
+            self._expire(time.monotonic())
+            dropped = before - len(self._items)
+        if dropped:
+            release_free_memory(min_interval_s=0.0)
+        return dropped
 
     def __len__(self) -> int:
         with self._lock:

@@ -238,3 +238,25 @@ def test_the_raw_api_with_a_huge_value_keeps_the_log_short(live_default: LiveApp
     assert event in ("error", "http")
     assert len(json.dumps(data)) < 2_000
 
+
+
+def test_kept_values_expire_on_a_quiet_server_and_are_closed() -> None:
+    """Expiry must not wait for the next request: a training run left behind is closed on time."""
+
+    class Req:
+        client = type("C", (), {"host": "10.0.0.1"})()
+        headers = {"user-agent": "x"}
+
+    class Run:
+        closed = False
+        nbytes = 1000
+
+        def close(self) -> None:
+            Run.closed = True
+
+    store = SessionStore(max_bytes=10_000, ttl_s=1.0)
+    store.put(Run(), request=Req(), kind="train")
+    deadline = time.time() + 10
+    while len(store) and time.time() < deadline:
+        time.sleep(0.2)
+    assert len(store) == 0 and Run.closed and store.bytes == 0
