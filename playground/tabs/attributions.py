@@ -100,6 +100,14 @@ def params_from(layer: str, steps: float, baseline: str, nt_samples: float, wind
     )
 
 
+def begin(page: Page, methods: list[str], image: Any, which: str, target: Any, user: Ticket | None, request: Any,
+          model_in: tuple, option_values: tuple) -> tuple[Run, MethodParams]:
+    """What every attribution request starts with: at least one method, the run, the options."""
+    if not methods:
+        raise ValueError("pick at least one method")
+    return Run(page, image, which, target, user, request, model_in), params_from(*option_values)
+
+
 def applicability_text(model: Any, lang: str) -> str:
     """Which methods do not apply to this model, and why."""
     rows = [f"* **{info.label}**: {why.get(lang, why['en'])}" for info, why in method_table(model) if why]
@@ -193,12 +201,10 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
             shared: one colour range for every map.
         """
         lang = lang_of(request)
-        if not methods:
-            raise ValueError("pick at least one method")
         if len(methods) > 8:
             raise ValueError("at most 8 methods at once")
-        run_ = Run(page, image, which, target, user, request, (depth, counts, block, variant, weights))
-        params = params_from(layer, steps, baseline, nt_samples, window, stride, mask, cell, samples)
+        run_, params = begin(page, methods, image, which, target, user, request, (depth, counts, block, variant, weights),
+                             (layer, steps, baseline, nt_samples, window, stride, mask, cell, samples))
         cancel = cancel_event(request)
         done = []
         for i, method in enumerate(methods):
@@ -221,10 +227,8 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         """Sanity check (Adebayo et al. 2018): randomise the network from the logits down, block by block,
         and see whether each method's map changes (it should) — rank correlation and SSIM per step."""
         lang = lang_of(request)
-        if not methods:
-            raise ValueError("pick at least one method")
-        run_ = Run(page, image, which, target, user, request, (depth, counts, block, variant, weights))
-        params = params_from(layer, steps, baseline, nt_samples, window, stride, mask, cell, samples)
+        run_, params = begin(page, methods, image, which, target, user, request, (depth, counts, block, variant, weights),
+                             (layer, steps, baseline, nt_samples, window, stride, mask, cell, samples))
         result = sanity_check(run_.model, run_.inp, methods=methods[:4], target=run_.target, params=params,
                               budget=run_.budget * 4, progress=progress_of(progress, lang, "attr_progress_sanity"),
                               cancel=cancel_event(request))
@@ -243,10 +247,8 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         into a blurred picture) and watch the class probability; smaller deletion area, larger insertion
         area = more faithful. Random maps are the yardstick; captum's infidelity and max-sensitivity too."""
         lang = lang_of(request)
-        if not methods:
-            raise ValueError("pick at least one method")
-        run_ = Run(page, image, which, target, user, request, (depth, counts, block, variant, weights))
-        params = params_from(layer, steps, baseline, nt_samples, window, stride, mask, cell, samples)
+        run_, params = begin(page, methods, image, which, target, user, request, (depth, counts, block, variant, weights),
+                             (layer, steps, baseline, nt_samples, window, stride, mask, cell, samples))
         cancel = cancel_event(request)
         curves, scores = [], []
         chosen = methods[:6]
