@@ -224,6 +224,13 @@ class Backend(Protocol):
         """Top-k from one forward pass (possibly shared with other requests)."""
         ...
 
+    def run(self, name: str, call: Any, *, cancel: threading.Event | None = None) -> Iterator[Any]:
+        """The records of the study ``name`` (:mod:`resnet_core.studies`) on ``call``; the last is final.
+
+        Setting ``cancel`` stops the study at its next check (it raises ``studies.Cancelled``).
+        """
+        ...
+
 
 # ------------------------------------------------------------------------------ the work itself
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 from ..results import Inspection
 from ..serving import ModelService
 from ..shapes import Architecture
+from ..studies import StudyContext, run_study
 from ..zoo import ModelKey, ServedModel
 from .base import (
     CheckpointRef,
@@ -59,12 +62,19 @@ class LocalBackend:
             raise result
         return result
 
+    def run(self, name: str, call: Any, *, cancel: threading.Event | None = None) -> Iterator[Any]:
+        ctx = StudyContext(self.service, self.resolve, cancel if cancel is not None else threading.Event())
+        yield from run_study(ctx, name, call)
+
     def _resolve(self, call: InspectCall | PredictCall) -> ServedModel:
-        size = call.size or 224
-        if call.checkpoint is None:
-            return served_model(self.service, call.key, size=size)
-        self.service.check_cost(call.key.depth, call.key.variant, size)
-        served = call.checkpoint.handle
+        return self.resolve(call.key, call.checkpoint, call.size or 224)
+
+    def resolve(self, key: ModelKey, checkpoint: CheckpointRef | None, size: int) -> ServedModel:
+        """The served model of ``key`` (the session's checkpoint where given), within the budget."""
+        if checkpoint is None:
+            return served_model(self.service, key, size=size)
+        self.service.check_cost(key.depth, key.variant, size)
+        served = checkpoint.handle
         if not isinstance(served, ServedModel):
             raise ValueError("this checkpoint was loaded by another backend; load it again")
         return served
