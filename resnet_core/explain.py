@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect as pyinspect
 
-from .blocks import BasicBlock, Bottleneck
+from .blocks import block_class
 from .shapes import Architecture, BlockInfo, Shape
 
 #: the header's words per language (the same keys in each); the source below it stays as written
@@ -39,7 +39,7 @@ def _text(lang: str) -> dict[str, str]:
 def block_header(block: BlockInfo, *, lang: str = "en") -> str:
     """Comment lines that say what one block does to the tensor, op by op, in ``lang`` ("en" or "zh")."""
     t = _text(lang)
-    kind = "BasicBlock" if block.block_type == "basic" else "Bottleneck"
+    kind = block.block_class or block_class(block.block_type, block.variant).__name__  # type: ignore[arg-type]
     lines = [
         t["title"].format(
             name=block.name, kind=kind, variant=block.variant, stride=block.stride, shortcut=t[block.shortcut]
@@ -61,10 +61,14 @@ def block_header(block: BlockInfo, *, lang: str = "en") -> str:
 def block_source(arch: Architecture, name: str, *, lang: str = "en") -> str:
     """The PyTorch source of block ``name``'s class, headed by the shapes it sees at this input size.
 
+    Each variant has its own class (:mod:`resnet_core.blocks`), so the source shown is exactly
+    the code that runs for this block: its declared layout and its forward, with no branches
+    for other variants.
+
     Raises:
         KeyError: no block of that name.
         ValueError: unknown language.
     """
     block = arch.block(name)
-    cls = BasicBlock if block.block_type == "basic" else Bottleneck
+    cls = block_class(block.block_type, block.variant)  # type: ignore[arg-type]
     return block_header(block, lang=lang) + "\n\n" + pyinspect.getsource(cls)

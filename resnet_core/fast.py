@@ -33,7 +33,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from .blocks import is_block
+from .blocks import ResidualBlock
+from .model import ResNet
 from .results import Prediction, predictions
 
 #: CUDA graphs kept per predictor (one per input shape); each holds its own activations
@@ -58,12 +59,30 @@ def private_copy(model: nn.Module) -> nn.Module:
     return twin
 
 
+def _chains(model: nn.Module) -> list[tuple[nn.Module, tuple[str, ...]]]:
+    """Every run of layers where each one's output feeds only the next, as the modules declare it:
+    a block's ``branch_order``, the network's ``stem_order``, and the children of an ``nn.Sequential``
+    (a projection shortcut: conv, BN)."""
+    chains: list[tuple[nn.Module, tuple[str, ...]]] = []
+    for parent in model.modules():
+        if isinstance(parent, ResidualBlock):
+            chains.append((parent, parent.branch_order))
+        elif isinstance(parent, ResNet):
+            chains.append((parent, parent.stem_order))
+        elif isinstance(parent, nn.Sequential):
+            chains.append((parent, tuple(name for name, _ in parent.named_children())))
+    return chains
+
+
 def fold_batchnorm(model: nn.Module) -> int:
     """Fold every BatchNorm that directly follows a convolution into it, in place.
 
-    The BN modules become ``nn.Identity``, so module names (and the forward) are unchanged.
-    Pre-activation blocks put BN before the convolution and are left alone (their stem is
-    still conv -> BN and is folded), as is any BN without a convolution before it. Only valid in eval mode (running statistics).
+    Which BN follows which conv is read from the layer order each module declares (see
+    :func:`_chains`), so the pairs are the same whatever the variant: conv -> BN in a
+    post-activation block, the stem and a projection; conv1 -> bn2 (and conv2 -> bn3) inside a
+    pre-activation block, whose first BN follows the previous block's sum and stays. The BN
+    modules become ``nn.Identity``, so module names (and the forward) are unchanged. Only valid
+    in eval mode (running statistics).
 
     Returns:
         How many BatchNorms were folded.
@@ -71,29 +90,16 @@ def fold_batchnorm(model: nn.Module) -> int:
     if model.training:
         raise ValueError("fold BatchNorm only into a model in eval mode")
     pairs: list[tuple[nn.Module, str, str]] = []
-    for parent in model.modules():
-        if is_block(parent) and parent.variant == "preact":
-            continue
-        children = dict(parent.named_children())
-        for name, child in children.items():
-            if not isinstance(child, nn.BatchNorm2d):
-                continue
-            conv_name = None
-            if name.startswith("bn") and name[2:].isdigit():  # conv1 -> bn1, conv2 -> bn2, ...
-                conv_name = f"conv{name[2:]}"
-            elif name.isdigit() and int(name) > 0:  # downsample: Sequential(conv, bn)
-                conv_name = str(int(name) - 1)
-            if isinstance(children.get(conv_name), nn.Conv2d):
-                pairs.append((parent, conv_name, name))
-    folded = 0
+    for parent, order in _chains(model):
+        for conv_name, bn_name in zip(order, order[1:]):
+            conv, bn = getattr(parent, conv_name), getattr(parent, bn_name)
+            if isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d) and conv.out_channels == bn.num_features:
+                pairs.append((parent, conv_name, bn_name))
     for parent, conv_name, bn_name in pairs:
         conv, bn = getattr(parent, conv_name), getattr(parent, bn_name)
-        if conv.out_channels != bn.num_features:
-            continue
         setattr(parent, conv_name, fuse_conv_bn_eval(conv, bn).requires_grad_(False))
         setattr(parent, bn_name, nn.Identity())
-        folded += 1
-    return folded
+    return len(pairs)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
-from .blocks import BLOCKS
+from .blocks import block_class, make_block
 from .specs import VARIANTS, BlockType, ResNetSpec, Variant, cifar_spec, resolve_spec
 
 
@@ -42,8 +42,19 @@ class ResNet(nn.Module):
         shortcuts: False removes every shortcut: the "plain" network of the paper's Fig. 3.
         shortcut_kind: "B" (1x1 projection where the shape changes, as on ImageNet) or
             "A" (zero padding, as in the paper's CIFAR experiments).
-        zero_init_residual: start each branch's last BN at zero (Goyal et al.), off by default.
+        zero_init_residual: start every block that has a shortcut as that shortcut alone, its
+            branch's last weighted layer at zero (each block's ``zero_init_last``: the last BN's
+            scale as torchvision and Goyal et al., the last conv in a pre-activation block). Off
+            by default; a plain twin's blocks are left alone (zeroing them would cut the signal).
+
+    Attributes:
+        stem_order: the stem's layers in the order they run (each feeds only the next).
+        head_order: layers between the last stage and the pooling: pre-activation blocks leave
+            their sum un-normalized, so those nets end with one more BN and ReLU (Identity
+            Mappings, appendix); empty for post-activation blocks, which end in a ReLU.
     """
+
+    stem_order: tuple[str, ...] = ("conv1", "bn1", "relu", "maxpool")
 
     def __init__(
         self,
@@ -66,7 +77,7 @@ class ResNet(nn.Module):
         self.num_classes = num_classes
         self.norm = norm
         self.shortcuts = shortcuts
-        block_cls = BLOCKS[spec.block]
+        block_cls = block_class(spec.block, variant)
 
         stem_ch = spec.widths[0]
         if spec.stem == "imagenet":
@@ -88,11 +99,12 @@ class ResNet(nn.Module):
             blocks = []
             for j in range(count):
                 blocks.append(
-                    block_cls(
+                    make_block(
+                        spec.block,
+                        variant,
                         in_ch,
                         width,
                         stride=stride if j == 0 else 1,
-                        variant=variant,
                         norm=norm,
                         shortcut=shortcuts,
                         shortcut_kind=shortcut_kind,
@@ -105,10 +117,11 @@ class ResNet(nn.Module):
         self.feature_info: tuple[FeatureInfo, ...] = tuple(info)
         self.stage_names: tuple[str, ...] = tuple(f.module for f in info)
 
-        if variant == "preact":
-            # Identity Mappings, appendix: pre-activation nets end with one more BN + ReLU.
+        self.head_order: tuple[str, ...] = ()
+        if block_cls.after_add is None:  # the last sum is un-normalized (Identity Mappings, appendix)
             self.bn_final = nn.BatchNorm2d(in_ch) if norm else nn.Identity()
             self.relu_final = nn.ReLU()
+            self.head_order = ("bn_final", "relu_final")
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(in_ch, num_classes)
         self.num_features = in_ch
@@ -122,14 +135,9 @@ class ResNet(nn.Module):
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        if zero_init_residual and self.variant != "preact":
-            from .blocks import branch_output_module
-
-            for stage in self.stages():
-                for block in stage:
-                    last = branch_output_module(block)
-                    if isinstance(last, nn.BatchNorm2d):
-                        nn.init.zeros_(last.weight)
+        if zero_init_residual:
+            for name in self.residual_blocks():
+                self.get_submodule(name).zero_init_last()
 
     @property
     def name(self) -> str:
@@ -167,8 +175,8 @@ class ResNet(nn.Module):
         x = self.stem(x)
         for stage in self.stages():
             x = stage(x)
-        if self.variant == "preact":
-            x = self.relu_final(self.bn_final(x))
+        for name in self.head_order:  # bn_final, relu_final after pre-activation blocks
+            x = getattr(self, name)(x)
         return x  # (B, C, H/32, W/32)
 
     def forward(self, x: Tensor) -> Tensor:

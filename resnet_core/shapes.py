@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import torch
 from torch import nn
 
-from .blocks import BasicBlock, PadShortcut, is_block
+from .blocks import PadShortcut, ResidualBlock, is_block, make_block
 from .images import MAX_INPUT_SIZE
 from .model import ResNet
 
@@ -88,6 +89,7 @@ class LayerInfo:
         block: the block the op belongs to, or None for stem and head.
         path: "main", "branch" or "shortcut".
         detail: "7x7/2, 64", a short description for hover text.
+        kernel, stride: a conv's kernel side and stride (0 and 1 for other ops).
     """
 
     name: str
@@ -100,6 +102,8 @@ class LayerInfo:
     block: str | None = None
     path: str = "main"
     detail: str = ""
+    kernel: int = 0
+    stride: int = 1
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,13 @@ class BlockInfo:
         shortcut: "identity", "projection", "pad" (option A) or "none" (plain twin).
         params, macs, adds: totals over the block's layers.
         layers: the block's operations in execution order.
+        block_class: the class that builds it ("Bottleneck", "PreActBasicBlock", ...).
+        branch_output: the op whose output is the branch's result F(x) ("layer2.0.bn3").
+        shortcut_input: the op whose output a projection or padding shortcut reads
+            ("layer2.0.relu1" in a pre-activation block); "" for the block's input.
+        relu_after_add: whether a ReLU follows the addition.
+
+    The last four are the block class's own declaration (:class:`resnet_core.blocks.ResidualBlock`).
     """
 
     name: str
@@ -134,6 +145,23 @@ class BlockInfo:
     macs: int
     adds: int
     layers: tuple[LayerInfo, ...]
+    block_class: str = ""
+    branch_output: str = ""
+    shortcut_input: str = ""
+    relu_after_add: bool = True
+
+
+@dataclass(frozen=True)
+class BlockAnatomy:
+    """One column of the block anatomy figure: a block layout and the variants that share it.
+
+    Attributes:
+        block: the first block of a stage (stride 2, projection shortcut), described.
+        variants: the variants built this way, e.g. ("v1", "v1.5") for a basic block.
+    """
+
+    block: BlockInfo
+    variants: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -239,7 +267,7 @@ class _Walker:
         macs = m.out_channels * oh * ow * (c // m.groups) * kh * kw
         return LayerInfo(
             name, "conv", shape, out, _params(m), macs, block=block, path=path,
-            detail=f"{kh}x{kw}/{sh}, {m.out_channels}",
+            detail=f"{kh}x{kw}/{sh}, {m.out_channels}", kernel=kh, stride=sh,
         )
 
     def _step(self, *args) -> None:
@@ -274,49 +302,35 @@ def _kind(m: nn.Module) -> str:
     return type(m).__name__.lower()
 
 
-def _branch_order(block: nn.Module) -> list[str]:
-    basic = isinstance(block, BasicBlock)
-    if block.variant == "preact":
-        seq = ["bn1", "relu1", "conv1", "bn2", "relu2", "conv2"]
-        if not basic:
-            seq += ["bn3", "relu3", "conv3"]
-        return seq
-    seq = ["conv1", "bn1", "relu1", "conv2", "bn2"]
-    if not basic:
-        seq += ["relu2", "conv3", "bn3"]
-    return seq
-
-
 def _describe_op(walker: _Walker, name: str, m: nn.Module, shape: Shape, *, block: str, path: str) -> LayerInfo:
     if isinstance(m, nn.Conv2d):
         return walker.conv(name, m, shape, block=block, path=path)
     return walker.simple(name, _kind(m), m, shape, block=block, path=path)
 
 
-def _describe_block(walker: _Walker, name: str, stage: str, index: int, block: nn.Module, shape: Shape) -> tuple[BlockInfo, Shape]:
+def _describe_block(
+    walker: _Walker, name: str, stage: str, index: int, block: ResidualBlock, shape: Shape, *, variant: str
+) -> tuple[BlockInfo, Shape]:
+    """One block's ops, read from the block's own declaration (branch order, output, shortcut)."""
     ops: list[LayerInfo] = []
+    outputs: dict[str | None, Shape] = {None: shape}  # what each branch layer hands on
     cur = shape
-    pre_shape = shape
-    for attr in _branch_order(block):
-        m = getattr(block, attr)
-        op = _describe_op(walker, f"{name}.{attr}", m, cur, block=name, path="branch")
+    for attr in block.branch_order:
+        op = _describe_op(walker, f"{name}.{attr}", getattr(block, attr), cur, block=name, path="branch")
         ops.append(op)
-        cur = op.out_shape
-        if block.variant == "preact" and attr == "relu1":
-            pre_shape = cur
-    branch_out = cur
+        cur = outputs[attr] = op.out_shape
+    branch_out = outputs[block.branch_output]
     if block.has_shortcut:
         ds = block.downsample
+        sc = outputs[block.shortcut_from]
         if ds is None:
             kind = "identity"
         elif isinstance(ds, PadShortcut):
             kind = "pad"
-            c, h, w = shape
-            sc = (ds.out_ch, -(-h // ds.stride), -(-w // ds.stride))
-            ops.append(LayerInfo(f"{name}.downsample", "pad", shape, sc, 0, block=name, path="shortcut", detail="option A"))
+            out = (ds.out_ch, -(-sc[1] // ds.stride), -(-sc[2] // ds.stride))
+            ops.append(LayerInfo(f"{name}.downsample", "pad", sc, out, 0, block=name, path="shortcut", detail="option A"))
         else:
             kind = "projection"
-            sc = pre_shape if block.variant == "preact" else shape
             for i, m in enumerate(ds):
                 op = _describe_op(walker, f"{name}.downsample.{i}", m, sc, block=name, path="shortcut")
                 ops.append(op)
@@ -325,20 +339,59 @@ def _describe_block(walker: _Walker, name: str, stage: str, index: int, block: n
         ops.append(LayerInfo(f"{name}.add", "add", branch_out, branch_out, 0, adds=c * h * w, block=name, path="main"))
     else:
         kind = "none"
-    if block.variant != "preact":
-        last_relu = "relu2" if isinstance(block, BasicBlock) else "relu3"
-        ops.append(walker.simple(f"{name}.{last_relu}", "relu", getattr(block, last_relu), branch_out, block=name, path="main"))
+    if block.after_add is not None:
+        relu = getattr(block, block.after_add)
+        ops.append(walker.simple(f"{name}.{block.after_add}", "relu", relu, branch_out, block=name, path="main"))
     ops = [op for op in ops if op.kind != "identity"]
-    params = sum(p.numel() for p in block.parameters())
     info = BlockInfo(
-        name=name, stage=stage, index=index,
-        block_type="basic" if isinstance(block, BasicBlock) else "bottleneck",
-        variant=block.variant, in_shape=shape, out_shape=branch_out,
-        width=block.conv2.out_channels if not isinstance(block, BasicBlock) else block.conv1.out_channels,
-        stride=block.stride, shortcut=kind, params=params,
+        name=name, stage=stage, index=index, block_type=block.block_type, variant=variant,
+        in_shape=shape, out_shape=branch_out, width=block.width, stride=block.stride, shortcut=kind,
+        params=sum(p.numel() for p in block.parameters()),
         macs=sum(op.macs for op in ops), adds=sum(op.adds for op in ops), layers=tuple(ops),
+        block_class=type(block).__name__, branch_output=f"{name}.{block.branch_output}",
+        shortcut_input=f"{name}.{block.shortcut_from}" if block.shortcut_from else "",
+        relu_after_add=block.relu_after_add,
     )
     return info, branch_out
+
+
+#: the anatomy's columns: the paper's block first, then torchvision's, then pre-activation
+ANATOMY_VARIANTS = ("v1", "v1.5", "preact")
+#: a stage's first block as in ResNet-18 (basic) and ResNet-50 (bottleneck): input channels, width
+_ANATOMY_BLOCK = {"basic": (64, 128), "bottleneck": (256, 128)}
+
+
+def block_anatomy(*, block: str = "both") -> tuple[BlockAnatomy, ...]:
+    """The layouts of the first block of a stage, one per distinct variant, for the anatomy figure.
+
+    Each is a real block, built on the meta device (no weights are made) and described from its
+    own declaration. Variants that build the very same ops share a column: a basic block has no
+    1x1 conv to move the stride from, so its v1 and v1.5 are one.
+
+    Args:
+        block: "bottleneck", "basic" or "both" (bottleneck columns first).
+
+    Raises:
+        ValueError: another block name.
+    """
+    kinds = {"bottleneck": ("bottleneck",), "basic": ("basic",), "both": ("bottleneck", "basic")}
+    if block not in kinds:
+        raise ValueError(f"block must be one of {tuple(kinds)}, not {str(block)[:20]!r}")
+    columns: list[BlockAnatomy] = []
+    for block_type in kinds[block]:
+        in_ch, width = _ANATOMY_BLOCK[block_type]
+        mine: list[BlockAnatomy] = []
+        for variant in ANATOMY_VARIANTS:
+            with torch.device("meta"):
+                module = make_block(block_type, variant, in_ch, width, stride=2)  # type: ignore[arg-type]
+            info, _ = _describe_block(_Walker(), "block", "stage", 0, module, (in_ch, 56, 56), variant=variant)
+            same = next((i for i, col in enumerate(mine) if col.block.layers == info.layers), None)
+            if same is None:
+                mine.append(BlockAnatomy(info, (variant,)))
+            else:
+                mine[same] = BlockAnatomy(mine[same].block, mine[same].variants + (variant,))
+        columns.extend(mine)
+    return tuple(columns)
 
 
 def describe(model: ResNet, input_size: int | tuple[int, int] = 224) -> Architecture:
@@ -354,13 +407,15 @@ def describe(model: ResNet, input_size: int | tuple[int, int] = 224) -> Architec
     h, w = check_input_size(input_size)
     walker = _Walker()
     shape: Shape = (3, h, w)
-    stem = [walker.conv("conv1", model.conv1, shape, block=None, path="main")]
-    shape = stem[-1].out_shape
-    for attr in ("bn1", "relu"):
+    stem = []
+    for attr in model.stem_order:
         m = getattr(model, attr)
-        stem.append(walker.simple(attr, _kind(m), m, shape, block=None, path="main"))
-    if isinstance(model.maxpool, nn.MaxPool2d):
-        stem.append(walker.pool("maxpool", model.maxpool, shape))
+        if isinstance(m, nn.Conv2d):
+            stem.append(walker.conv(attr, m, shape, block=None, path="main"))
+        elif isinstance(m, nn.MaxPool2d):
+            stem.append(walker.pool(attr, m, shape))
+        else:
+            stem.append(walker.simple(attr, _kind(m), m, shape, block=None, path="main"))
         shape = stem[-1].out_shape
     stem = [op for op in stem if op.kind != "identity"]
 
@@ -371,7 +426,7 @@ def describe(model: ResNet, input_size: int | tuple[int, int] = 224) -> Architec
         blocks = []
         for j, block in enumerate(seq):
             assert is_block(block)
-            b, shape = _describe_block(walker, f"{info.module}.{j}", info.module, j, block, shape)
+            b, shape = _describe_block(walker, f"{info.module}.{j}", info.module, j, block, shape, variant=model.variant)
             blocks.append(b)
         stages.append(StageInfo(
             name=info.module, blocks=tuple(blocks), in_shape=in_shape, out_shape=shape,
@@ -380,11 +435,10 @@ def describe(model: ResNet, input_size: int | tuple[int, int] = 224) -> Architec
         ))
 
     head = []
-    if model.variant == "preact":
-        for attr in ("bn_final", "relu_final"):
-            m = getattr(model, attr)
-            if not isinstance(m, nn.Identity):
-                head.append(walker.simple(attr, _kind(m), m, shape, block=None, path="main"))
+    for attr in model.head_order:
+        m = getattr(model, attr)
+        if not isinstance(m, nn.Identity):
+            head.append(walker.simple(attr, _kind(m), m, shape, block=None, path="main"))
     c = shape[0]
     head.append(LayerInfo("avgpool", "avgpool", shape, (c, 1, 1), 0, detail="global average"))
     fc = model.fc

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_core.blocks import branch_output_module
 from resnet_core.hooks import capture_outputs, hook_count
 from resnet_core.lab import (
     SYNTHETIC_CLASSES,
@@ -31,6 +30,7 @@ from resnet_core.lab import (
     save_race,
 )
 from resnet_core.model import build_cifar_resnet, build_resnet
+from resnet_core.shapes import block_anatomy
 from viz.lab import (
     block_anatomy_figure,
     gradient_flow_figure,
@@ -337,7 +337,7 @@ def test_branch_ablation_turns_the_block_into_its_identity(model, batch) -> None
 
 def test_shortcut_ablation_leaves_only_the_branch(model, batch) -> None:
     block = model.get_submodule("layer3.0")  # a downsampling block (option-A shortcut)
-    last = branch_output_module(block)
+    last = block.branch_output_module()
     names = ["layer3.0", "layer3.0." + next(n for n, m in block.named_modules() if m is last)]
     with torch.no_grad():
         reference = model(batch)
@@ -467,13 +467,13 @@ def test_saved_curves_figure_handles_missing_and_malformed_files(tmp_path: Path)
 
 
 def test_block_anatomy_marks_where_the_variants_differ() -> None:
-    fig = block_anatomy_figure()
+    fig = block_anatomy_figure(block_anatomy())
     texts = [a.text for a in fig.layout.annotations]
     for title in ("Bottleneck v1 (paper)", "Bottleneck v1.5 (torchvision)", "Bottleneck pre-activation"):
         assert f"<b>{title}</b>" in texts
     # highlighted (bold) boxes: v1's strided 1x1, v1.5's strided 3x3, preact's BN-ReLU first
     assert "<b>conv 1×1, stride 2</b>" in texts and "<b>conv 3×3, stride 2</b>" in texts
     assert texts.count("<b>no ReLU after ⊕</b>") == 2 and texts.count("<b>BN</b>") == 2
-    assert len(block_anatomy_figure(block="basic").layout.annotations) < len(texts)
+    assert len(block_anatomy_figure(block_anatomy(block="basic")).layout.annotations) < len(texts)
     with pytest.raises(ValueError):
-        block_anatomy_figure(block="resnext")  # type: ignore[arg-type]
+        block_anatomy(block="resnext")

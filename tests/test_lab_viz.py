@@ -11,6 +11,7 @@ import pytest
 from resnet_core.lab import NetworkFlow
 from resnet_core.lab.landscape import Landscape, LossSurface
 from resnet_core.lab.shatter import ShatterCurve, Shattering
+from resnet_core.shapes import block_anatomy
 from viz.lab import (
     block_anatomy_figure,
     flow_verdict,
@@ -81,7 +82,7 @@ def test_landscape_verdict_prefers_the_surface_with_fewer_minima() -> None:
 
 @pytest.mark.parametrize(
     "make",
-    [lambda lang: block_anatomy_figure(lang=lang), lambda lang: race_figure([], lang=lang),
+    [lambda lang: block_anatomy_figure(block_anatomy(), lang=lang), lambda lang: race_figure([], lang=lang),
      lambda lang: shattering_figure(_shattering(0.1, 0.9), lang=lang)],
     ids=["anatomy", "race-empty", "shatter"],
 )
@@ -103,7 +104,7 @@ def _strings(obj: object) -> str:
 
 def test_an_unknown_language_is_one_clear_error() -> None:
     with pytest.raises(ValueError, match="lang"):
-        block_anatomy_figure(lang="fr")
+        block_anatomy_figure(block_anatomy(), lang="fr")
 
 
 def _race_update(plain_acc: float, res_acc: float):

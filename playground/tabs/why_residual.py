@@ -21,6 +21,7 @@ from resnet_core.inspection import inspect
 from resnet_core.lab.degradation import load_degradation
 from resnet_core.lab.landscape import load_landscape, loss_landscape_steps
 from resnet_core.lab.shatter import shattering_steps
+from resnet_core.shapes import block_anatomy
 from viz import lab as vlab
 
 from ..choices import ModelChoice
@@ -68,7 +69,7 @@ def saved_figures(lang: str) -> tuple[Any, Any, str, Any, str, Any]:
         result, meta = load_landscape(SAVED_LANDSCAPE)
         landscape_fig = vlab.landscape_figure(result, lang=lang, source=meta)
         landscape_words = vlab.landscape_verdict(result, lang)
-    return race, degradation_fig, degradation_words, landscape_fig, landscape_words, vlab.block_anatomy_figure(lang=lang)
+    return race, degradation_fig, degradation_words, landscape_fig, landscape_words, vlab.block_anatomy_figure(block_anatomy(), lang=lang)
 
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom

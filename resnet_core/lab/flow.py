@@ -26,9 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from ..blocks import branch_output_module
 from ..hooks import capture_outputs, patch_inputs
 from ..model import ResNet
 from ..specs import IMAGENET_DEPTHS, MAX_BLOCKS_PER_STAGE, cifar_spec, resolve_spec
@@ -227,17 +226,11 @@ def zero_init_branches(model: ResNet) -> ResNet:
     With BN the last BN's scale is zeroed, exactly as torchvision's ``zero_init_residual``
     (Goyal et al.); without BN, or in a pre-activation block whose branch ends in a conv, that
     conv's weight is zeroed instead, as Fixup does. Blocks without a shortcut are left alone
-    (zeroing a plain block would cut the signal).
+    (zeroing a plain block would cut the signal). Each block knows its own last layer
+    (:meth:`resnet_core.blocks.ResidualBlock.zero_init_last`).
     """
-    with torch.no_grad():
-        for name in model.residual_blocks():
-            block = model.get_submodule(name)
-            last = branch_output_module(block)
-            if isinstance(last, nn.BatchNorm2d):
-                last.weight.zero_()
-            else:
-                conv = block.conv3 if hasattr(block, "conv3") else block.conv2
-                conv.weight.zero_()
+    for name in model.residual_blocks():
+        model.get_submodule(name).zero_init_last()
     return model
 
 
