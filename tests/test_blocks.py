@@ -276,3 +276,13 @@ def test_the_anatomy_record_is_read_from_the_blocks() -> None:
     assert [op.kind for op in preact.layers if op.path == "shortcut"] == ["conv"]  # no BN on a preact projection
     real = describe(build_resnet(50), 224).block("layer2.0")
     assert (real.branch_output, real.shortcut_input, real.block_class) == ("layer2.0.bn3", "", "Bottleneck")
+
+
+@pytest.mark.parametrize(("variant", "source"), [("preact", "layer2.0.relu1"), ("v1.5", "layer1.1.relu2")])
+def test_the_graph_draws_the_projection_from_where_the_block_reads_it(variant, source) -> None:
+    from viz.graph import block_graph
+
+    with torch.device("meta"):
+        arch = describe(build_resnet(18, variant=variant), 224)
+    # pre-activation: the first BN-ReLU of the branch; v1.5: the block's input, the previous block's ReLU
+    assert list(block_graph(arch, level="layer").predecessors("layer2.0.downsample.0")) == [source]

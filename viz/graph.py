@@ -236,11 +236,9 @@ class _Builder:
         add = next((op for op in tail if op.kind == "add"), None)
         if add is not None:
             add_x = self.x + 1.0
-            # Identity Mappings (Fig. 4e): a pre-activation projection sees the pre-activated
-            # input, i.e. the branch's first relu, not the block input.
-            sc_src = src
-            if b.variant == "preact" and short:
-                sc_src = next(op.name for op in branch if op.kind == "relu")
+            # the block declares where a projection reads: its input, or (pre-activation,
+            # Identity Mappings Fig. 4e) the branch's first ReLU
+            sc_src = b.shortcut_input if b.shortcut_input and short else src
             sx = self.g.nodes[sc_src]["pos"][0]
             sprev = sc_src
             for i, op in enumerate(short):
