@@ -548,7 +548,8 @@ def prepare(
     """
     if mode not in ("crop", "whole"):
         raise ImageError(f"Unknown preprocessing mode {quote(mode)}; use 'crop' or 'whole'.")
-    target = preprocess.crop_size if size is None else _check_size(size)
+    # the weights' crop size is checked as any asked size: a checkpoint's metadata is no way past the cap
+    target = _check_size(preprocess.crop_size if size is None else size)
     if not isinstance(image, Image.Image) or image.mode != "RGB":
         image = load_image(image)
     interpolation = _interpolation(preprocess.interpolation)

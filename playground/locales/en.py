@@ -216,6 +216,7 @@ TEXT: dict[str, str] = {
     "attr_random": "random maps, the yardstick",
     "attr_random_pixels": "random (pixels)",
     "attr_random_cells": "random (4×4 cells)",
+    "attr_stopped": "Stopped at your request.",
     "flow_heading": "### 1. Vanishing or exploding gradients? Gradient norm per block at initialization",
     "zero_init": "Zero-init residual (last BN of each block = 0)",
     "shatter_heading": "### 2. Shattered gradients: is the gradient still structured, or white noise?",
