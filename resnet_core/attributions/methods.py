@@ -32,7 +32,6 @@ import torch
 from torch import Tensor, nn
 
 from .inputs import AttributionError, AttributionInput
-from .lrp import lrp_rules
 from .registry import (
     DEFAULT_BUDGET,
     MAX_BUDGET,
@@ -169,8 +168,6 @@ def run_captum(
     device = next(work.parameters()).device
     hooks = uses_hooks(method, params)  # only hook-registering requests run on a model they may own
     with restored(work, drop_new_hooks=hooks), seeded(params.seed, device):
-        if method == "lrp":
-            lrp_rules(work)
         x = x.detach().to(device).clone().requires_grad_(True)  # captum would warn and do it
         run = MethodRun(net=net, model=work, x=x, target=target, p=params, inp=inp)
         with torch.enable_grad():
@@ -236,18 +233,12 @@ def attribute(
             f"{budget:,}: lower its samples or steps, or raise the stride or cell size"
         )
     t0 = time.perf_counter()
-    private = (uses_hooks(method, params) and isolate) or method == "lrp"
-    # captum's LRP also writes rules onto the modules: never on the caller's model
+    private = (uses_hooks(method, params) and isolate) or info.writes
+    # a runner that writes onto the modules (LRP's rules) never touches the caller's model
     work = copy.deepcopy(model) if private else model
     net = Metered(work, planned, progress, cancel)
     raw = run_captum(net, inp.tensor, inp, method=method, target=target, params=params)  # (1, C, H, W)
     hw_map = raw.detach().float().sum(dim=1)[0].cpu().numpy().astype(np.float32)  # (H, W)
-    note = {"en": "", "zh": ""}
-    if method == "gradcam":
-        note = {
-            "en": f"rectified (ReLU) at {params.layer}, bilinearly upsampled",
-            "zh": f"在 {params.layer} 处取正部 (ReLU)，双线性上采样",
-        }
     return Attribution(
         method=method,
         label=info.label,
@@ -256,7 +247,7 @@ def attribute(
         time_s=time.perf_counter() - t0,
         forward_passes=net.count,
         params=params.used_by(method),
-        note=note,
+        note=info.note(params),
     )
 
 

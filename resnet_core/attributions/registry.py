@@ -45,7 +45,7 @@ from .inputs import (
     feature_mask,
     make_baseline,
 )
-from .lrp import lrp_problem
+from .lrp import lrp_problem, lrp_rules
 
 #: the largest forward-pass budget a caller may grant one request
 MAX_BUDGET = 100_000
@@ -249,6 +249,11 @@ def _deeplift_shap(c: MethodRun) -> Tensor:
         c.x, baselines=dist[s : s + k], target=c.target))
 
 
+def _lrp(c: MethodRun) -> Tensor:
+    lrp_rules(c.model)  # captum reads a rule from every module: on the request's own copy
+    return LRP(c.net).attribute(c.x, target=c.target)
+
+
 # --------------------------------------------------------------------------------- the costs
 
 Cost = Callable[[MethodParams, tuple[int, int], int], int]
@@ -288,6 +293,9 @@ class MethodInfo:
         paper: where the method comes from.
         runner: calls captum's class on a :class:`MethodRun`; (N, C, H, W) attributions.
         cost: images through the network, from (params, (H, W), features of the mask).
+        fits: None when the method applies to a model, else why not ({"en": ..., "zh": ...}).
+        writes: the runner writes onto the model's modules (LRP's rules): always a private copy.
+        note: a remark on the map for the page, from the options ({"en": ..., "zh": ...}).
     """
 
     name: str
@@ -300,6 +308,11 @@ class MethodInfo:
     paper: str
     runner: Callable[[MethodRun], Tensor] = field(repr=False, compare=False)
     cost: Cost = field(repr=False, compare=False)
+    fits: Callable[[nn.Module], dict[str, str] | None] = field(default=lambda _: None, repr=False, compare=False)
+    writes: bool = False
+    note: Callable[[MethodParams], dict[str, str]] = field(
+        default=lambda _: {"en": "", "zh": ""}, repr=False, compare=False
+    )
 
 
 _NT = ("nt_base", "nt_samples", "stdev", "steps", "baseline", "batch", "seed")
@@ -309,7 +322,9 @@ _MASKED = ("mask", "cell", "n_segments")
 METHODS: dict[str, MethodInfo] = {m.name: m for m in (
     # name, label, captum class, family, options, hooks, signed, paper; runner; cost (images)
     MethodInfo("gradcam", "Grad-CAM", "LayerGradCam(relu_attributions=True)", "cam", ("layer",), True, False,
-               "https://arxiv.org/abs/1610.02391", _gradcam, _fixed(1)),
+               "https://arxiv.org/abs/1610.02391", _gradcam, _fixed(1),
+               note=lambda p: {"en": f"rectified (ReLU) at {p.layer}, bilinearly upsampled",
+                               "zh": f"在 {p.layer} 处取正部 (ReLU)，双线性上采样"}),
     MethodInfo("guided_gradcam", "Guided Grad-CAM", "GuidedGradCam", "cam", ("layer",), True, True,
                "https://arxiv.org/abs/1610.02391",
                lambda c: GuidedGradCam(c.net, layer_of(c.model, c.p.layer)).attribute(c.x, target=c.target),
@@ -365,7 +380,7 @@ METHODS: dict[str, MethodInfo] = {m.name: m for m in (
                lambda p, size, features: 1 + p.shapley_samples * features),
     MethodInfo("lrp", "LRP (epsilon)", "LRP", "propagation", (), True, True,
                "https://doi.org/10.1371/journal.pone.0130140",
-               lambda c: LRP(c.net).attribute(c.x, target=c.target), _fixed(2)),  # captum runs two forwards
+               _lrp, _fixed(2), fits=lrp_problem, writes=True),  # captum runs two forwards
 )}
 # fmt: on
 
@@ -381,10 +396,7 @@ def method_info(method: str) -> MethodInfo:
 
 def applicability(model: nn.Module, method: str) -> dict[str, str] | None:
     """None when ``method`` applies to ``model``, else why not as {"en": ..., "zh": ...}."""
-    method_info(method)
-    if method == "lrp":
-        return lrp_problem(model)
-    return None
+    return method_info(method).fits(model)
 
 
 def method_table(model: nn.Module) -> tuple[tuple[MethodInfo, dict[str, str] | None], ...]:
