@@ -548,8 +548,12 @@ def prepare(
     """
     if mode not in ("crop", "whole"):
         raise ImageError(f"Unknown preprocessing mode {quote(mode)}; use 'crop' or 'whole'.")
-    # the weights' crop size is checked as any asked size: a checkpoint's metadata is no way past the cap
-    target = _check_size(preprocess.crop_size if size is None else size)
+    if size is None and not 1 <= preprocess.crop_size <= MAX_INPUT_SIZE:
+        # a checkpoint's metadata sets crop_size: data, never a way past the cap
+        raise ImageError(
+            f"These weights ask for {quote(preprocess.crop_size)}-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE} pixels."
+        )
+    target = preprocess.crop_size if size is None else _check_size(size)
     if not isinstance(image, Image.Image) or image.mode != "RGB":
         image = load_image(image)
     interpolation = _interpolation(preprocess.interpolation)

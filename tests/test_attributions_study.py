@@ -162,9 +162,10 @@ def test_a_checkpoints_crop_size_is_no_way_past_the_cap_or_the_cost(backend, pic
 
 
 def test_the_shared_prepare_checks_the_weights_own_size(picture) -> None:
+    """What the ablation and Compare depths use too: a checkpoint's crop size is held to the cap."""
     from resnet_core.images import ImageError, prepare
 
-    with pytest.raises(ImageError, match=f"from 1 to {MAX_INPUT_SIZE}"):
+    with pytest.raises(ImageError, match=f"ask for 3072-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE}"):
         prepare(picture, Preprocess(crop_size=3072, resize_size=3072))
 
 
