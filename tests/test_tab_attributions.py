@@ -116,3 +116,16 @@ def test_the_cancel_table_stays_bounded_and_forgets_finished_runs() -> None:
     assert cancels.stop(request("10.0.0.1", session="s4")) and events[4].is_set()
     cancels.finish(request("10.0.0.1", session="s3"), events[3])
     assert not cancels.stop(request("10.0.0.1", session="s3"))
+
+
+def test_a_checkpoint_that_asks_for_3072_pixels_is_one_plain_message(page: Any) -> None:
+    """#24 finding 2: an export's preprocess.crop_size of 3,072 set the input side past the cap."""
+    from test_attributions_study import _checkpoint
+
+    huge = _checkpoint(3072)
+    own = SimpleNamespace(backend=page.backend, checkpoint=lambda *_, **__: huge)
+    for handler in (tab.sanity, tab.faithfulness):
+        with pytest.raises(gr.Error, match="3072-pixel inputs; this server takes 1 to 1024"):
+            handler(str(example_images()[0]), "picked", "auto (top-1)", ["saliency"], *OPTIONS, "ResNet-18", "",
+                    "basic", "v1.5", "checkpoint", request=request("10.0.0.1"), progress=no_progress, page=own,
+                    cancels=Cancels())
