@@ -214,8 +214,6 @@ TEXT: dict[str, str] = {
     "attr_not_apply": "Methods that do not apply to this network:",
     "attr_progress_sanity": "randomising layer by layer",
     "attr_random": "random maps, the yardstick",
-    "attr_random_pixels": "random (pixels)",
-    "attr_random_cells": "random (4×4 cells)",
     "attr_stopped": "Stopped at your request.",
     "flow_heading": "### 1. Vanishing or exploding gradients? Gradient norm per block at initialization",
     "zero_init": "Zero-init residual (last BN of each block = 0)",

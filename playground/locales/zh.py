@@ -207,8 +207,6 @@ TEXT: dict[str, str] = {
     "attr_not_apply": "不适用于这个网络的方法：",
     "attr_progress_sanity": "正在逐层随机化",
     "attr_random": "随机图：作为参照",
-    "attr_random_pixels": "随机（逐像素）",
-    "attr_random_cells": "随机（4×4 单元）",
     "attr_stopped": "已按你的要求停止。",
     "flow_heading": "### 1. 梯度消失还是爆炸？初始化时各残差块的梯度范数",
     "zero_init": "残差零初始化（每个残差块最后的 BN 置零）",
