@@ -548,6 +548,11 @@ def prepare(
     """
     if mode not in ("crop", "whole"):
         raise ImageError(f"Unknown preprocessing mode {quote(mode)}; use 'crop' or 'whole'.")
+    if size is None and not 1 <= preprocess.crop_size <= MAX_INPUT_SIZE:
+        # a checkpoint's metadata sets crop_size: data, never a way past the cap
+        raise ImageError(
+            f"These weights ask for {quote(preprocess.crop_size)}-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE} pixels."
+        )
     target = preprocess.crop_size if size is None else _check_size(size)
     if not isinstance(image, Image.Image) or image.mode != "RGB":
         image = load_image(image)

@@ -28,7 +28,7 @@ from .serving import ModelService
 from .zoo import ModelKey, ServedModel
 
 #: the modules that register studies, imported on first use (so a Ray replica sees the same table)
-STUDY_MODULES: tuple[str, ...] = ()
+STUDY_MODULES: tuple[str, ...] = ("resnet_core.attributions.study",)
 
 
 class Cancelled(RuntimeError):

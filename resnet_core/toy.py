@@ -84,6 +84,15 @@ def read_metadata(path: str | Path = TOY_PATH) -> dict[str, str]:
         raise WeightsError(f"cannot read the toy model's metadata: {exc}") from exc
 
 
+def _categories(meta: dict[str, str]) -> tuple[str, ...]:
+    return tuple(json.loads(meta.get("classes", "[]"))) or TOY_CLASSES
+
+
+def toy_categories(path: str | Path = TOY_PATH) -> tuple[str, ...]:
+    """The toy model's class names, from its file's metadata (no tensor is read)."""
+    return _categories(read_metadata(path))
+
+
 def load_toy(path: str | Path = TOY_PATH) -> ToyModel:
     """Load the shipped toy model through the safe checkpoint path of :mod:`resnet_core.weights`.
 
@@ -91,7 +100,7 @@ def load_toy(path: str | Path = TOY_PATH) -> ToyModel:
         WeightsError: the file is missing, unsafe or does not fit the architecture.
     """
     meta = read_metadata(path)
-    categories = tuple(json.loads(meta.get("classes", "[]"))) or TOY_CLASSES
+    categories = _categories(meta)
     model = build_toy(len(categories))
     apply_checkpoint(model, read_checkpoint(path), name=Path(path).name)
     return ToyModel(model=model.eval(), categories=categories, preprocess=TOY_PREPROCESS, metadata=meta)
@@ -112,5 +121,6 @@ __all__ = [
     "example_images",
     "load_toy",
     "read_metadata",
+    "toy_categories",
     "toy_data",
 ]

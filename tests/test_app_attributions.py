@@ -93,3 +93,16 @@ def test_a_request_past_the_budget_is_one_clear_message(client: Client) -> None:
     assert "Traceback" not in str(caught.value)
 
 
+
+
+@pytest.mark.slow
+def test_each_endpoint_answers_at_its_defaults_with_keyword_arguments(client: Client) -> None:
+    """The three endpoints, called as the README and an agent call them: the picture by name, the
+    rest left at the page's defaults (the toy model, four methods, the sliders as shown)."""
+    picture = handle_file(str(SYNTHETIC[2]))
+    verdict, grid, applies = client.predict(image=picture, api_name="/attribute")
+    assert "4" in verdict and len(heatmap_values(grid)) >= 4  # the picture and four maps at least
+    words, curves, maps = client.predict(image=picture, api_name="/sanity_check")
+    assert "Grad-CAM" in words and "Occlusion" in words
+    words, figure, table = client.predict(image=picture, api_name="/faithfulness")
+    assert len(table["data"]) == 6 and words.strip()  # four methods and two random yardsticks

@@ -29,34 +29,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from captum.attr import (
-    LRP,
-    Deconvolution,
-    DeepLift,
-    DeepLiftShap,
-    FeatureAblation,
-    GradientShap,
-    GuidedBackprop,
-    GuidedGradCam,
-    InputXGradient,
-    IntegratedGradients,
-    LayerAttribution,
-    LayerGradCam,
-    NoiseTunnel,
-    Occlusion,
-    Saliency,
-    ShapleyValueSampling,
-)
 from torch import Tensor, nn
 
-from .inputs import (
-    AttributionError,
-    AttributionInput,
-    baseline_distribution,
-    feature_mask,
-    make_baseline,
-)
-from .lrp import lrp_rules
+from .inputs import AttributionError, AttributionInput
 from .registry import (
     DEFAULT_BUDGET,
     MAX_BUDGET,
@@ -65,8 +40,10 @@ from .registry import (
     AttributionCancelled,
     MethodInfo,
     MethodParams,
+    MethodRun,
     applicability,
     forward_passes,
+    layer_of,
     method_info,
     method_table,
     uses_hooks,
@@ -177,115 +154,6 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
         np.random.set_state(state)
 
 
-def _layer(model: nn.Module, name: str) -> nn.Module:
-    try:
-        return model.get_submodule("maxpool" if name == "stem" else name)
-    except AttributeError:
-        raise AttributionError(f"the model has no layer called {name[:60]!r}") from None
-
-
-@dataclass
-class _Ctx:
-    net: Metered
-    model: nn.Module
-    x: Tensor
-    target: int
-    p: MethodParams
-    inp: AttributionInput
-
-    def baseline(self) -> Tensor:
-        return make_baseline(self.inp, self.p.baseline, seed=self.p.seed).to(self.x.device)
-
-    def distribution(self) -> Tensor:
-        return baseline_distribution(self.inp, self.p.shap_baselines, seed=self.p.seed).to(self.x.device)
-
-    def mask(self) -> Tensor:
-        return feature_mask(self.inp, self.p.mask, cell=self.p.cell, n_segments=self.p.n_segments).to(
-            self.x.device
-        )
-
-    def noise_std(self) -> float:
-        x = self.x.detach()
-        return float(self.p.stdev * (x.max() - x.min()))
-
-
-def _gradcam(c: _Ctx) -> Tensor:
-    a = LayerGradCam(c.net, _layer(c.model, c.p.layer)).attribute(
-        c.x, target=c.target, relu_attributions=True
-    )
-    if a.dim() != 4:
-        raise AttributionError(f"layer {c.p.layer[:60]!r} does not produce a feature map")
-    return LayerAttribution.interpolate(a, tuple(c.x.shape[-2:]), interpolate_mode="bilinear")
-
-
-def _noise_tunnel(c: _Ctx, nt_type: str) -> Tensor:
-    base = {
-        "saliency": lambda: Saliency(c.net),
-        "input_x_gradient": lambda: InputXGradient(c.net),
-        "integrated_gradients": lambda: IntegratedGradients(c.net),
-        "guided_backprop": lambda: GuidedBackprop(c.net),
-    }[c.p.nt_base]()
-    kw: dict[str, Any] = {}
-    if c.p.nt_base == "integrated_gradients":
-        kw = {"baselines": c.baseline(), "n_steps": c.p.steps, "internal_batch_size": c.p.batch}
-    elif c.p.nt_base == "saliency":
-        kw = {"abs": False}  # SmoothGrad averages signed gradients (Smilkov et al., eq. 3)
-    return NoiseTunnel(base).attribute(
-        c.x,
-        nt_type=nt_type,
-        nt_samples=c.p.nt_samples,
-        stdevs=c.noise_std(),
-        target=c.target,
-        nt_samples_batch_size=1 if "n_steps" in kw else min(c.p.nt_samples, c.p.batch),
-        **kw,
-    )
-
-
-_RUNNERS: dict[str, Callable[[_Ctx], Tensor]] = {
-    "gradcam": _gradcam,
-    "guided_gradcam": lambda c: GuidedGradCam(c.net, _layer(c.model, c.p.layer)).attribute(
-        c.x, target=c.target
-    ),
-    "guided_backprop": lambda c: GuidedBackprop(c.net).attribute(c.x, target=c.target),
-    "deconvolution": lambda c: Deconvolution(c.net).attribute(c.x, target=c.target),
-    "saliency": lambda c: Saliency(c.net).attribute(c.x, target=c.target, abs=True),
-    "input_x_gradient": lambda c: InputXGradient(c.net).attribute(c.x, target=c.target),
-    "integrated_gradients": lambda c: IntegratedGradients(c.net).attribute(
-        c.x, baselines=c.baseline(), target=c.target, n_steps=c.p.steps, internal_batch_size=c.p.batch
-    ),
-    "smoothgrad": lambda c: _noise_tunnel(c, "smoothgrad"),
-    "smoothgrad_sq": lambda c: _noise_tunnel(c, "smoothgrad_sq"),
-    "vargrad": lambda c: _noise_tunnel(c, "vargrad"),
-    "gradient_shap": lambda c: GradientShap(c.net).attribute(
-        c.x, baselines=c.distribution(), n_samples=c.p.shap_samples, stdevs=c.noise_std(), target=c.target
-    ),
-    "deeplift": lambda c: DeepLift(c.net).attribute(c.x, baselines=c.baseline(), target=c.target),
-    "deeplift_shap": lambda c: DeepLiftShap(c.net).attribute(
-        c.x, baselines=c.distribution(), target=c.target
-    ),
-    "occlusion": lambda c: Occlusion(c.net).attribute(
-        c.x,
-        sliding_window_shapes=(3, c.p.window, c.p.window),
-        strides=(3, c.p.stride, c.p.stride),
-        baselines=c.baseline(),
-        target=c.target,
-        perturbations_per_eval=c.p.batch,
-    ),
-    "feature_ablation": lambda c: FeatureAblation(c.net).attribute(
-        c.x, baselines=c.baseline(), target=c.target, feature_mask=c.mask(), perturbations_per_eval=c.p.batch
-    ),
-    "shapley": lambda c: ShapleyValueSampling(c.net).attribute(
-        c.x,
-        baselines=c.baseline(),
-        target=c.target,
-        feature_mask=c.mask(),
-        n_samples=c.p.shapley_samples,
-        perturbations_per_eval=c.p.batch,
-    ),
-    "lrp": lambda c: LRP(c.net).attribute(c.x, target=c.target),
-}
-
-
 def run_captum(
     net: nn.Module, x: Tensor, inp: AttributionInput, *, method: str, target: int, params: MethodParams
 ) -> Tensor:
@@ -300,12 +168,10 @@ def run_captum(
     device = next(work.parameters()).device
     hooks = uses_hooks(method, params)  # only hook-registering requests run on a model they may own
     with restored(work, drop_new_hooks=hooks), seeded(params.seed, device):
-        if method == "lrp":
-            lrp_rules(work)
         x = x.detach().to(device).clone().requires_grad_(True)  # captum would warn and do it
-        ctx = _Ctx(net=net, model=work, x=x, target=target, p=params, inp=inp)
+        run = MethodRun(net=net, model=work, x=x, target=target, p=params, inp=inp)
         with torch.enable_grad():
-            return _RUNNERS[method](ctx).detach()
+            return method_info(method).runner(run).detach()
 
 
 def check_target(model: nn.Module, target: int) -> int:
@@ -359,7 +225,7 @@ def attribute(
     if why is not None:
         raise AttributionError(f"{info.label} does not apply to this model: {why['en']}")
     if info.family == "cam":
-        _layer(model, params.layer)
+        layer_of(model, params.layer)
     planned = forward_passes(method, params, inp)
     if planned > budget:
         raise AttributionBudgetError(
@@ -367,18 +233,12 @@ def attribute(
             f"{budget:,}: lower its samples or steps, or raise the stride or cell size"
         )
     t0 = time.perf_counter()
-    private = (uses_hooks(method, params) and isolate) or method == "lrp"
-    # captum's LRP also writes rules onto the modules: never on the caller's model
+    private = (uses_hooks(method, params) and isolate) or info.writes
+    # a runner that writes onto the modules (LRP's rules) never touches the caller's model
     work = copy.deepcopy(model) if private else model
     net = Metered(work, planned, progress, cancel)
     raw = run_captum(net, inp.tensor, inp, method=method, target=target, params=params)  # (1, C, H, W)
     hw_map = raw.detach().float().sum(dim=1)[0].cpu().numpy().astype(np.float32)  # (H, W)
-    note = {"en": "", "zh": ""}
-    if method == "gradcam":
-        note = {
-            "en": f"rectified (ReLU) at {params.layer}, bilinearly upsampled",
-            "zh": f"在 {params.layer} 处取正部 (ReLU)，双线性上采样",
-        }
     return Attribution(
         method=method,
         label=info.label,
@@ -387,7 +247,7 @@ def attribute(
         time_s=time.perf_counter() - t0,
         forward_passes=net.count,
         params=params.used_by(method),
-        note=note,
+        note=info.note(params),
     )
 
 

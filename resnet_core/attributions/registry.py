@@ -1,19 +1,51 @@
-"""The registry of captum's methods that fit a ResNet: options, bounds, costs, what applies.
+"""The registry of captum's methods that fit a ResNet: one row per method.
 
-Nothing here runs a model: :func:`forward_passes` is what a request will cost, computed before
-it runs, and :func:`applicability` says whether a method fits a model (captum's LRP has no rule
-for some layers).
+Each row (:class:`MethodInfo`) holds everything known about a method: its label and family, the
+options it reads, the captum class that computes it (its *runner*), and what it costs (its
+*cost*: images through the network, computed before anything runs). :func:`applicability` says
+whether a method fits a model (captum's LRP has no rule for some layers).
+
+A runner batches its images by ``MethodParams.batch`` (captum's ``internal_batch_size`` /
+``perturbations_per_eval``; GradientShap and DeepLiftShap in chunks of samples), so that one
+request's peak memory is set by ``batch``, whatever its steps or samples.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from torch import nn
+from captum.attr import (
+    LRP,
+    Deconvolution,
+    DeepLift,
+    DeepLiftShap,
+    FeatureAblation,
+    GradientShap,
+    GuidedBackprop,
+    GuidedGradCam,
+    InputXGradient,
+    IntegratedGradients,
+    LayerAttribution,
+    LayerGradCam,
+    NoiseTunnel,
+    Occlusion,
+    Saliency,
+    ShapleyValueSampling,
+)
+from torch import Tensor, nn
 
-from .inputs import BASELINES, MASK_KINDS, AttributionError, AttributionInput, feature_mask
-from .lrp import lrp_problem
+from .inputs import (
+    BASELINES,
+    MASK_KINDS,
+    AttributionError,
+    AttributionInput,
+    baseline_distribution,
+    feature_mask,
+    make_baseline,
+)
+from .lrp import lrp_problem, lrp_rules
 
 #: the largest forward-pass budget a caller may grant one request
 MAX_BUDGET = 100_000
@@ -30,86 +62,6 @@ class AttributionBudgetError(AttributionError):
 class AttributionCancelled(RuntimeError):
     """The caller cancelled the request between two chunks of forward passes."""
 
-
-@dataclass(frozen=True)
-class MethodInfo:
-    """One method of the registry.
-
-    Attributes:
-        name: the key ("gradcam", "integrated_gradients", ...).
-        label: display name.
-        captum: captum's class (and options) that computes it.
-        family: "cam", "gradient", "reference" (baseline based), "perturbation" or "propagation".
-        params: the :class:`MethodParams` fields it reads.
-        hooks: whether captum registers hooks on the model (run on a private copy by default).
-        signed: whether the map can be negative (Saliency and Grad-CAM here are not).
-        paper: where the method comes from.
-    """
-
-    name: str
-    label: str
-    captum: str
-    family: str
-    params: tuple[str, ...]
-    hooks: bool
-    signed: bool
-    paper: str
-
-
-def _info(
-    name: str,
-    label: str,
-    captum: str,
-    family: str,
-    params: tuple[str, ...],
-    hooks: bool,
-    signed: bool,
-    paper: str,
-) -> MethodInfo:
-    return MethodInfo(name, label, captum, family, params, hooks, signed, paper)
-
-
-_NT = ("nt_base", "nt_samples", "stdev", "steps", "baseline", "batch", "seed")
-#: every method this module offers, in display order
-# fmt: off
-METHODS: dict[str, MethodInfo] = {m.name: m for m in (
-    # name, label, captum class, family, options, hooks, signed; then the paper
-    _info("gradcam", "Grad-CAM", "LayerGradCam(relu_attributions=True)", "cam", ("layer",), True, False,
-          "https://arxiv.org/abs/1610.02391"),
-    _info("guided_gradcam", "Guided Grad-CAM", "GuidedGradCam", "cam", ("layer",), True, True,
-          "https://arxiv.org/abs/1610.02391"),
-    _info("guided_backprop", "Guided Backprop", "GuidedBackprop", "gradient", (), True, True,
-          "https://arxiv.org/abs/1412.6806"),
-    _info("deconvolution", "Deconvolution", "Deconvolution", "gradient", (), True, True,
-          "https://arxiv.org/abs/1311.2901"),
-    _info("saliency", "Saliency", "Saliency(abs=True)", "gradient", (), False, False,
-          "https://arxiv.org/abs/1312.6034"),
-    _info("input_x_gradient", "Input x Gradient", "InputXGradient", "gradient", (), False, True,
-          "https://arxiv.org/abs/1605.01713"),
-    _info("integrated_gradients", "Integrated Gradients", "IntegratedGradients", "reference", ("steps", "baseline", "batch"), False, True,
-          "https://arxiv.org/abs/1703.01365"),
-    _info("smoothgrad", "SmoothGrad", "NoiseTunnel(nt_type='smoothgrad')", "gradient", _NT, False, True,
-          "https://arxiv.org/abs/1706.03825"),
-    _info("smoothgrad_sq", "SmoothGrad²", "NoiseTunnel(nt_type='smoothgrad_sq')", "gradient", _NT, False, False,
-          "https://arxiv.org/abs/1806.10758"),
-    _info("vargrad", "VarGrad", "NoiseTunnel(nt_type='vargrad')", "gradient", _NT, False, False,
-          "https://arxiv.org/abs/1810.03307"),
-    _info("gradient_shap", "GradientShap", "GradientShap", "reference", ("shap_samples", "shap_baselines", "stdev", "seed"), False, True,
-          "https://arxiv.org/abs/1705.07874"),
-    _info("deeplift", "DeepLift", "DeepLift", "reference", ("baseline",), True, True,
-          "https://arxiv.org/abs/1704.02685"),
-    _info("deeplift_shap", "DeepLiftShap", "DeepLiftShap", "reference", ("shap_baselines", "seed"), True, True,
-          "https://arxiv.org/abs/1705.07874"),
-    _info("occlusion", "Occlusion", "Occlusion", "perturbation", ("window", "stride", "baseline", "batch"), False, True,
-          "https://arxiv.org/abs/1311.2901"),
-    _info("feature_ablation", "Feature Ablation", "FeatureAblation", "perturbation", ("mask", "cell", "n_segments", "baseline", "batch"), False, True,
-          "https://captum.ai/api/feature_ablation.html"),
-    _info("shapley", "Shapley Value Sampling", "ShapleyValueSampling", "perturbation", ("mask", "cell", "n_segments", "shapley_samples", "baseline", "batch", "seed"), False, True,
-          "https://doi.org/10.1016/j.cor.2008.04.004"),
-    _info("lrp", "LRP (epsilon)", "LRP", "propagation", (), True, True,
-          "https://doi.org/10.1371/journal.pone.0130140"),
-)}
-# fmt: on
 
 #: (low, high) of every bounded numeric parameter
 BOUNDS: dict[str, tuple[float, float]] = {
@@ -188,6 +140,251 @@ class MethodParams:
         return {k: d[k] for k in method_info(method).params}
 
 
+# ------------------------------------------------------------------------------- the runners
+
+
+@dataclass
+class MethodRun:
+    """What a runner is given: the metered network, the model inside it, the input and options.
+
+    Attributes:
+        net: the network captum calls (a metered wrapper whose ``inner`` is ``model``).
+        model: the classifier itself (for layers such as Grad-CAM's).
+        x: (1, 3, H, W) input with ``requires_grad``.
+        target: class index.
+        p: the options.
+        inp: the picture, for baselines and feature masks.
+    """
+
+    net: nn.Module
+    model: nn.Module
+    x: Tensor
+    target: int
+    p: MethodParams
+    inp: AttributionInput
+
+    def baseline(self) -> Tensor:
+        return make_baseline(self.inp, self.p.baseline, seed=self.p.seed).to(self.x.device)
+
+    def distribution(self) -> Tensor:
+        return baseline_distribution(self.inp, self.p.shap_baselines, seed=self.p.seed).to(self.x.device)
+
+    def mask(self) -> Tensor:
+        return feature_mask(self.inp, self.p.mask, cell=self.p.cell, n_segments=self.p.n_segments).to(self.x.device)
+
+    def noise_std(self) -> float:
+        x = self.x.detach()
+        return float(self.p.stdev * (x.max() - x.min()))
+
+
+def layer_of(model: nn.Module, name: str) -> nn.Module:
+    """The module a layer name picks ("stem" is the stem's last module)."""
+    try:
+        return model.get_submodule("maxpool" if name == "stem" else name)
+    except AttributeError:
+        raise AttributionError(f"the model has no layer called {name[:60]!r}") from None
+
+
+def _gradcam(c: MethodRun) -> Tensor:
+    a = LayerGradCam(c.net, layer_of(c.model, c.p.layer)).attribute(c.x, target=c.target, relu_attributions=True)
+    if a.dim() != 4:
+        raise AttributionError(f"layer {c.p.layer[:60]!r} does not produce a feature map")
+    return LayerAttribution.interpolate(a, tuple(c.x.shape[-2:]), interpolate_mode="bilinear")
+
+
+def _noise_tunnel(nt_type: str) -> Callable[[MethodRun], Tensor]:
+    def run(c: MethodRun) -> Tensor:
+        base = {
+            "saliency": Saliency,
+            "input_x_gradient": InputXGradient,
+            "integrated_gradients": IntegratedGradients,
+            "guided_backprop": GuidedBackprop,
+        }[c.p.nt_base](c.net)
+        kw: dict[str, Any] = {}
+        if c.p.nt_base == "integrated_gradients":
+            kw = {"baselines": c.baseline(), "n_steps": c.p.steps, "internal_batch_size": c.p.batch}
+        elif c.p.nt_base == "saliency":
+            kw = {"abs": False}  # SmoothGrad averages signed gradients (Smilkov et al., eq. 3)
+        return NoiseTunnel(base).attribute(
+            c.x, nt_type=nt_type, nt_samples=c.p.nt_samples, stdevs=c.noise_std(), target=c.target,
+            nt_samples_batch_size=1 if "n_steps" in kw else min(c.p.nt_samples, c.p.batch), **kw,
+        )
+
+    return run
+
+
+def _spans(n: int, chunk: int, *, least: int = 1) -> list[tuple[int, int]]:
+    """(start, count) chunks of ``n`` samples, ``chunk`` at a time, none smaller than ``least``."""
+    chunk = max(chunk, least)
+    spans = [(s, min(chunk, n - s)) for s in range(0, n, chunk)]
+    if len(spans) > 1 and spans[-1][1] < least:  # fold a too-small tail into the chunk before it
+        (s, k), (_, tail) = spans[-2], spans.pop()
+        spans[-1] = (s, k + tail)
+    return spans
+
+
+def _chunked_mean(spans: list[tuple[int, int]], attribute: Callable[[int, int], Tensor]) -> Tensor:
+    """The mean over every sample of captum's estimator, run one span of samples at a time.
+
+    ``attribute(start, k)`` is captum's mean over samples ``start..start+k``; the weighted mean
+    of the spans is the mean over all of them. One span is captum's own call, unchanged.
+    """
+    if len(spans) == 1:
+        return attribute(*spans[0])
+    total = sum(attribute(s, k) * k for s, k in spans)
+    return total / sum(k for _, k in spans)
+
+
+def _gradient_shap(c: MethodRun) -> Tensor:
+    dist, std = c.distribution(), c.noise_std()
+    return _chunked_mean(_spans(c.p.shap_samples, c.p.batch), lambda _, k: GradientShap(c.net).attribute(
+        c.x, baselines=dist, n_samples=k, stdevs=std, target=c.target))
+
+
+def _deeplift_shap(c: MethodRun) -> Tensor:
+    # DeepLift sends input and reference together (two images per baseline), and captum's
+    # DeepLiftShap wants at least two baselines per call
+    dist = c.distribution()
+    return _chunked_mean(_spans(len(dist), c.p.batch // 2, least=2), lambda s, k: DeepLiftShap(c.net).attribute(
+        c.x, baselines=dist[s : s + k], target=c.target))
+
+
+def _lrp(c: MethodRun) -> Tensor:
+    lrp_rules(c.model)  # captum reads a rule from every module: on the request's own copy
+    return LRP(c.net).attribute(c.x, target=c.target)
+
+
+# --------------------------------------------------------------------------------- the costs
+
+Cost = Callable[[MethodParams, tuple[int, int], int], int]
+
+
+def _windows(size: int, window: int, stride: int) -> int:
+    return (size - window) // stride + 1 if size >= window else 0
+
+
+def _occlusion_cost(p: MethodParams, size: tuple[int, int], _: int) -> int:
+    return 1 + _windows(size[0], p.window, p.stride) * _windows(size[1], p.window, p.stride)
+
+
+def _nt_cost(p: MethodParams, _: tuple[int, int], __: int) -> int:
+    return p.nt_samples * (p.steps if p.nt_base == "integrated_gradients" else 1)
+
+
+def _fixed(n: int) -> Cost:
+    return lambda *_: n
+
+
+# ---------------------------------------------------------------------------------- the rows
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """One method of the registry: everything the app knows about it, in one row.
+
+    Attributes:
+        name: the key ("gradcam", "integrated_gradients", ...).
+        label: display name.
+        captum: captum's class (and options) that computes it.
+        family: "cam", "gradient", "reference" (baseline based), "perturbation" or "propagation".
+        params: the :class:`MethodParams` fields it reads.
+        hooks: whether captum registers hooks on the model (run on a private copy by default).
+        signed: whether the map can be negative (Saliency and Grad-CAM here are not).
+        paper: where the method comes from.
+        runner: calls captum's class on a :class:`MethodRun`; (N, C, H, W) attributions.
+        cost: images through the network, from (params, (H, W), features of the mask).
+        fits: None when the method applies to a model, else why not ({"en": ..., "zh": ...}).
+        writes: the runner writes onto the model's modules (LRP's rules): always a private copy.
+        note: a remark on the map for the page, from the options ({"en": ..., "zh": ...}).
+    """
+
+    name: str
+    label: str
+    captum: str
+    family: str
+    params: tuple[str, ...]
+    hooks: bool
+    signed: bool
+    paper: str
+    runner: Callable[[MethodRun], Tensor] = field(repr=False, compare=False)
+    cost: Cost = field(repr=False, compare=False)
+    fits: Callable[[nn.Module], dict[str, str] | None] = field(default=lambda _: None, repr=False, compare=False)
+    writes: bool = False
+    note: Callable[[MethodParams], dict[str, str]] = field(
+        default=lambda _: {"en": "", "zh": ""}, repr=False, compare=False
+    )
+
+
+_NT = ("nt_base", "nt_samples", "stdev", "steps", "baseline", "batch", "seed")
+_MASKED = ("mask", "cell", "n_segments")
+#: every method this module offers, in display order
+# fmt: off
+METHODS: dict[str, MethodInfo] = {m.name: m for m in (
+    # name, label, captum class, family, options, hooks, signed, paper; runner; cost (images)
+    MethodInfo("gradcam", "Grad-CAM", "LayerGradCam(relu_attributions=True)", "cam", ("layer",), True, False,
+               "https://arxiv.org/abs/1610.02391", _gradcam, _fixed(1),
+               note=lambda p: {"en": f"rectified (ReLU) at {p.layer}, bilinearly upsampled",
+                               "zh": f"在 {p.layer} 处取正部 (ReLU)，双线性上采样"}),
+    MethodInfo("guided_gradcam", "Guided Grad-CAM", "GuidedGradCam", "cam", ("layer",), True, True,
+               "https://arxiv.org/abs/1610.02391",
+               lambda c: GuidedGradCam(c.net, layer_of(c.model, c.p.layer)).attribute(c.x, target=c.target),
+               _fixed(2)),  # captum runs two forwards
+    MethodInfo("guided_backprop", "Guided Backprop", "GuidedBackprop", "gradient", (), True, True,
+               "https://arxiv.org/abs/1412.6806",
+               lambda c: GuidedBackprop(c.net).attribute(c.x, target=c.target), _fixed(1)),
+    MethodInfo("deconvolution", "Deconvolution", "Deconvolution", "gradient", (), True, True,
+               "https://arxiv.org/abs/1311.2901",
+               lambda c: Deconvolution(c.net).attribute(c.x, target=c.target), _fixed(1)),
+    MethodInfo("saliency", "Saliency", "Saliency(abs=True)", "gradient", (), False, False,
+               "https://arxiv.org/abs/1312.6034",
+               lambda c: Saliency(c.net).attribute(c.x, target=c.target, abs=True), _fixed(1)),
+    MethodInfo("input_x_gradient", "Input x Gradient", "InputXGradient", "gradient", (), False, True,
+               "https://arxiv.org/abs/1605.01713",
+               lambda c: InputXGradient(c.net).attribute(c.x, target=c.target), _fixed(1)),
+    MethodInfo("integrated_gradients", "Integrated Gradients", "IntegratedGradients", "reference",
+               ("steps", "baseline", "batch"), False, True, "https://arxiv.org/abs/1703.01365",
+               lambda c: IntegratedGradients(c.net).attribute(
+                   c.x, baselines=c.baseline(), target=c.target, n_steps=c.p.steps, internal_batch_size=c.p.batch),
+               lambda p, *_: p.steps),
+    MethodInfo("smoothgrad", "SmoothGrad", "NoiseTunnel(nt_type='smoothgrad')", "gradient", _NT, False, True,
+               "https://arxiv.org/abs/1706.03825", _noise_tunnel("smoothgrad"), _nt_cost),
+    MethodInfo("smoothgrad_sq", "SmoothGrad²", "NoiseTunnel(nt_type='smoothgrad_sq')", "gradient", _NT, False, False,
+               "https://arxiv.org/abs/1806.10758", _noise_tunnel("smoothgrad_sq"), _nt_cost),
+    MethodInfo("vargrad", "VarGrad", "NoiseTunnel(nt_type='vargrad')", "gradient", _NT, False, False,
+               "https://arxiv.org/abs/1810.03307", _noise_tunnel("vargrad"), _nt_cost),
+    MethodInfo("gradient_shap", "GradientShap", "GradientShap", "reference",
+               ("shap_samples", "shap_baselines", "stdev", "batch", "seed"), False, True,
+               "https://arxiv.org/abs/1705.07874", _gradient_shap, lambda p, *_: p.shap_samples),
+    MethodInfo("deeplift", "DeepLift", "DeepLift", "reference", ("baseline",), True, True,
+               "https://arxiv.org/abs/1704.02685",
+               lambda c: DeepLift(c.net).attribute(c.x, baselines=c.baseline(), target=c.target), _fixed(2)),
+    MethodInfo("deeplift_shap", "DeepLiftShap", "DeepLiftShap", "reference", ("shap_baselines", "batch", "seed"),
+               True, True, "https://arxiv.org/abs/1705.07874", _deeplift_shap, lambda p, *_: 2 * p.shap_baselines),
+    MethodInfo("occlusion", "Occlusion", "Occlusion", "perturbation", ("window", "stride", "baseline", "batch"),
+               False, True, "https://arxiv.org/abs/1311.2901",
+               lambda c: Occlusion(c.net).attribute(
+                   c.x, sliding_window_shapes=(3, c.p.window, c.p.window), strides=(3, c.p.stride, c.p.stride),
+                   baselines=c.baseline(), target=c.target, perturbations_per_eval=c.p.batch),
+               _occlusion_cost),
+    MethodInfo("feature_ablation", "Feature Ablation", "FeatureAblation", "perturbation",
+               (*_MASKED, "baseline", "batch"), False, True, "https://captum.ai/api/feature_ablation.html",
+               lambda c: FeatureAblation(c.net).attribute(
+                   c.x, baselines=c.baseline(), target=c.target, feature_mask=c.mask(), perturbations_per_eval=c.p.batch),
+               lambda p, size, features: 1 + features),
+    MethodInfo("shapley", "Shapley Value Sampling", "ShapleyValueSampling", "perturbation",
+               (*_MASKED, "shapley_samples", "baseline", "batch", "seed"), False, True,
+               "https://doi.org/10.1016/j.cor.2008.04.004",
+               lambda c: ShapleyValueSampling(c.net).attribute(
+                   c.x, baselines=c.baseline(), target=c.target, feature_mask=c.mask(), n_samples=c.p.shapley_samples,
+                   perturbations_per_eval=c.p.batch),
+               lambda p, size, features: 1 + p.shapley_samples * features),
+    MethodInfo("lrp", "LRP (epsilon)", "LRP", "propagation", (), True, True,
+               "https://doi.org/10.1371/journal.pone.0130140",
+               _lrp, _fixed(2), fits=lrp_problem, writes=True),  # captum runs two forwards
+)}
+# fmt: on
+
+
 def method_info(method: str) -> MethodInfo:
     try:
         return METHODS[method]
@@ -199,10 +396,7 @@ def method_info(method: str) -> MethodInfo:
 
 def applicability(model: nn.Module, method: str) -> dict[str, str] | None:
     """None when ``method`` applies to ``model``, else why not as {"en": ..., "zh": ...}."""
-    method_info(method)
-    if method == "lrp":
-        return lrp_problem(model)
-    return None
+    return method_info(method).fits(model)
 
 
 def method_table(model: nn.Module) -> tuple[tuple[MethodInfo, dict[str, str] | None], ...]:
@@ -217,10 +411,6 @@ def uses_hooks(method: str, params: MethodParams) -> bool:
     return method_info(method).hooks or nt_guided
 
 
-def _windows(size: int, window: int, stride: int) -> int:
-    return (size - window) // stride + 1 if size >= window else 0
-
-
 def forward_passes(
     method: str, params: MethodParams, x: AttributionInput, *, n_features: int | None = None
 ) -> int:
@@ -229,21 +419,7 @@ def forward_passes(
     A forward with a backward counts once, as for captum's own batching. ``n_features`` is the
     feature mask's size for FeatureAblation and ShapleyValueSampling (computed when None).
     """
-    p = params
-    h, w = x.size
-    if method in ("feature_ablation", "shapley") and n_features is None:
-        n_features = int(feature_mask(x, p.mask, cell=p.cell, n_segments=p.n_segments).max()) + 1
-    base = {"integrated_gradients": p.steps}
-    costs = {
-        "integrated_gradients": p.steps,
-        "smoothgrad": p.nt_samples * base.get(p.nt_base, 1),
-        "gradient_shap": p.shap_samples,
-        "deeplift": 2,
-        "deeplift_shap": 2 * p.shap_baselines,
-        "occlusion": 1 + _windows(h, p.window, p.stride) * _windows(w, p.window, p.stride),
-        "feature_ablation": 1 + (n_features or 0),
-        "shapley": 1 + p.shapley_samples * (n_features or 0),
-    }
-    costs["smoothgrad_sq"] = costs["vargrad"] = costs["smoothgrad"]
-    costs["guided_gradcam"] = costs["lrp"] = 2  # captum runs two forwards for these
-    return int(costs.get(method, 1))
+    info = method_info(method)
+    if "mask" in info.params and n_features is None:
+        n_features = int(feature_mask(x, params.mask, cell=params.cell, n_segments=params.n_segments).max()) + 1
+    return int(info.cost(params, x.size, n_features or 0))

@@ -1,0 +1,424 @@
+"""The Attributions tab's three computations as registered studies: maps, sanity, faithfulness.
+
+Each study takes a frozen :class:`AttributionCall` (the decoded picture, the model, the class,
+the methods and their options) and yields frozen records: :class:`Progress` while it works,
+its result last. A backend runs them by name (``backend.run("attribute", call, cancel=event)``),
+so the page never holds a model. Every request is held to one budget, counted before any work:
+
+* **passes**: the images all its methods send through the network together (with the class's
+  own forward pass when it is "auto"), at most :data:`BUDGET_GMACS` of multiply-accumulates on
+  this device, refused with one plain message before anything runs;
+* **memory**: the images of one forward batch, at most :data:`BATCH_GMACS`; captum's batching
+  (``MethodParams.batch``) is lowered to fit, which changes the speed, not the maps;
+* **size**: the input side is checked after the weights' own preprocessing is applied, so a
+  checkpoint's ``crop_size`` is data, never a way past :data:`~resnet_core.images.MAX_INPUT_SIZE`
+  or the service's cost limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..backends.base import CallError, CheckpointRef, _check_picture
+from ..images import MAX_INPUT_SIZE, prepare
+from ..memory import release_free_memory
+from ..shapes import describe
+from ..studies import Cancelled, StudyContext, study
+from ..toy import load_toy
+from ..weights import LoadedWeights
+from ..zoo import ModelKey
+from .faithfulness import CaptumScores, FaithCurve, captum_scores, deletion_insertion, random_map
+from .inputs import AttributionError, AttributionInput, attribution_input
+from .methods import Attribution, attribute, check_target
+from .registry import (
+    DEFAULT_BUDGET,
+    METHODS,
+    AttributionBudgetError,
+    AttributionCancelled,
+    MethodParams,
+    applicability,
+    forward_passes,
+    layer_of,
+    method_info,
+)
+from .sanity import MAX_SANITY_METHODS, SanityResult, cascade_groups, sanity_check
+
+TOY = "toy"
+DEFAULT_METHODS: tuple[str, ...] = ("gradcam", "saliency", "integrated_gradients", "occlusion")
+#: methods one request may ask for, per study
+MAX_METHODS = {"attribute": 8, "sanity_check": MAX_SANITY_METHODS, "faithfulness": 6}
+#: compute one request may spend, all its methods together, in billions of multiply-accumulates
+#: (forward passes x cost of one): about 15 s of a ResNet-50 on a 2-core CPU
+BUDGET_GMACS = {"cpu": 400.0, "cuda": 20_000.0}
+#: one forward batch at most, in GMACs: the activations a backward keeps grow with it (a
+#: ResNet-152 Integrated Gradients batch of 32 took 6.4 GB; 48 GMACs is 4 of its images)
+BATCH_GMACS = {"cpu": 48.0, "cuda": 960.0}
+#: the fewest and the most passes a request is granted, whatever the model costs
+MIN_PASSES, MAX_PASSES = 16, DEFAULT_BUDGET
+#: deletion and insertion steps and captum's metric samples of the faithfulness study
+CURVE_STEPS, METRIC_SAMPLES = 32, 8
+
+T = TypeVar("T")
+
+
+# ------------------------------------------------------------------------------------ records
+
+
+@dataclass(frozen=True, eq=False)
+class AttributionCall:
+    """One request of the Attributions tab.
+
+    Attributes:
+        picture: (H, W, 3) uint8, the decoded upload.
+        model: :data:`TOY` (the shipped toy ResNet) or the served model's key.
+        methods: registry keys, in the order they are shown.
+        target: the class attributed; None: the model's top-1.
+        params: the methods' options.
+        size: network input side; None: the weights' crop size (checked like any other size).
+        checkpoint: the session's own weights (``model`` names the same architecture).
+    """
+
+    picture: np.ndarray
+    model: ModelKey | str = TOY
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    target: int | None = None
+    params: MethodParams = MethodParams()
+    size: int | None = None
+    checkpoint: CheckpointRef | None = None
+
+    def __post_init__(self) -> None:
+        _check_picture(self.picture)
+        if self.model != TOY and not isinstance(self.model, ModelKey):
+            raise CallError(f"the model is {TOY!r} or a resnet_core.zoo.ModelKey, not {str(self.model)[:60]!r}")
+        if not isinstance(self.methods, tuple) or not self.methods:
+            raise CallError("pick at least one method")
+        for m in self.methods:
+            method_info(m)
+        if len(set(self.methods)) != len(self.methods):
+            raise CallError("each method once")
+        if self.target is not None and (isinstance(self.target, bool) or not isinstance(self.target, int) or self.target < 0):
+            raise CallError(f"the target is a class index, not {str(self.target)[:60]!r}")
+        if not isinstance(self.params, MethodParams):
+            raise CallError("params must be a MethodParams")
+        if self.size is not None and (
+            isinstance(self.size, bool) or not isinstance(self.size, int) or not 1 <= self.size <= MAX_INPUT_SIZE
+        ):
+            raise CallError(f"the input size is a whole number from 1 to {MAX_INPUT_SIZE}, not {str(self.size)[:60]!r}")
+        if self.checkpoint is not None and (
+            self.model == TOY or not isinstance(self.checkpoint, CheckpointRef)
+            or (self.checkpoint.key.depth, self.checkpoint.key.variant) != (self.model.depth, self.model.variant)
+        ):
+            raise CallError("your checkpoint was loaded for another architecture; load it again for this one")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Work done so far: a fraction in [0, 1] and what runs now (a method's label, or a stage)."""
+
+    fraction: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a request was about and what it was granted.
+
+    Attributes:
+        view: (H, W, 3) uint8, the picture the network saw (maps are drawn on it).
+        target: the class attributed. class_label: its name.
+        passes: images the request sends through the network, counted before it ran.
+        budget: the most it was allowed. batch: images per forward batch it was given.
+    """
+
+    view: np.ndarray
+    target: int
+    class_label: str
+    passes: int
+    budget: int
+    batch: int
+
+
+@dataclass(frozen=True)
+class AttributionMaps:
+    """The "attribute" study's record: the maps done so far (``complete`` on the last one).
+
+    Attributes:
+        not_applicable: (label, why in English, why in Chinese) of every registered method
+            that does not fit this model.
+    """
+
+    subject: Subject
+    attributions: tuple[Attribution, ...]
+    not_applicable: tuple[tuple[str, str, str], ...]
+    complete: bool
+
+
+@dataclass(frozen=True)
+class SanityStudy:
+    """The "sanity_check" study's result."""
+
+    subject: Subject
+    result: SanityResult
+
+
+@dataclass(frozen=True)
+class FaithfulnessStudy:
+    """The "faithfulness" study's result: each method's curves, then the random yardsticks."""
+
+    subject: Subject
+    curves: tuple[FaithCurve, ...]
+    scores: tuple[CaptumScores, ...]
+
+
+# ------------------------------------------------------------------------- the shared opening
+
+
+@functools.lru_cache(maxsize=2)
+def served_toy(device: str) -> tuple[nn.Module, LoadedWeights]:
+    """The shipped toy ResNet on ``device``, loaded once, read-only (shared like a served model)."""
+    toy = load_toy()
+    return toy.model.to(device).eval().requires_grad_(False), toy.weights
+
+
+@dataclass(frozen=True, eq=False)
+class Opened:
+    """A request's model and input, with its budget (what every study starts from)."""
+
+    model: nn.Module
+    inp: AttributionInput
+    categories: tuple[str, ...]
+    params: MethodParams
+    budget: int
+    macs: int  # of one forward pass at this input
+
+
+def open_call(ctx: StudyContext, call: AttributionCall) -> Opened:
+    """Resolve the model, prepare the picture and size the budget; nothing runs the model.
+
+    Raises:
+        AttributionError: an input side past the cap (a checkpoint's own crop size included).
+        BudgetError: the model at that side costs more per pass than the service allows.
+    """
+    device = ctx.service.device
+    if call.model == TOY:
+        model, weights = served_toy(str(device))
+    else:
+        served = ctx.resolve(call.model, call.checkpoint, call.size or 224)
+        model, weights = served.model, served.weights
+    side = call.size or weights.preprocess.crop_size  # the weights' own size: data, checked as any other
+    if not isinstance(side, int) or not 1 <= side <= MAX_INPUT_SIZE:
+        raise AttributionError(
+            f"these weights ask for {str(side)[:20]}-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE} pixels"
+        )
+    if call.model != TOY and side != (call.size or 224):
+        ctx.service.check_cost(call.model.depth, call.model.variant, side)
+    inp = attribution_input(prepare(call.picture, weights.preprocess, size=side), weights.preprocess)
+    macs = max(1, describe(model, inp.size).macs)
+    kind = device.type if device.type in BUDGET_GMACS else "cpu"
+    budget = int(min(MAX_PASSES, max(MIN_PASSES, BUDGET_GMACS[kind] * 1e9 / macs)))
+    batch = int(min(call.params.batch, max(1, BATCH_GMACS[kind] * 1e9 // macs)))
+    params = dataclasses.replace(call.params, batch=batch)
+    return Opened(model, inp, weights.categories, params, budget, macs)
+
+
+def check_budget(opened: Opened, call: AttributionCall, passes: int, what: str) -> None:
+    """Refuse, before any work, a request whose passes (all its methods together) are past its budget."""
+    passes += call.target is None  # the forward pass that finds the top-1 class
+    if passes > opened.budget:
+        raise AttributionBudgetError(
+            f"{what} would send {passes:,} images through the network; the limit per request is "
+            f"{opened.budget:,}: choose fewer or cheaper methods, lower their samples or steps, or raise the "
+            "stride or cell size"
+        )
+
+
+def check_methods(opened: Opened, call: AttributionCall, study_name: str) -> None:
+    """Refuse too many methods, a method that does not fit the model, or a layer it lacks."""
+    limit = MAX_METHODS[study_name]
+    if len(call.methods) > limit:
+        raise AttributionError(f"choose 1 to {limit} methods at once")
+    for m in call.methods:
+        why = applicability(opened.model, m)
+        if why is not None:
+            raise AttributionError(f"{method_info(m).label} does not apply to this model: {why['en']}")
+        if method_info(m).family == "cam":
+            layer_of(opened.model, opened.params.layer)
+
+
+def subject(opened: Opened, call: AttributionCall, passes: int) -> Subject:
+    """Find the class (one forward pass when "auto") and describe the request."""
+    if call.target is None:
+        with torch.inference_mode():
+            logits = opened.model(opened.inp.tensor.to(next(opened.model.parameters()).device))  # (1, K)
+        target = int(logits.argmax(1))
+    else:
+        target = check_target(opened.model, call.target)
+    names = opened.categories
+    label = names[target] if target < len(names) else f"class {target}"
+    return Subject(opened.inp.view, target, label, passes + (call.target is None), opened.budget, opened.params.batch)
+
+
+@contextmanager
+def released(ctx: StudyContext) -> Iterator[None]:
+    """Give what a study allocated back to the system when it ends, however it ends; a stop
+    inside a chunk (captum's :class:`AttributionCancelled`) is the study's :class:`Cancelled`."""
+    try:
+        yield
+    except AttributionCancelled:
+        raise Cancelled("stopped") from None
+    finally:
+        if ctx.service.device.type == "cuda":
+            torch.cuda.empty_cache()
+        release_free_memory(min_interval_s=0.0)
+
+
+def streamed(ctx: StudyContext, work: Callable[[Callable[[float], None]], T], label: str) -> Generator[Progress, None, T]:
+    """Run ``work(progress)`` in a thread and yield its progress as records; returns its result.
+
+    Library calls such as :func:`sanity_check` report progress through a callback; a generator
+    can only yield from its own frame, so the call runs beside it.
+    """
+    fractions: queue.Queue[float | None] = queue.Queue()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["out"] = work(fractions.put)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["err"] = exc
+        finally:
+            fractions.put(None)
+
+    worker = threading.Thread(target=run, daemon=True, name="attribution-study")
+    worker.start()
+    try:
+        last = -1.0
+        while (f := fractions.get()) is not None:
+            if f - last >= 0.01:  # a record per percent is plenty for a progress bar
+                last = f
+                yield Progress(float(min(max(f, 0.0), 1.0)), label)
+    finally:
+        if worker.is_alive():  # the caller stopped reading: stop the work at its next chunk
+            ctx.cancel.set()
+        worker.join()
+    if "err" in box:
+        raise box["err"]
+    return box["out"]
+
+
+def _not_applicable(model: nn.Module) -> tuple[tuple[str, str, str], ...]:
+    rows = ((info.label, applicability(model, name)) for name, info in METHODS.items())
+    return tuple((label, why["en"], why["zh"]) for label, why in rows if why)
+
+
+# ------------------------------------------------------------------------------------ studies
+
+
+@study("attribute", call_type=AttributionCall)
+def attribute_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Progress | AttributionMaps]:
+    """Captum's methods side by side: a :class:`Progress` before each method, the maps after it."""
+    with released(ctx):
+        opened = open_call(ctx, call)
+        check_methods(opened, call, "attribute")
+        passes = [forward_passes(m, opened.params, opened.inp) for m in call.methods]
+        check_budget(opened, call, sum(passes), "these methods")
+        ctx.check()
+        about = subject(opened, call, sum(passes))
+        skipped = _not_applicable(opened.model)
+        done: list[Attribution] = []
+        for i, method in enumerate(call.methods):
+            ctx.check()
+            yield Progress(sum(passes[:i]) / max(1, sum(passes)), method_info(method).label)
+            done.append(attribute(opened.model, opened.inp, method=method, target=about.target, params=opened.params,
+                                  budget=passes[i], cancel=ctx.cancel))
+            yield AttributionMaps(about, tuple(done), skipped, complete=i == len(call.methods) - 1)
+
+
+@study("sanity_check", call_type=AttributionCall)
+def sanity_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Progress | SanityStudy]:
+    """Cascading randomisation (Adebayo et al. 2018) of every chosen method, with its progress."""
+    with released(ctx):
+        opened = open_call(ctx, call)
+        check_methods(opened, call, "sanity_check")
+        steps = len(cascade_groups(opened.model)) + 1
+        passes = steps * sum(forward_passes(m, opened.params, opened.inp) for m in call.methods)
+        check_budget(opened, call, passes, f"the sanity check ({steps} steps)")
+        ctx.check()
+        about = subject(opened, call, passes)
+        result = yield from streamed(ctx, lambda progress: sanity_check(
+            opened.model, opened.inp, methods=call.methods, target=about.target, params=opened.params,
+            budget=passes, progress=progress, cancel=ctx.cancel), "sanity")
+        yield SanityStudy(about, result)
+
+
+def faithfulness_passes(method_passes: int) -> int:
+    """Images of one method's faithfulness: its map, deletion and insertion, captum's two metrics."""
+    curves = 2 * (CURVE_STEPS + 1)
+    return method_passes + curves + METRIC_SAMPLES + (METRIC_SAMPLES + 1) * method_passes
+
+
+@study("faithfulness", call_type=AttributionCall)
+def faithfulness_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Progress | FaithfulnessStudy]:
+    """Deletion and insertion (Petsiuk et al. 2018) and captum's infidelity and max-sensitivity of
+    every chosen method, then two random maps (per pixel and per 4x4 cell) as the yardstick."""
+    with released(ctx):
+        opened = open_call(ctx, call)
+        check_methods(opened, call, "faithfulness")
+        per_method = [faithfulness_passes(forward_passes(m, opened.params, opened.inp)) for m in call.methods]
+        randoms = 2 * 2 * (CURVE_STEPS + 1)
+        total = sum(per_method) + randoms
+        check_budget(opened, call, total, "the faithfulness study")
+        ctx.check()
+        about = subject(opened, call, total)
+        model, inp, params, target = opened.model, opened.inp, opened.params, about.target
+        curves: list[FaithCurve] = []
+        scores: list[CaptumScores] = []
+        for i, method in enumerate(call.methods):
+            ctx.check()
+            yield Progress(sum(per_method[:i]) / total, method_info(method).label)
+            attr = attribute(model, inp, method=method, target=target, params=params, budget=per_method[i],
+                             cancel=ctx.cancel)
+            ctx.check()
+            curves.append(deletion_insertion(model, inp, attr.map, target=target, method=method, label=attr.label,
+                                             steps=CURVE_STEPS, batch=params.batch, cancel=ctx.cancel))
+            ctx.check()
+            scores.append(captum_scores(model, inp, attr, params=params, n_perturb=METRIC_SAMPLES, cancel=ctx.cancel))
+        yield Progress(sum(per_method) / total, "random")
+        for cells, label in ((None, "random (pixels)"), (4, "random (4×4 cells)")):
+            ctx.check()
+            curves.append(deletion_insertion(model, inp, random_map(inp.size, seed=0, cells=cells), target=target,
+                                             method="random", label=label, steps=CURVE_STEPS, batch=params.batch,
+                                             cancel=ctx.cancel))
+        yield FaithfulnessStudy(about, tuple(curves), tuple(scores))
+
+
+__all__ = [
+    "BATCH_GMACS",
+    "BUDGET_GMACS",
+    "DEFAULT_METHODS",
+    "MAX_METHODS",
+    "TOY",
+    "AttributionCall",
+    "AttributionMaps",
+    "FaithfulnessStudy",
+    "Opened",
+    "Progress",
+    "SanityStudy",
+    "Subject",
+    "attribute_study",
+    "faithfulness_study",
+    "open_call",
+    "sanity_study",
+    "served_toy",
+]
