@@ -91,3 +91,31 @@ def test_a_user_checkpoint_gets_engines_of_its_own(tmp_path) -> None:
     assert service.live_copies() == 0
     x = torch.zeros(1, 3, 64, 64)
     assert service.predictor(mine).logits(x).shape == (1, 7)
+
+
+def test_a_checkpoints_crop_size_is_held_to_the_budget_in_inspect_and_predict() -> None:
+    """#24 finding 2: without an explicit size the weights' crop_size sets the side; a checkpoint's
+    metadata must not step past the budget that an explicit size would meet."""
+    import dataclasses
+
+    from resnet_core.backends import CheckpointRef, InspectCall, LocalBackend, ModelInfo, PredictCall
+    from resnet_core.serving import architecture_of
+
+    key = ModelKey(("basic", (1, 1, 1, 1)), "v1.5", "checkpoint")
+    # a budget that the default side meets and a 1,024-pixel side (under the side cap) does not
+    limit = architecture_of(key.depth, key.variant, (1024, 1024)).macs / 1e9 / 2
+    assert architecture_of(key.depth, key.variant, (224, 224)).macs / 1e9 < limit
+    service = ModelService(ServiceConfig(device="cpu", warm_up=False, max_gmacs=limit))
+    served = service.zoo.get(ModelKey(key.depth, "v1.5", "random"))
+    big = dataclasses.replace(served.weights, preprocess=dataclasses.replace(served.weights.preprocess, crop_size=1024,
+                                                                              resize_size=1100))
+    served = dataclasses.replace(served, key=key, weights=big)
+    ref = CheckpointRef(key, "0" * 64, "big.safetensors", ModelInfo.of(served), served)
+    backend = LocalBackend(service)
+    picture = natural_image(64, 64)
+    with pytest.raises(BudgetError):
+        list(backend.inspect(InspectCall(key=key, picture=picture, checkpoint=ref)))
+    with pytest.raises(BudgetError):
+        backend.predict(PredictCall(key=key, picture=picture, checkpoint=ref))
+    # an explicit side inside the budget is served
+    assert backend.predict(PredictCall(key=key, picture=picture, checkpoint=ref, size=224)).input_size == (224, 224)

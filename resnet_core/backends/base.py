@@ -266,9 +266,20 @@ def checkpoint_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _within_budget(service: ModelService, call: InspectCall | PredictCall, served: ServedModel) -> None:
+    """Check the cost at the side the input will really have.
+
+    Without a size the weights' own ``crop_size`` decides it, and a checkpoint's metadata sets
+    that: data, never a way past the budget (the resolver checked only the default side).
+    """
+    if call.size is None:
+        service.check_cost(call.key.depth, call.key.variant, served.weights.preprocess.crop_size)
+
+
 def run_inspect(service: ModelService, call: InspectCall, resolve: Resolver) -> Iterator[tuple[Inspection, bool]]:
     """Serve an :class:`InspectCall` on ``service`` (what every backend runs)."""
     served = resolve(call)
+    _within_budget(service, call, served)
     prepared = prepare(call.picture, served.weights.preprocess, mode=call.mode, size=call.size)
     top_k = min(call.top_k, served.model.num_classes)
     yield from service.inspect(served, prepared, layer=call.layer, target=call.target, top_k=top_k, guided=call.guided)
@@ -283,9 +294,10 @@ class ReadyPredict:
     tensor: torch.Tensor  # (1, 3, H, W)
 
 
-def ready_predict(call: PredictCall, resolve: Resolver) -> ReadyPredict:
+def ready_predict(service: ModelService, call: PredictCall, resolve: Resolver) -> ReadyPredict:
     """Find the call's model and prepare its picture (the per-request part, run concurrently)."""
     served = resolve(call)
+    _within_budget(service, call, served)
     return ReadyPredict(call, served, prepare(call.picture, served.weights.preprocess, mode=call.mode, size=call.size).tensor)
 
 
@@ -325,7 +337,7 @@ def run_predict(service: ModelService, calls: Sequence[PredictCall], resolve: Re
     ready: list[tuple[int, ReadyPredict]] = []
     for i, call in enumerate(calls):
         try:
-            ready.append((i, ready_predict(call, resolve)))
+            ready.append((i, ready_predict(service, call, resolve)))
         except Exception as exc:  # noqa: BLE001 - the caller re-raises it for its own request
             out[i] = exc
     for (i, _), result in zip(ready, predict_ready(service, [item for _, item in ready])):

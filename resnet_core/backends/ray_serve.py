@@ -190,7 +190,7 @@ class ModelReplica:
         # each request decodes its own picture in a thread of its own (Pillow lets go of the
         # GIL), so a batch's forward pass never waits for its members' resizing one by one
         try:
-            ready = await asyncio.to_thread(ready_predict, call, self._resolve)
+            ready = await asyncio.to_thread(ready_predict, self.service, call, self._resolve)
         except (ValueError, KeyError) as exc:
             raise _plain(exc) from None
         result = await self._predict_batch(ready)
