@@ -28,7 +28,12 @@ from .serving import ModelService
 from .zoo import ModelKey, ServedModel
 
 #: the modules that register studies, imported on first use (so a Ray replica sees the same table)
-STUDY_MODULES: tuple[str, ...] = ("resnet_core.attributions.study",)
+STUDY_MODULES: tuple[str, ...] = (
+    "resnet_core.attributions.study",
+    "resnet_core.receptive",
+    "resnet_core.erf",
+    "resnet_core.featureviz",
+)
 
 
 class Cancelled(RuntimeError):
