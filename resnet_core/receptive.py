@@ -23,6 +23,7 @@ Torch only through the model's modules; the records are plain numbers.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -265,11 +266,34 @@ def receptive_fields(model: ResNet, input_size: tuple[int, int] | int = (224, 22
     return ReceptiveFields(model.name, model.variant, model.spec.block, hw, tuple(fields))
 
 
-def features_at(model: ResNet, name: str, x: Tensor) -> Tensor:
+def without_last_relu(block: nn.Module) -> nn.Module:
+    """A twin of ``block`` that returns its output before the final ReLU (the same parameters, no copy).
+
+    Feature visualization optimises the pre-activation, as Lucid does (its ``*_pre_relu``
+    layers): a channel that is zero on the starting picture has no gradient after the ReLU.
+    The served block is left untouched (the twin has its own module table), so concurrent
+    requests are unaffected. Pre-activation blocks end with the addition and come back as they are.
+    """
+    if block.variant == "preact":
+        return block
+    last = "relu3" if hasattr(block, "relu3") else "relu2"
+    twin = copy.copy(block)
+    twin._modules = dict(block._modules)  # noqa: SLF001 - a table of our own, the shared one untouched
+    twin._modules[last] = nn.Identity()  # noqa: SLF001
+    return twin
+
+
+def features_at(model: ResNet, name: str, x: Tensor, *, pre_relu: bool = False) -> Tensor:
     """Run ``model`` on ``x`` up to the output of ``name`` ("stem", "layer3", "layer3.1") and stop there.
 
     No hook is registered, so concurrent requests on a shared served model cannot see each
     other's tensors, and nothing past the layer is computed.
+
+    Args:
+        model: the network.
+        name: the stage or block.
+        x: the input (B, 3, H, W).
+        pre_relu: for a stage or block, its output before its last ReLU (:func:`without_last_relu`).
 
     Raises:
         ValueError: no stage or block of that name.
@@ -278,12 +302,12 @@ def features_at(model: ResNet, name: str, x: Tensor) -> Tensor:
     if name == "stem":
         return x
     for info in model.feature_info:
-        for i, block in enumerate(getattr(model, info.module)):
-            x = block(x)
-            if name == f"{info.module}.{i}":
+        stage = getattr(model, info.module)
+        for i, block in enumerate(stage):
+            last = name == f"{info.module}.{i}" or (name == info.module and i == len(stage) - 1)
+            x = (without_last_relu(block) if pre_relu and last else block)(x)
+            if last:
                 return x
-        if name == info.module:
-            return x
     raise ValueError(f"no stage or block named {str(name)[:64]!r} in {model.name}")
 
 
@@ -371,4 +395,5 @@ __all__ = [
     "geometry",
     "nearest_position",
     "receptive_fields",
+    "without_last_relu",
 ]

@@ -123,3 +123,13 @@ def test_features_at_matches_the_full_forward() -> None:
         full = model.layer3(model.layer2(model.layer1(model.stem(x))))
         assert torch.equal(features_at(model, "layer3", x), full)
         assert torch.equal(features_at(model, "layer3.0", x), model.layer3[0](model.layer2(model.layer1(model.stem(x)))))
+
+
+def test_pre_relu_twin_leaves_the_served_block_alone() -> None:
+    model = build_resnet(18)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        pre = features_at(model, "layer2", x, pre_relu=True)
+        post = features_at(model, "layer2", x)
+    assert (pre < 0).any() and torch.equal(pre.clamp(min=0), post)
+    assert isinstance(model.layer2[1].relu2, nn.ReLU)  # the shared model is untouched
