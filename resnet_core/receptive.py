@@ -24,6 +24,7 @@ Torch only through the model's modules; the records are plain numbers.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -343,12 +344,16 @@ class FieldResult:
         position: that position (row, col).
         boxes: stage (and the chosen layer) -> (top, left, bottom, right) around the same input
             point, clipped, so nested boxes show how the view widens stage by stage.
+        other_variant: the variant compared with ("v1" for v1.5 and preact, "v1.5" for v1), or None.
+        other: that variant's field per stage and block, for the sentence on where they differ.
     """
 
     fields: ReceptiveFields
     layer: str
     position: tuple[int, int]
     boxes: tuple[tuple[str, tuple[int, int, int, int]], ...]
+    other_variant: str | None = None
+    other: dict[str, int] | None = None
 
 
 def nearest_position(field: Field, y: float, x: float) -> tuple[int, int]:
@@ -381,7 +386,10 @@ def receptive_field_study(ctx: StudyContext, call: FieldCall) -> Iterator[FieldR
     """The theoretical fields of ``call``'s network (arithmetic on a meta-device skeleton, no weights)."""
     from .serving import skeleton
 
-    yield field_boxes(receptive_fields(skeleton(call.depth, call.variant), call.input_size), call.layer, call.position)
+    result = field_boxes(receptive_fields(skeleton(call.depth, call.variant), call.input_size), call.layer, call.position)
+    other = "v1.5" if call.variant == "v1" else "v1"
+    theirs = receptive_fields(skeleton(call.depth, other), call.input_size).theoretical
+    yield dataclasses.replace(result, other_variant=other, other=theirs)
 
 
 __all__ = [

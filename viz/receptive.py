@@ -1,0 +1,305 @@
+"""Figures for receptive fields (theoretical and effective) and feature visualization.
+
+Pure functions of :mod:`resnet_core.receptive`, :mod:`resnet_core.erf` and
+:mod:`resnet_core.featureviz` records: a Markdown table with the arithmetic, uint8 pictures
+(boxes on the picture, optimised channels beside their dataset examples), a plotly figure of the
+effective fields, and verdicts computed from the records' own numbers, in English and Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+from plotly.subplots import make_subplots
+
+from ._draw import put_tag
+from ._format import check_lang, stage_color
+from .cam import cam_overlay
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "summary": "**{name}** at {h}×{w}: one position of **{layer}** sees **{r}×{r} px** of the input "
+                   "({share:.0%} of the picture's area), and neighbouring positions are {j} px apart.",
+        "headers": "layer|field r (px)|jump j (px)|output|main / shortcut|arithmetic",
+        "stem": "stem",
+        "same_variant": "Basic blocks carry the stride on their first 3x3 conv in every variant, so {this} and "
+                        "{other} see the same: {layer} {r} px.",
+        "differ": "{v1} puts a downsampling bottleneck's stride on its first 1x1 conv, so its 3x3 conv already "
+                  "works at the doubled jump and adds twice as much: {layer} sees {r1} px in {v1} and {r15} px in "
+                  "{v15} (torchvision's v1.5 moves the stride to the 3x3).",
+        "no_differ": "{this} and {other} see the same here: {layer} {r} px.",
+        "trained": "trained", "random": "random", "noise": "noise ×{n}", "picture": "your picture",
+        "erf_title": "{weights}, {source}: 95 % in {side} of {r} px ({fraction:.0%})",
+        "erf_head": "Effective field of the centre unit of **{layer}** ({name}, {h}×{w}): the square holding "
+                    "95 % of the gradient is {sides} of the theoretical {r} px side.",
+        "erf_small": "It covers {area:.0%} of the theoretical area: most of the field carries under 5 % of the "
+                     "effect, the small fraction Luo et al. (2016) report.",
+        "erf_large": "It covers {area:.0%} of the theoretical area, more than half: here the effective field is not "
+                     "a small part of the theoretical one (Luo et al. report a small fraction).",
+        "erf_gauss": "Its profile is peaked like a Gaussian (excess kurtosis {k}; 0 for a Gaussian, −1.2 flat), "
+                     "the shape Luo et al. derive.",
+        "erf_not_gauss": "Its profile is not Gaussian-like (excess kurtosis {k}; 0 for a Gaussian, −1.2 flat).",
+        "erf_grew": "Training made it larger ({trained:.0%} of the side against {random:.0%} with random weights), "
+                    "as Luo et al. found.",
+        "erf_shrank": "Training did not make it larger here ({trained:.0%} of the side against {random:.0%} with "
+                      "random weights); Luo et al. saw it grow on their networks, which this measurement does not repeat.",
+        "erf_no_trained": "This server has no trained weights for {name}, so only random weights were measured.",
+        "erf_clipped": "The theoretical field is larger than the input, so its box is cut by the border.",
+        "fv_random": "**These weights are random: the optimised pictures are noise.** A random channel responds to "
+                     "no pattern in particular, so there is nothing learned to show.",
+        "fv_head": "{n} channels of **{layer}** ({name}, {source}): {steps} steps in {seconds:.1f} s (stopped by {by}). "
+                   "Mean activation before the last ReLU, from the grey start to the optimised picture: {rises}.",
+        "fv_examples": "Beside each: the fields of the pictures where the channel fires most.",
+        "fv_steps": "steps", "fv_time": "time",
+        "fv_tag": "ch {c}: {start:.2f} → {end:.2f}",
+    },
+    "zh": {
+        "summary": "**{name}**，输入 {h}×{w}：**{layer}** 的一个位置看到输入的 **{r}×{r} 像素**"
+                   "（图片面积的 {share:.0%}），相邻位置相隔 {j} 像素。",
+        "headers": "层|感受野 r（像素）|跳步 j（像素）|输出|主路 / 捷径|算式",
+        "stem": "主干",
+        "same_variant": "基本块在每种变体里都把步长放在第一个 3x3 卷积上，所以 {this} 和 {other} 看到的一样：{layer} {r} 像素。",
+        "differ": "{v1} 把下采样瓶颈块的步长放在第一个 1x1 卷积上，于是它的 3x3 卷积已在加倍的跳步上工作，增加的感受野也加倍："
+                  "{layer} 在 {v1} 中看到 {r1} 像素，在 {v15} 中看到 {r15} 像素（torchvision 的 v1.5 把步长移到了 3x3 上）。",
+        "no_differ": "这里 {this} 和 {other} 看到的一样：{layer} {r} 像素。",
+        "trained": "训练过", "random": "随机", "noise": "噪声 ×{n}", "picture": "你的图片",
+        "erf_title": "{weights}，{source}：95% 在 {r} 像素中的 {side} 内（{fraction:.0%}）",
+        "erf_head": "**{layer}** 中心单元的有效感受野（{name}，{h}×{w}）：容纳 95% 梯度的正方形边长是理论边长 {r} 像素的 {sides}。",
+        "erf_small": "它占理论面积的 {area:.0%}：感受野的大部分只承载不到 5% 的作用，正如 Luo 等（2016）所报告的一小部分。",
+        "erf_large": "它占理论面积的 {area:.0%}，超过一半：这里有效感受野并不是理论感受野的一小部分（Luo 等报告的是一小部分）。",
+        "erf_gauss": "它的剖面像高斯分布那样集中（超额峰度 {k}；高斯为 0，平坦为 −1.2），正是 Luo 等推导出的形状。",
+        "erf_not_gauss": "它的剖面不像高斯分布（超额峰度 {k}；高斯为 0，平坦为 −1.2）。",
+        "erf_grew": "训练使它变大了（边长的 {trained:.0%}，随机权重为 {random:.0%}），与 Luo 等的发现一致。",
+        "erf_shrank": "这里训练没有使它变大（边长的 {trained:.0%}，随机权重为 {random:.0%}）；Luo 等在他们的网络上看到它变大，此处测量没有重现。",
+        "erf_no_trained": "本服务器没有 {name} 的训练权重，所以只测量了随机权重。",
+        "erf_clipped": "理论感受野比输入还大，所以它的方框被边界截断。",
+        "fv_random": "**这些权重是随机的：优化出的图片只是噪声。** 随机通道不对任何特定图案响应，没有学到的东西可以展示。",
+        "fv_head": "**{layer}** 的 {n} 个通道（{name}，{source}）：{seconds:.1f} 秒内 {steps} 步（因{by}而停止）。"
+                   "最后一个 ReLU 之前的平均激活，从灰色起点到优化后的图片：{rises}。",
+        "fv_examples": "每个旁边：通道响应最强的图片区域。",
+        "fv_steps": "步数用完", "fv_time": "时间用完",
+        "fv_tag": "通道 {c}：{start:.2f} → {end:.2f}",
+    },
+}
+
+TILE = 96
+
+
+def _t(lang: str) -> dict[str, str]:
+    return TEXT[check_lang(lang)]
+
+
+# ------------------------------------------------------------------------------ theoretical
+
+
+def _steps_text(field: Any) -> str:
+    moving = [s for s in field.steps if s.kernel > 1 or s.stride > 1]
+    return "; ".join(f"{s.name.rsplit('.', 1)[-1]}{' [sc]' if s.path == 'shortcut' else ''}: {s.formula()}" for s in moving)
+
+
+def field_table_markdown(result: Any, *, lang: str = "en") -> str:
+    """The field of every stage and block with its arithmetic, headed by a sentence on the chosen layer."""
+    t = _t(lang)
+    fields = result.fields
+    h, w = fields.input_size
+    chosen = fields.field(result.layer)
+    top, left, bottom, right = dict(result.boxes)[result.layer]
+    share = (bottom - top + 1) * (right - left + 1) / (h * w)
+    lines = [t["summary"].format(name=fields.model_name, h=h, w=w, layer=result.layer, r=chosen.size, j=chosen.jump,
+                                 share=share), ""]
+    headers = t["headers"].split("|")
+    lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for f in fields.fields:
+        name = t["stem"] if f.kind == "stem" else f.name
+        name = f"**{name}**" if f.kind != "block" else name
+        paths = f"{f.main} / {f.shortcut}" if f.shortcut is not None else str(f.main)
+        lines.append(f"| {name} | {f.size} | {f.jump} | {f.out_hw[0]}×{f.out_hw[1]} | {paths} | {_steps_text(f)} |")
+    return "\n".join(lines)
+
+
+def variant_sentence(result: Any, *, lang: str = "en") -> str:
+    """Where this variant and the other differ (computed from both tables)."""
+    t = _t(lang)
+    fields, other = result.fields, result.other
+    last = fields.stages[-1].name
+    if other is None:
+        return ""
+    this, that = fields.variant, result.other_variant
+    if fields.block_type == "basic":
+        return t["same_variant"].format(this=this, other=that, layer=last, r=fields.theoretical[last])
+    ours = fields.theoretical
+    if ours == other:
+        return t["no_differ"].format(this=this, other=that, layer=last, r=ours[last])
+    v1, v15 = (ours, other) if this == "v1" else (other, ours)
+    return t["differ"].format(v1="v1", v15=this if this != "v1" else that, layer=last, r1=v1[last], r15=v15[last])
+
+
+def _rect(canvas: np.ndarray, box: tuple[int, int, int, int], color: tuple[int, int, int], width: int = 2) -> None:
+    t, l, b, r = box
+    canvas[t : t + width, l : r + 1] = color
+    canvas[max(t, b - width + 1) : b + 1, l : r + 1] = color
+    canvas[t : b + 1, l : l + width] = color
+    canvas[t : b + 1, max(l, r - width + 1) : r + 1] = color
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    return tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def field_picture(result: Any, picture: np.ndarray | None = None) -> np.ndarray:
+    """The boxes of every stage around one input point, on the picture resized to the input size (grey without one).
+
+    Returns:
+        (H, W, 3) uint8 at the network's input size (at least 224 px on the longer side for legibility).
+    """
+    h, w = result.fields.input_size
+    if picture is None:
+        canvas = np.full((h, w, 3), 235, np.uint8)
+        canvas[::16, :] = 215
+        canvas[:, ::16] = 215
+    else:
+        canvas = np.asarray(Image.fromarray(np.asarray(picture, np.uint8)).convert("RGB").resize((w, h), Image.Resampling.BILINEAR)).copy()
+    zoom = max(1, -(-224 // max(h, w)))
+    if zoom > 1:
+        canvas = canvas.repeat(zoom, 0).repeat(zoom, 1)
+    for name, (t, l, b, r) in result.boxes:
+        stage = name.split(".")[0]
+        box = (t * zoom, l * zoom, (b + 1) * zoom - 1, (r + 1) * zoom - 1)
+        _rect(canvas, box, _rgb(stage_color(stage)), 3 if "." in name else 2)
+    used: dict[tuple[int, int], int] = {}
+    for name, (t, l, _, _) in result.boxes:
+        size = result.fields.theoretical[name]
+        corner = (l * zoom + 3, t * zoom + 3)
+        below = used.get(corner, 0)  # boxes clipped to the same corner stack their tags
+        used[corner] = below + 1
+        put_tag(canvas, f"{name} {size}px", (corner[0], corner[1] + 18 * below))
+    return canvas
+
+
+# ------------------------------------------------------------------------------ effective
+
+
+def _source(m: Any, t: dict[str, str]) -> str:
+    return t["picture"] if m.source == "picture" else t["noise"].format(n=m.images)
+
+
+def erf_figure(result: Any, *, lang: str = "en") -> go.Figure:
+    """One heat map per effective field, inside its theoretical box, with the 95 % square outlined."""
+    t = _t(lang)
+    titles = [t["erf_title"].format(weights=t[m.weights], source=_source(m, t), side=2 * m.radius + 1, r=m.theoretical,
+                                    fraction=m.fraction) for m in result.maps]
+    fig = make_subplots(rows=1, cols=len(result.maps), subplot_titles=titles, horizontal_spacing=0.06)
+    for i, m in enumerate(result.maps, start=1):
+        top, left, bottom, right = m.box
+        crop = m.grad[top : bottom + 1, left : right + 1]
+        crop = crop / crop.max() if crop.max() > 0 else crop
+        fig.add_trace(go.Heatmap(z=crop, x0=left, y0=top, colorscale="Viridis", showscale=False,
+                                 hovertemplate="x %{x}, y %{y}: %{z:.3f}<extra></extra>"), row=1, col=i)
+        cy, cx = m.centre
+        fig.add_shape(type="rect", x0=cx - m.radius - 0.5, x1=cx + m.radius + 0.5, y0=cy - m.radius - 0.5,
+                      y1=cy + m.radius + 0.5, line={"color": "white", "width": 2, "dash": "dash"}, row=1, col=i)
+        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{i if i > 1 else ''}", row=1, col=i)
+    fig.update_layout(height=360, margin={"l": 30, "r": 10, "t": 50, "b": 30}, font={"size": 11},
+                      paper_bgcolor="white", plot_bgcolor="white")
+    fig.update_annotations(font_size=11)
+    return fig
+
+
+def erf_overlay(result: Any) -> np.ndarray | None:
+    """The picture's effective field over the picture, its theoretical box outlined; None without a picture."""
+    m = result.get(result.maps[0].weights, "picture") if result.picture is not None else None
+    if m is None:
+        return None
+    heat = np.sqrt(m.grad / m.grad.max()) if m.grad.max() > 0 else m.grad  # a square root shows the tails
+    out = cam_overlay(result.picture, heat, alpha=0.55, cmap="inferno")
+    _rect(out, m.box, (255, 255, 255), 1)
+    return out
+
+
+def erf_verdict(result: Any, *, lang: str = "en") -> str:
+    """What the effective fields say, from their own numbers (Luo et al. 2016, https://arxiv.org/abs/1701.04128)."""
+    t = _t(lang)
+    noise = [m for m in result.maps if m.source == "noise"]
+    main = noise[0]
+    sides = ", ".join(f"{m.fraction:.0%} ({t[m.weights]})" for m in noise)
+    h, w = result.input_size
+    v = result.verdict
+    parts = [t["erf_head"].format(layer=result.layer, name=result.model_name, h=h, w=w, sides=sides, r=main.theoretical)]
+    parts.append(t["erf_small" if v.small else "erf_large"].format(area=main.area))
+    k = "/".join(f"{x:+.2f}" for x in main.kurtosis)
+    parts.append(t["erf_gauss" if v.gaussian else "erf_not_gauss"].format(k=k))
+    if v.grew is None:
+        parts.append(t["erf_no_trained"].format(name=result.model_name))
+    else:
+        trained, random = result.get("trained"), result.get("random")
+        parts.append(t["erf_grew" if v.grew else "erf_shrank"].format(trained=trained.fraction, random=random.fraction))
+    if main.clipped:
+        parts.append(t["erf_clipped"])
+    return " ".join(parts)
+
+
+# ------------------------------------------------------------------------------ feature visualization
+
+
+def _tile(img: np.ndarray, side: int = TILE) -> np.ndarray:
+    h, w = img.shape[:2]
+    scale = side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = np.asarray(Image.fromarray(img).resize(size, Image.Resampling.NEAREST if scale >= 2 else Image.Resampling.BILINEAR))
+    out = np.full((side, side, 3), 255, np.uint8)
+    y, x = (side - small.shape[0]) // 2, (side - small.shape[1]) // 2
+    out[y : y + small.shape[0], x : x + small.shape[1]] = small
+    return out
+
+
+def feature_grid(result: Any, *, lang: str = "en") -> np.ndarray:
+    """One row per channel: the optimised picture, then its dataset examples (each tagged)."""
+    t = _t(lang)
+    cols = 1 + max((len(p.examples) for p in result.pictures), default=0)
+    pad = 6
+    canvas = np.full((len(result.pictures) * (TILE + pad) + pad, cols * (TILE + pad) + pad, 3), 255, np.uint8)
+    for row, p in enumerate(result.pictures):
+        y = pad + row * (TILE + pad)
+        canvas[y : y + TILE, pad : pad + TILE] = _tile(p.image)
+        put_tag(canvas, t["fv_tag"].format(c=p.channel, start=p.start, end=p.end), (pad + 2, y + 2))
+        for col, e in enumerate(p.examples, start=1):
+            x = pad + col * (TILE + pad)
+            canvas[y : y + TILE, x : x + TILE] = _tile(e.crop)
+            put_tag(canvas, f"{e.value:.1f}", (x + 2, y + TILE - 18))
+    return canvas
+
+
+def feature_preview(progress: Any) -> np.ndarray:
+    """The pictures as they stand during the optimisation, side by side."""
+    tiles = [_tile(img) for img in progress.preview]
+    return np.concatenate(tiles, axis=1) if tiles else np.zeros((TILE, TILE, 3), np.uint8)
+
+
+def feature_verdict(result: Any, *, lang: str = "en") -> str:
+    """What the optimisation achieved, from its numbers, and a warning for random weights."""
+    t = _t(lang)
+    rises = ", ".join(f"{p.channel}: {p.start:.2f} → {p.end:.2f}" for p in result.pictures)
+    head = t["fv_head"].format(n=len(result.pictures), layer=result.layer, name=result.model_name, source=result.source,
+                               steps=result.steps, seconds=result.seconds, by=t["fv_" + result.stopped_by], rises=rises)
+    parts = [t["fv_random"]] if result.random else []
+    parts.append(head)
+    if any(p.examples for p in result.pictures):
+        parts.append(t["fv_examples"])
+    return " ".join(parts)
+
+
+__all__ = [
+    "TEXT",
+    "erf_figure",
+    "erf_overlay",
+    "erf_verdict",
+    "feature_grid",
+    "feature_preview",
+    "feature_verdict",
+    "field_picture",
+    "field_table_markdown",
+    "variant_sentence",
+]
