@@ -133,3 +133,29 @@ def test_pre_relu_twin_leaves_the_served_block_alone() -> None:
         post = features_at(model, "layer2", x)
     assert (pre < 0).any() and torch.equal(pre.clamp(min=0), post)
     assert isinstance(model.layer2[1].relu2, nn.ReLU)  # the shared model is untouched
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("depth", "size"), [(18, 256), (50, 288)])
+def test_torchvision_gradient_support_matches_our_field(depth: int, size: int) -> None:
+    """torchvision's own ResNet (v1.5) as the reference network: BN removed, max-pool averaged,
+    weights positive; the gradient of its layer4 corner position ends where our field says."""
+    import torchvision
+
+    tv = getattr(torchvision.models, f"resnet{depth}")()
+    for name, m in list(tv.named_modules()):
+        if isinstance(m, nn.BatchNorm2d):
+            parent, _, attr = name.rpartition(".")
+            setattr(tv.get_submodule(parent) if parent else tv, attr, nn.Identity())
+        elif isinstance(m, nn.Conv2d):
+            nn.init.constant_(m.weight, 1.0 / m.weight[0].numel())
+    tv.maxpool = nn.AvgPool2d(3, 2, 1)
+    tv = tv.double().eval()
+    x = torch.ones(1, 3, size, size, dtype=torch.float64, requires_grad=True)
+    y = tv.layer4(tv.layer3(tv.layer2(tv.layer1(tv.maxpool(tv.relu(tv.bn1(tv.conv1(x))))))))
+    y[0, :, 0, 0].sum().backward()
+    nz = (x.grad[0].abs().sum(0) > 0).numpy()
+    rows, cols = np.flatnonzero(nz.any(1)), np.flatnonzero(nz.any(0))
+    box = receptive_fields(skeleton(depth, "v1.5"), size).field("layer4").box(0, 0, (size, size))
+    assert (rows[0], rows[-1], cols[0], cols[-1]) == (box[0], box[2], box[1], box[3])
+    assert box[2] == ({18: 435, 50: 427}[depth] - 1) // 2  # the published full field, centred on pixel 0

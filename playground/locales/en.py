@@ -270,4 +270,48 @@ TEXT: dict[str, str] = {
     "train_step": "step {step} of {steps}",
     "train_analysing": "comparing before and after",
     "train_exported": "Wrote **{name}** (class names in its metadata); it loads back under “Your own weights”. Run `python classify.py <folder>` next to it.",
+    # receptive fields and feature visualization (tabs/receptive.py)
+    "rf_heading": "What each stage sees: the receptive field",
+    "rf_help": (
+        "A position of a stage's output depends on a square of input pixels, its *receptive field*. It is read "
+        "from the modules: each conv or pool of kernel k and stride s gives r_out = r_in + (k − 1)·j_in and "
+        "j_out = j_in·s, where j (the *jump*) is the input distance between neighbouring positions; a block sees "
+        "the larger of its main path and its shortcut. The boxes show what one position of each stage sees around "
+        "the same point."
+    ),
+    "rf_layer": "Stage or block",
+    "rf_position": "Position (row, col)",
+    "rf_position_info": "Empty for the centre of the layer's output",
+    "rf_show": "Show the fields",
+    "rf_picture": "Picture to draw on",
+    "rf_boxes": "Receptive fields around one point",
+    "rf_json": "Numbers (JSON)",
+    "rf_inspect_heading": "What each stage sees: effective field and channels",
+    "rf_inspect_help": (
+        "The **effective receptive field** ([Luo et al. 2016](https://arxiv.org/abs/1701.04128)) is where the "
+        "gradient of a stage's centre unit actually reaches in the input, averaged over noise pictures and on your "
+        "picture. **Feature visualization** ([Olah et al. 2017](https://distill.pub/2017/feature-visualization/)) "
+        "optimises a picture to excite a channel, beside the parts of real pictures that excite it most. The "
+        "shipped *toy* ResNet was trained on shapes; the picked model has random weights unless this server has "
+        "ImageNet weights for it."
+    ),
+    "rf_model": "Network",
+    "rf_model_toy": "toy ResNet trained on shapes (shipped)",
+    "rf_model_picked": "the model picked above",
+    "rf_size": "Input side",
+    "rf_size_info": "0: the model's own (64 px for the toy)",
+    "rf_erf_heading": "#### Effective receptive field",
+    "rf_noise": "Noise pictures to average",
+    "rf_erf_run": "Measure the effective field",
+    "rf_erf_plot": "Gradient of the centre unit inside its theoretical field (dashed: 95 % of the mass)",
+    "rf_erf_picture": "On your picture",
+    "rf_fv_heading": "#### What the channels look for",
+    "rf_channels": "Channels",
+    "rf_channels_info": "Up to 8 numbers, optimised together in one batch",
+    "rf_fv_size": "Picture side",
+    "rf_steps": "Most steps",
+    "rf_seconds": "Most seconds",
+    "rf_fv_run": "Visualize the channels",
+    "rf_fv_grid": "Optimised pictures (left) and the fields that excite each channel most",
+    "rf_fv_progress": "Optimising: step {step} of {steps}, {s:.1f} s",
 }

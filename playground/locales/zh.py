@@ -262,4 +262,44 @@ TEXT: dict[str, str] = {
     "train_step": "第 {step} / {steps} 步",
     "train_analysing": "正在比较训练前后",
     "train_exported": "已写出 **{name}**（元数据中含类别名）；它可以在“你自己的权重”中重新载入。在它旁边运行 `python classify.py <文件夹>`。",
+    # receptive fields and feature visualization (tabs/receptive.py)
+    "rf_heading": "每个阶段看到什么：感受野",
+    "rf_help": (
+        "阶段输出的一个位置取决于输入中的一块正方形像素，即它的*感受野*。它从模块本身读出：每个核大小为 k、步长为 s "
+        "的卷积或池化给出 r_out = r_in + (k − 1)·j_in 和 j_out = j_in·s，其中 j（*跳步*）是相邻位置在输入中的距离；"
+        "一个残差块看到主路和捷径中较大的那个。方框显示每个阶段的一个位置在同一点周围看到的范围。"
+    ),
+    "rf_layer": "阶段或残差块",
+    "rf_position": "位置（行, 列）",
+    "rf_position_info": "留空表示该层输出的中心",
+    "rf_show": "显示感受野",
+    "rf_picture": "用来画框的图片",
+    "rf_boxes": "同一点周围的感受野",
+    "rf_json": "数值（JSON）",
+    "rf_inspect_heading": "每个阶段看到什么：有效感受野与通道",
+    "rf_inspect_help": (
+        "**有效感受野**（[Luo 等 2016](https://arxiv.org/abs/1701.04128)）是阶段中心单元的梯度在输入中实际到达的地方，"
+        "在噪声图片上取平均，也在你的图片上计算。**特征可视化**（[Olah 等 2017](https://distill.pub/2017/feature-visualization/)）"
+        "优化一张图片使某个通道兴奋，旁边是真实图片中最能激发它的部分。随附的*玩具* ResNet 在图形上训练过；"
+        "上面选择的模型除非本服务器有它的 ImageNet 权重，否则是随机权重。"
+    ),
+    "rf_model": "网络",
+    "rf_model_toy": "在图形上训练过的玩具 ResNet（随附）",
+    "rf_model_picked": "上面选择的模型",
+    "rf_size": "输入边长",
+    "rf_size_info": "0：模型自己的尺寸（玩具模型为 64 像素）",
+    "rf_erf_heading": "#### 有效感受野",
+    "rf_noise": "取平均的噪声图片数",
+    "rf_erf_run": "测量有效感受野",
+    "rf_erf_plot": "中心单元在其理论感受野内的梯度（虚线：95% 的质量）",
+    "rf_erf_picture": "在你的图片上",
+    "rf_fv_heading": "#### 通道在寻找什么",
+    "rf_channels": "通道",
+    "rf_channels_info": "最多 8 个编号，在一个批次里一起优化",
+    "rf_fv_size": "图片边长",
+    "rf_steps": "最多步数",
+    "rf_seconds": "最多秒数",
+    "rf_fv_run": "可视化这些通道",
+    "rf_fv_grid": "优化出的图片（左）和最能激发每个通道的区域",
+    "rf_fv_progress": "正在优化：第 {step} / {steps} 步，{s:.1f} 秒",
 }

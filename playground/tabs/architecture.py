@@ -18,6 +18,7 @@ from ..choices import parse_depth, parse_size
 from ..errors import friendly
 from ..locales import L, choices, lang_of, t
 from ..page import Page
+from . import receptive
 
 
 @functools.lru_cache(maxsize=64)
@@ -79,6 +80,7 @@ def create(page: Page) -> dict[str, Any]:
             shape_md = gr.Markdown(elem_id="shape-table", elem_classes=["shape-table"])
         with gr.Column(scale=2):
             cost = gr.Plot(label=L("cost"), elem_id="cost")
+    receptive.create_architecture_section(page, height=height, width=width)
     with gr.Row():
         # filled for the chosen architecture on load; the handler checks any name it is sent
         default_blocks = [b.name for b in architecture_of(50, "v1.5", (224, 224)).blocks]

@@ -25,6 +25,7 @@ from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
 from ..page import ROOT, Page, gpu
 from ..sessions import Expired, Ticket
+from . import receptive
 
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.jpg"))
 # How pictures leave the server (measured in docs/performance.md, "Payload"): JPEG for the
@@ -132,6 +133,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     stats = gr.Plot(label=L("stats"), elem_id="stats")
     stats_md = gr.Markdown(elem_id="stats-verdict")
     page.image, page.layer = image, layer
+    receptive.create_inspect_section(page)
 
     def outputs(result: Inspection, info: ModelInfo, view: tuple, lang: str, *, pending: bool = False) -> dict:
         alpha_v, cmap_v, stage_v, scale_v, act_cmap_v = view
