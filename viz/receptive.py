@@ -16,7 +16,7 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from ._draw import put_tag
-from ._format import check_lang, stage_color
+from ._format import TEMPLATE, check_lang, stage_color
 from .cam import cam_overlay
 
 TEXT: dict[str, dict[str, str]] = {
@@ -25,6 +25,7 @@ TEXT: dict[str, dict[str, str]] = {
                    "({share:.0%} of the picture's area), and neighbouring positions are {j} px apart.",
         "headers": "layer|field r (px)|jump j (px)|output|main / shortcut|arithmetic",
         "stem": "stem",
+        "shortcut_mark": "[shortcut]",
         "same_variant": "Basic blocks carry the stride on their first 3x3 conv in every variant, so {this} and "
                         "{other} see the same: {layer} {r} px.",
         "differ": "{v1} puts a downsampling bottleneck's stride on its first 1x1 conv, so its 3x3 conv already "
@@ -61,6 +62,7 @@ TEXT: dict[str, dict[str, str]] = {
                    "（图片面积的 {share:.0%}），相邻位置相隔 {j} 像素。",
         "headers": "层|感受野 r（像素）|跳步 j（像素）|输出|主路 / 捷径|算式",
         "stem": "主干",
+        "shortcut_mark": "[捷径]",
         "same_variant": "基本块在每种变体里都把步长放在第一个 3x3 卷积上，所以 {this} 和 {other} 看到的一样：{layer} {r} 像素。",
         "differ": "{v1} 把下采样瓶颈块的步长放在第一个 1x1 卷积上，于是它的 3x3 卷积已在加倍的跳步上工作，增加的感受野也加倍："
                   "{layer} 在 {v1} 中看到 {r1} 像素，在 {v15} 中看到 {r15} 像素（torchvision 的 v1.5 把步长移到了 3x3 上）。",
@@ -95,9 +97,11 @@ def _t(lang: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------ theoretical
 
 
-def _steps_text(field: Any) -> str:
+def _steps_text(field: Any, t: dict[str, str]) -> str:
+    """The steps that move the field (kernels above 1 or strides above 1), the shortcut's marked."""
     moving = [s for s in field.steps if s.kernel > 1 or s.stride > 1]
-    return "; ".join(f"{s.name.rsplit('.', 1)[-1]}{' [sc]' if s.path == 'shortcut' else ''}: {s.formula()}" for s in moving)
+    mark = " " + t["shortcut_mark"]
+    return "; ".join(f"{s.name.rsplit('.', 1)[-1]}{mark if s.path == 'shortcut' else ''}: {s.formula()}" for s in moving)
 
 
 def field_table_markdown(result: Any, *, lang: str = "en") -> str:
@@ -116,7 +120,7 @@ def field_table_markdown(result: Any, *, lang: str = "en") -> str:
         name = t["stem"] if f.kind == "stem" else f.name
         name = f"**{name}**" if f.kind != "block" else name
         paths = f"{f.main} / {f.shortcut}" if f.shortcut is not None else str(f.main)
-        lines.append(f"| {name} | {f.size} | {f.jump} | {f.out_hw[0]}×{f.out_hw[1]} | {paths} | {_steps_text(f)} |")
+        lines.append(f"| {name} | {f.size} | {f.jump} | {f.out_hw[0]}×{f.out_hw[1]} | {paths} | {_steps_text(f, t)} |")
     return "\n".join(lines)
 
 
@@ -197,13 +201,12 @@ def erf_figure(result: Any, *, lang: str = "en") -> go.Figure:
         crop = m.grad[top : bottom + 1, left : right + 1]
         crop = crop / crop.max() if crop.max() > 0 else crop
         fig.add_trace(go.Heatmap(z=crop, x0=left, y0=top, colorscale="Viridis", showscale=False,
-                                 hovertemplate="x %{x}, y %{y}: %{z:.3f}<extra></extra>"), row=1, col=i)
+                                 hovertemplate="(%{x}, %{y}): %{z:.3f}<extra></extra>"), row=1, col=i)
         cy, cx = m.centre
         fig.add_shape(type="rect", x0=cx - m.radius - 0.5, x1=cx + m.radius + 0.5, y0=cy - m.radius - 0.5,
                       y1=cy + m.radius + 0.5, line={"color": "white", "width": 2, "dash": "dash"}, row=1, col=i)
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{i if i > 1 else ''}", row=1, col=i)
-    fig.update_layout(height=360, margin={"l": 30, "r": 10, "t": 50, "b": 30}, font={"size": 11},
-                      paper_bgcolor="white", plot_bgcolor="white")
+    fig.update_layout(template=TEMPLATE, height=360, margin={"l": 30, "r": 10, "t": 50, "b": 30}, font={"size": 11})
     fig.update_annotations(font_size=11)
     return fig
 
