@@ -41,6 +41,8 @@ GAUSSIAN_KURTOSIS = 1.0
 #: whole pixels, so smaller differences are within its resolution at small fields)
 GREW_MARGIN = 1.05
 MAX_NOISE_IMAGES = 64
+#: inputs back-propagated at once: the memory of a request is that of this many pictures
+CHUNK = 4
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,21 @@ class ErfMap:
         return all(abs(k) <= GAUSSIAN_KURTOSIS for k in self.kurtosis)
 
 
-def erf_map(fn: Callable[[Tensor], Tensor], x: Tensor, field: Field, *, weights: str, source: str) -> ErfMap:
-    """The mean gradient map of ``x``'s centre units, measured against ``field`` (the layer's theory)."""
-    grads = input_gradient(fn, x)  # (B, H, W)
-    grad = grads.mean(0)
+def erf_map(
+    fn: Callable[[Tensor], Tensor], x: Tensor, field: Field, *, weights: str, source: str, chunk: int = CHUNK,
+    check: Callable[[], None] = lambda: None,
+) -> ErfMap:
+    """The mean gradient map of ``x``'s centre units, measured against ``field`` (the layer's theory).
+
+    The inputs go through in chunks of ``chunk``, so memory stays that of a few pictures however
+    many are averaged; ``check`` runs between chunks (a cancelled request stops there).
+    """
+    total = None
+    for part in x.split(chunk):
+        check()
+        g = input_gradient(fn, part).sum(0)  # (H, W)
+        total = g if total is None else total + g
+    grad = total / x.shape[0]
     h, w = field.out_hw
     pos = (h // 2, w // 2)
     cy, cx = (int(round(v)) for v in field.centre(*pos))
@@ -285,7 +298,8 @@ def effective_receptive_field(ctx: StudyContext, call: ErfCall) -> Iterator[Prog
     for done, (model, weights) in enumerate(runs):
         yield Progress(done, total, f"{weights} weights, {call.noise} noise images")
         ctx.check()
-        maps.append(erf_map(lambda x, m=model: features_at(m, call.layer, x), noise, field, weights=weights, source="noise"))
+        maps.append(erf_map(lambda x, m=model: features_at(m, call.layer, x), noise, field, weights=weights, source="noise",
+                            check=ctx.check))
     if call.picture is not None:
         yield Progress(len(runs), total, "the picture")
         ctx.check()

@@ -122,3 +122,22 @@ def test_toy_study_trained_and_random_stay_inside_the_theoretical_box(backend) -
         assert m.grad.sum() > 0 and not outside.any()  # nothing reaches the unit from outside its field
         assert 0 < m.fraction <= 1
     assert result.picture.shape == (48, 48, 3)
+
+
+def test_chunks_average_to_the_whole_batch() -> None:
+    from resnet_core.receptive import Field
+
+    model = averaging_stack(2)
+    relu = lambda x: torch.relu(model(x) - 0.1)  # noqa: E731 - a nonlinear map, so inputs differ
+    x = torch.rand(7, 1, 15, 15, dtype=torch.float64)
+    field = Field("f", "block", 5, 1, 0.0, (15, 15), 5, None, ())
+    whole = erf_map_of(relu, x, field, chunk=7)
+    parts = erf_map_of(relu, x, field, chunk=3)
+    np.testing.assert_allclose(parts.grad, whole.grad, rtol=1e-6)
+    np.testing.assert_allclose(whole.grad, input_gradient(relu, x).mean(0), rtol=1e-6)
+
+
+def erf_map_of(fn, x, field, *, chunk):
+    from resnet_core.erf import erf_map
+
+    return erf_map(fn, x, field, weights="random", source="noise", chunk=chunk)
