@@ -94,3 +94,18 @@ def test_pictures() -> None:
 def test_unknown_language_is_refused(lang: str) -> None:
     with pytest.raises(ValueError, match="language"):
         vr.erf_verdict(erf_result(0.4, 0.6), lang=lang)
+
+
+def test_page_parsers_refuse_with_a_reason() -> None:
+    from playground.tabs.receptive import layer_update, parse_channels, parse_position
+
+    assert parse_position("") is None and parse_position(" 3, 4 ") == (3, 4)
+    assert parse_channels("0 1, 7") == (0, 1, 7)
+    for bad in ("seven", "1, 2, 3", "-1, 2"):
+        with pytest.raises(ValueError, match="position"):
+            parse_position(bad)
+    for bad in ("", "a", "0,1,2,3,4,5,6,7,8", "-2"):
+        with pytest.raises(ValueError, match="channels"):
+            parse_channels(bad)
+    update = layer_update("ResNet-18", "", "basic", "v1.5", "layer3.5")  # ResNet-50's block, not ResNet-18's
+    assert update["value"] == "layer4" and "layer3.1" in update["choices"] and "layer3.5" not in update["choices"]

@@ -8,7 +8,7 @@ Two sections, each called by one line from its tab:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -79,11 +79,11 @@ def field_json(result: FieldResult) -> dict[str, Any]:
     }
 
 
-def layer_update(depth: str, counts: str, block: str, variant: str) -> Any:
-    """The layer picker for a network: its stages and blocks, read from the model."""
+def layer_update(depth: str, counts: str, block: str, variant: str, current: str | None = None) -> Any:
+    """The layer picker for a network: its stages and blocks, read from the model (the pick kept if it exists)."""
     model = skeleton(parse_depth(depth, counts, block), variant)
     names = [n for n, kind in model.layers() if kind != "stem"]
-    return gr.update(choices=names)
+    return gr.update(choices=names, value=current if current in names else model.stage_names[-1])
 
 
 def create_architecture_section(page: Page, *, height: gr.Number, width: gr.Number) -> dict[str, Any]:
@@ -136,8 +136,9 @@ def create_architecture_section(page: Page, *, height: gr.Number, width: gr.Numb
     inputs = [*page.model_in, height, width, layer, position, picture]
     outputs = [words, boxes, table, data]
     show.click(receptive_field, inputs, outputs, api_name="receptive_field")
-    for event in page.architecture_events():
-        event(friendly(layer_update), page.model_in, layer, api_name=False)
+    for event in page.architecture_events():  # another network: its layers, then its fields
+        event(friendly(layer_update), [*page.model_in, layer], layer, api_name=False).then(
+            receptive_field, inputs, outputs, api_name=False)
     page.on_load(receptive_field, inputs, outputs)
     return dict(rf_layer=layer, rf_words=words, rf_boxes=boxes, rf_table=table, rf_json=data)
 
@@ -153,35 +154,8 @@ def _choice_call(page: Page, which: str, model_in: tuple, user: Any, request: An
     return (ref.key if ref else choice.key), ref
 
 
-def create_inspect_section(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
-    """The effective field and the channels' pictures on the Inspect tab's picture."""
-    with gr.Accordion(L("rf_inspect_heading"), open=False):
-        gr.Markdown(L("rf_inspect_help"))
-        with gr.Row():
-            which = gr.Radio(list(MODELS), value="toy", label=L("rf_model"), elem_id="rf-model")
-            layer = gr.Dropdown(["layer1", "layer2", "layer3", "layer4"], value="layer3", label=L("rf_layer"),
-                                allow_custom_value=True)
-            size = gr.Slider(0, MAX_INPUT_SIZE, value=0, step=1, label=L("rf_size"), info=L("rf_size_info"))
-        gr.Markdown(L("rf_erf_heading"))
-        with gr.Row():
-            noise = gr.Slider(1, MAX_NOISE_IMAGES, value=8, step=1, label=L("rf_noise"))
-            erf_btn = gr.Button(L("rf_erf_run"), variant="secondary", elem_id="rf-erf-run")
-        erf_words = gr.Markdown(elem_id="rf-erf-words")
-        with gr.Row():
-            erf_plot = gr.Plot(label=L("rf_erf_plot"))
-            erf_pic = gr.Image(label=L("rf_erf_picture"), format="png", interactive=False)
-        erf_data = gr.JSON(label=L("rf_json"), open=False)
-        gr.Markdown(L("rf_fv_heading"))
-        with gr.Row():
-            channels = gr.Textbox("0, 1, 2, 3", label=L("rf_channels"), info=L("rf_channels_info"))
-            fv_side = gr.Slider(32, MAX_FV_SIDE, value=64, step=1, label=L("rf_fv_size"))
-            steps = gr.Slider(1, MAX_FV_STEPS, value=64, step=1, label=L("rf_steps"))
-            seconds = gr.Slider(1, MAX_FV_SECONDS, value=30, step=1, label=L("rf_seconds"))
-        fv_btn = gr.Button(L("rf_fv_run"), variant="secondary", elem_id="rf-fv-run")
-        fv_words = gr.Markdown(elem_id="rf-fv-words")
-        fv_pic = gr.Image(label=L("rf_fv_grid"), format="png", interactive=False, elem_id="rf-fv-grid")
-        fv_data = gr.JSON(label=L("rf_json"), open=False)
-    image = page.image if page.image is not None else gr.State(None)
+def erf_handler(page: Page) -> Callable[..., tuple]:
+    """The /effective_receptive_field handler for ``page``."""
 
     @friendly
     def effective_receptive_field(image: Any = None, which: str = "toy", depth: str = "ResNet-50", counts: str = "",
@@ -218,6 +192,12 @@ def create_inspect_section(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - lay
         }
         return (vr.erf_verdict(result, lang=lang), vr.erf_figure(result, lang=lang), served_picture(vr.erf_overlay(result)),
                 numbers)
+
+    return effective_receptive_field
+
+
+def fv_handler(page: Page) -> Callable[..., Iterator[tuple]]:
+    """The /feature_visualization handler for ``page`` (a generator: progress, then the result)."""
 
     @friendly
     def feature_visualization(image: Any = None, which: str = "toy", depth: str = "ResNet-50", counts: str = "",
@@ -266,10 +246,43 @@ def create_inspect_section(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - lay
         finally:
             cancel.set()  # a client that left stops the optimisation at its next step
 
+    return feature_visualization
+
+
+def create_inspect_section(page: Page) -> dict[str, Any]:
+    """The effective field and the channels' pictures on the Inspect tab's picture."""
+    with gr.Accordion(L("rf_inspect_heading"), open=False):
+        gr.Markdown(L("rf_inspect_help"))
+        with gr.Row():
+            which = gr.Radio(list(MODELS), value="toy", label=L("rf_model"), elem_id="rf-model")
+            layer = gr.Dropdown(["layer1", "layer2", "layer3", "layer4"], value="layer3", label=L("rf_layer"),
+                                allow_custom_value=True)
+            size = gr.Slider(0, MAX_INPUT_SIZE, value=0, step=1, label=L("rf_size"), info=L("rf_size_info"))
+        gr.Markdown(L("rf_erf_heading"))
+        with gr.Row():
+            noise = gr.Slider(1, MAX_NOISE_IMAGES, value=8, step=1, label=L("rf_noise"))
+            erf_btn = gr.Button(L("rf_erf_run"), variant="secondary", elem_id="rf-erf-run")
+        erf_words = gr.Markdown(elem_id="rf-erf-words")
+        with gr.Row():
+            erf_plot = gr.Plot(label=L("rf_erf_plot"))
+            erf_pic = gr.Image(label=L("rf_erf_picture"), format="png", interactive=False)
+        erf_data = gr.JSON(label=L("rf_json"), open=False)
+        gr.Markdown(L("rf_fv_heading"))
+        with gr.Row():
+            channels = gr.Textbox("0, 1, 2, 3", label=L("rf_channels"), info=L("rf_channels_info"))
+            fv_side = gr.Slider(32, MAX_FV_SIDE, value=64, step=1, label=L("rf_fv_size"))
+            steps = gr.Slider(1, MAX_FV_STEPS, value=64, step=1, label=L("rf_steps"))
+            seconds = gr.Slider(1, MAX_FV_SECONDS, value=30, step=1, label=L("rf_seconds"))
+        fv_btn = gr.Button(L("rf_fv_run"), variant="secondary", elem_id="rf-fv-run")
+        fv_words = gr.Markdown(elem_id="rf-fv-words")
+        fv_pic = gr.Image(label=L("rf_fv_grid"), format="png", interactive=False, elem_id="rf-fv-grid")
+        fv_data = gr.JSON(label=L("rf_json"), open=False)
+    image = page.image if page.image is not None else gr.State(None)
+
     model_in = [*page.model_in, page.weights]
-    erf_btn.click(gpu(effective_receptive_field), [image, which, *model_in, layer, size, noise, page.user_model],
+    erf_btn.click(gpu(erf_handler(page)), [image, which, *model_in, layer, size, noise, page.user_model],
                   [erf_words, erf_plot, erf_pic, erf_data], api_name="effective_receptive_field", **page.model_event(long=True))
-    fv_btn.click(gpu(feature_visualization),
+    fv_btn.click(gpu(fv_handler(page)),
                  [image, which, *model_in, layer, channels, fv_side, steps, seconds, page.user_model],
                  [fv_words, fv_pic, fv_data], api_name="feature_visualization", **page.model_event(long=True))
     page.localize(which, lambda lang: gr.update(choices=choices("rf_model_", list(MODELS), lang)))
