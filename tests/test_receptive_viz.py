@@ -109,3 +109,18 @@ def test_page_parsers_refuse_with_a_reason() -> None:
             parse_channels(bad)
     update = layer_update("ResNet-18", "", "basic", "v1.5", "layer3.5")  # ResNet-50's block, not ResNet-18's
     assert update["value"] == "layer4" and "layer3.1" in update["choices"] and "layer3.5" not in update["choices"]
+
+
+def test_noise_is_bounded_by_the_servers_budget() -> None:
+    from types import SimpleNamespace
+
+    from playground.tabs.receptive import ERF_WORK, bounded_noise
+    from resnet_core.serving import architecture_of
+    from resnet_core.zoo import ModelKey
+
+    page = SimpleNamespace(settings=SimpleNamespace(max_gmacs=50.0),
+                           backend=SimpleNamespace(check_cost=lambda d, v, s: architecture_of(d, v, (s, s))))
+    big = architecture_of(152, "v1.5", (448, 448)).macs / 1e9  # about 46 GMACs a pass
+    assert bounded_noise(page, ModelKey(152, "v1.5", "random"), 448, 64) == int(ERF_WORK * 50 / big) < 64
+    assert bounded_noise(page, ModelKey(18, "v1.5", "random"), 224, 64) == 64
+    assert bounded_noise(page, None, 64, 64) == 64  # the toy

@@ -32,6 +32,8 @@ DEFAULT_PICTURE = ROOT / "assets" / "examples" / "cat.jpg"
 MODELS = ("toy", "picked")
 #: the most a person may ask of one visualization here (the library allows more)
 MAX_FV_SECONDS, MAX_FV_STEPS, MAX_FV_SIDE = 120, 512, 256
+#: the effective field's work bound, in largest forward passes the server allows (``--max-gmacs``)
+ERF_WORK = 8
 
 
 def _picture(image: Any) -> np.ndarray | None:
@@ -143,6 +145,16 @@ def create_architecture_section(page: Page, *, height: gr.Number, width: gr.Numb
     return dict(rf_layer=layer, rf_words=words, rf_boxes=boxes, rf_table=table, rf_json=data)
 
 
+def bounded_noise(page: Page, key: Any, side: int, noise: int) -> int:
+    """Noise pictures within the server's budget: at most :data:`ERF_WORK` largest passes in all
+    (each picture costs a forward and a backward pass, for two networks), so the largest network at
+    the largest input averages fewer pictures instead of running for minutes. The toy is always cheap."""
+    if key is None:
+        return noise
+    gmacs = page.backend.check_cost(key.depth, key.variant, side).macs / 1e9
+    return max(1, min(noise, int(ERF_WORK * page.settings.max_gmacs / max(gmacs, 1e-3))))
+
+
 def _choice_call(page: Page, which: str, model_in: tuple, user: Any, request: Any, size: int) -> tuple[Any, Any]:
     """(key, checkpoint) for the picked model, or (None, None) for the toy."""
     if which not in MODELS:
@@ -176,12 +188,13 @@ def erf_handler(page: Page) -> Callable[..., tuple]:
             weights: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2", "random" or "checkpoint".
             layer: the stage or block, e.g. "layer3".
             size: the input side; 0 for the model's own (64 for the toy).
-            noise: noise pictures to average over (1 to 64).
+            noise: noise pictures to average over (1 to 64; fewer for the largest networks and inputs).
         """
         lang = lang_of(request)
         side = int(size) if size else None
         key, ref = _choice_call(page, which, (depth, counts, block, variant, weights), user, request, side or 224)
-        call = ErfCall(which, key, ref, layer or "layer3", side, _picture(image), noise=int(noise))
+        noise = bounded_noise(page, key, side or 224, int(noise))
+        call = ErfCall(which, key, ref, layer or "layer3", side, _picture(image), noise=noise)
         result = _last(page.backend.run("effective_receptive_field", call), ErfResult)
         numbers = {
             "model": result.model_name, "trained_source": result.trained_source, "layer": result.layer,
