@@ -135,8 +135,8 @@ class ErfMap:
     @property
     def clipped(self) -> bool:
         """Whether the theoretical field is larger than the input (its box cut by the border)."""
-        t, l, b, r = self.box
-        return b - t + 1 < self.theoretical or r - l + 1 < self.theoretical
+        top, left, bottom, right = self.box
+        return bottom - top + 1 < self.theoretical or right - left + 1 < self.theoretical
 
     @property
     def area(self) -> float:

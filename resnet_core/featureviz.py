@@ -286,9 +286,9 @@ def dataset_examples(
         items = []
         for n in ranked:
             row, col = divmod(int(best[n]), act.shape[-1])
-            t, l, b, r = field.box(row, col, (size, size))
-            view = prepared[n].view
-            items.append(Example(pictures[n][0], float(maps[n].max()), (t, l, b, r), view[t : b + 1, l : r + 1].copy()))
+            top, left, bottom, right = field.box(row, col, (size, size))
+            crop = prepared[n].view[top : bottom + 1, left : right + 1].copy()
+            items.append(Example(pictures[n][0], float(maps[n].max()), (top, left, bottom, right), crop))
         out.append(tuple(items))
     return out
 

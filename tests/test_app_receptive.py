@@ -7,8 +7,6 @@ References: the fields that receptive-field calculators publish for torchvision'
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from _server import ROOT, Server, read_picture
 from gradio_client import Client, handle_file

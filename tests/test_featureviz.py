@@ -78,8 +78,8 @@ def test_dataset_examples_are_the_strongest_fields(toy) -> None:
     assert [e.source for e in ex] == [f"p{i}" for i in order]
     np.testing.assert_allclose([e.value for e in ex], best[order], rtol=1e-5)
     for e in ex:
-        t, l, b, r = e.box
-        assert e.crop.shape == (b - t + 1, r - l + 1, 3) and b - t + 1 <= 25  # the toy's layer2 field
+        top, left, bottom, right = e.box
+        assert e.crop.shape == (bottom - top + 1, right - left + 1, 3) and bottom - top + 1 <= 25  # the toy's layer2 field
 
 
 def test_study_on_the_toy_and_on_random_weights(backend) -> None:

@@ -8,7 +8,7 @@ effective fields, and verdicts computed from the records' own numbers, in Englis
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,6 +18,11 @@ from plotly.subplots import make_subplots
 from ._draw import put_tag
 from ._format import TEMPLATE, check_lang, stage_color
 from .cam import cam_overlay
+
+if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
+    from resnet_core.erf import ErfMap, ErfResult
+    from resnet_core.featureviz import FeatureVizProgress, FeatureVizResult
+    from resnet_core.receptive import Field, FieldResult
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -97,14 +102,14 @@ def _t(lang: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------ theoretical
 
 
-def _steps_text(field: Any, t: dict[str, str]) -> str:
+def _steps_text(field: Field, t: dict[str, str]) -> str:
     """The steps that move the field (kernels above 1 or strides above 1), the shortcut's marked."""
     moving = [s for s in field.steps if s.kernel > 1 or s.stride > 1]
     mark = " " + t["shortcut_mark"]
     return "; ".join(f"{s.name.rsplit('.', 1)[-1]}{mark if s.path == 'shortcut' else ''}: {s.formula()}" for s in moving)
 
 
-def field_table_markdown(result: Any, *, lang: str = "en") -> str:
+def field_table_markdown(result: FieldResult, *, lang: str = "en") -> str:
     """The field of every stage and block with its arithmetic, headed by a sentence on the chosen layer."""
     t = _t(lang)
     fields = result.fields
@@ -124,7 +129,7 @@ def field_table_markdown(result: Any, *, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def variant_sentence(result: Any, *, lang: str = "en") -> str:
+def variant_sentence(result: FieldResult, *, lang: str = "en") -> str:
     """Where this variant and the other differ (computed from both tables)."""
     t = _t(lang)
     fields, other = result.fields, result.other
@@ -142,18 +147,18 @@ def variant_sentence(result: Any, *, lang: str = "en") -> str:
 
 
 def _rect(canvas: np.ndarray, box: tuple[int, int, int, int], color: tuple[int, int, int], width: int = 2) -> None:
-    t, l, b, r = box
-    canvas[t : t + width, l : r + 1] = color
-    canvas[max(t, b - width + 1) : b + 1, l : r + 1] = color
-    canvas[t : b + 1, l : l + width] = color
-    canvas[t : b + 1, max(l, r - width + 1) : r + 1] = color
+    top, left, bottom, right = box
+    canvas[top : top + width, left : right + 1] = color
+    canvas[max(top, bottom - width + 1) : bottom + 1, left : right + 1] = color
+    canvas[top : bottom + 1, left : left + width] = color
+    canvas[top : bottom + 1, max(left, right - width + 1) : right + 1] = color
 
 
 def _rgb(hex_color: str) -> tuple[int, int, int]:
     return tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
 
 
-def field_picture(result: Any, picture: np.ndarray | None = None) -> np.ndarray:
+def field_picture(result: FieldResult, picture: np.ndarray | None = None) -> np.ndarray:
     """The boxes of every stage around one input point, on the picture resized to the input size (grey without one).
 
     Returns:
@@ -169,14 +174,14 @@ def field_picture(result: Any, picture: np.ndarray | None = None) -> np.ndarray:
     zoom = max(1, -(-224 // max(h, w)))
     if zoom > 1:
         canvas = canvas.repeat(zoom, 0).repeat(zoom, 1)
-    for name, (t, l, b, r) in result.boxes:
+    for name, (top, left, bottom, right) in result.boxes:
         stage = name.split(".")[0]
-        box = (t * zoom, l * zoom, (b + 1) * zoom - 1, (r + 1) * zoom - 1)
+        box = (top * zoom, left * zoom, (bottom + 1) * zoom - 1, (right + 1) * zoom - 1)
         _rect(canvas, box, _rgb(stage_color(stage)), 3 if "." in name else 2)
     used: dict[tuple[int, int], int] = {}
-    for name, (t, l, _, _) in result.boxes:
+    for name, (top, left, _, _) in result.boxes:
         size = result.fields.theoretical[name]
-        corner = (l * zoom + 3, t * zoom + 3)
+        corner = (left * zoom + 3, top * zoom + 3)
         below = used.get(corner, 0)  # boxes clipped to the same corner stack their tags
         used[corner] = below + 1
         put_tag(canvas, f"{name} {size}px", (corner[0], corner[1] + 18 * below))
@@ -186,11 +191,11 @@ def field_picture(result: Any, picture: np.ndarray | None = None) -> np.ndarray:
 # ------------------------------------------------------------------------------ effective
 
 
-def _source(m: Any, t: dict[str, str]) -> str:
+def _source(m: ErfMap, t: dict[str, str]) -> str:
     return t["picture"] if m.source == "picture" else t["noise"].format(n=m.images)
 
 
-def erf_figure(result: Any, *, lang: str = "en") -> go.Figure:
+def erf_figure(result: ErfResult, *, lang: str = "en") -> go.Figure:
     """One heat map per effective field, inside its theoretical box, with the 95 % square outlined."""
     t = _t(lang)
     titles = [t["erf_title"].format(weights=t[m.weights], source=_source(m, t), side=2 * m.radius + 1, r=m.theoretical,
@@ -211,7 +216,7 @@ def erf_figure(result: Any, *, lang: str = "en") -> go.Figure:
     return fig
 
 
-def erf_overlay(result: Any) -> np.ndarray | None:
+def erf_overlay(result: ErfResult) -> np.ndarray | None:
     """The picture's effective field over the picture, its theoretical box outlined; None without a picture."""
     m = result.get(result.maps[0].weights, "picture") if result.picture is not None else None
     if m is None:
@@ -222,7 +227,7 @@ def erf_overlay(result: Any) -> np.ndarray | None:
     return out
 
 
-def erf_verdict(result: Any, *, lang: str = "en") -> str:
+def erf_verdict(result: ErfResult, *, lang: str = "en") -> str:
     """What the effective fields say, from their own numbers (Luo et al. 2016, https://arxiv.org/abs/1701.04128)."""
     t = _t(lang)
     noise = [m for m in result.maps if m.source == "noise"]
@@ -258,7 +263,7 @@ def _tile(img: np.ndarray, side: int = TILE) -> np.ndarray:
     return out
 
 
-def feature_grid(result: Any, *, lang: str = "en") -> np.ndarray:
+def feature_grid(result: FeatureVizResult, *, lang: str = "en") -> np.ndarray:
     """One row per channel: the optimised picture, then its dataset examples (each tagged)."""
     t = _t(lang)
     cols = 1 + max((len(p.examples) for p in result.pictures), default=0)
@@ -275,13 +280,13 @@ def feature_grid(result: Any, *, lang: str = "en") -> np.ndarray:
     return canvas
 
 
-def feature_preview(progress: Any) -> np.ndarray:
+def feature_preview(progress: FeatureVizProgress) -> np.ndarray:
     """The pictures as they stand during the optimisation, side by side."""
     tiles = [_tile(img) for img in progress.preview]
     return np.concatenate(tiles, axis=1) if tiles else np.zeros((TILE, TILE, 3), np.uint8)
 
 
-def feature_verdict(result: Any, *, lang: str = "en") -> str:
+def feature_verdict(result: FeatureVizResult, *, lang: str = "en") -> str:
     """What the optimisation achieved, from its numbers, and a warning for random weights."""
     t = _t(lang)
     rises = ", ".join(f"{p.channel}: {p.start:.2f} → {p.end:.2f}" for p in result.pictures)
