@@ -141,3 +141,21 @@ def erf_map_of(fn, x, field, *, chunk):
     from resnet_core.erf import erf_map
 
     return erf_map(fn, x, field, weights="random", source="noise", chunk=chunk)
+
+
+def test_picked_model_with_a_checkpoint_is_measured_against_its_random_twin(backend) -> None:
+    from safetensors.torch import save
+
+    from resnet_core.model import build_resnet
+    from resnet_core.zoo import ModelKey
+
+    torch.manual_seed(3)
+    weights = save({k: v.contiguous() for k, v in build_resnet(10).state_dict().items()})
+    key = ModelKey(10, "v1.5", "random")
+    ref = backend.add_checkpoint(key, weights, filename="mine.safetensors")
+    call = ErfCall(model="picked", key=ref.key, checkpoint=ref, layer="layer2", size=64, noise=2)
+    result = list(backend.run("effective_receptive_field", call))[-1]
+    assert [m.weights for m in result.maps] == ["trained", "random"] and "mine.safetensors" in result.trained_source
+    assert result.verdict.grew is not None
+    alone = list(backend.run("effective_receptive_field", ErfCall(model="picked", key=key, layer="layer2", size=64, noise=2)))[-1]
+    assert [m.weights for m in alone.maps] == ["random"] and alone.trained_source is None and alone.verdict.grew is None
