@@ -106,7 +106,8 @@ def _steps_text(field: Field, t: dict[str, str]) -> str:
     """The steps that move the field (kernels above 1 or strides above 1), the shortcut's marked."""
     moving = [s for s in field.steps if s.kernel > 1 or s.stride > 1]
     mark = " " + t["shortcut_mark"]
-    return "; ".join(f"{s.name.rsplit('.', 1)[-1]}{mark if s.path == 'shortcut' else ''}: {s.formula()}" for s in moving)
+    # code spans: module names and the recurrence are code, the same in every language
+    return "; ".join(f"`{s.name.rsplit('.', 1)[-1]}`{mark if s.path == 'shortcut' else ''}: `{s.formula()}`" for s in moving)
 
 
 def field_table_markdown(result: FieldResult, *, lang: str = "en") -> str:

@@ -274,8 +274,8 @@ TEXT: dict[str, str] = {
     "rf_heading": "What each stage sees: the receptive field",
     "rf_help": (
         "A position of a stage's output depends on a square of input pixels, its *receptive field*. It is read "
-        "from the modules: each conv or pool of kernel k and stride s gives r_out = r_in + (k − 1)·j_in and "
-        "j_out = j_in·s, where j (the *jump*) is the input distance between neighbouring positions; a block sees "
+        "from the modules: each conv or pool of kernel k and stride s gives `r_out = r_in + (k − 1)·j_in` and "
+        "`j_out = j_in·s`, where j (the *jump*) is the input distance between neighbouring positions; a block sees "
         "the larger of its main path and its shortcut. The boxes show what one position of each stage sees around "
         "the same point."
     ),

@@ -105,7 +105,7 @@ def create_architecture_section(page: Page, *, height: gr.Number, width: gr.Numb
             with gr.Column(scale=2):
                 words = gr.Markdown(elem_id="rf-words")
                 table = gr.Markdown(elem_id="rf-table", elem_classes=["shape-table"])
-        data = gr.JSON(label=L("rf_json"), open=False)
+        data = gr.JSON(label=L("rf_json"), visible=False)  # for API clients; the page shows words
 
     @friendly
     def receptive_field(depth: str, counts: str, block: str, variant: str, height: float, width: float,
@@ -279,7 +279,7 @@ def create_inspect_section(page: Page) -> dict[str, Any]:
         with gr.Row():
             erf_plot = gr.Plot(label=L("rf_erf_plot"))
             erf_pic = gr.Image(label=L("rf_erf_picture"), format="png", interactive=False)
-        erf_data = gr.JSON(label=L("rf_json"), open=False)
+        erf_data = gr.JSON(label=L("rf_json"), visible=False)  # for API clients; the page shows words
         gr.Markdown(L("rf_fv_heading"))
         with gr.Row():
             channels = gr.Textbox("0, 1, 2, 3", label=L("rf_channels"), info=L("rf_channels_info"))
@@ -289,7 +289,7 @@ def create_inspect_section(page: Page) -> dict[str, Any]:
         fv_btn = gr.Button(L("rf_fv_run"), variant="secondary", elem_id="rf-fv-run")
         fv_words = gr.Markdown(elem_id="rf-fv-words")
         fv_pic = gr.Image(label=L("rf_fv_grid"), format="png", interactive=False, elem_id="rf-fv-grid")
-        fv_data = gr.JSON(label=L("rf_json"), open=False)
+        fv_data = gr.JSON(label=L("rf_json"), visible=False)  # for API clients; the page shows words
     image = page.image if page.image is not None else gr.State(None)
 
     model_in = [*page.model_in, page.weights]
