@@ -223,8 +223,9 @@ def _grid(hw: tuple[int, int], steps: list[RFStep]) -> tuple[int, int]:
 
 
 def _block_field(name: str, block: nn.Module, r: int, j: int, c: float, hw: tuple[int, int]) -> tuple[Field, tuple[int, int]]:
-    main_mods = [(f"{name}.{n}", m) for n, m in block.named_modules()
-                 if n and not n.startswith("downsample") and geometry(m, n) is not None]
+    # the branch as the block declares it runs (ResidualBlock.branch_order), up to F(x)
+    order = block.branch_order[: block.branch_order.index(block.branch_output) + 1]
+    main_mods = [(f"{name}.{n}", getattr(block, n)) for n in order if geometry(getattr(block, n), n) is not None]
     main_steps, r_main, j_main, c_main = _walk(main_mods, "main", r, j, c)
     r_out, shortcut = r_main, None
     if block.has_shortcut:
@@ -273,14 +274,14 @@ def without_last_relu(block: nn.Module) -> nn.Module:
     Feature visualization optimises the pre-activation, as Lucid does (its ``*_pre_relu``
     layers): a channel that is zero on the starting picture has no gradient after the ReLU.
     The served block is left untouched (the twin has its own module table), so concurrent
-    requests are unaffected. Pre-activation blocks end with the addition and come back as they are.
+    requests are unaffected. Pre-activation blocks end with the addition (``after_add`` is None)
+    and come back as they are.
     """
-    if block.variant == "preact":
+    if block.after_add is None:
         return block
-    last = "relu3" if hasattr(block, "relu3") else "relu2"
     twin = copy.copy(block)
     twin._modules = dict(block._modules)  # noqa: SLF001 - a table of our own, the shared one untouched
-    twin._modules[last] = nn.Identity()  # noqa: SLF001
+    twin._modules[block.after_add] = nn.Identity()  # noqa: SLF001
     return twin
 
 

@@ -159,3 +159,10 @@ def test_torchvision_gradient_support_matches_our_field(depth: int, size: int) -
     box = receptive_fields(skeleton(depth, "v1.5"), size).field("layer4").box(0, 0, (size, size))
     assert (rows[0], rows[-1], cols[0], cols[-1]) == (box[0], box[2], box[1], box[3])
     assert box[2] == ({18: 435, 50: 427}[depth] - 1) // 2  # the published full field, centred on pixel 0
+
+
+def test_pre_relu_of_a_preactivation_stage_is_its_output() -> None:
+    model = build_resnet(18, variant="preact")
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(features_at(model, "layer3.1", x, pre_relu=True), features_at(model, "layer3.1", x))
