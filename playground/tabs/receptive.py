@@ -7,6 +7,7 @@ Two sections, each called by one line from its tab:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,7 +23,7 @@ from resnet_core.serving import skeleton
 from resnet_core.text import parse_int, quote
 from viz import receptive as vr
 
-from ..choices import ModelChoice, parse_depth, parse_size
+from ..choices import DEFAULT_DEPTH, ModelChoice, parse_depth, parse_size
 from ..errors import friendly
 from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
@@ -141,7 +142,14 @@ def create_architecture_section(page: Page, *, height: gr.Number, width: gr.Numb
     for event in page.architecture_events():  # another network: its layers, then its fields
         event(friendly(layer_update), [*page.model_in, layer], layer, api_name=False).then(
             receptive_field, inputs, outputs, api_name=False)
-    page.on_load(receptive_field, inputs, outputs)
+    # the page's defaults filled with the words of its language, in the page's one load event (a
+    # load event of our own would announce its completion on the page, where the words are checked)
+    default = functools.cache(lambda: _last(page.backend.run(
+        "receptive_field", FieldCall(parse_depth(DEFAULT_DEPTH), "v1.5", (224, 224), "layer4")), FieldResult))
+    page.localize(words, lambda lang: vr.variant_sentence(default(), lang=lang))
+    page.localize(table, lambda lang: vr.field_table_markdown(default(), lang=lang))
+    page.localize(boxes, lambda lang: served_picture(vr.field_picture(default(), _picture(str(DEFAULT_PICTURE)))))
+    page.localize(data, lambda lang: field_json(default()))
     return dict(rf_layer=layer, rf_words=words, rf_boxes=boxes, rf_table=table, rf_json=data)
 
 
