@@ -122,7 +122,7 @@ def test_race_verdict_names_the_leader_and_the_gap() -> None:
     from viz.lab import race_verdict
 
     ahead = race_verdict(_race_update(0.22, 0.91))
-    assert "91%" in ahead and "22%" in ahead and "leads by 69%" in ahead
-    assert "plain net leads by 30%" in race_verdict(_race_update(0.6, 0.3))
+    assert "91%" in ahead and "22%" in ahead and "leads by 69 percentage points" in ahead
+    assert "plain net leads by 30 percentage points" in race_verdict(_race_update(0.6, 0.3))
     assert "neither" in race_verdict(_race_update(0.5, 0.52))
-    assert "领先 69%" in race_verdict(_race_update(0.22, 0.91), "zh")
+    assert "领先 69 个百分点" in race_verdict(_race_update(0.22, 0.91), "zh")

@@ -566,7 +566,7 @@ def test_stats_figure_is_plotlys_two_row_subplot() -> None:
     acts = stats_acts()
     ours = viz.stats_figure(acts).to_plotly_json()
     ref = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("mean activation", "fraction of zeros (dead ReLU outputs)"))
+                        subplot_titles=("mean activation", "fraction of outputs that are zero on this picture (cut off by a ReLU)"))
     ref.update_yaxes(tickformat=".0%", range=[0, 1], row=2, col=1)
     ref.update_xaxes(type="category", tickangle=-45, row=2, col=1)
     ref = ref.to_plotly_json()

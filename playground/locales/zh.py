@@ -79,7 +79,7 @@ TEXT: dict[str, str] = {
     "colormap": "色图",
     "predictions": "预测",
     "topk_plot": "前 k 个预测",
-    "timeline_heading": "**在 stem 和每个阶段的 Grad-CAM**（每行一个高分类别）：应该选哪一层？",
+    "timeline_heading": "**在起始层和每个阶段的 Grad-CAM**（每行一个高分类别）：应该选哪一层？",
     "timeline": "Grad-CAM 时间线",
     "stage": "阶段或残差块",
     "scale": "色标",
@@ -100,7 +100,7 @@ TEXT: dict[str, str] = {
     "progress_load": "正在载入模型并读取图片",
     "progress_pass": "一次前向，一次反向",
     "progress_draw": "正在绘图",
-    "progress_timeline": "Grad-CAM 时间线：stem 和每个阶段",
+    "progress_timeline": "Grad-CAM 时间线：起始层和每个阶段",
     # compare tab
     "compare_help": "把*检视*页中的图片送入每个标准深度，使用上面选择的权重。",
     "compare": "对比所有深度",
@@ -134,6 +134,7 @@ TEXT: dict[str, str] = {
     "saved_plot": "更长的比赛（已保存）",
     "race_status": "第 {step}/{steps} 步，在 {device} 上用了 {elapsed:.0f} 秒",
     "race_stopped": "（已停止：{why}）",
+    "stop_time_budget": "时间用完",
     "race_line": "* **{name}**：训练损失 {loss:.3f}",
     "race_heldout": "，留出集准确率 {acc:.0%}",
     "ablation_heading": "### 6. 在*检视*页的图片上做捷径消融",
@@ -150,6 +151,7 @@ TEXT: dict[str, str] = {
     # messages
     "err_no_image": "请先在“检视”页上传一张图片（或选一个示例）。",
     "err_run_first": "请先运行一次检视。",
+    "err_title": "出错了",
     "err_generic": "服务器内部出错；错误已记入日志，服务器仍在运行。",
     "err_oom_gpu": "GPU 内存不足。请减小输入尺寸或网络深度。",
     "err_oom": "服务器内存不足。请减小输入尺寸或网络深度。",

@@ -15,7 +15,7 @@ from viz.graph import graph_verdict
 from viz.shapes import cost_verdict
 
 from ..choices import parse_depth, parse_size
-from ..errors import friendly
+from ..errors import friendly, localize
 from ..locales import L, choices, lang_of, t
 from ..page import Page
 
@@ -115,6 +115,10 @@ def create(page: Page) -> dict[str, Any]:
                   unfold: bool, selected: str | None, request: gr.Request) -> tuple:
         """A new architecture in the page: its figures, and the code of the block now picked."""
         lang = lang_of(request)
+        try:
+            parse_depth(depth, counts, block)
+        except ValueError as exc:  # said once, where the totals stand; the figures stay as they were
+            return (gr.update(), gr.update(), gr.update(), "⚠️ " + localize(str(exc), lang), gr.update(), gr.update())
         out = describe_architecture(depth, counts, block, variant, height, width, level, unfold, selected, lang=lang)
         picked = out[-1]["value"]
         return (*out, block_code(depth, counts, block, variant, height, width, picked, lang=lang))
