@@ -79,7 +79,7 @@ TEXT: dict[str, str] = {
     "colormap": "色图",
     "predictions": "预测",
     "topk_plot": "前 k 个预测",
-    "timeline_heading": "**在起始层和每个阶段的 Grad-CAM**（每行一个高分类别）：应该选哪一层？",
+    "timeline_heading": "**在主干和每个阶段的 Grad-CAM**（每行一个高分类别）：应该选哪一层？",
     "timeline": "Grad-CAM 时间线",
     "stage": "阶段或残差块",
     "scale": "色标",
@@ -100,7 +100,7 @@ TEXT: dict[str, str] = {
     "progress_load": "正在载入模型并读取图片",
     "progress_pass": "一次前向，一次反向",
     "progress_draw": "正在绘图",
-    "progress_timeline": "Grad-CAM 时间线：起始层和每个阶段",
+    "progress_timeline": "Grad-CAM 时间线：主干和每个阶段",
     # compare tab
     "compare_help": "把*检视*页中的图片送入每个标准深度，使用上面选择的权重。",
     "compare": "对比所有深度",

@@ -27,7 +27,8 @@ def graph_of(
 ) -> Any:
     """The block graph; a pure function of its arguments, so built once (gr.Plot only reads it)."""
     arch = architecture_of(depth, variant, size)
-    return viz.graph_figure(arch, folded=folded, level=level, selected=selected, lang=lang)
+    focus = viz.layer_focus(arch, selected) if level == "layer" else None  # one stage when the whole is unreadable
+    return viz.graph_figure(arch, folded=folded, level=level, selected=selected, focus=focus, lang=lang)
 
 
 def describe_architecture(
@@ -74,11 +75,10 @@ def create(page: Page) -> dict[str, Any]:
         show = gr.Button(L("show"), variant="primary")
     totals = gr.Markdown(elem_id="totals")
     graph = gr.Plot(label=L("graph"), elem_id="graph")
-    with gr.Row():
-        with gr.Column(scale=3):
-            shape_md = gr.Markdown(elem_id="shape-table", elem_classes=["shape-table"])
-        with gr.Column(scale=2):
-            cost = gr.Plot(label=L("cost"), elem_id="cost")
+    # the table needs the page's full width: side by side with the chart its last columns
+    # (parameters, MACs, residual adds) went into a sideways scroll at 1400 px
+    shape_md = gr.Markdown(elem_id="shape-table", elem_classes=["shape-table"])
+    cost = gr.Plot(label=L("cost"), elem_id="cost")
     with gr.Row():
         # filled for the chosen architecture on load; the handler checks any name it is sent
         default_blocks = [b.name for b in architecture_of(50, "v1.5", (224, 224)).blocks]
