@@ -28,7 +28,7 @@ from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
 from .errors import friendly
 from .guard import GuardFileRoutes, max_request_body, unread_uploads
 from .limits import Ledger
-from .locales import I18N, L, choices, lang_of, t
+from .locales import I18N, L, choices, lang_of, t, toast_css
 from .locales.address import LanguageFromAddress
 from .sessions import Expired, SessionStore, Ticket
 from .settings import Settings
@@ -47,7 +47,7 @@ MCP_TOOLS = frozenset({"architecture", "inspect", "predict", "compare_depths", "
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
 CSS = """
 #notice { border-left: 4px solid #f59e0b; background: var(--block-background-fill); padding: 6px 12px; border-radius: 6px; }
-""" + SHAPE_TABLE_CSS
+""" + SHAPE_TABLE_CSS + toast_css()
 
 try:  # Hugging Face ZeroGPU: @spaces.GPU asks for a GPU for the call; a no-op elsewhere
     import spaces

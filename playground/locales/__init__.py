@@ -22,6 +22,24 @@ _PREFIX = "rp_"
 I18N = gr.I18n(**{lang: {_PREFIX + k: v for k, v in table.items()} for lang, table in TABLES.items()})
 
 
+def toast_css() -> str:
+    """CSS that titles Gradio's toasts in the page's language.
+
+    Gradio 6 writes a toast's type as its title ("Error", "Warning", "Info"), in English
+    whatever the locale and whatever ``gr.Error(title=...)`` says; its i18n sets ``<html lang>``,
+    so the page's own word replaces it there.
+    """
+    rules = []
+    for lang in LANGS:
+        if lang == "en":
+            continue
+        for kind in ("error", "warning", "info"):
+            word = TABLES[lang][f"toast_{kind}"].replace('"', "")
+            rules.append(f'html[lang^="{lang}"] .toast-title.{kind} {{ font-size: 0; }}\n'
+                         f'html[lang^="{lang}"] .toast-title.{kind}::before {{ content: "{word}"; font-size: var(--text-lg); }}')
+    return "\n".join(rules) + "\n"
+
+
 def L(key: str) -> Any:  # noqa: N802 - reads like a label in layout code
     """A label or static text, translated in the browser."""
     if key not in en.TEXT:
@@ -64,4 +82,4 @@ def choices(prefix: str, values: list[str] | tuple[str, ...], lang: str) -> list
     return [(t(f"{prefix}{v}", lang) if f"{prefix}{v}" in en.TEXT else v, v) for v in values]
 
 
-__all__ = ["I18N", "LANGS", "TABLES", "L", "choices", "lang_of", "t"]
+__all__ = ["I18N", "LANGS", "TABLES", "L", "choices", "lang_of", "t", "toast_css"]

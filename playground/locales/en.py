@@ -156,6 +156,9 @@ TEXT: dict[str, str] = {
     # messages
     "err_no_image": "Upload an image in the Inspect tab first (or pick one of its examples).",
     "err_run_first": "Run an inspection first.",
+    "toast_error": "Error",
+    "toast_warning": "Warning",
+    "toast_info": "Info",
     "err_title": "Error",
     "err_generic": "Something went wrong on our side; the error was logged and the server keeps running.",
     "err_oom_gpu": "The GPU ran out of memory for this request. Try a smaller input size or depth.",

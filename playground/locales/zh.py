@@ -151,6 +151,9 @@ TEXT: dict[str, str] = {
     # messages
     "err_no_image": "请先在“检视”页上传一张图片（或选一个示例）。",
     "err_run_first": "请先运行一次检视。",
+    "toast_error": "出错了",
+    "toast_warning": "警告",
+    "toast_info": "提示",
     "err_title": "出错了",
     "err_generic": "服务器内部出错；错误已记入日志，服务器仍在运行。",
     "err_oom_gpu": "GPU 内存不足。请减小输入尺寸或网络深度。",
