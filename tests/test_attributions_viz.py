@@ -89,9 +89,14 @@ def test_sanity_figure_and_verdict(lang):
         steps=STEPS, target=0, curves=(_curve("gradcam", 0.1), _curve("guided", 0.8)), time_s=1.0
     )
     fig = sanity_figure(r, lang=lang)
-    assert len(fig.data) == 4 and list(fig.data[0].x) == list(STEPS)
+    shown = ["训练后" if lang == "zh" else "trained", *STEPS[1:]]  # the layers keep their names
+    assert len(fig.data) == 4 and list(fig.data[0].x) == shown
     maps = sanity_maps_figure(r, lang=lang)
     assert len(maps.data) == 2 * len(STEPS)
+    # every row says which method it is (not only the first), and the steps head the columns once
+    row_titles = [maps.layout[f"yaxis{'' if k == 1 else k}"].title.text for k in (1, 1 + len(STEPS))]
+    assert row_titles == ["GRADCAM", "GUIDED"]
+    assert [a.text for a in maps.layout.annotations if a.text] == shown
     v = sanity_verdict(r, lang=lang)
     assert "GRADCAM" in v and "GUIDED" in v and "0.10" in v and "0.80" in v
     en = sanity_verdict(r)

@@ -44,7 +44,8 @@ def asked_lang(query_string: bytes | str) -> str | None:
 
 def language_script(lang: str) -> str:
     """The ``<script>`` that makes the browser report ``lang`` before Gradio starts."""
-    return _SCRIPT.format(tag=json.dumps(BROWSER_TAGS[lang]), title=json.dumps(t("title", lang)))
+    title = json.dumps(t("title", lang), ensure_ascii=False).replace("</", "<\\/")  # never ends the script early
+    return _SCRIPT.format(tag=json.dumps(BROWSER_TAGS[lang]), title=title)
 
 
 def with_language(html: bytes, lang: str) -> bytes:

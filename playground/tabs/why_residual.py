@@ -122,7 +122,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     with gr.Row():
         abl_block = gr.Dropdown([], label=L("block"))
         abl_mode = gr.Radio(["branch", "shortcut"], value="branch", label=L("ablate_mode"))
-        abl_btn = gr.Button(L("ablate"), variant="primary")
+        abl_btn = gr.Button(L("ablate"), variant="primary", elem_id="abl-run")
     with gr.Row():
         abl_before = gr.Label(num_top_classes=5, label=L("before"), elem_classes=["data-en"])
         abl_after = gr.Label(num_top_classes=5, label=L("after"), elem_classes=["data-en"])
