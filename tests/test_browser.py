@@ -326,3 +326,34 @@ def test_the_address_decides_the_language_over_the_browser(chromium: Path, app_s
     else:
         chinese = sorted(set(_cjk(text)))
         assert not chinese, f"Chinese words on the ?lang=en page in a {browser_locale} browser: {chinese}"
+
+
+def test_the_banner_follows_custom_counts_and_a_bad_count_is_said_once(chromium: Path, app_server: Server,
+                                                                       page_for: Any) -> None:
+    """3, 4, 6, 3 bottlenecks are torchvision's ResNet-50: the banner says so (it used to keep the
+    last standard depth); a count that does not parse is said once, by the totals, with no toast."""
+    from playwright.sync_api import expect
+
+    page = page_for("en-US")
+    page.goto(f"{app_server.url}?lang=en", wait_until="domcontentloaded", timeout=LOAD_MS)
+    expect(page.locator("#notice")).to_contain_text("ResNet-50", timeout=LOAD_MS)
+    page.locator("#depth input").click()
+    page.get_by_role("option", name="ResNet-18").click()
+    expect(page.locator("#notice")).to_contain_text("ResNet-18", timeout=LOAD_MS)
+    page.locator("#depth input").click()
+    page.get_by_role("option", name="custom").click()
+    page.get_by_role("radio", name="bottleneck").click()
+    counts = page.locator("#counts textarea, #counts input").first
+    counts.fill("3, 4, 6, 3")
+    counts.press("Enter")
+    expect(page.locator("#notice")).to_contain_text("ResNet-50", timeout=LOAD_MS)
+    expect(page.locator("#totals")).to_contain_text("ResNet-50", timeout=LOAD_MS)
+
+    counts.fill("3, 4")
+    counts.press("Enter")
+    counts.blur()  # submit and blur both fire: still one message
+    expect(page.locator("#totals")).to_contain_text("give one block count per stage (4), got 2", timeout=LOAD_MS)
+    page.wait_for_timeout(2000)
+    _no_error_toast(page)
+    assert page.get_by_text("give one block count per stage").count() == 1
+    assert page.locator("#totals [data-testid=status-tracker] .error").count() == 0  # no "Error" badge over it
