@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -118,6 +120,12 @@ def test_faithfulness_figure_table_and_verdict(lang):
     assert "Lowest deletion area: Gradcam (0.100)" in v and "random map's is 0.300" in v
     assert "Beat the random map at deletion: Gradcam." in v and "Did not beat it: Saliency." in v
     assert "Gradcam" in faithfulness_verdict(curves, lang="zh")
+    # two kinds of random map (pixels, cells) stay two names in the legend and the table
+    pixels, cells = _faith("random", 0.3, 0.5), replace(_faith("random", 0.35, 0.5), label="random (cells)")
+    two = [curves[0], pixels, cells]
+    names = [t.name for t in faithfulness_figure(two, lang=lang).data if t.showlegend]
+    assert len(set(names)) == 3 and "random (cells)" in names
+    assert sorted(row[0] for row in faithfulness_table(two, lang=lang)["data"]) == sorted(["Gradcam", "Random", "random (cells)"])
 
 
 def test_unknown_language_is_refused():

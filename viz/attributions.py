@@ -343,10 +343,13 @@ def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go
         rows=1, cols=2, subplot_titles=(tx["deletion"], tx["insertion"]), horizontal_spacing=0.08
     )
     palette = TEMPLATE["layout"]["colorway"]
+    first_random = next(((c.label or tx["random"]) for c in curves if c.method == "random"), None)
     for i, c in enumerate(curves):
         is_random = c.method == "random"
-        name = tx["random"] if is_random else c.label
-        line = {"color": "#888", "dash": "dash"} if is_random else {"color": palette[i % len(palette)]}
+        # random maps come in kinds (pixels, cells): each keeps its own label
+        name = (c.label or tx["random"]) if is_random else c.label
+        dash = "dash" if name == first_random else "dot"
+        line = {"color": "#888", "dash": dash} if is_random else {"color": palette[i % len(palette)]}
         for col, (values, auc) in ((1, (c.deletion, c.deletion_auc)), (2, (c.insertion, c.insertion_auc))):
             fig.add_trace(
                 go.Scatter(
@@ -381,7 +384,7 @@ def faithfulness_table(
     rows = []
     for c in sorted(curves, key=lambda c: c.deletion_auc):
         row: list[Any] = [
-            tx["random"] if c.method == "random" else c.label,
+            (c.label or tx["random"]) if c.method == "random" else c.label,
             round(c.deletion_auc, 4),
             round(c.insertion_auc, 4),
         ]
