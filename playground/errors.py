@@ -97,7 +97,8 @@ def _describe(exc: BaseException, handler: str, lang: str) -> tuple[str, type, s
 def _error(message: str, exc_type: type, lang: str) -> gr.Error:
     if issubclass(exc_type, torch.cuda.OutOfMemoryError) and torch.cuda.is_available():
         torch.cuda.empty_cache()
-    return gr.Error(message, title=t("err_title", lang))  # the toast's title in the page's language too
+    # the title reaches API clients; Gradio 6.31's page shows its own word, which locales.toast_css translates
+    return gr.Error(message, title=t("err_title", lang))
 
 
 def _request_lang(args: tuple, kwargs: dict) -> str:
