@@ -19,7 +19,12 @@ TABLES: dict[str, dict[str, str]] = {"en": en.TEXT, "zh": zh.TEXT}
 # Keys go to the browser with a prefix: a bare key that names one of Gradio's own translation
 # groups ("code", "image", "file", ...) resolves to that group and shows "[object Object]".
 _PREFIX = "rp_"
-I18N = gr.I18n(**{lang: {_PREFIX + k: v for k, v in table.items()} for lang, table in TABLES.items()})
+# Gradio 6.31 tells screen readers that an event finished with the key "common.complete", which
+# its own catalogues lack, so the raw key was read out (and counted as page text): filled in here
+_GRADIO_GAPS: dict[str, dict[str, str]] = {"en": {"common.complete": "Complete"}, "zh": {"common.complete": "完成"}}
+I18N = gr.I18n(**{
+    lang: {**_GRADIO_GAPS[lang], **{_PREFIX + k: v for k, v in table.items()}} for lang, table in TABLES.items()
+})
 
 
 def toast_css() -> str:
