@@ -120,12 +120,14 @@ def test_faithfulness_figure_table_and_verdict(lang):
     assert "Lowest deletion area: Gradcam (0.100)" in v and "random map's is 0.300" in v
     assert "Beat the random map at deletion: Gradcam." in v and "Did not beat it: Saliency." in v
     assert "Gradcam" in faithfulness_verdict(curves, lang="zh")
-    # two kinds of random map (pixels, cells) stay two names in the legend and the table
-    pixels, cells = _faith("random", 0.3, 0.5), replace(_faith("random", 0.35, 0.5), label="random (cells)")
+    # the study's two kinds of random map (pixels, cells) stay two names, in the page's language
+    pixels = replace(_faith("random", 0.3, 0.5), label="random (pixels)")
+    cells = replace(_faith("random", 0.35, 0.5), label="random (4×4 cells)")
     two = [curves[0], pixels, cells]
     names = [t.name for t in faithfulness_figure(two, lang=lang).data if t.showlegend]
-    assert len(set(names)) == 3 and "random (cells)" in names
-    assert sorted(row[0] for row in faithfulness_table(two, lang=lang)["data"]) == sorted(["Gradcam", "Random", "random (cells)"])
+    expected = ["随机图（逐像素）", "随机图（4×4 单元）"] if lang == "zh" else ["random map (pixels)", "random map (4×4 cells)"]
+    assert names == ["Gradcam", *expected]
+    assert sorted(row[0] for row in faithfulness_table(two, lang=lang)["data"]) == sorted(["Gradcam", *expected])
 
 
 def test_unknown_language_is_refused():

@@ -54,6 +54,8 @@ TEXT: dict[str, dict[str, str]] = {
         "infidelity": "infidelity (lower is better)",
         "sensitivity": "max sensitivity (lower is better)",
         "random": "random map",
+        "random_pixels": "random map (pixels)",
+        "random_cells": "random map (4×4 cells)",
         "trained": "trained",
         "v_grid": "{n} maps for class “{label}”. Fastest: {fast} ({fast_t}); slowest: {slow} ({slow_t}).",
         "v_sanity_pass": "Pass (the map depends on the weights): {names}.",
@@ -91,6 +93,8 @@ TEXT: dict[str, dict[str, str]] = {
         "infidelity": "不忠实度（越低越好）",
         "sensitivity": "最大敏感度（越低越好）",
         "random": "随机图",
+        "random_pixels": "随机图（逐像素）",
+        "random_cells": "随机图（4×4 单元）",
         "trained": "训练后",
         "v_grid": "类别“{label}”共 {n} 张归因图。最快：{fast}（{fast_t}）；最慢：{slow}（{slow_t}）。",
         "v_sanity_pass": "通过（归因图依赖于权重）：{names}。",
@@ -334,6 +338,15 @@ def sanity_verdict(result: SanityResult, *, threshold: float = PASS_SPEARMAN, la
 # ---------------------------------------------------------------------------- faithfulness
 
 
+def _curve_name(c: FaithCurve, tx: dict[str, str]) -> str:
+    """A curve's name on the page: the method's own, or the kind of random map in the page's
+    language (the library's study labels them "random (pixels)" and "random (4×4 cells)")."""
+    if c.method != "random":
+        return c.label
+    kind = "random_cells" if "cell" in c.label else "random_pixels" if "pixel" in c.label else "random"
+    return tx[kind]
+
+
 def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go.Figure:
     """Deletion and insertion curves, one line per method (the random map dashed)."""
     tx = _t(lang)
@@ -343,11 +356,10 @@ def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go
         rows=1, cols=2, subplot_titles=(tx["deletion"], tx["insertion"]), horizontal_spacing=0.08
     )
     palette = TEMPLATE["layout"]["colorway"]
-    first_random = next(((c.label or tx["random"]) for c in curves if c.method == "random"), None)
+    first_random = next((_curve_name(c, tx) for c in curves if c.method == "random"), None)
     for i, c in enumerate(curves):
         is_random = c.method == "random"
-        # random maps come in kinds (pixels, cells): each keeps its own label
-        name = (c.label or tx["random"]) if is_random else c.label
+        name = _curve_name(c, tx)
         dash = "dash" if name == first_random else "dot"
         line = {"color": "#888", "dash": dash} if is_random else {"color": palette[i % len(palette)]}
         for col, (values, auc) in ((1, (c.deletion, c.deletion_auc)), (2, (c.insertion, c.insertion_auc))):
@@ -384,7 +396,7 @@ def faithfulness_table(
     rows = []
     for c in sorted(curves, key=lambda c: c.deletion_auc):
         row: list[Any] = [
-            (c.label or tx["random"]) if c.method == "random" else c.label,
+            _curve_name(c, tx),
             round(c.deletion_auc, 4),
             round(c.insertion_auc, 4),
         ]
