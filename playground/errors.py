@@ -53,6 +53,8 @@ _ZH_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"too many pixels|pixels; the limit", "图片像素太多，超过了服务器的上限。"),
         (r"^unknown class", "未知的类别：请从列表中选择，或输入类别编号。"),
         (r"^block counts", "每个阶段的残差块数应是四个整数，例如 2, 2, 2, 2。"),
+        (r"^give one block count per stage \((\d+)\), got (\d+)", r"每个阶段给一个残差块数（共 \1 个），这里给了 \2 个。"),
+        (r"^each stage needs between (\d+) and (\d+) blocks, got (.*)", r"每个阶段需要 \1 到 \2 个残差块，这里是 \3。"),
         (r"^choose a \.safetensors or \.pth file|^checkpoints are accepted as", "请选择一个 .safetensors 或 .pth 文件。"),
         (r"^upload a checkpoint", "请先上传检查点文件（.safetensors 或 .pth），或选择其他权重。"),
         (r"checkpoint was loaded for another architecture", "你的检查点是为另一个结构载入的；请为当前结构重新载入。"),
@@ -85,17 +87,18 @@ def message_for(exc: BaseException, lang: str = "en") -> str:
     return t("err_generic", lang)
 
 
-def _describe(exc: BaseException, handler: str, lang: str) -> tuple[str, type]:
-    """Log what the user must not see; keep only the message and the type (no frames)."""
+def _describe(exc: BaseException, handler: str, lang: str) -> tuple[str, type, str]:
+    """Log what the user must not see; keep only the message, the type and the language (no frames)."""
     if not isinstance(exc, USER_ERRORS):
         log.exception("handler %s failed", handler)
-    return message_for(exc, lang), type(exc)
+    return message_for(exc, lang), type(exc), lang
 
 
-def _error(message: str, exc_type: type) -> gr.Error:
+def _error(message: str, exc_type: type, lang: str) -> gr.Error:
     if issubclass(exc_type, torch.cuda.OutOfMemoryError) and torch.cuda.is_available():
         torch.cuda.empty_cache()
-    return gr.Error(message)
+    # the title reaches API clients; Gradio 6.31's page shows its own word, which locales.toast_css translates
+    return gr.Error(message, title=t("err_title", lang))
 
 
 def _request_lang(args: tuple, kwargs: dict) -> str:

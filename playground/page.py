@@ -28,7 +28,8 @@ from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
 from .errors import friendly
 from .guard import GuardFileRoutes, max_request_body, unread_uploads
 from .limits import Ledger
-from .locales import I18N, L, choices, lang_of, t
+from .locales import I18N, L, choices, lang_of, t, toast_css
+from .locales.address import LanguageFromAddress
 from .sessions import Expired, SessionStore, Ticket
 from .settings import Settings
 
@@ -46,7 +47,7 @@ MCP_TOOLS = frozenset({"architecture", "inspect", "predict", "compare_depths", "
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
 CSS = """
 #notice { border-left: 4px solid #f59e0b; background: var(--block-background-fill); padding: 6px 12px; border-radius: 6px; }
-""" + SHAPE_TABLE_CSS
+""" + SHAPE_TABLE_CSS + toast_css()
 
 try:  # Hugging Face ZeroGPU: @spaces.GPU asks for a GPU for the call; a no-op elsewhere
     import spaces
@@ -238,8 +239,9 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
         return ticket, message, gr.update(value="checkpoint")
 
     picker = [*page.model_in, page.weights]
-    for control in (page.depth, page.variant, page.weights):
-        control.change(choice_notice, picker, [page.notice, page.counts, page.block_type], api_name=False)
+    # every choice that changes the model: depth, variant, block type, counts once typed, weights
+    for event in (*page.architecture_events(), page.weights.change):
+        event(choice_notice, picker, [page.notice, page.counts, page.block_type], api_name=False)
     # builds a network on the device and runs it once: the model group too
     ckpt.upload(
         load_checkpoint, [ckpt, *page.model_in, page.user_model], [page.user_model, ckpt_info, page.weights],
@@ -283,7 +285,7 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
         layer_pickers = [pickers["layer"], pickers["act_name"], lab["abl_block"]]
         page.depth.change(friendly(inspect.layer_choices), page.model_in, layer_pickers, api_name="layers")
         for event in page.architecture_events(with_depth=False):
-            event(friendly(inspect.layer_choices), page.model_in, layer_pickers, api_name=False)
+            event(_pickers_if_valid(inspect.layer_choices), page.model_in, layer_pickers, api_name=False)
         page.on_load(friendly(inspect.layer_choices), page.model_in, layer_pickers)
         _wire_loads(demo, page)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
@@ -299,6 +301,21 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
     demo.ledger = page.ledger  # the per-client shares, which the web guard enforces
     demo.store = page.store  # what sessions keep, bounded in total
     return demo
+
+
+def _pickers_if_valid(layer_choices: Callable[..., tuple]) -> Callable[..., tuple]:
+    """The layer pickers for the page's own events: block counts being typed that do not parse
+    leave the pickers as they are (the Architecture tab's totals say what is wrong, once)."""
+
+    @friendly
+    def pickers(depth: str, counts: str, block: str, variant: str) -> tuple:
+        try:
+            ModelChoice.parse(depth, counts, block, variant)
+        except ValueError:
+            return gr.update(), gr.update(), gr.update()
+        return layer_choices(depth, counts, block, variant)
+
+    return pickers
 
 
 def _wire_loads(demo: gr.Blocks, page: Page) -> None:
@@ -336,6 +353,7 @@ def launch_kwargs(settings: Settings, ledger: Ledger | None = None) -> dict[str,
         footer_links=["api"],
         mcp_server=settings.mcp,
         app_kwargs={"middleware": [
+            Middleware(LanguageFromAddress),  # ?lang= decides the labels too, not only the handlers' text
             Middleware(GuardFileRoutes, max_body=max_request_body(settings.max_file_size), ledger=ledger)
         ]},
     )

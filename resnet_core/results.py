@@ -47,7 +47,7 @@ class Activation:
         kind: "stem", "stage" or "block".
         shape: (C, H, W) of the output, batch left out.
         mean, std, max: statistics over the whole output.
-        zero_fraction: fraction of exact zeros (dead ReLU outputs).
+        zero_fraction: fraction of exact zeros on this input (a ReLU cut them off; "dead" would need every input).
         channels: indices of the channels shown, strongest (highest mean) first.
         maps: (N, h, w) uint8, each channel scaled to its own [min, max] -> [0, 255].
         ranges: (N, 2) float32, each shown channel's (min, max) before scaling, so a viewer

@@ -3,7 +3,8 @@
 Run the app first (``python app.py``), then ``python scripts/screenshots.py --url http://127.0.0.1:7860/
 --out shots/``. Drives Debian's Chromium (``/usr/bin/chromium``) through Playwright; never
 downloads a browser. Each tab is used the way a person would (an example inspected, depths
-compared, gradient flow measured) before its picture is taken.
+compared, gradient flow measured) before its picture is taken. Each language is asked for in
+the address (``?lang=zh``) by a browser set to the other one, at every width of ``--widths``.
 """
 
 from __future__ import annotations
@@ -26,18 +27,19 @@ TABS = {
 }
 
 
-def shoot(url: str, out: Path, lang: str, tabs: list[str], chromium: str) -> None:
+def shoot(url: str, out: Path, lang: str, tabs: list[str], chromium: str, width: int = 1400) -> None:
     names = TABS[lang]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=ARGS)
-        context = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US", viewport={"width": 1400, "height": 1000})
+        # the address decides the language, so the browser is set to the other one
+        context = browser.new_context(locale="en-US" if lang == "zh" else "zh-CN", viewport={"width": width, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(180_000)
-        page.goto(url, wait_until="domcontentloaded")
+        page.goto(f"{url}?lang={lang}", wait_until="domcontentloaded")
         expect(page.locator("#notice")).not_to_be_empty()
         expect(page.locator("#graph svg.main-svg").first).to_be_visible()
         page.wait_for_timeout(1500)
-        page.screenshot(path=out / f"{lang}-architecture.png", full_page=True)
+        page.screenshot(path=out / f"{lang}-{width}-architecture.png", full_page=True)
         if "inspect" in tabs or "compare" in tabs:
             page.get_by_role("tab", name=names["inspect"]).click()
             page.locator("#image input[type=file]").set_input_files(EXAMPLE)
@@ -46,7 +48,7 @@ def shoot(url: str, out: Path, lang: str, tabs: list[str], chromium: str) -> Non
             page.locator("#run").click()
             expect(page.locator("#timeline img").first).to_be_visible()
             page.wait_for_timeout(1500)
-            page.screenshot(path=out / f"{lang}-inspect.png", full_page=True)
+            page.screenshot(path=out / f"{lang}-{width}-inspect.png", full_page=True)
         for tab in tabs:
             if tab in ("arch", "inspect"):
                 continue
@@ -61,8 +63,8 @@ def shoot(url: str, out: Path, lang: str, tabs: list[str], chromium: str) -> Non
                 page.wait_for_timeout(3000)
                 page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')", timeout=300_000)
             page.wait_for_timeout(1500)
-            page.screenshot(path=out / f"{lang}-{tab}.png", full_page=True)
-        (out / f"{lang}-text.txt").write_text(page.locator("body").inner_text())
+            page.screenshot(path=out / f"{lang}-{width}-{tab}.png", full_page=True)
+        (out / f"{lang}-{width}-text.txt").write_text(page.locator("body").inner_text())
         browser.close()
 
 
@@ -73,10 +75,12 @@ def main() -> None:
     a.add_argument("--langs", default="en,zh")
     a.add_argument("--tabs", default="arch,inspect,compare,lab")
     a.add_argument("--chromium", default="/usr/bin/chromium")
+    a.add_argument("--widths", default="1400,1920", help="window widths in pixels, each a fresh page")
     args = a.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for lang in args.langs.split(","):
-        shoot(args.url, args.out, lang, args.tabs.split(","), args.chromium)
+        for width in (int(w) for w in args.widths.split(",")):
+            shoot(args.url, args.out, lang, args.tabs.split(","), args.chromium, width)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -89,9 +91,14 @@ def test_sanity_figure_and_verdict(lang):
         steps=STEPS, target=0, curves=(_curve("gradcam", 0.1), _curve("guided", 0.8)), time_s=1.0
     )
     fig = sanity_figure(r, lang=lang)
-    assert len(fig.data) == 4 and list(fig.data[0].x) == list(STEPS)
+    shown = ["训练后" if lang == "zh" else "trained", *STEPS[1:]]  # the layers keep their names
+    assert len(fig.data) == 4 and list(fig.data[0].x) == shown
     maps = sanity_maps_figure(r, lang=lang)
     assert len(maps.data) == 2 * len(STEPS)
+    # every row says which method it is (not only the first), and the steps head the columns once
+    row_titles = [maps.layout[f"yaxis{'' if k == 1 else k}"].title.text for k in (1, 1 + len(STEPS))]
+    assert row_titles == ["GRADCAM", "GUIDED"]
+    assert [a.text for a in maps.layout.annotations if a.text] == shown
     v = sanity_verdict(r, lang=lang)
     assert "GRADCAM" in v and "GUIDED" in v and "0.10" in v and "0.80" in v
     en = sanity_verdict(r)
@@ -113,6 +120,14 @@ def test_faithfulness_figure_table_and_verdict(lang):
     assert "Lowest deletion area: Gradcam (0.100)" in v and "random map's is 0.300" in v
     assert "Beat the random map at deletion: Gradcam." in v and "Did not beat it: Saliency." in v
     assert "Gradcam" in faithfulness_verdict(curves, lang="zh")
+    # the study's two kinds of random map (pixels, cells) stay two names, in the page's language
+    pixels = replace(_faith("random", 0.3, 0.5), label="random (pixels)")
+    cells = replace(_faith("random", 0.35, 0.5), label="random (4×4 cells)")
+    two = [curves[0], pixels, cells]
+    names = [t.name for t in faithfulness_figure(two, lang=lang).data if t.showlegend]
+    expected = ["随机图（逐像素）", "随机图（4×4 单元）"] if lang == "zh" else ["random map (pixels)", "random map (4×4 cells)"]
+    assert names == ["Gradcam", *expected]
+    assert sorted(row[0] for row in faithfulness_table(two, lang=lang)["data"]) == sorted(["Gradcam", *expected])
 
 
 def test_unknown_language_is_refused():

@@ -205,7 +205,7 @@ _VISIBLE_TEXT_JS = """
       const el = node.parentElement;
       if (!el || skip(el)) return;
       const style = getComputedStyle(el);
-      if (style.display === 'none' || style.visibility === 'hidden' || !el.getClientRects().length) return;
+      if (style.display === 'none' || style.visibility === 'hidden' || style.fontSize === '0px' || !el.getClientRects().length) return;
       out.push(node.textContent);
       return;
     }
@@ -281,3 +281,79 @@ def test_every_tab_speaks_chinese_after_use(chromium: Path, app_server: Server, 
     page.screenshot(path=ARTIFACTS / "train-zh.png", full_page=True)
     english = {tab: sorted(set(words)) for tab, words in found.items() if words}
     assert not english, f"English words on the Chinese page: {english}"
+
+
+def _cjk(text: str) -> list[str]:
+    """The runs of Chinese characters in ``text``."""
+    import re
+
+    return re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text)
+
+
+@pytest.mark.parametrize(("lang", "browser_locale"), [("zh", "en-US"), ("en", "zh-CN")])
+def test_the_address_decides_the_language_over_the_browser(chromium: Path, app_server: Server, page_for: Any,
+                                                          lang: str, browser_locale: str) -> None:
+    """``?lang=`` wins over the browser's language for every word: the tab title, the tabs, the
+    labels and buttons Gradio draws, the handlers' text, and an error toast with its title."""
+    from playwright.sync_api import expect
+
+    page = page_for(browser_locale)
+    page.goto(f"{app_server.url}?lang={lang}", wait_until="domcontentloaded", timeout=LOAD_MS)
+    names = {"zh": ("网络结构", "检视", "随机权重", "ResNet 游乐场"), "en": ("Architecture", "Inspect", "random weights", "ResNet playground")}
+    arch, inspect_tab, random_words, title = names[lang]
+    expect(page.locator("#notice")).to_contain_text(random_words, timeout=LOAD_MS)
+    expect(page.get_by_role("tab", name=arch)).to_be_visible()
+    expect(page.locator("#graph svg.main-svg").first).to_be_visible(timeout=LOAD_MS)
+    assert page.title() == title
+
+    # an error toast, from Inspect without a picture: its title and its message in the page's language
+    page.get_by_role("tab", name=inspect_tab).click()
+    page.locator("#run").click()
+    toast = page.locator("[data-testid=toast-body]").first
+    expect(toast).to_be_visible(timeout=INSPECT_MS)
+    # Gradio writes the toast's type as its title; the page's CSS shows its own word instead
+    shown_title = page.locator("[data-testid=toast-body] .toast-title").first.evaluate(
+        "el => getComputedStyle(el).fontSize === '0px' ? getComputedStyle(el, '::before').content : el.innerText"
+    )
+    assert shown_title.strip().strip('"') == ("出错了" if lang == "zh" else "Error")
+    expect(toast).to_contain_text("请先" if lang == "zh" else "Upload an image")
+    text = _visible_text(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"address-{lang}-in-{browser_locale}.png", full_page=True)
+    if lang == "zh":
+        english = sorted(set(latin_words(text)))
+        assert not english, f"English words on the ?lang=zh page in an {browser_locale} browser: {english}"
+    else:
+        chinese = sorted(set(_cjk(text)))
+        assert not chinese, f"Chinese words on the ?lang=en page in a {browser_locale} browser: {chinese}"
+
+
+def test_the_banner_follows_custom_counts_and_a_bad_count_is_said_once(chromium: Path, app_server: Server,
+                                                                       page_for: Any) -> None:
+    """3, 4, 6, 3 bottlenecks are torchvision's ResNet-50: the banner says so (it used to keep the
+    last standard depth); a count that does not parse is said once, by the totals, with no toast."""
+    from playwright.sync_api import expect
+
+    page = page_for("en-US")
+    page.goto(f"{app_server.url}?lang=en", wait_until="domcontentloaded", timeout=LOAD_MS)
+    expect(page.locator("#notice")).to_contain_text("ResNet-50", timeout=LOAD_MS)
+    page.locator("#depth input").click()
+    page.get_by_role("option", name="ResNet-18").click()
+    expect(page.locator("#notice")).to_contain_text("ResNet-18", timeout=LOAD_MS)
+    page.locator("#depth input").click()
+    page.get_by_role("option", name="custom").click()
+    page.get_by_role("radio", name="bottleneck").click()
+    counts = page.locator("#counts textarea, #counts input").first
+    counts.fill("3, 4, 6, 3")
+    counts.press("Enter")
+    expect(page.locator("#notice")).to_contain_text("ResNet-50", timeout=LOAD_MS)
+    expect(page.locator("#totals")).to_contain_text("ResNet-50", timeout=LOAD_MS)
+
+    counts.fill("3, 4")
+    counts.press("Enter")
+    counts.blur()  # submit and blur both fire: still one message
+    expect(page.locator("#totals")).to_contain_text("give one block count per stage (4), got 2", timeout=LOAD_MS)
+    page.wait_for_timeout(2000)
+    _no_error_toast(page)
+    assert page.get_by_text("give one block count per stage").count() == 1
+    assert page.locator("#totals [data-testid=status-tracker] .error").count() == 0  # no "Error" badge over it

@@ -76,6 +76,9 @@ def test_landscape_verdict_prefers_the_surface_with_fewer_minima() -> None:
     assert rough.local_minima > 1 == smooth.local_minima
     assert "smoother bowl" in landscape_verdict(result)
     assert "平滑" in landscape_verdict(result, "zh")
+    # one minimum is "a local minimum", several are "minima"
+    assert "1 local minimum for ResNet-20" in landscape_verdict(result) and "1 local minima" not in landscape_verdict(result)
+    assert f"{rough.local_minima} local minima for Plain-20" in landscape_verdict(result)
     fig = landscape_figure(result, lang="zh")
     assert len(fig.data) == 4 and CJK.search(fig.layout.title.text)
 
@@ -122,7 +125,35 @@ def test_race_verdict_names_the_leader_and_the_gap() -> None:
     from viz.lab import race_verdict
 
     ahead = race_verdict(_race_update(0.22, 0.91))
-    assert "91%" in ahead and "22%" in ahead and "leads by 69%" in ahead
-    assert "plain net leads by 30%" in race_verdict(_race_update(0.6, 0.3))
+    assert "91%" in ahead and "22%" in ahead and "leads by 69 percentage points" in ahead
+    assert "plain net leads by 30 percentage points" in race_verdict(_race_update(0.6, 0.3))
     assert "neither" in race_verdict(_race_update(0.5, 0.52))
-    assert "领先 69%" in race_verdict(_race_update(0.22, 0.91), "zh")
+    assert "领先 69 个百分点" in race_verdict(_race_update(0.22, 0.91), "zh")
+
+
+def _preds(*pairs: tuple[int, float]) -> tuple:
+    from resnet_core.results import Prediction
+
+    return tuple(Prediction(index=i, label=f"class {i}", probability=p) for i, p in pairs)
+
+
+def test_ablation_verdict_reads_what_changed_on_the_picture() -> None:
+    from viz.lab import ablation_verdict
+
+    before = _preds((7, 0.60), (3, 0.20), (1, 0.10), (4, 0.05), (9, 0.02))
+    kept = _preds((7, 0.55), (3, 0.22), (1, 0.09), (5, 0.05), (4, 0.04))  # 4 of the 5 stay; 0.55 >= 0.8 * 0.60
+    moved = _preds((3, 0.50), (2, 0.30), (5, 0.10), (6, 0.05), (8, 0.01))  # the top class fell out of the top 5
+    text = ablation_verdict(before, kept, block="layer3.1", mode="branch", pretrained=True)
+    assert "keeps the top class “class 7” (60% → 55%)" in text and "4 of the top 5" in text and "Veit" in text
+    text = ablation_verdict(before, moved, block="layer3.1", mode="shortcut", pretrained=True)
+    assert "to “class 3” (50%" in text and "below the top 5" in text and "1 of the top 5" in text
+    assert "clearly changed" in text and "Veit" not in text
+    # random weights: whatever the change, it means nothing, and the verdict says so
+    for after in (kept, moved):
+        text = ablation_verdict(before, after, block="layer2.0", mode="branch", pretrained=False)
+        assert "random" in text and "barely" not in text and "clearly" not in text
+    zh = ablation_verdict(before, moved, block="layer3.1", mode="branch", pretrained=False, lang="zh")
+    assert CJK.search(zh) and "随机" in zh
+    # the shortcut cut is not what Veit et al. measured: no citation even when nothing moved
+    assert "Veit" not in ablation_verdict(before, kept, block="layer3.1", mode="shortcut", pretrained=True)
+

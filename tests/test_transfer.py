@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -212,8 +213,24 @@ def test_exported_weights_load_strictly_into_torchvision(tmp_path: Path) -> None
         torch.testing.assert_close(ref(x), ours(x), atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize(("depth", "variant"), [(TINY, "v1.5"), (("bottleneck", (1, 1, 1, 1)), "v1")])
-def test_generated_script_classifies_a_folder_like_the_library(tiny_set, tmp_path: Path, depth, variant) -> None:
+def test_generated_script_holds_only_what_its_network_needs() -> None:
+    pre = Preprocess()
+    basic = export_script(info_for(build_resnet(TINY, num_classes=2), ("a", "b"), input_size=64, preprocess=pre, strategy="all"))
+    v1 = export_script(info_for(build_resnet(("bottleneck", (1, 1, 1, 1)), variant="v1", num_classes=2), ("a", "b"),
+                                input_size=64, preprocess=pre, strategy="all"))
+    v15 = export_script(info_for(build_resnet(("bottleneck", (1, 1, 1, 1)), num_classes=2), ("a", "b"),
+                                 input_size=64, preprocess=pre, strategy="all"))
+    for script in (basic, v1, v15):
+        assert "if False" not in script and "if True" not in script and "is Bottleneck" not in script
+        compile(script, "classify.py", "exec")
+    assert "Bottleneck" not in basic and "BasicBlock" not in v1
+    assert "conv1.stride" in v1 and "conv1.stride" not in v15  # the v1 stride fix only where it applies
+
+
+@pytest.mark.parametrize(("depth", "variant", "without_safetensors"),
+                         [(TINY, "v1.5", False), (("bottleneck", (1, 1, 1, 1)), "v1", False), (TINY, "v1.5", True)])
+def test_generated_script_classifies_a_folder_like_the_library(tiny_set, tmp_path: Path, depth, variant,
+                                                               without_safetensors) -> None:
     torch.manual_seed(2)
     model = build_resnet(depth, variant=variant, num_classes=2).eval()
     with torch.no_grad():  # a sharper head so that predictions differ between images
@@ -231,8 +248,14 @@ def test_generated_script_classifies_a_folder_like_the_library(tiny_set, tmp_pat
         x = prepare(load_image(folder / name), pre, size=64).tensor
         probs = predict(model, x)[0]
         expected[name] = (tiny_set.class_names[int(probs.argmax())], float(probs.max()))
+    env = dict(os.environ)
+    if without_safetensors:  # a package shadowing safetensors, with no .torch: the script's own reader runs
+        (tmp_path / "shadow" / "safetensors").mkdir(parents=True)
+        (tmp_path / "shadow" / "safetensors" / "__init__.py").write_text("")
+        env["PYTHONPATH"] = str(tmp_path / "shadow")
     out = subprocess.run(
-        [sys.executable, str(tmp_path / "classify.py"), str(folder)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        [sys.executable, str(tmp_path / "classify.py"), str(folder)], capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, env=env,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     lines = [line.split("\t") for line in out.stdout.strip().splitlines()]

@@ -566,7 +566,7 @@ def test_stats_figure_is_plotlys_two_row_subplot() -> None:
     acts = stats_acts()
     ours = viz.stats_figure(acts).to_plotly_json()
     ref = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("mean activation", "fraction of zeros (dead ReLU outputs)"))
+                        subplot_titles=("mean activation", "fraction of outputs that are zero on this picture (cut off by a ReLU)"))
     ref.update_yaxes(tickformat=".0%", range=[0, 1], row=2, col=1)
     ref.update_xaxes(type="category", tickangle=-45, row=2, col=1)
     ref = ref.to_plotly_json()
@@ -600,3 +600,20 @@ def test_drawing_a_colour_map_leaves_plotlys_named_scales_alone() -> None:
         viz.colormap(np.linspace(0, 1, 16, dtype=np.float32).reshape(4, 4), name)
     assert pcolors.sequential.Viridis == before
     go.Figure(go.Heatmap(z=[[0, 1]], colorscale="Viridis"))  # validates the named scale
+
+
+def test_the_layer_level_draws_what_can_be_read() -> None:
+    """ResNet-50 has 53 convs (torchvision): at layer level the page draws one stage, every node
+    labelled; a small network is drawn whole."""
+    r50 = describe(build_resnet(50), (224, 224))
+    tv_convs = sum(isinstance(m, nn.Conv2d) for m in torchvision.models.resnet50().modules())
+    whole = viz.block_graph(r50, folded=(), level="layer")
+    assert sum(d["kind"] == "conv" for _, d in whole.nodes(data=True)) == tv_convs == 53
+    assert viz.layer_focus(r50) == "layer1" and viz.layer_focus(r50, "layer3.2") == "layer3"
+    fig = viz.graph_figure(r50, level="layer", focus=viz.layer_focus(r50, "layer3.2"), folded=())
+    nodes = next(t for t in fig.data if t.name == "nodes")
+    convs = [text for text, name in zip(nodes.text, nodes.customdata) if name.startswith("layer3") and ("conv" in name or name.endswith("downsample.0"))]
+    assert len(convs) == 6 * 3 + 1 and all(convs)  # six bottlenecks and the projection, each labelled
+    assert "every layer of layer3" in fig.layout.title.text
+    r10 = describe(build_resnet(("basic", (1, 1, 1, 1))), (224, 224))
+    assert viz.layer_focus(r10) is None

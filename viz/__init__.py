@@ -7,7 +7,7 @@ Nothing here imports gradio or reaches into a model; every function takes frozen
 from ._format import format_shape, human_count, human_macs
 from .activations import SCALES, activation_grid, stats_figure
 from .cam import COLORMAPS, cam_overlay, cam_timeline_figure, cam_timeline_image, colormap
-from .graph import LEVELS, block_graph, default_folded, graph_figure
+from .graph import LEVELS, block_graph, default_folded, graph_figure, layer_focus
 from .predictions import predictions_figure, predictions_label
 from .shapes import SHAPE_TABLE_HEADERS, cost_figure, shape_table, shape_table_markdown
 
@@ -26,6 +26,7 @@ __all__ = [
     "default_folded",
     "format_shape",
     "graph_figure",
+    "layer_focus",
     "human_count",
     "human_macs",
     "predictions_figure",

@@ -24,7 +24,7 @@ SCALES: tuple[str, ...] = ("per-channel", "shared")
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "mean_title": "mean activation",
-        "zeros_title": "fraction of zeros (dead ReLU outputs)",
+        "zeros_title": "fraction of outputs that are zero on this picture (cut off by a ReLU)",
         "mean": "mean",
         "zeros": "zeros",
         "hover": "mean {mean:.3g} · std {std:.3g} · max {max:.3g}<br>zeros {zeros:.1%}",
@@ -40,7 +40,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "mean_title": "平均激活值",
-        "zeros_title": "零值占比（ReLU 输出为零）",
+        "zeros_title": "这张图片上输出为零的比例（被 ReLU 截断）",
         "mean": "均值",
         "zeros": "零值占比",
         "hover": "均值 {mean:.3g} · 标准差 {std:.3g} · 最大值 {max:.3g}<br>零值 {zeros:.1%}",

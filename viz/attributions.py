@@ -31,7 +31,7 @@ PASS_SPEARMAN = 0.5
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "image": "input",
-        "grid_title": "Attributions for class “{label}”: {scale} scale",
+        "grid_title": "Attributions for class “{label}”<br><sup>{scale}</sup>",
         "signed": "signed, red positive, blue negative",
         "absolute": "absolute",
         "per_map": "each map to its own peak",
@@ -43,8 +43,8 @@ TEXT: dict[str, dict[str, str]] = {
         "spearman": "Spearman rank correlation of |map|",
         "ssim": "SSIM of |map|",
         "step": "randomised from the logits down to",
-        "deletion": "Deletion: probability as top pixels are removed",
-        "insertion": "Insertion: probability as top pixels are added",
+        "deletion": "Deletion<br><sup>probability as the top pixels are removed</sup>",
+        "insertion": "Insertion<br><sup>probability as the top pixels are added</sup>",
         "fraction": "fraction of pixels",
         "probability": "class probability",
         "faith_title": "Faithfulness (Petsiuk et al. 2018)",
@@ -54,6 +54,9 @@ TEXT: dict[str, dict[str, str]] = {
         "infidelity": "infidelity (lower is better)",
         "sensitivity": "max sensitivity (lower is better)",
         "random": "random map",
+        "random_pixels": "random map (pixels)",
+        "random_cells": "random map (4×4 cells)",
+        "trained": "trained",
         "v_grid": "{n} maps for class “{label}”. Fastest: {fast} ({fast_t}); slowest: {slow} ({slow_t}).",
         "v_sanity_pass": "Pass (the map depends on the weights): {names}.",
         "v_sanity_fail": "Fail (rank correlation still {thr} or more with all weights random): {names}.",
@@ -67,7 +70,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "image": "输入",
-        "grid_title": "类别“{label}”的归因图：{scale}",
+        "grid_title": "类别“{label}”的归因图<br><sup>{scale}</sup>",
         "signed": "带符号，红为正、蓝为负",
         "absolute": "绝对值",
         "per_map": "各图按自身峰值缩放",
@@ -79,17 +82,20 @@ TEXT: dict[str, dict[str, str]] = {
         "spearman": "|归因图| 的 Spearman 秩相关",
         "ssim": "|归因图| 的 SSIM",
         "step": "从输出层向下随机化到",
-        "deletion": "删除：移除最重要像素时的类别概率",
-        "insertion": "插入：加入最重要像素时的类别概率",
+        "deletion": "删除<br><sup>移除最重要像素时的类别概率</sup>",
+        "insertion": "插入<br><sup>加入最重要像素时的类别概率</sup>",
         "fraction": "像素比例",
         "probability": "类别概率",
         "faith_title": "忠实度（Petsiuk 等，2018）",
         "method": "方法",
         "del_auc": "删除曲线面积（越低越好）",
         "ins_auc": "插入曲线面积（越高越好）",
-        "infidelity": "infidelity（越低越好）",
+        "infidelity": "不忠实度（越低越好）",
         "sensitivity": "最大敏感度（越低越好）",
         "random": "随机图",
+        "random_pixels": "随机图（逐像素）",
+        "random_cells": "随机图（4×4 单元）",
+        "trained": "训练后",
         "v_grid": "类别“{label}”共 {n} 张归因图。最快：{fast}（{fast_t}）；最慢：{slow}（{slow_t}）。",
         "v_sanity_pass": "通过（归因图依赖于权重）：{names}。",
         "v_sanity_fail": "未通过（全部权重随机后秩相关仍不低于 {thr}）：{names}。",
@@ -128,15 +134,20 @@ def _pool(a: np.ndarray, side: int = MAX_FIGURE_SIDE) -> np.ndarray:
     return a[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
 
 
-def _layout(fig: go.Figure, *, title: str, height: int) -> go.Figure:
+def _layout(fig: go.Figure, *, title: str, height: int, top: int = 60, left: int = 10) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         font=FONT,
         height=height,
         title={"text": title, "x": 0.01},
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        margin={"l": left, "r": 10, "t": top, "b": 40},
     )
     return fig
+
+
+def _step_names(result: SanityResult, tx: dict[str, str]) -> list[str]:
+    """The cascade's steps as the page says them: "trained" in its language, then layer names."""
+    return [tx["trained"] if s == "trained" else s for s in result.steps]
 
 
 def _message(text: str) -> go.Figure:
@@ -214,7 +225,8 @@ def attribution_grid_figure(
         fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
     scale = f"{tx['signed'] if signed else tx['absolute']}, {tx['shared'] if shared else tx['per_map']}"
     title = tx["grid_title"].format(label=class_label or attributions[0].target, scale=scale)
-    return _layout(fig, title=title, height=60 + 230 * rows)
+    fig.update_annotations(font_size=11)
+    return _layout(fig, title=title, height=90 + 230 * rows, top=90)
 
 
 def attribution_verdict(
@@ -246,12 +258,13 @@ def sanity_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
         return _message(tx["v_empty"])
     fig = make_subplots(rows=1, cols=2, subplot_titles=(tx["spearman"], tx["ssim"]), horizontal_spacing=0.08)
     palette = TEMPLATE["layout"]["colorway"]
+    steps = _step_names(result, tx)
     for i, c in enumerate(result.curves):
         color = palette[i % len(palette)]
         for col, values in ((1, c.spearman), (2, c.ssim)):
             fig.add_trace(
                 go.Scatter(
-                    x=list(result.steps),
+                    x=steps,
                     y=np.round(values, 4),
                     mode="lines+markers",
                     name=c.label,
@@ -276,9 +289,10 @@ def sanity_maps_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
     if not result.curves:
         return _message(tx["v_empty"])
     rows, cols = len(result.curves), len(result.steps)
-    titles = [f"{c.label}<br>{s}" if r == 0 else s for r, c in enumerate(result.curves) for s in result.steps]
+    # the steps over the first row; each row's method on its left (Adebayo et al.'s Fig. 2)
+    titles = [s if r == 0 else "" for r in range(rows) for s in _step_names(result, tx)]
     fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.005, vertical_spacing=0.25 / rows
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.005, vertical_spacing=0.15 / rows
     )
     for r, c in enumerate(result.curves):
         for k, step in enumerate(result.steps):
@@ -297,8 +311,11 @@ def sanity_maps_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
             )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_annotations(font_size=9)
-    return _layout(fig, title=tx["sanity_title"], height=80 + 110 * rows)
+    for r, c in enumerate(result.curves):
+        fig.update_yaxes(visible=True, showticklabels=False, showgrid=False, zeroline=False, showline=False,
+                         title={"text": c.label.replace(" ", "<br>", 1), "font": {"size": 11}}, row=r + 1, col=1)
+    fig.update_annotations(font_size=9, textangle=-30 if cols > 8 else 0)
+    return _layout(fig, title=tx["sanity_title"], height=100 + 110 * rows, top=90, left=90)
 
 
 def sanity_verdict(result: SanityResult, *, threshold: float = PASS_SPEARMAN, lang: str = "en") -> str:
@@ -321,6 +338,15 @@ def sanity_verdict(result: SanityResult, *, threshold: float = PASS_SPEARMAN, la
 # ---------------------------------------------------------------------------- faithfulness
 
 
+def _curve_name(c: FaithCurve, tx: dict[str, str]) -> str:
+    """A curve's name on the page: the method's own, or the kind of random map in the page's
+    language (the library's study labels them "random (pixels)" and "random (4×4 cells)")."""
+    if c.method != "random":
+        return c.label
+    kind = "random_cells" if "cell" in c.label else "random_pixels" if "pixel" in c.label else "random"
+    return tx[kind]
+
+
 def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go.Figure:
     """Deletion and insertion curves, one line per method (the random map dashed)."""
     tx = _t(lang)
@@ -330,10 +356,12 @@ def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go
         rows=1, cols=2, subplot_titles=(tx["deletion"], tx["insertion"]), horizontal_spacing=0.08
     )
     palette = TEMPLATE["layout"]["colorway"]
+    first_random = next((_curve_name(c, tx) for c in curves if c.method == "random"), None)
     for i, c in enumerate(curves):
         is_random = c.method == "random"
-        name = tx["random"] if is_random else c.label
-        line = {"color": "#888", "dash": "dash"} if is_random else {"color": palette[i % len(palette)]}
+        name = _curve_name(c, tx)
+        dash = "dash" if name == first_random else "dot"
+        line = {"color": "#888", "dash": dash} if is_random else {"color": palette[i % len(palette)]}
         for col, (values, auc) in ((1, (c.deletion, c.deletion_auc)), (2, (c.insertion, c.insertion_auc))):
             fig.add_trace(
                 go.Scatter(
@@ -352,7 +380,7 @@ def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go
     fig.update_xaxes(title_text=tx["fraction"], range=[0, 1])
     fig.update_yaxes(title_text=tx["probability"], range=[0, 1.02], col=1)
     fig.update_yaxes(range=[0, 1.02], col=2)
-    return _layout(fig, title=tx["faith_title"], height=400)
+    return _layout(fig, title=tx["faith_title"], height=430, top=100)
 
 
 def faithfulness_table(
@@ -368,7 +396,7 @@ def faithfulness_table(
     rows = []
     for c in sorted(curves, key=lambda c: c.deletion_auc):
         row: list[Any] = [
-            tx["random"] if c.method == "random" else c.label,
+            _curve_name(c, tx),
             round(c.deletion_auc, 4),
             round(c.insertion_auc, 4),
         ]

@@ -63,6 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lane": "<b>{stage}</b> {shape} · {n} blocks", "lane_plain": "<b>{stage}</b> {shape}",
         "output": "output {shape}", "params": "{n} params", "adds": "{n} adds",
         "title": "{name} · {h}×{w} input · {params} parameters · {macs}", "kind_input": "input image",
+        "focus_hint": " · every layer of {focus} (pick a block below and press Show to draw its stage)",
         "kind_stem": "stem", "kind_block": "residual block", "kind_stage": "folded stage",
         "kind_conv": "convolution", "kind_bn": "batch norm", "kind_relu": "ReLU",
         "kind_add": "residual add (shortcut + branch)", "kind_maxpool": "max-pool",
@@ -85,6 +86,7 @@ TEXT: dict[str, dict[str, str]] = {
         "pad": "补零", "none": "无", "input_detail": "{h}×{w} RGB 图像", "folded_label": "×{n} 个块",
         "lane": "<b>{stage}</b> {shape} · {n} 个块", "lane_plain": "<b>{stage}</b> {shape}", "output": "输出 {shape}",
         "params": "{n} 参数", "adds": "{n} 次加法", "title": "{name} · 输入 {h}×{w} · {params} 参数 · {macs}",
+        "focus_hint": " · {focus} 的每一层（在下方选一个残差块再点“显示”，可画出它所在的阶段）",
         "kind_input": "输入图像", "kind_stem": "主干", "kind_block": "残差块", "kind_stage": "折叠的阶段", "kind_conv": "卷积",
         "kind_bn": "批归一化", "kind_relu": "ReLU", "kind_add": "残差相加（捷径 + 分支）", "kind_maxpool": "最大池化",
         "kind_avgpool": "全局平均池化", "kind_fc": "全连接", "kind_pad": "补零捷径", "label_input": "输入", "label_stem": "主干",
@@ -129,6 +131,17 @@ def graph_verdict(arch: Architecture, *, lang: str = "en") -> str:
 def default_folded(arch: Architecture, *, max_blocks: int = FOLD_ABOVE) -> tuple[str, ...]:
     """Stages to fold so the graph stays readable: those with more than ``max_blocks`` blocks."""
     return tuple(s.name for s in arch.stages if len(s.blocks) > max_blocks)
+
+
+def layer_focus(arch: Architecture, selected: str | None = None) -> str | None:
+    """What the layer level draws: the whole network while its labels fit (a small network),
+    else one stage, that of ``selected`` (a block or stage name) or the first: ResNet-50 at
+    layer level is ~160 nodes, too many to label or tell apart."""
+    if len(block_graph(arch, folded=(), level="layer")) <= _MAX_LABELLED:
+        return None
+    stages = [s.name for s in arch.stages]
+    stage = (selected or "").split(".")[0]
+    return stage if stage in stages else stages[0]
 
 
 def _focus_names(arch: Architecture) -> list[str]:
@@ -477,7 +490,7 @@ def graph_figure(
     h, w = arch.input_size
     title = t["title"].format(name=arch.name, h=h, w=w, params=human_count(arch.params), macs=human_macs(arch.macs))
     if focus:
-        title += f" · {focus}"
+        title += t["focus_hint"].format(focus=focus) if level == "layer" else f" · {focus}"
     ys = [p[1] for p in pos.values()]
     layout = {
         "template": TEMPLATE, "font": FONT, "title": {"text": title, "x": 0.01, "font": {"size": 14}},

@@ -39,7 +39,7 @@ TEXT: dict[str, dict[str, str]] = {
         "true": "true class",
         "predicted": "predicted",
         "confusion_hover": "true: %{y}<br>predicted: %{x}<br>images: %{z}<extra></extra>",
-        "pca_title": "Pooled features of every image, PCA to 2-D (each panel its own projection)",
+        "pca_title": "Pooled features of every image, PCA to 2-D<br><sup>each panel its own projection</sup>",
         "before": "before training (separation {sep:.2f})",
         "after": "after training (separation {sep:.2f})",
         "axis": "PC{k} ({share:.0%} of variance)",
@@ -89,7 +89,7 @@ TEXT: dict[str, dict[str, str]] = {
         "true": "真实类别",
         "predicted": "预测",
         "confusion_hover": "真实：%{y}<br>预测：%{x}<br>图片数：%{z}<extra></extra>",
-        "pca_title": "每张图片的池化特征经 PCA 投影到二维（每个面板各自投影）",
+        "pca_title": "每张图片的池化特征经 PCA 投影到二维<br><sup>每个面板各自投影</sup>",
         "before": "训练前（可分度 {sep:.2f}）",
         "after": "训练后（可分度 {sep:.2f}）",
         "axis": "主成分 {k}（方差占比 {share:.0%}）",
@@ -143,13 +143,13 @@ def strategy_name(strategy: str, *, lang: str = "en") -> str:
     return _t(lang).get(f"strategy_{strategy}", strategy)
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int, *, top: int = 60) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         font=FONT,
         height=height,
         title={"text": title, "x": 0.01, "font": {"size": 14}},
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        margin={"l": 60, "r": 20, "t": top, "b": 50},
     )
     return fig
 
@@ -293,7 +293,12 @@ def pca_figure(fmap: FeatureMap, *, lang: str = "en") -> go.Figure:
                 )
         fig.update_xaxes(title_text=t["axis"].format(k=1, share=float(share[0])), row=1, col=col)
         fig.update_yaxes(title_text=t["axis"].format(k=2, share=float(share[1])), row=1, col=col)
-    return _layout(fig, t["pca_title"], 420)
+    fig.update_annotations(font_size=12)  # the panel titles, clear of each other and of the title
+    # the legend under the panels, not over the second panel's title
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
+    fig = _layout(fig, t["pca_title"], 480, top=100)
+    fig.update_layout(margin={"b": 90})
+    return fig
 
 
 def pca_verdict(fmap: FeatureMap, *, lang: str = "en") -> str:

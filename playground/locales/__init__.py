@@ -19,7 +19,30 @@ TABLES: dict[str, dict[str, str]] = {"en": en.TEXT, "zh": zh.TEXT}
 # Keys go to the browser with a prefix: a bare key that names one of Gradio's own translation
 # groups ("code", "image", "file", ...) resolves to that group and shows "[object Object]".
 _PREFIX = "rp_"
-I18N = gr.I18n(**{lang: {_PREFIX + k: v for k, v in table.items()} for lang, table in TABLES.items()})
+# Gradio 6.31 tells screen readers that an event finished with the key "common.complete", which
+# its own catalogues lack, so the raw key was read out (and counted as page text): filled in here
+_GRADIO_GAPS: dict[str, dict[str, str]] = {"en": {"common.complete": "Complete"}, "zh": {"common.complete": "完成"}}
+I18N = gr.I18n(**{
+    lang: {**_GRADIO_GAPS[lang], **{_PREFIX + k: v for k, v in table.items()}} for lang, table in TABLES.items()
+})
+
+
+def toast_css() -> str:
+    """CSS that titles Gradio's toasts in the page's language.
+
+    Gradio 6 writes a toast's type as its title ("Error", "Warning", "Info"), in English
+    whatever the locale and whatever ``gr.Error(title=...)`` says; its i18n sets ``<html lang>``,
+    so the page's own word replaces it there.
+    """
+    rules = []
+    for lang in LANGS:
+        if lang == "en":
+            continue
+        for kind in ("error", "warning", "info"):
+            word = TABLES[lang][f"toast_{kind}"].replace('"', "")
+            rules.append(f'html[lang^="{lang}"] .toast-title.{kind} {{ font-size: 0; }}\n'
+                         f'html[lang^="{lang}"] .toast-title.{kind}::before {{ content: "{word}"; font-size: var(--text-lg); }}')
+    return "\n".join(rules) + "\n"
 
 
 def L(key: str) -> Any:  # noqa: N802 - reads like a label in layout code
@@ -64,4 +87,4 @@ def choices(prefix: str, values: list[str] | tuple[str, ...], lang: str) -> list
     return [(t(f"{prefix}{v}", lang) if f"{prefix}{v}" in en.TEXT else v, v) for v in values]
 
 
-__all__ = ["I18N", "LANGS", "TABLES", "L", "choices", "lang_of", "t"]
+__all__ = ["I18N", "LANGS", "TABLES", "L", "choices", "lang_of", "t", "toast_css"]

@@ -139,6 +139,7 @@ TEXT: dict[str, str] = {
     "saved_plot": "The longer race (saved)",
     "race_status": "Step {step}/{steps}, {elapsed:.0f} s on {device}",
     "race_stopped": " (stopped: {why})",
+    "stop_time_budget": "time budget",
     "race_line": "* **{name}**: training loss {loss:.3f}",
     "race_heldout": ", held-out accuracy {acc:.0%}",
     "ablation_heading": "### 6. Shortcut ablation on the picture from *Inspect*",
@@ -155,6 +156,10 @@ TEXT: dict[str, str] = {
     # messages
     "err_no_image": "Upload an image in the Inspect tab first (or pick one of its examples).",
     "err_run_first": "Run an inspection first.",
+    "toast_error": "Error",
+    "toast_warning": "Warning",
+    "toast_info": "Info",
+    "err_title": "Error",
     "err_generic": "Something went wrong on our side; the error was logged and the server keeps running.",
     "err_oom_gpu": "The GPU ran out of memory for this request. Try a smaller input size or depth.",
     "err_oom": "The server ran out of memory for this request. Try a smaller input size or depth.",

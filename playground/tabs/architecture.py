@@ -15,7 +15,7 @@ from viz.graph import graph_verdict
 from viz.shapes import cost_verdict
 
 from ..choices import parse_depth, parse_size
-from ..errors import friendly
+from ..errors import friendly, localize
 from ..locales import L, choices, lang_of, t
 from ..page import Page
 from . import receptive
@@ -28,7 +28,8 @@ def graph_of(
 ) -> Any:
     """The block graph; a pure function of its arguments, so built once (gr.Plot only reads it)."""
     arch = architecture_of(depth, variant, size)
-    return viz.graph_figure(arch, folded=folded, level=level, selected=selected, lang=lang)
+    focus = viz.layer_focus(arch, selected) if level == "layer" else None  # one stage when the whole is unreadable
+    return viz.graph_figure(arch, folded=folded, level=level, selected=selected, focus=focus, lang=lang)
 
 
 def describe_architecture(
@@ -75,11 +76,10 @@ def create(page: Page) -> dict[str, Any]:
         show = gr.Button(L("show"), variant="primary")
     totals = gr.Markdown(elem_id="totals")
     graph = gr.Plot(label=L("graph"), elem_id="graph")
-    with gr.Row():
-        with gr.Column(scale=3):
-            shape_md = gr.Markdown(elem_id="shape-table", elem_classes=["shape-table"])
-        with gr.Column(scale=2):
-            cost = gr.Plot(label=L("cost"), elem_id="cost")
+    # the table needs the page's full width: side by side with the chart its last columns
+    # (parameters, MACs, residual adds) went into a sideways scroll at 1400 px
+    shape_md = gr.Markdown(elem_id="shape-table", elem_classes=["shape-table"])
+    cost = gr.Plot(label=L("cost"), elem_id="cost")
     receptive.create_architecture_section(page, height=height, width=width)
     with gr.Row():
         # filled for the chosen architecture on load; the handler checks any name it is sent
@@ -117,6 +117,10 @@ def create(page: Page) -> dict[str, Any]:
                   unfold: bool, selected: str | None, request: gr.Request) -> tuple:
         """A new architecture in the page: its figures, and the code of the block now picked."""
         lang = lang_of(request)
+        try:
+            parse_depth(depth, counts, block)
+        except ValueError as exc:  # said once, where the totals stand; the figures stay as they were
+            return (gr.update(), gr.update(), gr.update(), "⚠️ " + localize(str(exc), lang), gr.update(), gr.update())
         out = describe_architecture(depth, counts, block, variant, height, width, level, unfold, selected, lang=lang)
         picked = out[-1]["value"]
         return (*out, block_code(depth, counts, block, variant, height, width, picked, lang=lang))

@@ -60,7 +60,8 @@ def create(page: Page) -> dict[str, Any]:
             captions.append(f"ResNet-{depth}: {top.probability:.0%}{random}")
             rows.append([
                 f"ResNet-{depth}", "; ".join(f"{p.label} {p.probability:.1%}" for p in res.predictions),
-                f"{elapsed * 1000:.0f}", viz.human_count(arch.params), f"{arch.macs / 1e9:.2f}", served.weights.source,
+                f"{elapsed * 1000:.0f}", viz.human_count(arch.params), f"{arch.macs / 1e9:.2f}",
+                served.weights.source if served.weights.pretrained else t("weights_random", lang),
             ])
             # fresh files for every update: the page may still be fetching the previous one's
             yield (

@@ -27,7 +27,7 @@ from viz import lab as vlab
 from ..choices import ModelChoice
 from ..errors import friendly
 from ..guard import served_picture
-from ..locales import L, choices, lang_of, t
+from ..locales import TABLES, L, choices, lang_of, t
 from ..page import ROOT, Page, gpu
 from ..sessions import Ticket
 from .inspect import PHOTO_FORMAT, image_path
@@ -45,7 +45,8 @@ def race_text(update: lab.RaceUpdate, lang: str) -> str:
     """Where the race stands, in one line per network, then what it shows so far."""
     head = t("race_status", lang, step=update.step, steps=update.steps, elapsed=update.elapsed, device=update.device)
     if update.stopped:
-        head += t("race_stopped", lang, why=update.stopped)
+        why = f"stop_{update.stopped.replace(' ', '_')}"  # the library's reason, said in the page's language
+        head += t("race_stopped", lang, why=t(why, lang) if why in TABLES["en"] else update.stopped)
     lines = [head]
     for c in update.curves:
         if len(c.loss):
@@ -121,13 +122,14 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     with gr.Row():
         abl_block = gr.Dropdown([], label=L("block"))
         abl_mode = gr.Radio(["branch", "shortcut"], value="branch", label=L("ablate_mode"))
-        abl_btn = gr.Button(L("ablate"), variant="primary")
+        abl_btn = gr.Button(L("ablate"), variant="primary", elem_id="abl-run")
     with gr.Row():
         abl_before = gr.Label(num_top_classes=5, label=L("before"), elem_classes=["data-en"])
         abl_after = gr.Label(num_top_classes=5, label=L("after"), elem_classes=["data-en"])
     with gr.Row():
         abl_cam_before = gr.Image(label=L("cam_before"), format=PHOTO_FORMAT, interactive=False)
         abl_cam_after = gr.Image(label=L("cam_after"), format=PHOTO_FORMAT, interactive=False)
+    abl_text = gr.Markdown(elem_id="abl-text")
     gr.Markdown(L("anatomy_heading"))
     anatomy = gr.Plot(label=L("anatomy"))
 
@@ -198,7 +200,8 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     @friendly
     def ablation(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str,
                  layer: str, user: Ticket | None = None, request: gr.Request = None) -> tuple:
-        """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after."""
+        """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after,
+        and what changed on this picture."""
         served = page.served(ModelChoice.parse(depth, counts, block, variant, weights), user, request)
         prepared = prepare(load_image(image_path(image)), served.weights.preprocess)
         cats = served.weights.categories
@@ -210,6 +213,8 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
             viz.predictions_label(after.predictions),
             served_picture(viz.cam_overlay(before.image, before.cam.heatmap)),
             served_picture(viz.cam_overlay(after.image, after.cam.heatmap)),
+            vlab.ablation_verdict(before.predictions, after.predictions, block=name, mode=mode,
+                                  pretrained=served.weights.pretrained, lang=lang_of(request)),
         )
 
     long = page.model_event(long=True)
@@ -222,7 +227,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     abl_btn.click(
         gpu(ablation),
         [page.image, *page.model_in, page.weights, abl_block, abl_mode, page.layer, page.user_model],
-        [abl_before, abl_after, abl_cam_before, abl_cam_after],
+        [abl_before, abl_after, abl_cam_before, abl_cam_after, abl_text],
         api_name="ablation",
         **page.model_event(),
     )

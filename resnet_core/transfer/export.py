@@ -4,8 +4,8 @@ The safetensors metadata carries everything needed to rebuild and feed the netwo
 names, block type and counts, variant, input size and preprocessing. The generated script needs
 only torch, torchvision and Pillow (which torchvision installs): it rebuilds the network with
 torchvision's ``ResNet`` class (our ResNet keeps torchvision's names, so the state dict loads
-strictly), reads the safetensors file with a dozen lines of its own, and prints one line per
-image of a folder.
+strictly), reads the safetensors file with the ``safetensors`` package where installed (else
+with a dozen lines of its own), and prints one line per image of a folder.
 
 Covered: every ``v1.5`` network, any block counts (torchvision's ``ResNet(block, layers)``), and
 ``v1`` (the script moves the bottleneck's stride to its first 1x1 conv, as in the paper).
@@ -166,6 +166,9 @@ def load_export(path: str | os.PathLike) -> tuple[ResNet, ExportInfo]:
 def export_script(info: ExportInfo, *, weights_name: str = "model.safetensors") -> str:
     """The standalone Python script (torch, torchvision, Pillow) that classifies a folder of images.
 
+    The script holds only what this network needs: the v1 stride fix appears for v1
+    bottlenecks alone, and only the block class it uses is imported.
+
     Raises:
         TransferError: the architecture is not one the script can rebuild (see :func:`script_support`).
     """
@@ -173,12 +176,13 @@ def export_script(info: ExportInfo, *, weights_name: str = "model.safetensors") 
         raise TransferError("The script covers v1 and v1.5 ResNets; pre-activation networks are not covered.")
     p = info.preprocess
     resize = max(info.input_size, round(p.resize_size * info.input_size / p.crop_size))
+    block = "BasicBlock" if info.block == "basic" else "Bottleneck"
     return _SCRIPT.format(
         model_name=info.model_name or "ResNet",
         classes=json.dumps(list(info.class_names), ensure_ascii=True),
-        block="BasicBlock" if info.block == "basic" else "Bottleneck",
+        block=block,
         layers=list(info.layers),
-        v1=info.variant == "v1",
+        v1_strides=_V1_STRIDES if info.variant == "v1" and block == "Bottleneck" else "",
         resize=resize,
         crop=info.input_size,
         mean=list(p.mean),
@@ -187,6 +191,13 @@ def export_script(info: ExportInfo, *, weights_name: str = "model.safetensors") 
         weights_name=weights_name,
     )
 
+
+# only in scripts for v1 bottleneck networks (torchvision builds v1.5)
+_V1_STRIDES = """    # The paper's v1 block strides in its first 1x1 conv; torchvision's (v1.5) in the 3x3.
+    for m in model.modules():
+        if isinstance(m, Bottleneck) and m.conv2.stride == (2, 2):
+            m.conv1.stride, m.conv2.stride = (2, 2), (1, 1)
+"""
 
 _SCRIPT = '''#!/usr/bin/env python
 """Classify a folder of images with a fine-tuned {model_name} (made by the ResNet playground).
@@ -207,39 +218,37 @@ from pathlib import Path
 import torch
 from PIL import Image, ImageOps
 from torchvision import transforms
-from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
+from torchvision.models.resnet import {block}, ResNet
 
 CLASSES = {classes}
 SUFFIXES = {{".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"}}
-DTYPES = {{"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64,
-          "I64": torch.int64, "I32": torch.int32, "U8": torch.uint8}}
+
+try:
+    from safetensors.torch import load_file as read_safetensors
+except ImportError:  # without the safetensors package: the format is simple enough to read here
+    DTYPES = {{"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64,
+              "I64": torch.int64, "I32": torch.int32, "U8": torch.uint8}}
+
+    def read_safetensors(path):
+        """A safetensors file as {{name: tensor}}: an 8-byte header length, a JSON header, raw data."""
+        blob = Path(path).read_bytes()
+        (n,) = struct.unpack("<Q", blob[:8])
+        header = json.loads(blob[8 : 8 + n])
+        data = memoryview(blob)[8 + n :]
+        state = {{}}
+        for name, entry in header.items():
+            if name == "__metadata__":
+                continue
+            start, end = entry["data_offsets"]
+            dtype = DTYPES[entry["dtype"]]
+            t = torch.frombuffer(bytearray(data[start:end]), dtype=dtype) if end > start else torch.empty(0, dtype=dtype)
+            state[name] = t.reshape(entry["shape"])
+        return state
 
 
-def read_safetensors(path):
-    """A safetensors file as {{name: tensor}}: an 8-byte header length, a JSON header, raw data."""
-    blob = Path(path).read_bytes()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8 : 8 + n])
-    data = memoryview(blob)[8 + n :]
-    state = {{}}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = entry["data_offsets"]
-        dtype = DTYPES[entry["dtype"]]
-        t = torch.frombuffer(bytearray(data[start:end]), dtype=dtype) if end > start else torch.empty(0, dtype=dtype)
-        state[name] = t.reshape(entry["shape"])
-    return state
-
-
-def build_model():
+def build_model(weights):
     model = ResNet({block}, {layers}, num_classes=len(CLASSES))
-    if {v1} and {block} is Bottleneck:
-        # The paper's v1 block strides in its first 1x1 conv; torchvision's (v1.5) in the 3x3.
-        for m in model.modules():
-            if isinstance(m, Bottleneck) and m.conv2.stride == (2, 2):
-                m.conv1.stride, m.conv2.stride = (2, 2), (1, 1)
-    model.load_state_dict(read_safetensors(WEIGHTS), strict=True)
+{v1_strides}    model.load_state_dict(read_safetensors(weights), strict=True)
     return model.eval()
 
 
@@ -263,13 +272,11 @@ def load(path):
 
 
 def main():
-    global WEIGHTS
     parser = argparse.ArgumentParser(description="Classify every image in a folder.")
     parser.add_argument("folder")
     parser.add_argument("--weights", default=str(Path(__file__).with_name("{weights_name}")))
     args = parser.parse_args()
-    WEIGHTS = args.weights
-    model = build_model()
+    model = build_model(args.weights)
     files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in SUFFIXES)
     if not files:
         sys.exit(f"no images in {{args.folder}}")
@@ -279,8 +286,6 @@ def main():
             k = int(probs.argmax())
             print(f"{{path.name}}\\t{{CLASSES[k]}}\\t{{float(probs[k]):.4f}}")
 
-
-WEIGHTS = None
 
 if __name__ == "__main__":
     main()

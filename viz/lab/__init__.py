@@ -6,6 +6,7 @@ module keeps its strings in a ``TEXT`` table with the same keys in both language
 """
 
 from ._common import KIND_COLORS, LANGS
+from .ablation import ablation_verdict
 from .anatomy import block_anatomy_figure
 from .degradation import degradation_figure, degradation_verdict
 from .flow import flow_explainer, flow_verdict, gradient_flow_figure, shortcut_share_figure
@@ -16,6 +17,7 @@ from .shatter import shatter_verdict, shattering_figure
 __all__ = [
     "KIND_COLORS",
     "LANGS",
+    "ablation_verdict",
     "block_anatomy_figure",
     "degradation_figure",
     "degradation_verdict",

@@ -40,9 +40,9 @@ TEXT: dict[str, dict[str, str]] = {
         "vs": " vs ",
         "saved": "Saved race (ours, not the paper's): {names}<br>{steps} steps on {where} ({device}), torch {torch}, {date}, {wall:.0f} s",
         "verdict": "After {step} steps, {res} scores {res_acc:.0%} on held-out images and {plain} {plain_acc:.0%}: {lead}",
-        "lead_res": "the ResNet leads by {gap:.0%}, with the same layers and the same batches; only the shortcuts differ.",
-        "lead_plain": "the plain net leads by {gap:.0%} so far.",
-        "lead_tie": "neither leads yet (within {gap:.0%}).",
+        "lead_res": "the ResNet leads by {gap:.0f} percentage points, with the same layers and the same batches; only the shortcuts differ.",
+        "lead_plain": "the plain net leads by {gap:.0f} percentage points so far.",
+        "lead_tie": "neither leads yet (within {gap:.0f} percentage points).",
         "waiting": "No held-out score yet.",
     },
     "zh": {
@@ -65,9 +65,9 @@ TEXT: dict[str, dict[str, str]] = {
         "vs": " 对 ",
         "saved": "保存的赛跑（我们测的，不是论文的数字）：{names}<br>{steps} 步，{where}（{device}），torch {torch}，{date}，{wall:.0f} 秒",
         "verdict": "训练 {step} 步后，{res} 在留出图像上得分 {res_acc:.0%}，{plain} 得分 {plain_acc:.0%}：{lead}",
-        "lead_res": "ResNet 领先 {gap:.0%}；两者层相同、批次相同，只差捷径。",
-        "lead_plain": "目前普通网络领先 {gap:.0%}。",
-        "lead_tie": "目前没有谁领先（相差不到 {gap:.0%}）。",
+        "lead_res": "ResNet 领先 {gap:.0f} 个百分点；两者层相同、批次相同，只差捷径。",
+        "lead_plain": "目前普通网络领先 {gap:.0f} 个百分点。",
+        "lead_tie": "目前没有谁领先（相差不到 {gap:.0f} 个百分点）。",
         "waiting": "还没有留出集得分。",
     },
 }
@@ -83,8 +83,8 @@ def race_verdict(update: RaceUpdate, lang: str = "en") -> str:
     if plain is None or res is None or not len(plain.eval_accuracy) or not len(res.eval_accuracy):
         return t["waiting"]
     pa, ra = float(plain.eval_accuracy[-1]), float(res.eval_accuracy[-1])
-    gap = ra - pa
-    lead = t["lead_res" if gap >= TIE else "lead_plain" if gap <= -TIE else "lead_tie"].format(gap=abs(gap) if abs(gap) >= TIE else TIE)
+    gap = ra - pa  # in accuracy units: shown as percentage points, not a relative "%"
+    lead = t["lead_res" if gap >= TIE else "lead_plain" if gap <= -TIE else "lead_tie"].format(gap=100 * (abs(gap) if abs(gap) >= TIE else TIE))
     return t["verdict"].format(step=update.step, res=res.name, res_acc=ra, plain=plain.name, plain_acc=pa, lead=lead)
 
 

@@ -1,0 +1,96 @@
+"""What a shortcut ablation measured on one picture, in words computed from its predictions.
+
+Veit et al., "Residual Networks Behave Like Ensembles of Relatively Shallow Networks"
+(https://arxiv.org/abs/1605.06431), Fig. 3: deleting one block of a *trained* ResNet barely
+changes its error, while a plain network collapses. One picture cannot show an error rate, so
+the verdict says only what happened to this picture's top classes; with random weights it
+says that the change means nothing, whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from ._common import LANGS
+
+#: the top class keeping at least this share of its probability counts as "barely changed"
+KEPT = 0.8
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "branch": "Zeroing the residual branch of {block}",
+        "shortcut": "Cutting the shortcut of {block}",
+        "same": " keeps the top class “{label}” ({p0:.0%} → {p1:.0%}); {overlap} of the top {k} classes stay in the top {k}.",
+        "moved": " moves the top class from “{label}” ({p0:.0%}) to “{new}” ({p2:.0%}; “{label}” now {now}); {overlap} of the top {k} classes stay in the top {k}.",
+        "barely": " On this picture the network barely noticed.",
+        "barely_branch": " On this picture the network barely noticed, as Veit et al. found for one deleted block of a trained ResNet.",
+        "clearly": " On this picture the prediction clearly changed.",
+        "random": " The weights are random, so the predictions mean nothing before or after: this change says nothing about what {block} does in a trained network. Pick ImageNet weights to test Veit et al.'s finding.",
+        "out": "below the top {k}",
+        "empty": "Nothing measured yet.",
+    },
+    "zh": {
+        "branch": "把 {block} 的残差分支置零",
+        "shortcut": "切断 {block} 的捷径",
+        "same": "后，最高类别仍是“{label}”（{p0:.0%} → {p1:.0%}）；原前 {k} 个类别中有 {overlap} 个仍在前 {k}。",
+        "moved": "后，最高类别从“{label}”（{p0:.0%}）变成“{new}”（{p2:.0%}；“{label}”现为 {now}）；原前 {k} 个类别中有 {overlap} 个仍在前 {k}。",
+        "barely": "在这张图片上网络几乎没有察觉。",
+        "barely_branch": "在这张图片上网络几乎没有察觉，与 Veit 等人对训练好的 ResNet 删去一个块的发现一致。",
+        "clearly": "在这张图片上预测明显改变了。",
+        "random": "权重是随机的，消融前后的预测都没有意义：这个变化说明不了 {block} 在训练好的网络中起什么作用。请选 ImageNet 权重来检验 Veit 等人的发现。",
+        "out": "已跌出前 {k}",
+        "empty": "尚无测量结果。",
+    },
+}
+
+
+class _Prediction(Protocol):
+    index: int
+    label: str
+    probability: float
+
+
+def ablation_verdict(
+    before: Sequence[_Prediction], after: Sequence[_Prediction], *, block: str, mode: str,
+    pretrained: bool, after_probability: float | None = None, lang: str = "en",
+) -> str:
+    """What the ablation changed on this picture: the top class, its probability, the top-k overlap.
+
+    Args:
+        before: the intact model's top-k, most probable first.
+        after: the ablated model's top-k.
+        block: the ablated block ("layer3.1").
+        mode: "branch" or "shortcut".
+        pretrained: whether the weights are trained; False says the change means nothing.
+        after_probability: the old top class's probability after the ablation, when it fell
+            out of ``after`` (else read from ``after``; "below the top k" when unknown).
+        lang: "en" or "zh".
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {str(lang)[:20]!r}")
+    tx = TEXT[lang]
+    if not before or not after:
+        return tx["empty"]
+    top, new = before[0], after[0]
+    still = {p.index: p.probability for p in after}
+    k = min(len(before), len(after))
+    p1 = still.get(top.index, after_probability)
+    now = tx["out"].format(k=k) if p1 is None else f"{p1:.0%}"
+    overlap = len({p.index for p in before[:k]} & {p.index for p in after[:k]})
+    lead = tx["shortcut" if mode == "shortcut" else "branch"].format(block=block)
+    if new.index == top.index:
+        text = lead + tx["same"].format(label=top.label, p0=top.probability, p1=p1, overlap=overlap, k=k)
+    else:
+        text = lead + tx["moved"].format(label=top.label, p0=top.probability, new=new.label, p2=new.probability,
+                                         now=now, overlap=overlap, k=k)
+    if not pretrained:
+        return text + tx["random"].format(block=block)
+    barely = new.index == top.index and (p1 or 0.0) >= KEPT * top.probability
+    if not barely:
+        return text + tx["clearly"]
+    # Veit et al. measured deleting a block (its branch), not cutting a shortcut
+    return text + tx["barely_branch" if mode == "branch" else "barely"]
+
+
+__all__ = ["KEPT", "TEXT", "ablation_verdict"]
