@@ -139,9 +139,19 @@ def create_architecture_section(page: Page, *, height: gr.Number, width: gr.Numb
     inputs = [*page.model_in, height, width, layer, position, picture]
     outputs = [words, boxes, table, data]
     show.click(receptive_field, inputs, outputs, api_name="receptive_field")
+    def follow(depth: str, counts: str, block: str, variant: str, height: float, width: float,
+               layer: str = "layer4", position: str = "", picture: Any = None, request: gr.Request = None) -> tuple:
+        # counts being typed that do not parse leave the section as it is: the totals above say
+        # what is wrong, once, instead of a second toast from here
+        try:
+            ModelChoice.parse(depth, counts, block, variant)
+        except ValueError:
+            return gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+        return (layer_update(depth, counts, block, variant, layer),
+                *receptive_field(depth, counts, block, variant, height, width, layer, position, picture, request=request))
+
     for event in page.architecture_events():  # another network: its layers, then its fields
-        event(friendly(layer_update), [*page.model_in, layer], layer, api_name=False).then(
-            receptive_field, inputs, outputs, api_name=False)
+        event(friendly(follow), inputs, [layer, *outputs], api_name=False)
     # the page's defaults filled with the words of its language, in the page's one load event (a
     # load event of our own would announce its completion on the page, where the words are checked)
     default = functools.cache(lambda: _last(page.backend.run(
