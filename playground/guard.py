@@ -89,8 +89,55 @@ def unread_uploads(component: gr.Image | gr.File) -> gr.Image | gr.File:
     return component
 
 
+#: what a refused choice says: Gradio's own text quotes the whole value sent (a 1 MB value: 1 MB echoed)
+NOT_A_CHOICE = "A value sent is not one of this control's choices."
+
+
+class _NothingToDelete:
+    """A ``gr.State``'s delete callback that does nothing, copies as itself and prints as a word
+    (Gradio's default is a function, and its config prints it with a heap address)."""
+
+    def __call__(self, value: Any) -> None:
+        return None
+
+    def __deepcopy__(self, memo: dict) -> _NothingToDelete:
+        return self
+
+    def __repr__(self) -> str:
+        return "nothing-to-delete"
+
+    __str__ = __repr__
+
+
+def tidy_config(blocks: gr.Blocks) -> None:
+    """What every page load copies and sends: no heap addresses, and refusals that echo nothing.
+
+    * A ``gr.State``'s delete callback is part of the config Gradio deep-copies and sends on
+      every page load: Gradio's default prints a heap address (ours, :class:`sessions.Discard`,
+      neither copies the store nor prints one).
+    * Every choice control refuses an unknown value with one short, generic line.
+    """
+    for block in list(blocks.blocks.values()):
+        if isinstance(block, gr.State) and getattr(block.delete_callback, "__name__", "") == "default_delete_callback":
+            block.delete_callback = _NothingToDelete()
+        if isinstance(block, (gr.Dropdown, gr.Radio, gr.CheckboxGroup)):
+            block.preprocess = _short_refusal(block.preprocess)
+
+
+def _short_refusal(preprocess: Callable) -> Callable:
+    def checked(payload: Any) -> Any:
+        try:
+            return preprocess(payload)
+        except gr.Error:
+            pass  # raised outside the except: the long message (and the value) is dropped
+        raise gr.Error(NOT_A_CHOICE)
+
+    return checked
+
+
 # a job joining the queue: the page's /queue/join, the REST API's /call/<name>, /run/<name>, /api/<name>
 _JOB_ROUTE = re.compile(r"/(queue/join|(?:call|run|api)/(?:v2/)?([A-Za-z0-9_\-]+))/?$")
+_MCP_ROUTE = re.compile(r"/mcp(?:/|$)")  # Gradio's MCP server (streamable HTTP and SSE messages)
 _FILE_ROUTE = re.compile(r"/(?:file=|file/|proxy=)(.*)$", re.DOTALL)  # /gradio_api/file=..., /file/...
 
 
@@ -138,6 +185,7 @@ class GuardFileRoutes:
         if scope.get("method") in ("POST", "PUT", "PATCH") and not path.endswith("/upload"):
             too_large = f"The request is larger than {self.max_body // 2**20 or 1} MB."
             job = self.ledger is not None and _JOB_ROUTE.search(path) is not None
+            size = int(length) if length is not None and length.isdigit() else 0
             if length is None or job:
                 if length is not None and (not length.isdigit() or int(length) > self.max_body):
                     await _refuse(send, 413, too_large)
@@ -146,15 +194,28 @@ class GuardFileRoutes:
                 if body is None:
                     await _refuse(send, 413, too_large)
                     return
-                receive = _replay(body, receive)
+                receive, size = _replay(body, receive), len(body)
                 if job:
-                    refused = self._admit_job(path, body, client)
-                    if refused is not None:
-                        await _refuse(send, 429, refused)
+                    admitted = self._admit_job(path, body, client)
+                    if isinstance(admitted, str):
+                        await _refuse(send, 429, admitted)
+                        return
+                    if admitted is not None:  # held until the job is in Gradio's queue
+                        try:
+                            await self.app(scope, receive, send)
+                        finally:
+                            self.ledger.release(admitted)
                         return
             elif not length.isdigit() or int(length) > self.max_body:
                 await _refuse(send, 413, too_large)
                 return
+            if self.ledger is not None and _MCP_ROUTE.search(path):
+                # an agent's files arrive as base64 inside its MCP calls: the same rate and quota
+                # as the page's upload route, per address
+                refused = self.ledger.admit_upload(client, size)
+                if refused is not None:
+                    await _refuse(send, *refused)
+                    return
         if route is None:
             await self.app(scope, receive, send)
             return
@@ -167,8 +228,9 @@ class GuardFileRoutes:
         await self.app(scope, receive, send_nosniff)
 
 
-    def _admit_job(self, path: str, body: bytes, client: str) -> str | None:
-        """Whether a job may join the queue: model jobs count against their client's share."""
+    def _admit_job(self, path: str, body: bytes, client: str) -> int | str | None:
+        """Whether a job may join the queue: model jobs count against their client's share
+        (None: not a model job; a string: the refusal; else the ledger's reservation)."""
         route = _JOB_ROUTE.search(path)
         api_name = route.group(2) if route and route.group(2) else None
         try:
