@@ -121,13 +121,13 @@ def test_model_events_and_the_stop_handlers_cannot_skip_the_queue(live: LiveApp)
     """POST /run/<name> ran model events with no concurrency group, queue size or per-client cap."""
     stop = next(i for i, fn in live.demo.fns.items() if getattr(fn.fn, "__name__", "") == "stop_training")
     with live.http() as h:
-        direct = h.post("gradio_api/run/gradient_flow", json={"data": ["resnet", 20, "batch", False]})
-        also = h.post("gradio_api/api/gradient_flow", json={"data": ["resnet", 20, "batch", False]})
+        direct = h.post("gradio_api/run/gradient_flow", json={"data": ["cifar", 20, "on", False]})
+        also = h.post("gradio_api/api/gradient_flow", json={"data": ["cifar", 20, "on", False]})
         stopped = h.post("gradio_api/run/predict", json={"data": [None], "fn_index": stop, "session_hash": "victim"})
     assert direct.status_code == 404 and also.status_code == 404, (direct.text[:200], also.text[:200])
     assert stopped.status_code == 404, stopped.text[:200]
     # the queue still takes them
-    event, data = raw_call(live, "gradient_flow", ["resnet", 8, "batch", False])
+    event, data = raw_call(live, "gradient_flow", ["cifar", 20, "on", False])
     assert event == "complete", data
 
 
