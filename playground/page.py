@@ -26,7 +26,7 @@ from viz.shapes import SHAPE_TABLE_CSS
 
 from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
 from .errors import friendly
-from .guard import GuardFileRoutes, max_request_body, tidy_config, unread_uploads
+from .guard import GuardFileRoutes, max_request_body, mend_mcp, tidy_config, unread_uploads
 from .limits import Ledger
 from .locales import I18N, L, choices, lang_of, t
 from .sessions import Expired, SessionStore, Ticket
@@ -296,6 +296,7 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
     page.ledger.job_groups.update(fn.concurrency_id for _, fn in jobs)
     page.ledger.blocks = demo
     if settings.mcp:
+        mend_mcp()
         for fn in demo.fns.values():
             if fn.api_name and fn.api_name not in MCP_TOOLS and fn.api_visibility == "public":
                 fn.api_visibility = "undocumented"  # still callable by API clients, not an MCP tool

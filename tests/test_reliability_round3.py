@@ -346,3 +346,68 @@ def test_exported_files_leave_the_cache_with_their_run(tmp_path: Path) -> None:
     assert served and Path(served).is_file() and Path(served).is_relative_to(tmp_path / "cache")
     run.close()
     assert not Path(served).exists() and not any((tmp_path / "cache").rglob("*.safetensors"))
+
+
+def test_mcp_tools_answer_valid_images_describe_numbers_and_refuse_briefly(live: LiveApp) -> None:
+    """`predict` and `inspect_image` failed on valid images ("pop index out of range"),
+    `gradient_flow`'s schema accepted no depth, and the schema check echoed a whole 1 MB input."""
+    import asyncio
+    import base64
+
+    mcp = pytest.importorskip("mcp", reason="pip install 'gradio[mcp]'")
+    from mcp.client.streamable_http import streamablehttp_client
+
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (48, 48, 3), dtype=np.uint8)).save(buf, "PNG")
+    image = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    tiny = {"depth": "custom", "counts": "1, 1, 1, 1", "weights": "random", "size": 64}
+
+    async def session() -> tuple[dict, list]:
+        async with streamablehttp_client(f"{live.url}gradio_api/mcp/") as (r, w, _), mcp.ClientSession(r, w) as c:
+            await c.initialize()
+            tools = {t.name: t for t in (await c.list_tools()).tools}
+            results = [await c.call_tool("predict", {"image": image, **tiny}),
+                       await c.call_tool("inspect_image", {"image": image, **tiny}),
+                       await c.call_tool("gradient_flow", {"family": "cifar", "depth": 20, "norm": "on"}),
+                       await c.call_tool("gradient_flow", {"family": "x" * 1_000_000, "depth": 20, "norm": "on"})]
+            return tools, results
+
+    tools, (predicted, inspected, flow, refused) = asyncio.run(session())
+    text = [" ".join(getattr(c, "text", "") for c in r.content) for r in (predicted, inspected, flow, refused)]
+    assert not predicted.isError and not inspected.isError, text[:2]
+    assert not flow.isError, text[2][:300]
+    assert tools["gradient_flow"].inputSchema["properties"]["depth"]["type"] == "integer"
+    assert refused.isError and len(text[3]) <= 300 and "xxxxxxxxxx" * 30 not in text[3], text[3][:400]
+    assert "http://" not in text[3]
+
+
+def _mcp_session(h: httpx.Client) -> dict[str, str]:
+    """An initialized MCP session over raw streamable HTTP; the headers its calls need."""
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    r = h.post("gradio_api/mcp/", json=init, headers=headers)
+    assert r.status_code == 200, r.text[:300]
+    if "mcp-session-id" in r.headers:  # Gradio's server may be stateless
+        headers["mcp-session-id"] = r.headers["mcp-session-id"]
+    h.post("gradio_api/mcp/", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+    return headers
+
+
+@pytest.mark.slow
+def test_each_mcp_agent_has_its_own_job_share(tmp_path: Path) -> None:
+    """All MCP agents shared one job bucket (the server's loopback client): 3 of 10 got 429."""
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "gradient_flow", "arguments": {"family": "cifar", "depth": 110, "norm": "both"}}}
+    with live_app(tmp_path, mcp=True, jobs_per_client=1) as app:
+        def agent(address: str, calls: int) -> list[int]:
+            with http_from(app, address) as h:
+                headers = _mcp_session(h)
+                return [c.status_code if not isinstance(c, Exception) else -1 for c in simultaneously(
+                    [lambda: h.post("gradio_api/mcp/", json=call, headers=headers) for _ in range(calls)])]
+
+        codes = simultaneously([lambda: agent("127.0.0.50", 3), lambda: agent("127.0.0.51", 1),
+                                lambda: agent("127.0.0.52", 1)])
+    greedy, first, second = codes
+    assert sorted(greedy) == [200, 429, 429], greedy  # one job at a time for this address
+    assert first == [200] and second == [200], codes  # and every other agent its own
