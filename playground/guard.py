@@ -90,8 +90,9 @@ def unread_uploads(component: gr.Image | gr.File) -> gr.Image | gr.File:
     return component
 
 
-#: what a refused choice says: Gradio's own text quotes the whole value sent (a 1 MB value: 1 MB echoed)
-NOT_A_CHOICE = "A value sent is not one of this control's choices."
+#: the most characters of a refused choice quoted back (Gradio's own text quotes the whole value
+#: sent, and every choice: a 1 MB value came back as 1 MB)
+CHOICE_QUOTE = 40
 
 
 class _NothingToDelete:
@@ -131,7 +132,9 @@ def _short_refusal(preprocess: Callable) -> Callable:
             return preprocess(payload)
         except gr.Error:
             pass  # raised outside the except: the long message (and the value) is dropped
-        raise gr.Error(NOT_A_CHOICE)
+        shown = " ".join(str(payload).split())
+        shown = shown if len(shown) <= CHOICE_QUOTE else shown[: CHOICE_QUOTE - 1] + "…"
+        raise gr.Error(f'"{shown}" is not in the list of choices.')
 
     return checked
 
