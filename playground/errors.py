@@ -59,6 +59,8 @@ _ZH_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^upload a checkpoint", "请先上传检查点文件（.safetensors 或 .pth），或选择其他权重。"),
         (r"checkpoint was loaded for another architecture", "你的检查点是为另一个结构载入的；请为当前结构重新载入。"),
         (r"^Files are taken from uploads only", "文件只能通过上传提供，不能是网址。"),
+        (r"^This session belongs to another browser", "这个会话属于另一个浏览器；请刷新页面，开始你自己的会话。"),
+        (r"^The server is holding as much as it can", "服务器正在为运行中的任务保留内存，已无空间；请几分钟后再试，或选择更小的输入。"),
     )
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -89,8 +90,134 @@ def unread_uploads(component: gr.Image | gr.File) -> gr.Image | gr.File:
     return component
 
 
+#: the most characters of a refused choice quoted back (Gradio's own text quotes the whole value
+#: sent, and every choice: a 1 MB value came back as 1 MB)
+CHOICE_QUOTE = 40
+
+
+class _NothingToDelete:
+    """A ``gr.State``'s delete callback that does nothing, copies as itself and prints as a word
+    (Gradio's default is a function, and its config prints it with a heap address)."""
+
+    def __call__(self, value: Any) -> None:
+        return None
+
+    def __deepcopy__(self, memo: dict) -> _NothingToDelete:
+        return self
+
+    def __repr__(self) -> str:
+        return "nothing-to-delete"
+
+    __str__ = __repr__
+
+
+def tidy_config(blocks: gr.Blocks) -> None:
+    """What every page load copies and sends: no heap addresses, and refusals that echo nothing.
+
+    * A ``gr.State``'s delete callback is part of the config Gradio deep-copies and sends on
+      every page load: Gradio's default prints a heap address (ours, :class:`sessions.Discard`,
+      neither copies the store nor prints one).
+    * Every choice control refuses an unknown value with one short, generic line.
+    """
+    for block in list(blocks.blocks.values()):
+        if isinstance(block, gr.State) and getattr(block.delete_callback, "__name__", "") == "default_delete_callback":
+            block.delete_callback = _NothingToDelete()
+        if isinstance(block, (gr.Dropdown, gr.Radio, gr.CheckboxGroup)):
+            block.preprocess = _short_refusal(block.preprocess)
+
+
+def _short_refusal(preprocess: Callable) -> Callable:
+    def checked(payload: Any) -> Any:
+        try:
+            return preprocess(payload)
+        except gr.Error:
+            pass  # raised outside the except: the long message (and the value) is dropped
+        shown = " ".join(str(payload).split())
+        shown = shown if len(shown) <= CHOICE_QUOTE else shown[: CHOICE_QUOTE - 1] + "…"
+        raise gr.Error(f'"{shown}" is not in the list of choices.')
+
+    return checked
+
+
+#: what an MCP refusal may say at most (the MCP schema check quotes the whole value it refuses)
+MCP_MESSAGE_LIMIT = 300
+_URL = re.compile(r"\b(?:https?|wss?)://\S+", re.IGNORECASE)
+
+
+def short_mcp_message(text: str) -> str:
+    """An MCP error text with no web address (the server calls itself at an internal one) and
+    no more than :data:`MCP_MESSAGE_LIMIT` characters (never the whole value it refuses)."""
+    text = _URL.sub("the server", str(text))
+    return text if len(text) <= MCP_MESSAGE_LIMIT else text[: MCP_MESSAGE_LIMIT - 1] + "…"
+
+
+#: marks the requests of Gradio's own MCP loopback client (never leaves this process)
+_MCP_SECRET = secrets.token_hex(16)
+
+
+def _from_mcp(scope: dict) -> bool:
+    """Whether a request is Gradio's MCP server calling its own queue (its agent was counted)."""
+    return dict(scope.get("headers") or []).get(b"x-resnet-mcp", b"").decode(errors="replace") == _MCP_SECRET
+
+
+def mend_mcp() -> None:
+    """Three faults of Gradio's MCP server (``--mcp``), mended where they arise.
+
+    * Its tool results drop a ``gr.State`` output by position from a list that never held it
+      (the queued path returns one value): ``predict`` and ``inspect_image`` failed on every
+      valid image with "pop index out of range". State values are dropped only where present.
+    * A dropdown of numbers is described as ``{"type": "string", "enum": [20, 32, ...]}``,
+      which no value satisfies: the type follows the choices.
+    * Error texts: see :func:`short_mcp_message`.
+    * Its tool calls reach the queue from one loopback client, so every agent shared one job
+      share: the guard counts each call at the MCP door against the agent's own address, and
+      the loopback client's joins carry a secret header that exempts them from a second count.
+    """
+    from gradio.components import State
+    from gradio.mcp import GradioMCPServer
+    from mcp.server.lowlevel.server import Server
+
+    if getattr(GradioMCPServer, "_mended", False):
+        return
+
+    def pop_returned_state(components: Any, data: Any) -> list:
+        data = list(data)
+        if len(data) != len(components):  # the queued path: State outputs were never sent
+            return data
+        return [value for value, c in zip(data, components) if not isinstance(c, State)]
+
+    schema_of = GradioMCPServer.get_input_schema
+
+    def get_input_schema(self: Any, tool_name: str, parameters: Any = None) -> tuple:
+        schema, positions = schema_of(self, tool_name, parameters)
+        for prop in (schema.get("properties") or {}).values():
+            enum = prop.get("enum") if isinstance(prop, dict) else None
+            if enum and prop.get("type") == "string" and all(isinstance(v, int) and not isinstance(v, bool) for v in enum):
+                prop["type"] = "integer"
+        return schema, positions
+
+    make_error = Server._make_error_result
+
+    def make_error_result(self: Any, error_message: str) -> Any:
+        return make_error(self, short_mcp_message(error_message))
+
+    client_of = GradioMCPServer._get_or_create_client
+
+    def get_or_create_client(self: Any) -> Any:
+        client = client_of(self)
+        client.headers["x-resnet-mcp"] = _MCP_SECRET
+        return client
+
+    GradioMCPServer._get_or_create_client = get_or_create_client
+    GradioMCPServer.pop_returned_state = staticmethod(pop_returned_state)
+    GradioMCPServer.get_input_schema = get_input_schema
+    Server._make_error_result = make_error_result
+    GradioMCPServer._mended = True
+
+
 # a job joining the queue: the page's /queue/join, the REST API's /call/<name>, /run/<name>, /api/<name>
 _JOB_ROUTE = re.compile(r"/(queue/join|(?:call|run|api)/(?:v2/)?([A-Za-z0-9_\-]+))/?$")
+_MCP_ROUTE = re.compile(r"/mcp(?:/|$)")  # Gradio's MCP server (streamable HTTP and SSE messages)
 _FILE_ROUTE = re.compile(r"/(?:file=|file/|proxy=)(.*)$", re.DOTALL)  # /gradio_api/file=..., /file/...
 
 
@@ -135,40 +262,70 @@ class GuardFileRoutes:
             if refused is not None:
                 await _refuse(send, *refused)
                 return
+        reservation = None
         if scope.get("method") in ("POST", "PUT", "PATCH") and not path.endswith("/upload"):
-            too_large = f"The request is larger than {self.max_body // 2**20 or 1} MB."
-            job = self.ledger is not None and _JOB_ROUTE.search(path) is not None
-            if length is None or job:
-                if length is not None and (not length.isdigit() or int(length) > self.max_body):
-                    await _refuse(send, 413, too_large)
-                    return
-                body = await _read_at_most(receive, self.max_body)
-                if body is None:
-                    await _refuse(send, 413, too_large)
-                    return
-                receive = _replay(body, receive)
-                if job:
-                    refused = self._admit_job(path, body, client)
-                    if refused is not None:
-                        await _refuse(send, 429, refused)
-                        return
-            elif not length.isdigit() or int(length) > self.max_body:
-                await _refuse(send, 413, too_large)
+            receive, reservation = await self._guard_post(scope, receive, send, path, client, length)
+            if receive is None:
                 return
-        if route is None:
-            await self.app(scope, receive, send)
-            return
+        try:
+            if route is None:
+                await self.app(scope, receive, send)
+                return
 
-        async def send_nosniff(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
-            await send(message)
+            async def send_nosniff(message: dict) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
+                await send(message)
 
-        await self.app(scope, receive, send_nosniff)
+            await self.app(scope, receive, send_nosniff)
+        finally:
+            if reservation is not None:  # the job is in Gradio's queue now (or was refused there)
+                self.ledger.release(reservation)
 
+    async def _guard_post(self, scope: dict, receive: Callable, send: Callable, path: str, client: str,
+                          length: bytes | None) -> tuple[Callable | None, int | None]:
+        """A request body's checks: its size, a model job's share, an MCP call's upload rate and share.
 
-    def _admit_job(self, path: str, body: bytes, client: str) -> str | None:
-        """Whether a job may join the queue: model jobs count against their client's share."""
+        Returns:
+            (the ``receive`` to hand on, a ledger reservation to release once the request is
+            answered, or None), or (None, None) when the request was refused here.
+        """
+        ledger = self.ledger
+        too_large = f"The request is larger than {self.max_body // 2**20 or 1} MB."
+        job = ledger is not None and _JOB_ROUTE.search(path) is not None
+        mcp = ledger is not None and _MCP_ROUTE.search(path) is not None
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _refuse(send, 413, too_large)
+            return None, None
+        if length is not None and not (job or mcp):
+            return receive, None
+        body = await _read_at_most(receive, self.max_body)
+        if body is None:
+            await _refuse(send, 413, too_large)
+            return None, None
+        receive = _replay(body, receive)
+        if mcp:
+            # an agent's files arrive as base64 inside its MCP calls: the page's upload rate and
+            # quota apply per address; a tool call is a job of that address while it runs
+            refused = ledger.admit_upload(client, len(body))
+            if refused is not None:
+                await _refuse(send, *refused)
+                return None, None
+            if b'"tools/call"' not in body:
+                return receive, None
+            admitted = ledger.admit_job(client, None)
+        elif job and not _from_mcp(scope):  # Gradio's MCP server calling itself: counted at its door
+            admitted = self._admit_job(path, body, client)
+        else:
+            return receive, None
+        if isinstance(admitted, str):
+            await _refuse(send, 429, admitted)
+            return None, None
+        return receive, admitted
+
+    def _admit_job(self, path: str, body: bytes, client: str) -> int | str | None:
+        """Whether a job may join the queue: model jobs count against their client's share
+        (None: not a model job; a string: the refusal; else the ledger's reservation)."""
         route = _JOB_ROUTE.search(path)
         api_name = route.group(2) if route and route.group(2) else None
         try:

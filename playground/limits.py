@@ -41,6 +41,11 @@ class Limits:
     sweep_age_s: float = 120.0
 
 
+#: what a refused job is told when the queue is nearly full and this address already has a job
+CROWDED = ("The server is busy: while its queue is this full, each address may have one job waiting or "
+           "running. Try again when your job has finished.")
+
+
 def upload_folder() -> Path:
     """Where Gradio keeps uploads and outputs (``GRADIO_TEMP_DIR``, else the system's temp folder)."""
     return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
@@ -63,6 +68,10 @@ class Ledger:
         self._lock = threading.Lock()
         self._uploads: dict[str, deque[tuple[float, int]]] = defaultdict(deque)
         self._usage: tuple[float, int] = (0.0, 0)
+        # jobs admitted but not yet in Gradio's queue (the guard hands them on after an await):
+        # counted here, or simultaneous requests would all see the same count and all get in
+        self._pending: dict[int, tuple[str, str | None]] = {}
+        self._next = 0
 
     # ------------------------------------------------------------------ jobs
     def jobs_of(self, client: str, session: str | None) -> tuple[int, int]:
@@ -85,17 +94,46 @@ class Ledger:
             by_session += bool(session) and event.session_hash == session
         return by_client, by_session
 
-    def admit_job(self, client: str, session: str | None) -> str | None:
-        """Whether one more model job of this client may join the queue (None: it may)."""
-        by_client, by_session = self.jobs_of(client, session)
+    def waiting(self) -> int:
+        """Events of every kind waiting in Gradio's queue (what its ``max_size`` counts)."""
+        queue = getattr(self.blocks, "_queue", None)
+        return 0 if queue is None else len(queue)
+
+    def admit_job(self, client: str, session: str | None) -> int | str:
+        """Reserve one more model job of this client, or say why not.
+
+        One check under one lock for every route a job can take: the client's and the session's
+        caps count the jobs in the queue and those admitted a moment ago that have not reached it
+        yet. A fair share keeps the last places of the queue for addresses with no job at all,
+        so clients holding many jobs cannot fill it for everyone else.
+
+        Returns:
+            A reservation to give back with :meth:`release` once the job is in the queue (or
+            refused there), or the reason to refuse it.
+        """
         limits = self.limits
-        if by_client >= limits.jobs_per_client or by_session >= limits.jobs_per_session:
-            return (
-                f"This {'browser session' if by_session >= limits.jobs_per_session else 'address'} already has "
-                f"{max(by_client, by_session)} jobs waiting or running; wait for them to finish (or read their "
-                "results) before sending more."
-            )
-        return None
+        with self._lock:
+            by_client, by_session = self.jobs_of(client, session)
+            pending = list(self._pending.values())
+            by_client += sum(c == client for c, _ in pending)
+            by_session += sum(bool(session) and s == session for _, s in pending)
+            if by_client >= limits.jobs_per_client or by_session >= limits.jobs_per_session:
+                return (
+                    f"This {'browser session' if by_session >= limits.jobs_per_session else 'address'} already has "
+                    f"{max(by_client, by_session)} jobs waiting or running; wait for them to finish (or read their "
+                    "results) before sending more."
+                )
+            size = getattr(getattr(self.blocks, "_queue", None), "max_size", None)
+            if size and by_client and self.waiting() + len(pending) >= size - max(2, size // 4):
+                return CROWDED
+            self._next += 1
+            self._pending[self._next] = (client, session)
+            return self._next
+
+    def release(self, reservation: int) -> None:
+        """The reserved job has reached Gradio's queue (or was refused there): stop counting it here."""
+        with self._lock:
+            self._pending.pop(reservation, None)
 
     # ------------------------------------------------------------------ uploads
     def admit_upload(self, client: str, size: int) -> tuple[int, str] | None:

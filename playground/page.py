@@ -26,7 +26,7 @@ from viz.shapes import SHAPE_TABLE_CSS
 
 from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
 from .errors import friendly
-from .guard import GuardFileRoutes, max_request_body, unread_uploads
+from .guard import GuardFileRoutes, max_request_body, mend_mcp, tidy_config, unread_uploads
 from .limits import Ledger
 from .locales import I18N, L, choices, lang_of, t, toast_css
 from .locales.address import LanguageFromAddress
@@ -156,7 +156,7 @@ def _header(settings: Settings, store: SessionStore) -> dict[str, Any]:
         block_type = gr.Radio(["basic", "bottleneck"], value="basic", label=L("block_type"), visible=False)
     with gr.Accordion(L("own_weights"), open=False):
         ckpt_help = gr.Markdown(t("ckpt_help", "en", mb=f"{settings.max_file_size / 2**20:g}"), elem_id="ckpt-help")
-        user_model = gr.State(None, time_to_live=store.ttl_s, delete_callback=store.discard)
+        user_model = gr.State(None, **store.state_options())
         with gr.Row():
             ckpt = unread_uploads(gr.File(label=L("checkpoint"), file_types=[".safetensors", ".pth", ".pt"], type="filepath"))
             ckpt_info = gr.Markdown()
@@ -220,6 +220,7 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
     def load_checkpoint(file: Any, depth: str, counts: str, block: str, variant: str, old: Ticket | None = None,
                         request: gr.Request = None) -> tuple:
         """Your own weights for the chosen architecture, checked key by key; kept for this session only."""
+        page.store.check_owner(old, request=request)  # another client's session hash changes nothing
         if not file:
             raise ValueError("choose a .safetensors or .pth file")
         path = Path(file)
@@ -288,12 +289,16 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
             event(_pickers_if_valid(inspect.layer_choices), page.model_in, layer_pickers, api_name=False)
         page.on_load(friendly(inspect.layer_choices), page.model_in, layer_pickers)
         _wire_loads(demo, page)
-    demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
+        tidy_config(demo)  # no heap address in the config, no refusal that echoes its value
+    # api_open=False: POST /run/<name> and /api/<name> would run queued events outside the queue
+    # (no concurrency group, no size, no per-client share); jobs join through the queue only
+    demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency, api_open=False)
     jobs = [(i, fn) for i, fn in demo.fns.items() if fn.concurrency_id in (MODEL_EVENTS, LONG_EVENTS, "inspect")]
     page.ledger.job_events.update({("fn", i) for i, _ in jobs} | {("api", fn.api_name) for _, fn in jobs if fn.api_name})
     page.ledger.job_groups.update(fn.concurrency_id for _, fn in jobs)
     page.ledger.blocks = demo
     if settings.mcp:
+        mend_mcp()
         for fn in demo.fns.values():
             if fn.api_name and fn.api_name not in MCP_TOOLS and fn.api_visibility == "public":
                 fn.api_visibility = "undocumented"  # still callable by API clients, not an MCP tool

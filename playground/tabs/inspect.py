@@ -92,7 +92,7 @@ def mark_predictions(random: bool, request: gr.Request = None) -> Any:
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the tab and wire its events; returns its components by name."""
-    state = gr.State(None, time_to_live=page.store.ttl_s, delete_callback=page.store.discard)
+    state = gr.State(None, **page.store.state_options())
     random_flag = gr.State(False)  # whether the predictions shown come from random weights
     with gr.Row():
         with gr.Column(scale=1):

@@ -14,6 +14,7 @@ import io
 import os
 import re
 import stat
+import time
 import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..images import MAX_BYTES, ImageError, load_image
+from ..images import MAX_BYTES, MAX_SIDE, ImageError, load_image
 
 #: classes a data set must have (a classifier needs two; ten keep the page and memory small)
 MIN_CLASSES = 2
@@ -47,6 +48,13 @@ MAX_ZIP_MEMBERS = 1000
 MAX_ZIP_UNCOMPRESSED = 400 * 1024 * 1024
 MAX_MEMBER_BYTES = MAX_BYTES
 MAX_COMPRESSION_RATIO = 100
+#: the whole archive: its members may declare at most this many times the zip's own bytes
+#: (each small member may compress well; four hundred of them together may not)
+MAX_ARCHIVE_RATIO = 20
+#: pixels one data set may decode, all images together, read from their headers before any is
+#: decoded (bytes alone do not bound the work: a 1 KB PNG may declare 40 megapixels); JPEGs count
+#: at the reduced scale they are decoded at. About 20 s of PNG decoding on a 2-core CPU.
+MAX_DECODE_PIXELS = 1_000_000_000
 
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
 # Entries that archivers add on their own; skipped silently rather than refused.
@@ -135,6 +143,28 @@ def _store(image: Image.Image) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8).copy()
 
 
+def decode_cost(source: Any) -> int:
+    """Pixels decoding ``source`` will produce, read from its header only (0 if unreadable:
+    :func:`load_image` says what is wrong with it later). JPEGs count at their draft scale."""
+    if isinstance(source, np.ndarray):
+        return int(source.shape[0] * source.shape[1]) if source.ndim >= 2 else 0
+    if isinstance(source, Image.Image):
+        return source.width * source.height
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        opener: Any = io.BytesIO(bytes(source))
+    elif isinstance(source, (str, os.PathLike)):
+        opener = os.fspath(source)
+    else:
+        return 0
+    try:
+        with Image.open(opener) as image:
+            if image.format in ("JPEG", "MPO"):
+                image.draft(None, (MAX_SIDE, MAX_SIDE))
+            return image.width * image.height
+    except Exception:  # noqa: BLE001 - any failure is load_image's to report
+        return 0
+
+
 def _source_name(source: Any, fallback: str) -> str:
     if isinstance(source, (str, os.PathLike)):
         return Path(os.fspath(source)).name[:80] or fallback
@@ -163,6 +193,8 @@ def from_sources(
     classes: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]],
     *,
     file_names: Sequence[Sequence[str]] | None = None,
+    max_pixels: int = MAX_DECODE_PIXELS,
+    deadline: float | None = None,
 ) -> ImageSet:
     """A data set from a name and a list of images per class (uploads, webcam snapshots).
 
@@ -172,6 +204,10 @@ def from_sources(
             PIL picture).
         file_names: a name per image of each class, for messages and hover text (default: the
             file name of a path, else "<class> <n>").
+        max_pixels: the most pixels all images together may decode (from their headers,
+            checked before any is decoded).
+        deadline: a ``time.monotonic()`` instant; reading stops with an error once it passes
+            (a run's time budget covers its decoding).
 
     Raises:
         TransferError: too few or too many classes or images, a duplicate or empty name, or an
@@ -183,12 +219,23 @@ def from_sources(
     names = _check_names([p[0] for p in pairs])
     sources = [list(p[1] or []) for p in pairs]
     _check_counts(names, [len(s) for s in sources])
+    pixels = sum(decode_cost(source) for items in sources for source in items)
+    if pixels > max_pixels:
+        raise TransferError(
+            f"These pictures hold {pixels / 1e6:,.0f} megapixels in all; at most {max_pixels / 1e6:,.0f} "
+            "are read per data set. Use fewer or smaller pictures."
+        )
     images: list[np.ndarray] = []
     labels: list[int] = []
     image_names: list[str] = []
     for k, (name, items) in enumerate(zip(names, sources)):
         for i, source in enumerate(items):
             label = file_names[k][i][:80] if file_names is not None else _source_name(source, f"{name} {i + 1}")
+            if deadline is not None and time.monotonic() > deadline:
+                raise TransferError(
+                    "Reading the pictures took longer than this run's time budget; use fewer or smaller "
+                    "pictures, or allow more seconds."
+                )
             try:
                 picture = load_image(source)
             except ImageError as exc:
@@ -307,7 +354,7 @@ def _zip_layout(infos: list[zipfile.ZipInfo]) -> list[tuple[str, str, zipfile.Zi
     return out
 
 
-def from_zip(source: str | os.PathLike | bytes | bytearray | memoryview) -> ImageSet:
+def from_zip(source: str | os.PathLike | bytes | bytearray | memoryview, *, deadline: float | None = None) -> ImageSet:
     """A data set from one zip holding a folder of images per class (folder name = class name).
 
     Read in memory only, nothing extracted. macOS and Windows junk entries (``__MACOSX/``,
@@ -340,6 +387,12 @@ def from_zip(source: str | os.PathLike | bytes | bytearray | memoryview) -> Imag
         if len(infos) > MAX_ZIP_MEMBERS:
             raise TransferError(f"The zip has {len(infos)} entries; at most {MAX_ZIP_MEMBERS} are allowed.")
         layout = _zip_layout(infos)
+        declared = sum(info.file_size for _, _, info in layout)
+        if declared > max(size, 1) * MAX_ARCHIVE_RATIO and declared > 16 * 1024 * 1024:
+            raise TransferError(
+                f"The zip declares {declared // (1024 * 1024)} MB of images in {size // 1024 + 1} KB; "
+                "refused as a possible zip bomb (pictures barely compress)."
+            )
         order: dict[str, list[tuple[str, zipfile.ZipInfo]]] = {}
         for folder, name, info in sorted(layout, key=lambda t: (t[0], t[1])):
             order.setdefault(folder, []).append((name, info))
@@ -354,7 +407,8 @@ def from_zip(source: str | os.PathLike | bytes | bytearray | memoryview) -> Imag
                 budget -= len(data)
                 blobs.append(data)
             classes.append((folder, blobs))
-    return from_sources(classes, file_names=[[name for name, _ in members] for members in order.values()])
+    return from_sources(classes, file_names=[[name for name, _ in members] for members in order.values()],
+                        deadline=deadline)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,7 +438,9 @@ def split(labels: np.ndarray, *, held_out: float = 0.25, seed: int = 0) -> tuple
 
 
 __all__ = [
+    "MAX_ARCHIVE_RATIO",
     "MAX_CLASSES",
+    "MAX_DECODE_PIXELS",
     "MAX_COMPRESSION_RATIO",
     "MAX_IMAGES_PER_CLASS",
     "MAX_TOTAL_IMAGES",
@@ -394,6 +450,7 @@ __all__ = [
     "ImageSet",
     "TransferError",
     "clean_class_name",
+    "decode_cost",
     "from_folder",
     "from_sources",
     "from_zip",

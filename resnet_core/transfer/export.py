@@ -179,7 +179,9 @@ def export_script(info: ExportInfo, *, weights_name: str = "model.safetensors") 
     block = "BasicBlock" if info.block == "basic" else "Bottleneck"
     return _SCRIPT.format(
         model_name=info.model_name or "ResNet",
-        classes=json.dumps(list(info.class_names), ensure_ascii=True),
+        # a Python literal in ASCII: JSON's escapes would leave an emoji as two lone surrogates
+        # in the script, which no console can print
+        classes=ascii(list(info.class_names)),
         block=block,
         layers=list(info.layers),
         v1_strides=_V1_STRIDES if info.variant == "v1" and block == "Bottleneck" else "",
@@ -276,6 +278,8 @@ def main():
     parser.add_argument("folder")
     parser.add_argument("--weights", default=str(Path(__file__).with_name("{weights_name}")))
     args = parser.parse_args()
+    if hasattr(sys.stdout, "reconfigure"):  # a class name in any script prints on any console
+        sys.stdout.reconfigure(errors="backslashreplace")
     model = build_model(args.weights)
     files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in SUFFIXES)
     if not files:

@@ -92,11 +92,13 @@ class TransferSession:
         preprocess: Preprocess = Preprocess(),
         base_categories: tuple[str, ...] | None = None,
         stop: StopSignal = None,
+        started: float | None = None,
     ) -> Iterator[TrainUpdate]:
         """Start a run on a copy of ``base`` and yield its updates (see :func:`finetune`).
 
         ``stop`` defaults to this session's :attr:`stop_event` (cleared at the start), which
-        :meth:`request_stop` sets from another thread.
+        :meth:`request_stop` sets from another thread. ``started`` (a ``time.perf_counter()``
+        instant) is when the time budget began: reading the pictures counts too.
         """
         if self.data is None:
             raise TransferError("Add images for at least two classes first.")
@@ -105,7 +107,8 @@ class TransferSession:
             self.stop_event.clear()
             self.base = base
             self.base_categories = base_categories
-            self.run = finetune(base, self.data, config=config, preprocess=preprocess, stop=stop or self.stop_event)
+            self.run = finetune(base, self.data, config=config, preprocess=preprocess, stop=stop or self.stop_event,
+                                started=started)
         return iter(self.run)
 
     def request_stop(self) -> None:

@@ -203,11 +203,22 @@ def eval_mode(model: nn.Module) -> Iterator[None]:
 
 
 @torch.no_grad()
-def pooled_features(model: ResNet, x: Tensor, *, chunk: int = 64) -> Tensor:
-    """The globally pooled features ``(N, C)`` the ``fc`` layer sees, in eval mode."""
+def pooled_features(model: ResNet, x: Tensor, *, chunk: int = 64, deadline: float | None = None) -> Tensor:
+    """The globally pooled features ``(N, C)`` the ``fc`` layer sees, in eval mode.
+
+    Raises:
+        TransferError: ``deadline`` (a ``time.perf_counter()`` instant) passed between chunks.
+    """
     device = model_device(model)
+    parts = []
     with eval_mode(model):
-        parts = [model.avgpool(model.features(x[i : i + chunk].to(device))).flatten(1) for i in range(0, len(x), chunk)]
+        for i in range(0, len(x), chunk):
+            if deadline is not None and time.perf_counter() > deadline:
+                raise TransferError(
+                    f"Extracting the features of {len(x)} images took longer than this run's time budget; "
+                    "allow more seconds, or choose fewer images, a smaller network or a smaller input size."
+                )
+            parts.append(model.avgpool(model.features(x[i : i + chunk].to(device))).flatten(1))
     return torch.cat(parts)  # (N, C)
 
 
@@ -288,9 +299,11 @@ class FineTune:
     """
 
     def __init__(
-        self, base: ResNet, data: ImageSet, config: TrainConfig, *, preprocess: Preprocess, stop: StopSignal
+        self, base: ResNet, data: ImageSet, config: TrainConfig, *, preprocess: Preprocess, stop: StopSignal,
+        started: float | None = None,
     ) -> None:
-        self.start = time.perf_counter()
+        # the budget counts from the caller's start (reading and decoding the pictures included)
+        self.start = time.perf_counter() if started is None else float(started)
         self.config = config
         self.data = data
         self.preprocess = preprocess
@@ -325,9 +338,13 @@ class FineTune:
     def _feature_bank(self, gen: torch.Generator) -> tuple[Tensor, Tensor]:
         """Pooled features of every training image (and augmented views), computed once."""
         xs = self.x[self.train_idx]
-        feats, labels = [pooled_features(self.model, xs)], [self.y[self.train_idx]]
+        budget = self.config.max_seconds
+        feats, labels = [pooled_features(self.model, xs, deadline=self.start + budget)], [self.y[self.train_idx]]
         for _ in range(FEATURE_VIEWS if self.config.augment else 0):
-            feats.append(pooled_features(self.model, augment(xs, gen)))
+            # augmented views are extras: made only while half of the time budget is left for the steps
+            if _stopped(self.stop) or time.perf_counter() - self.start > budget / 2:
+                break
+            feats.append(pooled_features(self.model, augment(xs, gen), deadline=self.start + budget))
             labels.append(self.y[self.train_idx])
         return torch.cat(feats), torch.cat(labels).to(self.device)
 
@@ -412,6 +429,7 @@ def finetune(
     config: TrainConfig = TrainConfig(),
     preprocess: Preprocess = Preprocess(),
     stop: StopSignal = None,
+    started: float | None = None,
 ) -> FineTune:
     """Prepare a training run on a deep copy of ``model``; iterate the result to train.
 
@@ -422,6 +440,8 @@ def finetune(
         preprocess: normalisation of the model's weights (``LoadedWeights.preprocess``).
         stop: a ``threading.Event`` or a callable; when set (true), the run ends after the
             current step with ``stopped="stopped"``.
+        started: the ``time.perf_counter()`` instant the time budget counts from (default: now),
+            so that reading the pictures counts against ``config.max_seconds`` too.
 
     Returns:
         A :class:`FineTune`: ``for update in run: ...``; an update every ``eval_every`` steps,
@@ -431,7 +451,7 @@ def finetune(
         raise TransferError("Training needs a ResNet built by resnet_core.")
     if not isinstance(config, TrainConfig):
         raise TransferError("config must be a TrainConfig.")
-    return FineTune(model, data, config, preprocess=preprocess, stop=stop)
+    return FineTune(model, data, config, preprocess=preprocess, stop=stop, started=started)
 
 
 __all__ = [
