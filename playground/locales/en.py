@@ -222,7 +222,7 @@ TEXT: dict[str, str] = {
     "attr_stopped": "Stopped at your request.",
     "flow_heading": "### 1. Vanishing or exploding gradients? Gradient norm per block at initialization",
     "zero_init": "Zero-init residual (last BN of each block = 0)",
-    "shatter_heading": "### 2. Shattered gradients: is the gradient still structured, or white noise?",
+    "shatter_heading": "### 2. Shattered gradients: is the gradient still structured, or white noise at lag 1?",
     "shatter": "Measure shattering",
     "shatter_plot": "Gradient along a line of inputs, and its correlation with its neighbours",
     "landscape_heading": "### 3. The loss surface around a trained network",

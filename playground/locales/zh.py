@@ -215,7 +215,7 @@ TEXT: dict[str, str] = {
     "attr_stopped": "已按你的要求停止。",
     "flow_heading": "### 1. 梯度消失还是爆炸？初始化时各残差块的梯度范数",
     "zero_init": "残差零初始化（每个残差块最后的 BN 置零）",
-    "shatter_heading": "### 2. 破碎的梯度：梯度仍有结构，还是变成了白噪声？",
+    "shatter_heading": "### 2. 破碎的梯度：梯度仍有结构，还是在滞后 1 处变成了白噪声？",
     "shatter": "测量梯度破碎",
     "shatter_plot": "沿一条输入直线的梯度，以及它与相邻点的相关性",
     "landscape_heading": "### 3. 训练后网络周围的损失曲面",

@@ -55,7 +55,7 @@ class ShatterCurve:
 
     @property
     def lag1(self) -> float:
-        """Autocorrelation between neighbouring points: near 0 is white noise (shattered)."""
+        """Autocorrelation between neighbouring points: near 0 is white noise at lag 1 (shattered)."""
         return float(self.autocorr[1]) if len(self.autocorr) > 1 else 1.0
 
     @property
@@ -180,7 +180,11 @@ def shattering_steps(
     max_lag: int = 32,
     seed: int = 0,
 ) -> Iterator[tuple[float, Shattering]]:
-    """:func:`shattering` as a generator: ``(fraction done, result so far)`` after each network."""
+    """:func:`shattering` as a generator: ``(fraction done, result so far)`` after each depth.
+
+    Every result lists, in ``depths``, only the depths measured so far (all three networks),
+    so every ``(kind, depth)`` it lists can be looked up; the last one is :func:`shattering`'s.
+    """
     depths = _check_shatter_args(depths, points, input_size, max_lag)
     check_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -191,8 +195,7 @@ def shattering_steps(
     calibration = torch.randn(64, 3, input_size, input_size, generator=gen)  # (64, 3, H, W)
     t = torch.linspace(-1.0, 1.0, points)
     curves: list[ShatterCurve] = []
-    total = 3 * len(depths)
-    for depth in depths:
+    for done, depth in enumerate(depths, start=1):
         for kind, name, model in _models(depth, norm, seed):
             if norm:
                 calibrate_batchnorm(model, calibration)
@@ -211,15 +214,16 @@ def shattering_steps(
                     autocorr=ac,
                 )
             )
-            result = Shattering(
-                depths=depths,
-                points=points,
-                input_size=input_size,
-                norm=norm,
-                seed=seed,
-                curves=tuple(curves),
-            )
-            yield len(curves) / total, result
+        # a partial result lists only the depths whose three networks are all measured, so a
+        # reader may ask for any (kind, depth) it lists (the verdict reads the deepest)
+        yield done / len(depths), Shattering(
+            depths=depths[:done],
+            points=points,
+            input_size=input_size,
+            norm=norm,
+            seed=seed,
+            curves=tuple(curves),
+        )
 
 
 def shattering(
