@@ -27,7 +27,10 @@ from .locales import lang_of, t
 
 log = logging.getLogger("resnet_playground")
 
-USER_ERRORS: tuple[type[BaseException], ...] = (ImageError, InspectionError, WeightsError, ValueError, KeyError)
+#: what a user can cause. Not KeyError: the library raises it only for a lookup the code itself
+#: got wrong (a missing curve, a missing text), which is the server's fault, so it is logged and
+#: shown as one; a name a user gives is checked with a ValueError.
+USER_ERRORS: tuple[type[BaseException], ...] = (ImageError, InspectionError, WeightsError, ValueError)
 #: the most characters of a message (and so of any value it quotes) that reach the page or the log
 MESSAGE_LIMIT = 600
 
@@ -84,8 +87,7 @@ def message_for(exc: BaseException, lang: str = "en") -> str:
     if isinstance(exc, MemoryError):
         return t("err_oom", lang)
     if isinstance(exc, USER_ERRORS):
-        text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        return localize(text or type(exc).__name__, lang)
+        return localize(str(exc) or type(exc).__name__, lang)
     return t("err_generic", lang)
 
 

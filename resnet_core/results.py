@@ -127,10 +127,16 @@ class Inspection:
     timings: dict[str, float] = field(default_factory=dict)
 
     def activation(self, name: str) -> Activation:
+        """The activation recorded for ``name``.
+
+        Raises:
+            ValueError: no activation of that name (a name a user picked: a plain message).
+        """
         for a in self.activations:
             if a.name == name:
                 return a
-        raise KeyError(name)
+        names = ", ".join(a.name for a in self.activations)
+        raise ValueError(f"no stage named {str(name)[:40]!r} in this inspection; it has {names[:200]}")
 
     @property
     def cam(self) -> CamMap:

@@ -85,11 +85,18 @@ def test_grid_verdict_is_computed_from_times():
     assert "最快：Saliency" in attribution_verdict(attrs, lang="zh")
 
 
+STEPS_R18 = ("trained", "fc", "layer4.1", "layer4.0", "layer3.1", "stem")
+
+
+def _cascade(method: str, label: str, top: float, final: float) -> SanityCurve:
+    # alike through the top (fc, layer4.1, layer4.0 at ``top``), then everything changes at the end
+    rho = np.array([1.0, top, top, top, 0.5 * top, final])
+    return SanityCurve(method=method, label=label, maps=np.zeros((6, 8, 8), np.float32), spearman=rho, ssim=rho)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_sanity_figure_and_verdict(lang):
-    r = SanityResult(
-        steps=STEPS, target=0, curves=(_curve("gradcam", 0.1), _curve("guided", 0.8)), time_s=1.0
-    )
+def test_sanity_figure_draws_every_method_at_every_step(lang):
+    r = SanityResult(steps=STEPS, target=0, curves=(_curve("gradcam", 0.1), _curve("guided", 0.8)), time_s=1.0)
     fig = sanity_figure(r, lang=lang)
     shown = ["训练后" if lang == "zh" else "trained", *STEPS[1:]]  # the layers keep their names
     assert len(fig.data) == 4 and list(fig.data[0].x) == shown
@@ -99,14 +106,49 @@ def test_sanity_figure_and_verdict(lang):
     row_titles = [maps.layout[f"yaxis{'' if k == 1 else k}"].title.text for k in (1, 1 + len(STEPS))]
     assert row_titles == ["GRADCAM", "GUIDED"]
     assert [a.text for a in maps.layout.annotations if a.text] == shown
-    v = sanity_verdict(r, lang=lang)
-    assert "GRADCAM" in v and "GUIDED" in v and "0.10" in v and "0.80" in v
-    en = sanity_verdict(r)
-    assert en.startswith("Pass (the map depends on the weights): GRADCAM.") and "Fail" in en
-    flipped = SanityResult(
-        steps=STEPS, target=0, curves=(_curve("gradcam", 0.1), _curve("guided", 0.2)), time_s=1.0
+    assert "GRADCAM" in sanity_verdict(r, lang=lang)
+
+
+def test_sanity_verdict_reads_the_top_of_the_cascade_not_its_end():
+    # Adebayo et al.: a map still alike once the classifier and the last stage are random fails,
+    # however much it changes when the stem is re-drawn too (where every map changes)
+    r = SanityResult(
+        steps=STEPS_R18,
+        target=0,
+        curves=(
+            _cascade("gradcam", "Grad-CAM", 0.2, -0.03),
+            _cascade("guided_backprop", "Guided Backprop", 0.96, 0.29),
+            _cascade("guided_gradcam", "Guided Grad-CAM", 0.25, 0.04),
+        ),
+        time_s=1.0,
     )
-    assert "Fail" not in sanity_verdict(flipped)
+    judged = {j.method: j for j in r.judgements}
+    assert judged["guided_backprop"].top_step == "layer4.0"
+    assert not judged["guided_backprop"].passes and judged["gradcam"].passes
+    v = sanity_verdict(r)
+    assert "Fail (the map stays alike): Guided Backprop ρ=0.96." in v
+    assert "Pass (the map changed with the weights): Grad-CAM ρ=0.20, Guided Grad-CAM ρ=0.25." in v
+    # Guided Grad-CAM's pass is its Grad-CAM factor's, and the paper found the opposite
+    assert "Guided Grad-CAM passes only through its Grad-CAM factor: Guided Backprop" in v
+    assert "opposite verdict for Guided Grad-CAM" in v and "As Adebayo et al. found: Grad-CAM, Guided Backprop" in v
+    zh = sanity_verdict(r, lang="zh")
+    assert "未通过（归因图基本不变）：Guided Backprop" in zh and "相反的结论" in zh
+
+
+def test_sanity_verdict_over_several_pictures_gives_mean_and_spread():
+    from resnet_core.attributions.sanity import ALIKE_SPEARMAN, judge_sanity
+    from viz.attributions import PASS_SPEARMAN
+
+    assert PASS_SPEARMAN == ALIKE_SPEARMAN  # the figure's line is the library's rule
+    runs = [
+        SanityResult(steps=STEPS_R18, target=0, curves=(_cascade("saliency", "Saliency", top, 0.2),), time_s=1.0)
+        for top in (0.4, 0.6)
+    ]
+    (j,) = judge_sanity(runs)
+    assert j.mean == pytest.approx(0.5) and j.spread == pytest.approx(0.1) and j.passes
+    assert "Saliency ρ=0.50±0.10" in sanity_verdict((j,)) and "2 picture" in sanity_verdict((j,))
+    with pytest.raises(ValueError):
+        judge_sanity([])
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -117,8 +159,8 @@ def test_faithfulness_figure_table_and_verdict(lang):
     table = faithfulness_table(curves, [CaptumScores("gradcam", 0.01, 0.2)], lang=lang)
     assert len(table["headers"]) == 5 and [row[1] for row in table["data"]] == [0.1, 0.3, 0.4]
     v = faithfulness_verdict(curves)
-    assert "Lowest deletion area: Gradcam (0.100)" in v and "random map's is 0.300" in v
-    assert "Beat the random map at deletion: Gradcam." in v and "Did not beat it: Saliency." in v
+    assert "Lowest deletion area: Gradcam (0.100)." in v
+    assert "Against “Random” (0.300): beaten at deletion by Gradcam. Not beaten by Saliency." in v
     assert "Gradcam" in faithfulness_verdict(curves, lang="zh")
     # the study's two kinds of random map (pixels, cells) stay two names, in the page's language
     pixels = replace(_faith("random", 0.3, 0.5), label="random (pixels)")
@@ -128,6 +170,20 @@ def test_faithfulness_figure_table_and_verdict(lang):
     expected = ["随机图（逐像素）", "随机图（4×4 单元）"] if lang == "zh" else ["random map (pixels)", "random map (4×4 cells)"]
     assert names == ["Gradcam", *expected]
     assert sorted(row[0] for row in faithfulness_table(two, lang=lang)["data"]) == sorted(["Gradcam", *expected])
+
+
+def test_two_random_maps_are_named_apart_and_both_compared():
+    curves = [
+        _faith("gradcam", 0.2, 0.8),
+        _faith("saliency", 0.35, 0.6),
+        FaithCurve("random", "random map, pixel by pixel", np.linspace(0, 1, 5), np.zeros(5), np.zeros(5), 0.07, 0.5),
+        FaithCurve("random", "random map in 4×4 cells", np.linspace(0, 1, 5), np.zeros(5), np.zeros(5), 0.44, 0.5),
+    ]
+    names = [row[0] for row in faithfulness_table(curves)["data"]]
+    assert len(set(names)) == 4 and "random map, pixel by pixel" in names and "random map in 4×4 cells" in names
+    v = faithfulness_verdict(curves)
+    assert "Against “random map, pixel by pixel” (0.070): beaten at deletion by none." in v
+    assert "Against “random map in 4×4 cells” (0.440): beaten at deletion by Gradcam, Saliency." in v
 
 
 def test_unknown_language_is_refused():

@@ -120,7 +120,9 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     # ------------------------------------------------------------------ 6. ablation, 7. anatomy
     gr.Markdown(L("ablation_heading"))
     with gr.Row():
-        abl_block = gr.Dropdown([], label=L("block"))
+        # custom values: an API caller names a block without the page having filled the choices;
+        # lab.ablate checks the name
+        abl_block = gr.Dropdown([], label=L("block"), allow_custom_value=True)
         abl_mode = gr.Radio(["branch", "shortcut"], value="branch", label=L("ablate_mode"))
         abl_btn = gr.Button(L("ablate"), variant="primary", elem_id="abl-run")
     with gr.Row():

@@ -5,6 +5,8 @@ re-initialise the network's weights from the logits down, one block at a time, a
 each method's map with its map on the trained network. A method whose map barely changes
 cannot be explaining what the network learned. As in the paper, maps are compared by their
 absolute values: Spearman rank correlation, and SSIM of the maps scaled to [0, 1].
+The verdict (:func:`judge_sanity`) reads the cascade from the top, as the paper does: once the
+classifier and the last stage are random, a map still alike to the trained one fails.
 
 Everything runs on a deep copy; the given model is never changed.
 """
@@ -39,6 +41,29 @@ from .metrics import spearman, ssim
 
 #: methods compared in one sanity check at most (each costs one map per step)
 MAX_SANITY_METHODS = 8
+#: A map "stays alike" (and fails) when the rank correlation of its |map| with the trained
+#: network's, averaged over the pictures, is at least this once the classifier and the whole last
+#: stage are random. Adebayo et al. read the cascade from the top: those layers hold what the
+#: network learned about the class, so a map that explains the class must change once they are
+#: re-drawn; everything changes once the stem is re-drawn, so the end of the cascade tells
+#: nothing apart. At 0.7 the two rankings still share about half their variance (0.7² = 0.49):
+#: more of the map is left than was taken away. On the shipped toy model the methods sit far
+#: from it on both sides (docs/attributions.md: Guided Backprop about 0.96, the gradient
+#: methods 0.38-0.47, Grad-CAM about 0.2 over 8 pictures).
+ALIKE_SPEARMAN = 0.7
+#: maps that multiply a Grad-CAM factor into another method's map: their change can come from
+#: the Grad-CAM factor alone (Selvaraju et al.'s Guided Grad-CAM is Guided Backprop x Grad-CAM)
+CAM_MASKED: dict[str, str] = {"guided_gradcam": "guided_backprop"}
+#: Adebayo et al.'s own verdicts under cascading model randomisation (section 4, Fig. 2): the
+#: gradient and Grad-CAM change as soon as the top layers are re-drawn; Guided Backprop and
+#: Guided Grad-CAM stay alike while the higher layers are random. Methods not listed here they
+#: either did not test or did not judge as clearly.
+PAPER_VERDICTS: dict[str, str] = {
+    "saliency": "pass",
+    "gradcam": "pass",
+    "guided_backprop": "fail",
+    "guided_gradcam": "fail",
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,89 @@ class SanityResult:
     target: int
     curves: tuple[SanityCurve, ...]
     time_s: float
+
+    @property
+    def judgements(self) -> tuple[SanityJudgement, ...]:
+        """:func:`judge_sanity` of this one picture (so a figure module can read it by attribute)."""
+        return judge_sanity((self,))
+
+
+@dataclass(frozen=True)
+class SanityJudgement:
+    """One method's verdict, read at the top of the cascade over one or more pictures.
+
+    Attributes:
+        method, label: registry key and display name.
+        top_step: the step read: the last one inside the last stage (``fc`` and that whole stage
+            random), e.g. "layer4.0" for a ResNet-18.
+        spearman: (P,) per picture, the rank correlation with the trained map at ``top_step``.
+        mean, spread: mean and standard deviation of ``spearman`` (spread 0 for one picture).
+        passes: ``mean`` is below :data:`ALIKE_SPEARMAN`: the map changed with the weights.
+        masked_by: for a Grad-CAM-masked method that passes (Guided Grad-CAM), the key of the
+            map it multiplies (Guided Backprop): where that map stays alike, the change comes
+            from the Grad-CAM factor only. None otherwise.
+        paper: Adebayo et al.'s verdict for this method, "pass" or "fail", or None where they
+            gave none (:data:`PAPER_VERDICTS`).
+    """
+
+    method: str
+    label: str
+    top_step: str
+    spearman: np.ndarray
+    mean: float
+    spread: float
+    passes: bool
+    masked_by: str | None
+    paper: str | None
+
+
+def top_of_cascade(steps: Sequence[str]) -> int:
+    """Index of the step after which the classifier and the whole last stage are random.
+
+    ``steps`` is "trained", "fc", then blocks from the last down ("layer4.1", "layer4.0",
+    "layer3.1", ...): the answer is the last step whose block is in the same stage as the first
+    block. A model without blocks is read after "fc".
+    """
+    if len(steps) < 3 or "." not in steps[2]:
+        return min(1, len(steps) - 1)
+    stage = steps[2].rsplit(".", 1)[0]
+    return max(i for i, s in enumerate(steps) if s.rsplit(".", 1)[0] == stage)
+
+
+def judge_sanity(results: Sequence[SanityResult], *, threshold: float = ALIKE_SPEARMAN) -> tuple[SanityJudgement, ...]:
+    """Adebayo et al.'s verdict per method, over several pictures' cascades.
+
+    Args:
+        results: one :func:`sanity_check` per picture, with the same methods and steps.
+        threshold: see :data:`ALIKE_SPEARMAN`.
+
+    Raises:
+        ValueError: no results, or results of different methods or steps.
+    """
+    if not results:
+        raise ValueError("judge at least one sanity check")
+    first = results[0]
+    if any(r.steps != first.steps or [c.method for c in r.curves] != [c.method for c in first.curves] for r in results):
+        raise ValueError("the sanity checks differ in their methods or steps")
+    top = top_of_cascade(first.steps)
+    rows = []
+    for i, c in enumerate(first.curves):
+        rho = np.array([float(r.curves[i].spearman[top]) for r in results])
+        rows.append((c, rho, float(rho.mean()) < threshold))
+    return tuple(
+        SanityJudgement(
+            method=c.method,
+            label=c.label,
+            top_step=first.steps[top],
+            spearman=rho,
+            mean=float(rho.mean()),
+            spread=float(rho.std()),
+            passes=ok,
+            masked_by=CAM_MASKED.get(c.method) if ok else None,
+            paper=PAPER_VERDICTS.get(c.method),
+        )
+        for c, rho, ok in rows
+    )
 
 
 def cascade_groups(model: nn.Module) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -184,10 +292,15 @@ def sanity_check(
 
 
 __all__ = [
+    "ALIKE_SPEARMAN",
     "MAX_SANITY_METHODS",
+    "PAPER_VERDICTS",
     "SanityCurve",
+    "SanityJudgement",
     "SanityResult",
     "cascade_groups",
+    "judge_sanity",
+    "top_of_cascade",
     "randomize_",
     "sanity_check",
 ]
