@@ -154,7 +154,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         for i, on in enumerate(RACE_NORMS[norm]):
             progress(i / len(RACE_NORMS[norm]), desc=t("bn", lang) + ": " + t("bn_on" if on else "bn_off", lang))
             flows.append(lab.gradient_flow(family=family, depth=int(depth), norm=on, zero_init_residual=bool(zero_init)))
-        words = [vlab.flow_explainer(flow, lang) for flow in flows]
+        words = vlab.flow_explainers(flows, lang)
         words += [f"* {vlab.flow_verdict(net, lang)}" for flow in flows for net in flow.networks]
         return vlab.gradient_flow_figure(flows, lang=lang), vlab.shortcut_share_figure(flows[0], lang=lang), "\n".join(words)
 

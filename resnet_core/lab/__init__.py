@@ -15,7 +15,6 @@ from ._common import FAMILIES, LabError
 from .ablation import ABLATION_MODES, Ablation, ablate, ablation_study
 from .flow import (
     BROKEN_SPREAD,
-    EXTRAPOLATE_TO,
     STEADY_SPREAD,
     BlockGradients,
     GradientFlow,
@@ -49,7 +48,6 @@ from .synthetic import (
 __all__ = [
     "ABLATION_MODES",
     "BROKEN_SPREAD",
-    "EXTRAPOLATE_TO",
     "FAMILIES",
     "RACE_CLASSES",
     "RACE_DEFAULTS",

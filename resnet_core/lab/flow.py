@@ -2,17 +2,23 @@
 
 He et al. (https://arxiv.org/abs/1512.03385, section 4.1) say their BN plain networks have
 "healthy" backward gradients and that degradation is an optimization difficulty, not vanishing
-gradients. Later work measured the gradients: with BN, a deep plain network's gradient grows
-toward the input at initialization (Yang et al., "A Mean Field Theory of Batch Normalization",
-https://arxiv.org/abs/1902.08129); without BN it shrinks. Identity Mappings
+gradients. Later work looked closer: Yang et al. ("A Mean Field Theory of Batch Normalization",
+https://arxiv.org/abs/1902.08129) predicted that in wide fully-connected networks with BN the
+gradient explodes toward the input at initialization; our convolutional plain nets do the same
+(measured here); without BN their gradient shrinks. Identity Mappings
 (https://arxiv.org/abs/1603.05027, Eq. 5) shows why a clean identity path keeps the gradient:
 every block receives a term straight from the top. Zero-initialising each branch's last layer
 makes every residual block the identity at the start (Goyal et al., https://arxiv.org/abs/1706.02677;
-torchvision's ``zero_init_residual``; Fixup, https://arxiv.org/abs/1901.09321, without BN).
+torchvision's ``zero_init_residual``); it is one of the three rules of Fixup
+(https://arxiv.org/abs/1901.09321, which trains without BN: zero the classifier and each branch's
+last layer, rescale the branches' other layers by the depth, add scalar biases and multipliers).
 
 :func:`gradient_flow` runs one backward pass through the three networks and records, per block,
-the gradient's norm and how much of it arrives through the shortcut and through the branch.
-:class:`NetworkFlow` turns the norms into a per-block gain and a regime.
+the gradient's size per element (its root mean square, so blocks of different shapes compare)
+and how much of it arrives through the shortcut and through the branch, at initialization and
+again after a few SGD steps. :class:`NetworkFlow` turns them into a per-block gain and a regime.
+Nothing is extrapolated to depths not measured: the per-block gain of a ResNet falls with depth,
+so a geometric extrapolation would be wrong for it; measure the depth you want to know.
 """
 
 from __future__ import annotations
@@ -42,7 +48,11 @@ from ._common import (
     seeded,
     shown,
 )
-from ._common import tensor_norm as _norm
+
+
+def _rms(t: Tensor) -> float:
+    """Root mean square per element: the size of a gradient whatever the tensor's shape."""
+    return float(t.detach().double().pow(2).mean().sqrt())
 
 #: bounds that keep one gradient-flow request to seconds on a CPU
 MAX_FLOW_BATCH = 64
@@ -56,11 +66,16 @@ MAX_CIFAR_DEPTH = 6 * MAX_BLOCKS_PER_STAGE + 2  # 386
 #: learning rate for every layer, and a spread of under one order of magnitude is what one
 #: rate comfortably serves.
 STEADY_SPREAD = 10.0
-#: Beyond this factor (two orders of magnitude) no single learning rate suits both ends: the
-#: rate that keeps the steep end stable leaves the other end barely moving.
+#: Beyond this factor (two orders of magnitude) no single learning rate suits both ends of the
+#: step it is measured at: the rate that keeps the steep end stable leaves the other end barely
+#: moving. It is a statement about that step: BN networks re-balance within a few steps (see
+#: :attr:`NetworkFlow.after_ratio`).
 BROKEN_SPREAD = 100.0
-#: Depths the per-block gain is extrapolated to: the paper's deepest CIFAR nets (section 4.2).
-EXTRAPOLATE_TO: tuple[int, ...] = (110, 1202)
+#: SGD steps (on the same batch) before the second measurement, and their learning rate: the
+#: CIFAR ResNets' rate in He et al. is 0.1; 0.05 keeps the plain nets' first steps finite
+AFTER_STEPS = 5
+AFTER_LR = 0.05
+MAX_AFTER_STEPS = 20
 
 Regime = Literal["steady", "mild growth", "mild decay", "explodes", "vanishes", "dead"]
 
@@ -69,8 +84,10 @@ Regime = Literal["steady", "mild growth", "mild decay", "explodes", "vanishes", 
 class NetworkFlow:
     """Gradients of one network after one backward pass at initialization.
 
-    All norms are Frobenius norms over the whole batch tensor of the mean cross-entropy loss's
-    gradient, in float64.
+    All sizes are root mean squares per element (Frobenius norm / sqrt(number of elements)) of
+    the whole batch tensor of the mean cross-entropy loss's gradient, in float64: a stage's
+    tensors have different sizes (16x32x32 against 64x8x8 in a CIFAR net), and whole-tensor norms
+    would count a bigger tensor as a bigger gradient.
 
     Attributes:
         kind: "residual" (the paper's v1 blocks), "plain" (the same layers, shortcuts removed)
@@ -78,8 +95,8 @@ class NetworkFlow:
         name: display name, e.g. "ResNet-56", "Plain-56", "PreAct ResNet-56".
         norm: whether the network has batch normalization.
         blocks: block names, input side first.
-        grad_norms: (N,) ``||dL/d(block output)||`` per block.
-        input_norms: (N,) ``||dL/d(block input)||`` per block.
+        grad_norms: (N,) ``rms(dL/d(block output))`` per block, at initialization.
+        input_norms: (N,) ``rms(dL/d(block input))`` per block.
         shortcut_norms: (N,) for residual and preact networks, the norm of the part of
             ``dL/d(block input)`` that arrives through the shortcut; None for a plain net.
         branch_norms: (N,) the part that arrives through the residual branch; None for plain.
@@ -88,6 +105,10 @@ class NetworkFlow:
         depth: weighted layers of the network.
         num_classes: classes of its classifier (chance loss is ``ln(num_classes)``).
         zero_init: whether each residual branch's last layer started at zero.
+        after_norms: (N,) ``grad_norms`` again after ``after_steps`` SGD steps; None if none ran.
+        after_steps: SGD steps taken before ``after_norms``.
+        after_lr: their learning rate.
+        after_loss: the loss at that second measurement.
     """
 
     kind: NetKind
@@ -102,6 +123,18 @@ class NetworkFlow:
     depth: int = 0
     num_classes: int = 10
     zero_init: bool = False
+    after_norms: np.ndarray | None = None
+    after_steps: int = 0
+    after_lr: float = 0.0
+    after_loss: float = math.nan
+
+    @property
+    def after_ratio(self) -> float:
+        """:attr:`first_last_ratio` after the SGD steps (nan if none ran or they diverged)."""
+        if self.after_norms is None or not np.all(np.isfinite(self.after_norms)):
+            return math.nan
+        last = float(self.after_norms[-1])
+        return float(self.after_norms[0]) / last if last > 0 else math.inf
 
     @property
     def first_last_ratio(self) -> float:
@@ -125,20 +158,6 @@ class NetworkFlow:
     def layers_per_block(self) -> float:
         """Weighted layers per block (2 for basic blocks, 3 for bottlenecks)."""
         return (self.depth - 2) / len(self.blocks) if self.depth and self.blocks else 2.0
-
-    def log10_ratio_at(self, depth: int) -> float:
-        """``log10`` of the first/last ratio a network of ``depth`` layers would have if each of
-        its blocks kept :attr:`per_block_gain` (log10, since it overflows floats quickly)."""
-        gain = self.per_block_gain
-        blocks = (depth - 2) / self.layers_per_block
-        if gain <= 0:
-            return -math.inf
-        return (blocks - 1) * math.log10(gain)
-
-    @property
-    def extrapolated(self) -> dict[int, float]:
-        """``{depth: log10 of the ratio}`` at :data:`EXTRAPOLATE_TO` (110 and 1202 layers)."""
-        return {d: self.log10_ratio_at(d) for d in EXTRAPOLATE_TO}
 
     @property
     def chance_loss(self) -> float:
@@ -338,17 +357,38 @@ def block_gradients(model: ResNet, images: Tensor, labels: Tensor) -> tuple[floa
 
 
 def network_flow(model: ResNet, images: Tensor, labels: Tensor) -> tuple[float, dict[str, Any]]:
-    """The norms of :func:`block_gradients`, as the arrays of :class:`NetworkFlow`."""
+    """The sizes (RMS per element) of :func:`block_gradients`, as the arrays of :class:`NetworkFlow`."""
     loss, grads = block_gradients(model, images, labels)
     blocks = list(grads.values())
     residual = all(b.via_shortcut is not None for b in blocks)
     arrays: dict[str, Any] = {
-        "grad_norms": np.array([_norm(b.output) for b in blocks]),
-        "input_norms": np.array([_norm(b.input) for b in blocks]),
-        "shortcut_norms": np.array([_norm(b.via_shortcut) for b in blocks]) if residual else None,
-        "branch_norms": np.array([_norm(b.via_branch) for b in blocks]) if residual else None,
+        "grad_norms": np.array([_rms(b.output) for b in blocks]),
+        "input_norms": np.array([_rms(b.input) for b in blocks]),
+        "shortcut_norms": np.array([_rms(b.via_shortcut) for b in blocks]) if residual else None,
+        "branch_norms": np.array([_rms(b.via_branch) for b in blocks]) if residual else None,
     }
     return loss, arrays
+
+
+def _after_sgd(
+    model: ResNet, images: Tensor, labels: Tensor, *, steps: int, lr: float
+) -> tuple[float, np.ndarray | None]:
+    """``steps`` plain SGD steps on the batch, then the block sizes again (the model changes).
+
+    The spread at initialization is a statement about the first step; this says whether it
+    lasts. Returns nan and None when no steps are asked for.
+    """
+    if steps == 0:
+        return math.nan, None
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    with torch.enable_grad():
+        for _ in range(steps):
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(images), labels).backward()
+            opt.step()
+    opt.zero_grad(set_to_none=True)
+    loss, arrays = network_flow(model, images, labels)
+    return loss, arrays["grad_norms"]
 
 
 def _check_flow_args(family: object, depth: object, batch: object, input_size: object) -> int:
@@ -381,6 +421,8 @@ def gradient_flow(
     batch: int = 16,
     input_size: int | None = None,
     seed: int = 0,
+    after_steps: int = AFTER_STEPS,
+    after_lr: float = AFTER_LR,
 ) -> GradientFlow:
     """One backward pass at initialization through a ResNet, its plain twin and its preact form.
 
@@ -402,6 +444,9 @@ def gradient_flow(
             size and depth are bounded together (:data:`MAX_FLOW_WORK`) to bound memory.
         input_size: side of the square input; default 32 for CIFAR, 64 for ImageNet.
         seed: seeds weights, images and labels.
+        after_steps: SGD steps (plain SGD, on the same batch) before measuring again (0-20; 0
+            skips the second measurement).
+        after_lr: their learning rate (0 to 1].
 
     Returns:
         A :class:`GradientFlow` with the residual, plain and preact networks in that order.
@@ -412,12 +457,16 @@ def gradient_flow(
     """
     size = _check_flow_args(family, depth, batch, input_size)
     check_seed(seed)
+    check_int("after_steps", after_steps, 0, MAX_AFTER_STEPS)
+    if not isinstance(after_lr, (int, float)) or isinstance(after_lr, bool) or not 0 < after_lr <= 1:
+        raise LabError(f"after_lr must be a number in (0, 1], not {shown(after_lr)}")
     gen = torch.Generator().manual_seed(seed)
     images = torch.randn(batch, 3, size, size, generator=gen)  # (B, 3, H, W)
     networks = []
     for kind, name, model in _flow_models(family, depth, bool(norm), seed, bool(zero_init_residual)):
         labels = torch.randint(0, model.num_classes, (batch,), generator=torch.Generator().manual_seed(seed))
         loss, arrays = network_flow(model, images, labels)
+        after_loss, after = _after_sgd(model, images, labels, steps=after_steps, lr=float(after_lr))
         networks.append(
             NetworkFlow(
                 kind=kind,
@@ -428,6 +477,10 @@ def gradient_flow(
                 depth=depth,
                 num_classes=model.num_classes,
                 zero_init=bool(zero_init_residual) and kind != "plain",
+                after_norms=after,
+                after_steps=after_steps,
+                after_lr=float(after_lr),
+                after_loss=after_loss,
                 **arrays,
             )
         )

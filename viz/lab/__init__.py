@@ -9,7 +9,7 @@ from ._common import KIND_COLORS, LANGS
 from .ablation import ablation_verdict
 from .anatomy import block_anatomy_figure
 from .degradation import degradation_figure, degradation_verdict
-from .flow import flow_explainer, flow_verdict, gradient_flow_figure, shortcut_share_figure
+from .flow import flow_explainer, flow_explainers, flow_verdict, gradient_flow_figure, shortcut_share_figure
 from .landscape import landscape_figure, landscape_verdict, saved_landscape_figure
 from .race import race_figure, race_verdict, saved_curves_figure
 from .shatter import shatter_verdict, shattering_figure
@@ -22,6 +22,7 @@ __all__ = [
     "degradation_figure",
     "degradation_verdict",
     "flow_explainer",
+    "flow_explainers",
     "flow_verdict",
     "gradient_flow_figure",
     "landscape_figure",
