@@ -4,8 +4,12 @@ Li et al., "Visualizing the Loss Landscape of Neural Nets" (https://arxiv.org/ab
 plot ``L(theta + a * d1 + b * d2)`` over a grid of ``(a, b)``, for two random directions
 ``d1, d2`` that are *filter-normalised* (each filter of a direction is scaled to the norm of the
 same filter of the weights, section 4), so that slices of different networks are comparable.
-Their Fig. 5 finds the plain network's surface chaotic beyond a depth of about 20 and the
-ResNet's smooth and nearly convex; BN and bias parameters get a zero direction (section 4).
+Their Fig. 5 compares 20, 56 and 110 layers: plain-20's surface is benign, like ResNet-20's;
+from 56 layers on the plain network's turns chaotic while the ResNet's stays smooth and nearly
+convex. BN and bias parameters get a zero direction (section 4). They slice at a minimum (the
+end of full training); a briefly trained network may still sit on a slope, where every step
+downhill reads as a "dip", so the slice is re-centred on the lowest grid point until the centre
+is the minimum (:data:`MAX_RECENTRE` times at most), and the surface records how far it moved.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ MAX_GRID = 51
 MAX_TRAIN_STEPS = 2000
 #: on a CPU, 2 networks x grid^2 x depth stays under this: a 21 x 21 grid at depth 20
 MAX_CPU_GRID_WORK = 2 * 21 * 21 * 20
+#: re-slices at most, each centred on the previous slice's lowest point
+MAX_RECENTRE = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,9 @@ class LossSurface:
         betas: (B,) along the second.
         loss: (B, A) training loss (cross-entropy on a fixed batch, BN in eval mode).
         train_accuracy: accuracy on that batch at the centre, in [0, 1].
+        shift: (alpha, beta) from where training stopped to the centre of this slice, in the
+            directions' units (0, 0 when training stopped at the slice's minimum).
+        recentred: how many times the slice was moved to its lowest point.
     """
 
     kind: NetKind
@@ -54,6 +63,14 @@ class LossSurface:
     loss: np.ndarray
 
     train_accuracy: float = float("nan")
+    shift: tuple[float, float] = (0.0, 0.0)
+    recentred: int = 0
+
+    @property
+    def centred(self) -> bool:
+        """The centre is the grid's lowest point: the slice is taken at a minimum, as Li et al.'s."""
+        i, j = np.unravel_index(int(np.argmin(self.loss)), self.loss.shape)
+        return bool(i == int(np.argmin(np.abs(self.betas))) and j == int(np.argmin(np.abs(self.alphas))))
 
     @property
     def center_loss(self) -> float:
@@ -197,6 +214,13 @@ def _train(model: nn.Module, x: Tensor, y: Tensor, *, steps: int, batch: int, lr
     model.eval()
 
 
+def _move(model: nn.Module, directions: tuple[Sequence[Tensor], Sequence[Tensor]], step: np.ndarray) -> None:
+    """``theta += step[0] * d1 + step[1] * d2``, in place."""
+    with torch.no_grad():
+        for p, u, v in zip(model.parameters(), *directions):
+            p.add_(float(step[0]) * u + float(step[1]) * v)
+
+
 def loss_landscape_steps(
     *,
     depth: int = 20,
@@ -263,15 +287,25 @@ def _landscape(
         _train(model, x, y, steps=train_steps, batch=batch, lr=lr, seed=seed)
         gen = torch.Generator().manual_seed(seed + 1)  # the same directions' seed for both nets
         dirs = (filter_normalized_direction(model, gen), filter_normalized_direction(model, gen))
-        rows = []
-        for i, row in enumerate(loss_surface_rows(model, loss_fn, dirs, coords, coords)):
-            rows.append(row)
-            yield ((k + 0.5 + 0.5 * (i + 1) / grid) / 2, f"slicing {name}", None)
+        shift, moves = np.zeros(2), 0
+        while True:
+            rows = []
+            for i, row in enumerate(loss_surface_rows(model, loss_fn, dirs, coords, coords)):
+                rows.append(row)
+                yield ((k + 0.5 + 0.5 * (i + 1) / grid) / 2, f"slicing {name}", None)
+            loss = np.stack(rows)  # (B, A)
+            bi, aj = np.unravel_index(int(np.argmin(loss)), loss.shape)
+            step = np.array([coords[aj], coords[bi]])
+            if not np.any(step) or moves == MAX_RECENTRE or not np.isfinite(loss[bi, aj]):
+                break
+            _move(model, dirs, step)  # centre the next slice on this one's lowest point
+            shift, moves = shift + step, moves + 1
         with torch.no_grad():
             acc = float((model(xe).argmax(1) == ye).float().mean())
         surfaces.append(
             LossSurface(
-                kind=kind, name=name, alphas=coords, betas=coords, loss=np.stack(rows), train_accuracy=acc
+                kind=kind, name=name, alphas=coords, betas=coords, loss=loss, train_accuracy=acc,
+                shift=(float(shift[0]), float(shift[1])), recentred=moves,
             )
         )
     result = Landscape(
@@ -292,7 +326,9 @@ def loss_landscape(**kwargs: object) -> Landscape:
 
     Both networks train with the race's recipe on the same batches, then the training loss on
     a fixed batch of ``eval_images`` images is evaluated on a ``grid x grid`` slice along two
-    filter-normalised random directions (:func:`filter_normalized_direction`).
+    filter-normalised random directions (:func:`filter_normalized_direction`). Where the lowest
+    grid point is not the centre, the weights move there and the slice is taken again (up to
+    :data:`MAX_RECENTRE` times); each surface records the move (``shift``, ``recentred``).
 
     Keyword Args:
         depth: 6n+2 layers (at most 56).
@@ -341,6 +377,8 @@ def save_landscape(result: Landscape, path: str | Path, *, meta: dict[str, Any])
                 "betas": np.round(s.betas, 5).tolist(),
                 "loss": [[float(f"{v:.4g}") for v in row] for row in s.loss],
                 "train_accuracy": round(s.train_accuracy, 4),
+                "shift": [round(v, 5) for v in s.shift],
+                "recentred": s.recentred,
             }
             for s in result.surfaces
         ],
@@ -372,6 +410,8 @@ def load_landscape(path: str | Path) -> tuple[Landscape, dict[str, Any]]:
                 betas=np.asarray(s["betas"], dtype=np.float64),
                 loss=np.asarray(s["loss"], dtype=np.float64).reshape(len(s["betas"]), len(s["alphas"])),
                 train_accuracy=float(s["train_accuracy"]),
+                shift=tuple(float(v) for v in s.get("shift", (0.0, 0.0)))[:2],  # files before re-centring
+                recentred=int(s.get("recentred", 0)),
             )
             for s in doc["surfaces"]
         )
