@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 import torch
+
+T = TypeVar("T")
 
 Family = Literal["cifar", "imagenet"]
 NetKind = Literal["residual", "plain", "preact"]
@@ -17,6 +21,37 @@ FAMILIES: tuple[Family, ...] = ("cifar", "imagenet")
 
 class LabError(ValueError):
     """A lab request with an argument out of range; the message says which and why."""
+
+
+def read_saved(path: str | Path, *, fmt: str, max_bytes: int, what: str, parse: Callable[[dict[str, Any]], T]) -> T:
+    """The one reader of saved runs (race curves, degradation runs, landscapes): JSON with a
+    ``format`` key, parsed by ``parse``.
+
+    Args:
+        path: the file.
+        fmt: the ``format`` value the file must carry.
+        max_bytes: larger files are refused unread.
+        what: the kind of file, for messages ("landscape").
+        parse: the document to the record; any KeyError, TypeError, ValueError or
+            AttributeError it raises means a malformed file.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        LabError: not such a file (too large, not JSON, wrong format key, malformed).
+    """
+    path = Path(path)
+    if path.stat().st_size > max_bytes:
+        raise LabError(f"{path.name} is larger than {max_bytes} bytes; not a {what} file")
+    try:
+        doc = json.loads(path.read_text())
+        if not isinstance(doc, dict) or doc.get("format") != fmt:
+            found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+            raise LabError(f"{path.name} is not a {what} file: format is {str(found)[:60]!r}, expected {fmt!r}")
+        return parse(doc)
+    except LabError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise LabError(f"{path.name} is not a {what} file: {str(exc)[:100]}") from exc
 
 
 def shown(value: object, limit: int = 100) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import LabError, NetKind, check_int
+from ._common import LabError, NetKind, check_int, read_saved
 from .race import RaceUpdate
 
 DEGRADATION_FORMAT = "resnet-playground/degradation/1"
@@ -179,14 +179,9 @@ def load_degradation(path: str | Path) -> Degradation:
         FileNotFoundError: no file at ``path``.
         LabError: not a degradation file (wrong format key, malformed, or too large).
     """
-    path = Path(path)
-    if path.stat().st_size > MAX_DEGRADATION_BYTES:
-        raise LabError(f"{path.name} is larger than {MAX_DEGRADATION_BYTES} bytes; not a degradation file")
-    try:
-        doc = json.loads(path.read_text())
-        if doc.get("format") != DEGRADATION_FORMAT:
-            raise LabError(f"format is {str(doc.get('format'))[:60]!r}, expected {DEGRADATION_FORMAT!r}")
-        curves = tuple(ErrorCurve.from_dict(c) for c in doc["curves"])
-        return Degradation(curves=curves, seeds=tuple(int(s) for s in doc["seeds"]), meta=dict(doc["meta"]))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise LabError(f"{path.name} is not a degradation file: {str(exc)[:100]}") from exc
+    return read_saved(path, fmt=DEGRADATION_FORMAT, max_bytes=MAX_DEGRADATION_BYTES, what="degradation", parse=_parse)
+
+
+def _parse(doc: dict[str, Any]) -> Degradation:
+    curves = tuple(ErrorCurve.from_dict(c) for c in doc["curves"])
+    return Degradation(curves=curves, seeds=tuple(int(s) for s in doc["seeds"]), meta=dict(doc["meta"]))

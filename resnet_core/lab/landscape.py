@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..device import cpu_threads, pick_device
-from ._common import LabError, NetKind, check_cifar_depth, check_float, check_int, check_seed
+from ._common import LabError, NetKind, check_cifar_depth, check_float, check_int, check_seed, read_saved
 from .race import RACE_PRESETS, _race_model
 from .synthetic import SyntheticData
 
@@ -395,36 +395,31 @@ def load_landscape(path: str | Path) -> tuple[Landscape, dict[str, Any]]:
         FileNotFoundError: no file at ``path``.
         LabError: not a landscape file (wrong format key, malformed, or too large).
     """
-    path = Path(path)
-    if path.stat().st_size > MAX_LANDSCAPE_BYTES:
-        raise LabError(f"{path.name} is larger than {MAX_LANDSCAPE_BYTES} bytes; not a landscape file")
-    try:
-        doc = json.loads(path.read_text())
-        if doc.get("format") != LANDSCAPE_FORMAT:
-            raise LabError(f"format is {str(doc.get('format'))[:60]!r}, expected {LANDSCAPE_FORMAT!r}")
-        surfaces = tuple(
-            LossSurface(
-                kind=s["kind"],
-                name=str(s["name"]),
-                alphas=np.asarray(s["alphas"], dtype=np.float64),
-                betas=np.asarray(s["betas"], dtype=np.float64),
-                loss=np.asarray(s["loss"], dtype=np.float64).reshape(len(s["betas"]), len(s["alphas"])),
-                train_accuracy=float(s["train_accuracy"]),
-                shift=tuple(float(v) for v in s.get("shift", (0.0, 0.0)))[:2],  # files before re-centring
-                recentred=int(s.get("recentred", 0)),
-            )
-            for s in doc["surfaces"]
+    return read_saved(path, fmt=LANDSCAPE_FORMAT, max_bytes=MAX_LANDSCAPE_BYTES, what="landscape", parse=_parse_landscape)
+
+
+def _parse_landscape(doc: dict[str, Any]) -> tuple[Landscape, dict[str, Any]]:
+    surfaces = tuple(
+        LossSurface(
+            kind=s["kind"],
+            name=str(s["name"]),
+            alphas=np.asarray(s["alphas"], dtype=np.float64),
+            betas=np.asarray(s["betas"], dtype=np.float64),
+            loss=np.asarray(s["loss"], dtype=np.float64).reshape(len(s["betas"]), len(s["alphas"])),
+            train_accuracy=float(s["train_accuracy"]),
+            shift=tuple(float(v) for v in s.get("shift", (0.0, 0.0)))[:2],  # files before re-centring
+            recentred=int(s.get("recentred", 0)),
         )
-        result = Landscape(
-            depth=int(doc["depth"]),
-            train_steps=int(doc["train_steps"]),
-            grid=int(doc["grid"]),
-            span=float(doc["span"]),
-            surfaces=surfaces,
-            seconds=float(doc["seconds"]),
-            device=str(doc["device"]),
-            data=str(doc["data"]),
-        )
-        return result, dict(doc["meta"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise LabError(f"{path.name} is not a landscape file: {str(exc)[:100]}") from exc
+        for s in doc["surfaces"]
+    )
+    result = Landscape(
+        depth=int(doc["depth"]),
+        train_steps=int(doc["train_steps"]),
+        grid=int(doc["grid"]),
+        span=float(doc["span"]),
+        surfaces=surfaces,
+        seconds=float(doc["seconds"]),
+        device=str(doc["device"]),
+        data=str(doc["data"]),
+    )
+    return result, dict(doc["meta"])

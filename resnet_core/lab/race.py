@@ -31,6 +31,7 @@ from ._common import (
     check_float,
     check_int,
     check_seed,
+    read_saved,
     seeded,
     shown,
 )
@@ -508,17 +509,7 @@ def load_race(path: str | Path) -> SavedRace:
 
     Raises:
         FileNotFoundError: no file at ``path``.
-        ValueError: not a race-curves file (wrong format key, malformed, or over 5 MB).
+        LabError: (a ValueError) not a race-curves file (wrong format key, malformed, or too large).
     """
-    path = Path(path)
-    if path.stat().st_size > MAX_SAVED_BYTES:
-        raise ValueError(f"{path} is larger than {MAX_SAVED_BYTES} bytes; not a race-curves file")
-    try:
-        doc = json.loads(path.read_text())
-        if doc.get("format") != RACE_FORMAT:
-            raise ValueError(f"format is {doc.get('format')!r}, expected {RACE_FORMAT!r}")
-        curves = tuple(RaceCurve.from_dict(c) for c in doc["curves"])
-        meta = dict(doc["meta"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path} is not a race-curves file: {exc}") from exc
-    return SavedRace(curves=curves, meta=meta)
+    parse = lambda doc: SavedRace(curves=tuple(RaceCurve.from_dict(c) for c in doc["curves"]), meta=dict(doc["meta"]))  # noqa: E731
+    return read_saved(path, fmt=RACE_FORMAT, max_bytes=MAX_SAVED_BYTES, what="race-curves", parse=parse)
