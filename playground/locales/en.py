@@ -230,7 +230,7 @@ TEXT: dict[str, str] = {
     "landscape": "Slice the loss surface",
     "landscape_plot": "Loss surface (live)",
     "landscape_saved": "Loss surface (saved, finer grid)",
-    "degradation_heading": "### 4. Degradation, as in the paper's Fig. 1 and Fig. 6 (our saved runs, not the paper's numbers)",
+    "degradation_heading": "### 4. Degradation? Deeper against shallower, plain and ResNet: short saved runs on our data (not the paper's numbers; the verdict says what they show)",
     "degradation_plot": "Training error of plain and residual networks, several seeds",
     "landscape_training": "training {name}",
     "landscape_slicing": "slicing the loss around {name}",

@@ -223,7 +223,7 @@ TEXT: dict[str, str] = {
     "landscape": "切出损失曲面",
     "landscape_plot": "损失曲面（实时）",
     "landscape_saved": "损失曲面（已保存，更细的网格）",
-    "degradation_heading": "### 4. 退化：对应论文图 1 与图 6（我们自己保存的运行，不是论文的数字）",
+    "degradation_heading": "### 4. 退化？更深与更浅的普通网络和 ResNet：我们数据上保存的短程运行（不是论文的数字；结论说明它们显示了什么）",
     "degradation_plot": "普通网络与残差网络的训练误差，多个随机种子",
     "landscape_training": "正在训练 {name}",
     "landscape_slicing": "正在切出 {name} 周围的损失",
