@@ -6,6 +6,7 @@ directions. The result goes to ``assets/curves/landscape.json`` (tens of KB) wit
 date and command that made it::
 
     OMP_NUM_THREADS=1 python scripts/landscape.py                      # CPU: depth 20, 15x15
+    OMP_NUM_THREADS=1 python scripts/landscape.py --depth 56 --grid 11 # what assets/ holds: 56 layers
     python scripts/landscape.py --device cuda --depth 56 --grid 51 --train-steps 2000
 """
 

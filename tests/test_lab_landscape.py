@@ -13,6 +13,7 @@ from torch import nn
 
 from resnet_core.lab._common import LabError
 from resnet_core.lab.landscape import (
+    MAX_RECENTRE,
     LossSurface,
     filter_normalized_direction,
     load_landscape,
@@ -21,6 +22,8 @@ from resnet_core.lab.landscape import (
     save_landscape,
 )
 from viz.lab import landscape_figure, landscape_verdict
+
+SAVED = Path(__file__).resolve().parents[1] / "assets" / "curves" / "landscape.json"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -113,6 +116,29 @@ def test_small_landscape_runs_and_round_trips(tmp_path: Path) -> None:
     fig = landscape_figure(again, source=meta, lang="zh")
     assert "test CPU" in fig.layout.title.text and "训练" in fig.layout.title.text
     assert again.surfaces[0].name in landscape_verdict(again)
+    assert [(x.shift, x.recentred) for x in again.surfaces] == [
+        (pytest.approx(x.shift), x.recentred) for x in result.surfaces
+    ]
+
+
+def test_slices_are_centred_where_the_loss_is_lowest() -> None:
+    # Li et al. slice at a minimum; a briefly trained net is moved to its slice's lowest point
+    # (the centre of each new slice is the lowest point of the one before)
+    result = loss_landscape(depth=8, train_steps=2, grid=5, width=4, batch=8, eval_images=16)
+    for s in result.surfaces:
+        assert s.centred or s.recentred == MAX_RECENTRE
+        assert (s.recentred > 0) == (s.shift != (0.0, 0.0))
+        i, j = np.unravel_index(int(np.argmin(s.loss)), s.loss.shape)
+        assert s.centred == (i == j == 2)
+
+
+@pytest.mark.skipif(not SAVED.exists(), reason="made by scripts/landscape.py")
+def test_the_saved_slices_are_at_56_layers_centred_at_their_minimum() -> None:
+    # Li et al. compare 20 and 56 layers; the page's live slice goes to 32, the saved one is 56
+    result, meta = load_landscape(SAVED)
+    assert result.depth == 56 and meta["device_name"] and "not the paper" in meta["ours"]
+    assert all(s.centred for s in result.surfaces)
+    assert "56 layers" in landscape_verdict(result) and "20 layers on" not in landscape_verdict(result)
 
 
 def test_landscape_rejects_a_grid_too_big_for_a_cpu() -> None:

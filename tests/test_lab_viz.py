@@ -84,11 +84,23 @@ def test_landscape_verdict_prefers_the_surface_with_fewer_minima() -> None:
     result = Landscape(depth=20, train_steps=10, grid=11, span=1.0, surfaces=(rough, smooth), seconds=1.0,
                        device="cpu", data="")
     assert rough.local_minima > 1 == smooth.local_minima
-    assert "smoother bowl" in landscape_verdict(result)
+    # at 20 layers Li et al. found both benign; the verdict quotes them for that depth
+    assert "smoother one here; Li et al. found both benign at 20 layers" in landscape_verdict(result)
     assert "平滑" in landscape_verdict(result, "zh")
     # one minimum is "a local minimum", several are "minima"
     assert "1 local minimum for ResNet-20" in landscape_verdict(result) and "1 local minima" not in landscape_verdict(result)
     assert f"{rough.local_minima} local minima for Plain-20" in landscape_verdict(result)
+    deep = Landscape(depth=56, train_steps=10, grid=11, span=1.0, surfaces=(rough, smooth), seconds=1.0,
+                     device="cpu", data="")
+    assert "as Li et al. found from 56 layers on" in landscape_verdict(deep)
+    # a single basin whose bottom is off-centre: the slice is on a slope, and says so
+    slope = LossSurface(kind="plain", name="Plain-20", alphas=a, betas=a, loss=1 + (A - 0.6) ** 2 + B**2,
+                        train_accuracy=0.9)
+    on_slope = Landscape(depth=20, train_steps=10, grid=11, span=1.0, surfaces=(slope, smooth), seconds=1.0,
+                         device="cpu", data="")
+    assert slope.outward_dips > 0 and slope.local_minima == 1
+    assert "Plain-20's slice is not centred at a minimum" in landscape_verdict(on_slope)
+    assert "smoother" not in landscape_verdict(on_slope) and "1 local minimum for" in landscape_verdict(on_slope)
     fig = landscape_figure(result, lang="zh")
     assert len(fig.data) == 4 and CJK.search(fig.layout.title.text)
 

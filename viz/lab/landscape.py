@@ -97,8 +97,11 @@ def landscape_verdict(result: Landscape, lang: str = "en") -> str:
         judgement = t["rougher"]
     else:
         judgement = t[f"similar_{deep}"]
-    off = [s for s in (plain, res) if not _centred(s)]
-    if off:  # on a slope, dips are the slope's: no verdict on roughness
+    # one basin whose bottom is off-centre: the slice sits on its slope, and walking outward
+    # walks downhill on one side, so dips there are the slope's, not roughness (a rough surface
+    # has several minima, and its lowest may be anywhere)
+    off = [s for s in (plain, res) if not _centred(s) and s.local_minima <= 1]
+    if off:
         judgement = "".join(t["slope"].format(name=s.name, moves=getattr(s, "recentred", 0)) for s in off).strip()
     text = t["verdict"].format(
         plain=plain.name,
