@@ -27,7 +27,7 @@ import torch  # noqa: E402
 from resnet_core.attributions.faithfulness import captum_scores, deletion_insertion, random_map  # noqa: E402
 from resnet_core.attributions.inputs import attribution_input  # noqa: E402
 from resnet_core.attributions.methods import METHODS, MethodParams, attribute  # noqa: E402
-from resnet_core.attributions.sanity import sanity_check  # noqa: E402
+from resnet_core.attributions.sanity import judge_sanity, sanity_check  # noqa: E402
 from resnet_core.images import Prepared, Preprocess  # noqa: E402
 from resnet_core.model import build_resnet  # noqa: E402
 from resnet_core.toy import load_toy, toy_data  # noqa: E402
@@ -128,6 +128,11 @@ def main() -> None:
                 "final_spearman_each": [round(r.curves[i].final_spearman, 4) for r in curves],
             }
             for i, m in enumerate(SANITY_METHODS)
+        },
+        # the page's verdict: read at the top of the cascade (Adebayo et al.), over the pictures
+        "verdict": {
+            j.method: {"top_step": j.top_step, "mean": round(j.mean, 4), "sd": round(j.spread, 4), "passes": j.passes}
+            for j in judge_sanity(curves)
         },
     }
     scores = {}

@@ -38,7 +38,7 @@ TEXT: dict[str, dict[str, str]] = {
         "title": "{names}: step {step}/{steps}, {elapsed:.0f} s on {device}, {state}",
         "missing": "no saved curves at {path}; run: python scripts/race.py",
         "vs": " vs ",
-        "saved": "Saved race (ours, not the paper's): {names}<br>{steps} steps on {where} ({device}), torch {torch}, {date}, {wall:.0f} s",
+        "saved": "Saved race (ours, not the paper's): {names}, a single run (seed {seed}: no spread across seeds)<br>{steps} steps on {where} ({device}), torch {torch}, {date}, {wall:.0f} s",
         "verdict": "After {step} steps, {res} scores {res_acc:.0%} on held-out images and {plain} {plain_acc:.0%}: {lead}",
         "lead_res": "the ResNet leads by {gap:.0f} percentage points, with the same layers and the same batches; only the shortcuts differ.",
         "lead_plain": "the plain net leads by {gap:.0f} percentage points so far.",
@@ -63,7 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         "title": "{names}：第 {step}/{steps} 步，{elapsed:.0f} 秒，设备 {device}，{state}",
         "missing": "{path} 没有保存的曲线；运行：python scripts/race.py",
         "vs": " 对 ",
-        "saved": "保存的赛跑（我们测的，不是论文的数字）：{names}<br>{steps} 步，{where}（{device}），torch {torch}，{date}，{wall:.0f} 秒",
+        "saved": "保存的赛跑（我们测的，不是论文的数字）：{names}，仅一次运行（种子 {seed}：没有跨种子的离散程度）<br>{steps} 步，{where}（{device}），torch {torch}，{date}，{wall:.0f} 秒",
         "verdict": "训练 {step} 步后，{res} 在留出图像上得分 {res_acc:.0%}，{plain} 得分 {plain_acc:.0%}：{lead}",
         "lead_res": "ResNet 领先 {gap:.0f} 个百分点；两者层相同、批次相同，只差捷径。",
         "lead_plain": "目前普通网络领先 {gap:.0f} 个百分点。",
@@ -233,5 +233,6 @@ def saved_curves_figure(source: str | Path | SavedRace, *, smooth: int = 10, lan
         torch=m.get("torch", "?"),
         date=str(m.get("date", ""))[:10],
         wall=float(m.get("wall_s", 0) or 0),
+        seed=(m.get("config") or {}).get("seed", "?"),  # a saved race is one run: one seed
     )
     return _curves_figure(saved.curves, title=title, smooth=window, lang=lang)
