@@ -244,8 +244,8 @@ def zero_init_branches(model: ResNet) -> ResNet:
 
     With BN the last BN's scale is zeroed, exactly as torchvision's ``zero_init_residual``
     (Goyal et al.); without BN, or in a pre-activation block whose branch ends in a conv, that
-    conv's weight is zeroed instead, as one of Fixup's three rules does. Blocks without a shortcut are left alone
-    (zeroing a plain block would cut the signal). Each block knows its own last layer
+    conv's weight is zeroed instead, as one of Fixup's three rules does. Blocks without a
+    shortcut are left alone (zeroing a plain block would cut the signal). Each block knows its own last layer
     (:meth:`resnet_core.blocks.ResidualBlock.zero_init_last`).
     """
     for name in model.residual_blocks():
