@@ -124,6 +124,8 @@ def test_sanity_verdict_reads_the_top_of_the_cascade_not_its_end():
     )
     judged = {j.method: j for j in r.judgements}
     assert judged["guided_backprop"].top_step == "layer4.0"
+    # the figure marks the step the verdict reads (index 3 of the cascade)
+    assert any(shape.x0 == 3 and shape.x1 == 3 for shape in sanity_figure(r).layout.shapes)
     assert not judged["guided_backprop"].passes and judged["gradcam"].passes
     v = sanity_verdict(r)
     assert "Fail (the map stays alike): Guided Backprop ρ=0.96." in v

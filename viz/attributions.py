@@ -58,6 +58,7 @@ TEXT: dict[str, dict[str, str]] = {
         "random_pixels": "random map (pixels)",
         "random_cells": "random map (4×4 cells)",
         "trained": "trained",
+        "top": "top of the cascade: the verdict is read here",
         "v_grid": "{n} maps for class “{label}”. Fastest: {fast} ({fast_t}); slowest: {slow} ({slow_t}).",
         "v_sanity_rule": "Read at the top of the cascade, as Adebayo et al. do: with the classifier and the last stage random (down to {top}), a map whose rank correlation with the trained map is still {thr} or more stays alike and fails. Over {n} picture(s), mean{spread}:",
         "v_sanity_spread": " ± standard deviation",
@@ -103,6 +104,7 @@ TEXT: dict[str, dict[str, str]] = {
         "random_pixels": "随机图（逐像素）",
         "random_cells": "随机图（4×4 单元）",
         "trained": "训练后",
+        "top": "级联顶部：在此读取结论",
         "v_grid": "类别“{label}”共 {n} 张归因图。最快：{fast}（{fast_t}）；最慢：{slow}（{slow_t}）。",
         "v_sanity_rule": "按 Adebayo 等人的做法从级联的顶部读结论：分类层和最后一个阶段随机化之后（直到 {top}），若归因图与训练好网络的图的秩相关仍不低于 {thr}，则视为基本不变，未通过。共 {n} 张图，均值{spread}：",
         "v_sanity_spread": " ± 标准差",
@@ -290,6 +292,9 @@ def sanity_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
                 col=col,
             )
     fig.add_hline(y=PASS_SPEARMAN, line_dash="dot", line_color="#888", row=1, col=1)
+    top = result.steps.index(result.judgements[0].top_step)  # where the verdict is read
+    fig.add_vline(x=top, line_dash="dot", line_color="#888", row=1, col=1,
+                  annotation_text=tx["top"], annotation_position="top right", annotation_font_size=10)
     fig.update_xaxes(title_text=tx["step"], tickangle=-45)
     fig.update_yaxes(range=[-0.3, 1.05])
     return _layout(fig, title=tx["sanity_title"], height=420)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "Training loss around plain-{depth} and ResNet-{depth} after {steps} steps, along two filter-normalised directions ({grid}×{grid} grid)",
-        "saved": "saved: {where}, {date}, {seconds:.0f} s (ours, not the paper's)",
+        "saved": "saved: {where}, {date}, {seconds:.0f} s, a single run (one seed: no spread) (ours, not the paper's)",
         "live": "live: {device}, {seconds:.0f} s",
         "panel": "{name}: centre loss {loss:.2f}, training accuracy {acc:.0%}",
         "a": "direction 1 (α)",
@@ -41,7 +41,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "title": "训练 {steps} 步后 plain-{depth} 与 ResNet-{depth} 周围的训练损失，沿两个按滤波器归一化的方向（{grid}×{grid} 网格）",
-        "saved": "已保存：{where}，{date}，{seconds:.0f} 秒（我们测的，不是论文的数字）",
+        "saved": "已保存：{where}，{date}，{seconds:.0f} 秒，仅一次运行（一个种子：没有离散程度）（我们测的，不是论文的数字）",
         "live": "实时：{device}，{seconds:.0f} 秒",
         "panel": "{name}：中心损失 {loss:.2f}，训练准确率 {acc:.0%}",
         "a": "方向 1（α）",
