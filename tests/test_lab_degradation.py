@@ -86,8 +86,8 @@ def test_final_training_error_is_the_last_fifth_of_the_steps_not_one_bin() -> No
                                        eval_accuracy=curve.eval_accuracy), run.curves[1]))
     result = summarize_races([run], seeds=[0], bins=10)
     np.testing.assert_allclose(result.curve("Plain-20").final_train_error, [0.25])  # not the last bin's 0.0
-    from viz.lab.degradation import FINAL_SHARE
     from resnet_core.lab.degradation import FINAL_SHARE as LIBRARY_SHARE
+    from viz.lab.degradation import FINAL_SHARE
 
     assert FINAL_SHARE == LIBRARY_SHARE
 

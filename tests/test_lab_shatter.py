@@ -10,7 +10,13 @@ import pytest
 import torch
 
 from resnet_core.lab._common import LabError
-from resnet_core.lab.shatter import autocorrelation, calibrate_batchnorm, line_gradient, shattering, shattering_steps
+from resnet_core.lab.shatter import (
+    autocorrelation,
+    calibrate_batchnorm,
+    line_gradient,
+    shattering,
+    shattering_steps,
+)
 from resnet_core.model import ResNet
 from resnet_core.specs import cifar_spec
 
