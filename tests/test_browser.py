@@ -179,9 +179,9 @@ ALLOWED_LATIN = {
     "flops", "mmacs", "m", "k", "g", "b", "ms", "s", "x", "f", "he", "logit", "top-k", "plain", "plain-", "spearman", "ssim",
     "pca", "sgd", "adam", "id", "jet", "viridis", "inferno", "turbo", "gray", "png", "jpeg", "jpg", "zip", "webcam",
     "smoothgrad", "vargrad", "shap", "deeplift", "lrp", "rise", "auc", "n", "h", "w", "c", "et", "al", "arxiv",
-    "bn-relu", "top-1", "top-5", "log10", "e", "d", "dt", "t", "python", "scripts", "zero-init",
+    "bn-relu", "top-1", "top-5", "log10", "e", "d", "dt", "t", "python", "scripts", "zero-init", "zero_init_residual",
     # authors the page cites, and the machine a saved run names
-    "li", "yang", "balduzzi", "adebayo", "petsiuk", "goyal", "zhang", "amd", "epyc", "intel", "xeon", "nvidia",
+    "li", "yang", "balduzzi", "adebayo", "petsiuk", "goyal", "zhang", "fixup", "amd", "epyc", "intel", "xeon", "nvidia",
 } | {f"layer{i}" for i in range(1, 5)}
 
 

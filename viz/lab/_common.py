@@ -78,7 +78,11 @@ def times_log10(log10: float, lang: str = "en") -> str:
 
 
 def machine_words(name: str, lang: str) -> str:
-    """A saved run's machine ("CPU: AMD EPYC, 2 cores, 1 torch threads") in the figure's language."""
+    """A saved run's machine ("CPU: AMD EPYC, 2 cores, 1 torch threads") in the figure's language.
+
+    Trademark marks and the word "Processor" in a CPU's name are dropped: "Intel(R) Xeon(R)
+    Processor" reads "Intel Xeon" (the name, not a word to translate)."""
+    name = re.sub(r"\((?:R|TM)\)|\s+(?:CPU\s+)?Processor\b", "", name)
     if lang == "zh":
         name = re.sub(r"(\d+) cores", r"\1 核", name)
         name = re.sub(r"(\d+) torch threads?", r"\1 个 torch 线程", name)
