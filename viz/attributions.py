@@ -60,8 +60,9 @@ TEXT: dict[str, dict[str, str]] = {
         "trained": "trained",
         "top": "top of the cascade: the verdict is read here",
         "v_grid": "{n} maps for class “{label}”. Fastest: {fast} ({fast_t}); slowest: {slow} ({slow_t}).",
-        "v_sanity_rule": "Read at the top of the cascade, as Adebayo et al. do: with the classifier and the last stage random (down to {top}), a map whose rank correlation with the trained map is still {thr} or more stays alike and fails. Over {n} picture(s), mean{spread}:",
-        "v_sanity_spread": " ± standard deviation",
+        "v_sanity_rule": "Read at the top of the cascade, as Adebayo et al. do: with the classifier and the last stage random (down to {top}), a map whose rank correlation with the trained map is still {thr} or more stays alike and fails. {over}",
+        "v_sanity_one": "On this one picture:",
+        "v_sanity_many": "Over {n} pictures, mean ± standard deviation:",
         "v_sanity_pass": "Pass (the map changed with the weights): {names}.",
         "v_sanity_fail": "Fail (the map stays alike): {names}.",
         "v_sanity_masked": "{label} passes only through its Grad-CAM factor: {base}, the map it multiplies, stays alike (ρ={rho:.2f}).",
@@ -106,8 +107,9 @@ TEXT: dict[str, dict[str, str]] = {
         "trained": "训练后",
         "top": "级联顶部：在此读取结论",
         "v_grid": "类别“{label}”共 {n} 张归因图。最快：{fast}（{fast_t}）；最慢：{slow}（{slow_t}）。",
-        "v_sanity_rule": "按 Adebayo 等人的做法从级联的顶部读结论：分类层和最后一个阶段随机化之后（直到 {top}），若归因图与训练好网络的图的秩相关仍不低于 {thr}，则视为基本不变，未通过。共 {n} 张图，均值{spread}：",
-        "v_sanity_spread": " ± 标准差",
+        "v_sanity_rule": "按 Adebayo 等人的做法从级联的顶部读结论：分类层和最后一个阶段随机化之后（直到 {top}），若归因图与训练好网络的图的秩相关仍不低于 {thr}，则视为基本不变，未通过。{over}",
+        "v_sanity_one": "在这一张图上：",
+        "v_sanity_many": "共 {n} 张图，均值 ± 标准差：",
         "v_sanity_pass": "通过（归因图随权重而变）：{names}。",
         "v_sanity_fail": "未通过（归因图基本不变）：{names}。",
         "v_sanity_masked": "{label} 的通过完全来自其 Grad-CAM 因子：它所乘的 {base} 图基本不变（ρ={rho:.2f}）。",
@@ -355,8 +357,8 @@ def sanity_verdict(result: SanityResult | Sequence[SanityJudgement], *, lang: st
     n = len(judged[0].spearman)
     shown = lambda j: f"{j.label} ρ={j.mean:.2f}" + (f"±{j.spread:.2f}" if n > 1 else "")  # noqa: E731
     parts = [
-        tx["v_sanity_rule"].format(top=judged[0].top_step, thr=PASS_SPEARMAN, n=n,
-                                   spread=tx["v_sanity_spread"] if n > 1 else ""),
+        tx["v_sanity_rule"].format(top=judged[0].top_step, thr=PASS_SPEARMAN,
+                                   over=tx["v_sanity_many"].format(n=n) if n > 1 else tx["v_sanity_one"]),
         tx["v_sanity_pass"].format(names=sep.join(shown(j) for j in judged if j.passes) or tx["v_none"]),
     ]
     if any(not j.passes for j in judged):
