@@ -33,6 +33,9 @@ STUDY_MODULES: tuple[str, ...] = (
     "resnet_core.receptive",
     "resnet_core.erf",
     "resnet_core.featureviz",
+    "resnet_core.lab.hypothesis",
+    "resnet_core.lab.gradient_split",
+    "resnet_core.lab.lesion",
 )
 
 

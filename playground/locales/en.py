@@ -319,4 +319,80 @@ TEXT: dict[str, str] = {
     "rf_fv_run": "Visualize the channels",
     "rf_fv_grid": "Optimised pictures (left) and the fields that excite each channel most",
     "rf_fv_progress": "Optimising: step {step} of {steps}, {s:.1f} s",
+    # the paper's argument (playground/tabs/argument.py)
+    "arg_intro": (
+        "## The argument\n"
+        "He et al. write the mapping a few layers should learn as **H(x) = F(x) + x**: the layers learn the "
+        "*residual* F(x) = H(x) − x and a shortcut adds x back. That learning F is easier is a **hypothesis**, "
+        "not a theorem: *if an identity were optimal, pushing F to zero is easier than fitting an identity with a "
+        "stack of nonlinear layers*. ResNets built on it work very well, probably because the shortcut carries "
+        "the gradient well. Below, the argument step by step, each step measured: the paper's evidence for the "
+        "hypothesis, the shortcut's gradient equation, and why deep ResNets behave like ensembles of shallow paths."
+    ),
+    "arg_hypothesis": (
+        "### A. The hypothesis and the paper's evidence (He et al. 2015, §3.1 and Fig. 7)\n"
+        "If the wanted mapping is close to the identity, a residual block only needs a small F(x). The paper "
+        "checks this indirectly: the standard deviation of each layer's response (after BN, before the addition "
+        "and ReLU) is smaller in ResNets than in their plain twins, and smaller in deeper ResNets. Here the race's "
+        "plain-N and ResNet-N are trained on the same batches, then each block's response F(x) is measured on "
+        "held-out images, with ‖F(x)‖ / ‖x‖ beside it."
+    ),
+    "arg_depths": "Depths (one to three)",
+    "arg_steps": "Training steps",
+    "arg_response_run": "Train and measure the responses",
+    "arg_response_plot": "Response of each block: std of F(x) and ‖F(x)‖ / ‖x‖",
+    "arg_numbers": "The numbers (JSON)",
+    "arg_bn_hypothesis": (
+        "**What BN does here.** Each response is read after the branch's last BN, which sets the branch's output "
+        "to a learned scale: that is why the paper's plain networks, BN in every layer, train at all, and why "
+        "their responses compare with the ResNet's. At the end of a branch, BN keeps F(x) at the scale of its γ, "
+        "so the residual stream x + F(x) grows only as much as the branches add. Without BN every block adds a "
+        "term as large as x and the variance of the stream doubles per block; De & Smith (2020) show that BN's "
+        "real service in a ResNet is this downscaling of the branch, and SkipInit replaces it by a learnable "
+        "scalar on the branch that starts at zero. The responses are measured in eval mode: BN then uses its "
+        "running statistics, as at test time; in train mode it normalises with the batch's own."
+    ),
+    "arg_equation": (
+        "### B. Why the shortcut carries the gradient (Identity Mappings, Eq. 4–5)\n"
+        "With identity shortcuts and nothing after the addition, any deeper block's output is the shallower one's "
+        "plus a sum of residuals, and the gradient follows:\n\n"
+        "$$x_L = x_l + \\sum_{i=l}^{L-1} F(x_i), \\qquad "
+        "\\frac{\\partial E}{\\partial x_l} = \\frac{\\partial E}{\\partial x_L}"
+        "\\Big(1 + \\frac{\\partial}{\\partial x_l}\\sum_{i=l}^{L-1} F(x_i)\\Big)$$\n\n"
+        "The **1** hands the top's gradient to every block unchanged, and the sum is unlikely to cancel it for a "
+        "whole batch, so the gradient cannot vanish; nothing in the equation makes the norms equal either. v1's "
+        "ReLU after ⊕ multiplies the 1 by its mask (zero wherever the sum is negative), and a projection or a BN on "
+        "the shortcut multiplies it by a matrix or a scale: then the path is no longer clean. The figure splits "
+        "each block's input gradient into the part through the shortcut and the part through the branch; they add "
+        "up to autograd's gradient."
+    ),
+    "arg_split_run": "Split the gradient",
+    "arg_split_plot": "Gradient per block: through the shortcut and through the branch",
+    "arg_bn_gradient": (
+        "**BN and the gradient.** At initialization BN makes a plain net's gradient grow toward the input "
+        "(Yang et al. 2019; the plain panel above), so deep plain nets do not fail for lack of gradient; that "
+        "growth is a property of the random start and does not last once the weights adapt, yet the plain net "
+        "still trains worse (degradation, measured further down). The shortcut's 1 does not come from BN but "
+        "from the addition."
+    ),
+    "arg_ensembles": (
+        "### C. ResNets behave like ensembles of shallow paths (Veit et al. 2016)\n"
+        "Unrolled, n residual blocks give 2ⁿ paths, C(n, k) of them through k branches: most paths are about n/2 "
+        "blocks long. Veit et al. deleted single blocks from a trained ResNet (shortcut kept, branch dropped) and "
+        "its error barely moved, while removing one layer of a plain network broke it; deleting k random blocks "
+        "degraded it smoothly. Stochastic depth (Huang et al. 2016) trains with blocks dropped at random in just "
+        "this way. Pick the shipped 8-block toy model (seconds) or the race's ResNet-N and plain-N (trained live "
+        "first); below, saved runs of ResNet-56 (27 blocks) over several seeds."
+    ),
+    "arg_network": "Network",
+    "arg_network_toy": "the shipped toy (8 blocks)",
+    "arg_network_race": "the race's ResNet-N and plain-N (trained now)",
+    "arg_lesion_run": "Delete blocks",
+    "arg_lesion_plot": "Paths by length, and held-out accuracy with blocks deleted",
+    "arg_lesion_saved": "Saved: the race's ResNet-56 and plain-56, several seeds",
+    "arg_paper_heading": "### D. The papers' own numbers (for reference; theirs, not measured here)",
+    "arg_stage_training": "training {name}",
+    "arg_stage_measuring": "measuring {name}",
+    "arg_stage_lesioning": "deleting blocks of {name}",
+    "arg_stage_loading": "loading the {name} model",
 }

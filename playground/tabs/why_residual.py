@@ -30,6 +30,7 @@ from ..guard import served_picture
 from ..locales import TABLES, L, choices, lang_of, t
 from ..page import ROOT, Page, gpu
 from ..sessions import Ticket
+from . import argument
 from .inspect import PHOTO_FORMAT, image_path
 
 CURVES = ROOT / "assets" / "curves"
@@ -75,6 +76,7 @@ def saved_figures(lang: str) -> tuple[Any, Any, str, Any, str, Any]:
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the tab and wire its events; returns its components by name."""
+    argument.create(page)  # the spine: hypothesis -> evidence -> equation -> ensembles
     gr.Markdown(L("lab_intro"))
     # ------------------------------------------------------------------ 1. gradient flow
     gr.Markdown(L("flow_heading"))

@@ -10,6 +10,11 @@ from .ablation import ablation_verdict
 from .anatomy import block_anatomy_figure
 from .degradation import degradation_figure, degradation_verdict
 from .flow import flow_explainer, flow_explainers, flow_verdict, gradient_flow_figure, shortcut_share_figure
+from .gradient_split import gradient_split_figure, gradient_split_verdict
+from .hypothesis import residual_response_figure, residual_response_verdict
+from .lesion import lesion_figure, lesion_verdict, saved_lesion_figure
+from .paper import paper_numbers_json, paper_numbers_markdown
+from .flow import flow_explainer, flow_verdict, gradient_flow_figure, shortcut_share_figure
 from .landscape import landscape_figure, landscape_verdict, saved_landscape_figure
 from .race import race_figure, race_verdict, saved_curves_figure
 from .shatter import shatter_verdict, shattering_figure
@@ -25,6 +30,15 @@ __all__ = [
     "flow_explainers",
     "flow_verdict",
     "gradient_flow_figure",
+    "gradient_split_figure",
+    "gradient_split_verdict",
+    "lesion_figure",
+    "lesion_verdict",
+    "paper_numbers_json",
+    "paper_numbers_markdown",
+    "residual_response_figure",
+    "residual_response_verdict",
+    "saved_lesion_figure",
     "landscape_figure",
     "landscape_verdict",
     "race_figure",

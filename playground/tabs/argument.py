@@ -1,0 +1,177 @@
+"""The paper's argument, the spine of "Why residual?": hypothesis -> evidence -> equation -> ensembles.
+
+H(x) = F(x) + x and the residual hypothesis (He et al. 2015, section 3.1) with its evidence
+measured (Fig. 7: ``/residual_response``); the shortcut's gradient equation (Identity Mappings,
+Eq. 4-5: ``/gradient_split``); ResNets as ensembles of shallow paths (Veit et al. 2016:
+``/lesion``); what BN does in all this; and the papers' own numbers as reference tables.
+
+Every computation is a library study run through ``page.backend.run``; each endpoint returns
+its figure, its verdict and its numbers as JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from resnet_core.lab.gradient_split import SplitCall
+from resnet_core.lab.hypothesis import ResponseCall
+from resnet_core.lab.lesion import LESION_NETWORKS, LesionCall, load_lesions
+from viz.lab.gradient_split import gradient_split_figure, gradient_split_verdict
+from viz.lab.hypothesis import residual_response_figure, residual_response_verdict
+from viz.lab.lesion import lesion_figure, lesion_verdict, saved_lesion_figure
+from viz.lab.paper import TABLE1_GFLOPS, paper_numbers_json, paper_numbers_markdown
+
+from ..errors import friendly
+from ..locales import L, choices, lang_of, t
+from ..page import ROOT, Page
+
+SAVED_LESION = ROOT / "assets" / "curves" / "lesion.json"
+RESPONSE_DEPTHS = (20, 32, 44, 56, 110)
+SPLIT_DEPTHS = (20, 32, 44, 56, 110)
+LESION_DEPTHS = (20, 32, 44, 56)
+MAX_STEPS = 600  # live training on a busy 2-core CPU: a few minutes at most
+
+
+def _run(page: Page, name: str, call: Any, progress: Callable, lang: str) -> Any:
+    """Run the study through the backend, reporting its progress; the last record is the result."""
+    cancel = threading.Event()
+    result = None
+    try:
+        for record in page.backend.run(name, call, cancel=cancel):
+            if hasattr(record, "fraction"):
+                stage = t(f"arg_stage_{record.stage}", lang, name=record.name)
+                progress(float(record.fraction), desc=stage)
+            else:
+                result = record
+    finally:
+        cancel.set()  # a client that went away stops the study at its next check
+    if result is None:
+        raise RuntimeError(f"the study {name} returned no result")
+    return result
+
+
+@functools.lru_cache(maxsize=2)
+def _saved_lesion(lang: str) -> tuple[Any, str]:
+    if not SAVED_LESION.exists():
+        return saved_lesion_figure(None, lang=lang), ""
+    saved = load_lesions(SAVED_LESION)
+    return saved_lesion_figure(saved, lang=lang), lesion_verdict(saved.runs[0], lang)
+
+
+def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
+    """Lay out the argument and wire its endpoints; returns its components by name."""
+    gr.Markdown(L("arg_intro"))
+    # ------------------------------------------------------------------ the hypothesis and Fig. 7
+    gr.Markdown(L("arg_hypothesis"))
+    with gr.Row():
+        resp_depths = gr.CheckboxGroup(list(RESPONSE_DEPTHS), value=[20, 56], label=L("arg_depths"))
+        resp_steps = gr.Slider(50, MAX_STEPS, value=ResponseCall().steps, step=50, label=L("arg_steps"))
+        resp_btn = gr.Button(L("arg_response_run"), variant="primary", elem_id="arg-response-run")
+    resp_text = gr.Markdown(elem_id="arg-response-text")
+    resp_plot = gr.Plot(label=L("arg_response_plot"))
+    resp_json = gr.JSON(label=L("arg_numbers"))
+    gr.Markdown(L("arg_bn_hypothesis"))
+    # ------------------------------------------------------------------ the equation
+    gr.Markdown(L("arg_equation"), latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+    with gr.Row():
+        split_depth = gr.Dropdown(list(SPLIT_DEPTHS), value=SplitCall().depth, label=L("depth"))
+        split_btn = gr.Button(L("arg_split_run"), variant="primary", elem_id="arg-split-run")
+    split_text = gr.Markdown(elem_id="arg-split-text")
+    split_plot = gr.Plot(label=L("arg_split_plot"))
+    split_json = gr.JSON(label=L("arg_numbers"))
+    gr.Markdown(L("arg_bn_gradient"))
+    # ------------------------------------------------------------------ ensembles of shallow paths
+    gr.Markdown(L("arg_ensembles"))
+    with gr.Row():
+        lesion_net = gr.Radio(list(LESION_NETWORKS), value=LesionCall().network, label=L("arg_network"))
+        lesion_depth = gr.Dropdown(list(LESION_DEPTHS), value=LesionCall().depth, label=L("depth"))
+        lesion_btn = gr.Button(L("arg_lesion_run"), variant="primary", elem_id="arg-lesion-run")
+    lesion_text = gr.Markdown(elem_id="arg-lesion-text")
+    lesion_plot = gr.Plot(label=L("arg_lesion_plot"))
+    lesion_json = gr.JSON(label=L("arg_numbers"))
+    saved_text = gr.Markdown()
+    saved_plot = gr.Plot(label=L("arg_lesion_saved"))
+    # ------------------------------------------------------------------ the papers' numbers
+    gr.Markdown(L("arg_paper_heading"))
+    paper_md = gr.Markdown()
+
+    @friendly
+    def residual_response(depths: list | None = None, steps: float = ResponseCall().steps, request: gr.Request = None,
+                          progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        """Fig. 7 of He et al. measured: train plain-N and ResNet-N for each depth on the race's data,
+        then the std of each block's response F(x) and ||F(x)|| / ||x||, with the paper's reading checked.
+
+        Args:
+            depths: one to three CIFAR depths from 20, 32, 44, 56, 110 (default 20 and 56).
+            steps: training steps per network (50-600).
+        """
+        lang = lang_of(request)
+        picked = tuple(int(d) for d in (depths if depths else (20, 56)))
+        if not set(picked) <= set(RESPONSE_DEPTHS):
+            raise ValueError(f"depths are some of {', '.join(map(str, RESPONSE_DEPTHS))}")
+        if not 1 <= float(steps) <= MAX_STEPS:
+            raise ValueError(f"steps must be between 1 and {MAX_STEPS}")
+        result = _run(page, "residual_response", ResponseCall(depths=picked, steps=int(steps)), progress, lang)
+        return residual_response_verdict(result, lang), residual_response_figure(result, lang=lang), result.to_dict()
+
+    @friendly
+    def gradient_split(depth: float = SplitCall().depth, request: gr.Request = None,
+                       progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        """Identity Mappings Eq. 5 measured: per block, the gradient arriving through the shortcut and
+        through the branch, for v1, pre-activation and plain CIFAR networks at initialization.
+
+        Args:
+            depth: 20, 32, 44, 56 or 110.
+        """
+        lang = lang_of(request)
+        if int(depth) not in SPLIT_DEPTHS:
+            raise ValueError(f"depth is one of {', '.join(map(str, SPLIT_DEPTHS))}")
+        result = _run(page, "gradient_split", SplitCall(depth=int(depth)), progress, lang)
+        return gradient_split_verdict(result, lang), gradient_split_figure(result, lang=lang), result.to_dict()
+
+    @friendly
+    def lesion(network: str = LesionCall().network, depth: float = LesionCall().depth, request: gr.Request = None,
+               progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        """Veit et al.'s lesion study: delete each single block (shortcut kept, branch dropped) and k
+        random blocks, on the shipped 8-block toy model or on the race's ResNet-N and plain-N trained live.
+
+        Args:
+            network: "toy" (seconds) or "race" (trains first, a minute or two).
+            depth: the race networks' depth: 20, 32, 44 or 56 (44 has 21 blocks).
+        """
+        lang = lang_of(request)
+        if int(depth) not in LESION_DEPTHS:
+            raise ValueError(f"depth is one of {', '.join(map(str, LESION_DEPTHS))}")
+        result = _run(page, "lesion", LesionCall(network=network, depth=int(depth)), progress, lang)
+        return lesion_verdict(result, lang), lesion_figure(result, lang=lang), result.to_dict()
+
+    long = page.model_event(long=True)
+    resp_btn.click(residual_response, [resp_depths, resp_steps], [resp_text, resp_plot, resp_json],
+                   api_name="residual_response", **long)
+    split_btn.click(gradient_split, [split_depth], [split_text, split_plot, split_json], api_name="gradient_split", **long)
+    lesion_btn.click(lesion, [lesion_net, lesion_depth], [lesion_text, lesion_plot, lesion_json], api_name="lesion", **long)
+
+    macs: dict[int, int] = {}
+
+    def paper(lang: str) -> str:
+        if not macs:  # the exact count of Table 1's networks, once: what the Architecture tab shows
+            for d in TABLE1_GFLOPS:
+                try:
+                    macs[d] = int(page.backend.check_cost(d, "v1", 224).macs)
+                except ValueError:  # past this server's budget: leave the cell empty
+                    continue
+        return paper_numbers_markdown(lang, macs=macs)
+
+    page.localize(paper_md, paper)
+    page.localize(saved_plot, lambda lang: _saved_lesion(lang)[0])
+    page.localize(saved_text, lambda lang: _saved_lesion(lang)[1])
+    page.localize(lesion_net, lambda lang: gr.update(choices=choices("arg_network_", list(LESION_NETWORKS), lang)))
+    return dict(paper_numbers=lambda: paper_numbers_json(macs=macs))
+
+
+__all__ = ["create"]
