@@ -417,7 +417,7 @@ def load_lesions(path: str | Path) -> SavedLesions:
             for r in doc["runs"]
         )
         return SavedLesions(runs, tuple(int(s) for s in doc["seeds"]), dict(doc["meta"]))
-    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path} is not a lesion file: {exc}") from exc
 
 
