@@ -334,3 +334,10 @@ def test_trained_resnet_responses_are_smaller_than_plain_and_smaller_when_deeper
     assert all(f.smaller_than_plain), f  # He et al., Fig. 7
     assert f.deeper_smaller, f
     assert "holds here" in vhyp.residual_response_verdict(result, "en")
+
+
+def test_a_net_that_never_left_chance_is_not_called_robust() -> None:
+    flat = _curve([0.24] * 10, [0.23, 0.22], intact=0.25)  # plain-56 after 450 steps of the race
+    assert not flat.trained and not flat.robust
+    result = LesionResult((flat,), path_counts(10), "race", 450, 500, "data", 1.0)
+    assert "did not train" in vlesion.lesion_verdict(result, "en")

@@ -156,11 +156,18 @@ class LesionCurve:
         return int(np.sum(keep >= self.intact - self.robust_drop)), len(keep)
 
     @property
+    def trained(self) -> bool:
+        """The intact network is at least halfway from chance to perfect: below that it has too
+        little to lose for a lesion to say anything (a plain-56 that never left chance "survives")."""
+        return self.intact >= (1 + self.chance) / 2
+
+    @property
     def robust(self) -> bool:
-        """Veit's finding holds: deleting any one of at least :data:`ROBUST_SHARE` of the
-        non-downsampling blocks keeps accuracy within :data:`ROBUST_DROP` of intact."""
+        """Veit's finding holds: the network is :attr:`trained`, and deleting any one of at least
+        :data:`ROBUST_SHARE` of its non-downsampling blocks keeps accuracy within :data:`ROBUST_DROP`
+        of intact."""
         ok, m = self.tolerated
-        return ok >= ROBUST_SHARE * m
+        return self.trained and ok >= ROBUST_SHARE * m
 
     @property
     def largest_step(self) -> float:
@@ -190,6 +197,7 @@ class LesionCurve:
             "k_min": r(self.k_min),
             "k_max": r(self.k_max),
             "chance": round(self.chance, 4),
+            "trained": self.trained,
             "robust": self.robust,
         }
 

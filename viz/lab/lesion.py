@@ -44,6 +44,7 @@ TEXT: dict[str, dict[str, str]] = {
         "k_sharp": "Deleting k random blocks from {name}: mean accuracy {first:.1%} at k = 1 down to {last:.1%} at k = {k}; one more deletion can cost {step:.1%}: not the smooth decline of Veit's Fig. 5.",
         "huang": "Stochastic depth (Huang et al., 2016) trains by deleting random blocks this way, which makes a ResNet more robust still.",
         "missing": "no saved lesion runs at {path}; run: python scripts/lesion.py",
+        "untrained": "**{name}** reached only {intact:.1%} intact (chance {chance:.0%}): it did not train, so deleting its blocks ({lo:.1%}–{hi:.1%}) says nothing about robustness; its failure to train is the degradation problem itself.",
     },
     "zh": {
         "paths_panel": "经过 n = {n} 个块的路径按长度分布（C(n, k) / 2ⁿ）",
@@ -68,6 +69,7 @@ TEXT: dict[str, dict[str, str]] = {
         "k_sharp": "从 {name} 中随机删除 k 个块：平均准确率从 k = 1 时的 {first:.1%} 降到 k = {k} 时的 {last:.1%}；多删一个块可能损失 {step:.1%}：不是 Veit 图 5 那样的平滑下降。",
         "huang": "随机深度（Huang 等人，2016）在训练时就以这种方式随机删除块，使 ResNet 更加鲁棒。",
         "missing": "{path} 没有保存的剪除实验；运行：python scripts/lesion.py",
+        "untrained": "**{name}** 完整时只有 {intact:.1%}（随机猜测 {chance:.0%}）：它没有训练起来，所以删除它的块（{lo:.1%}–{hi:.1%}）说明不了鲁棒性；它训练不起来，正是退化问题本身。",
     },
 }
 
@@ -144,6 +146,9 @@ def lesion_verdict(result: LesionResult, lang: str = "en") -> str:
     for c in result.curves:
         ok, m = c.tolerated
         common = dict(name=c.name, intact=c.intact, lo=float(c.single.min()), hi=float(c.single.max()))
+        if not c.trained:
+            lines.append(t["untrained"].format(**common, chance=c.chance))
+            continue
         if c.kind == "plain":
             lines.append(t["plain"].format(**common, med=float(np.median(c.single)), chance=c.chance))
             continue

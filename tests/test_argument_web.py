@@ -1,0 +1,56 @@
+"""The argument's endpoints through the running server, at their defaults, from gradio_client
+with keyword arguments: each returns its verdict, its figure and its numbers as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gradio_client import Client
+
+from tests._server import Server
+
+pytestmark = pytest.mark.slow
+TIMEOUT_S = 900.0  # training on a busy 2-core CPU
+
+
+@pytest.fixture(scope="module")
+def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Client:
+    return Client(app_server.url, verbose=False, download_files=str(tmp_path_factory.mktemp("dl")), analytics_enabled=False)
+
+
+def call(client: Client, api_name: str, **kwargs: Any) -> tuple[str, dict, dict]:
+    text, fig, numbers = client.submit(api_name=api_name, **kwargs).result(timeout=TIMEOUT_S)
+    assert fig["type"] == "plotly" and json.loads(fig["plot"])["data"], "an empty figure"
+    return text, fig, numbers
+
+
+def test_gradient_split_at_its_defaults(client: Client) -> None:
+    text, _, numbers = call(client, "/gradient_split")
+    nets = {n["kind"]: n for n in numbers["networks"]}
+    assert numbers["depth"] == 56 and set(nets) == {"residual", "preact", "plain"}
+    assert all(n["max_sum_error"] < 1e-4 for n in nets.values())  # the split adds up
+    assert "Eq. 5" in text
+
+
+def test_gradient_split_with_a_keyword_and_a_bad_depth(client: Client) -> None:
+    _, _, numbers = call(client, "/gradient_split", depth=20)
+    assert len(numbers["networks"][0]["blocks"]) == 9
+    with pytest.raises(Exception, match="21"):  # one clear message, not a traceback
+        client.submit(api_name="/gradient_split", depth=21).result(timeout=TIMEOUT_S)
+
+
+def test_lesion_of_the_toy_at_its_defaults(client: Client) -> None:
+    text, _, numbers = call(client, "/lesion")
+    (curve,) = numbers["curves"]
+    assert numbers["source"] == "toy" and numbers["path_counts"] == [1, 8, 28, 56, 70, 56, 28, 8, 1]
+    assert curve["robust"] is False and "does not appear" in text
+
+
+def test_residual_response_at_its_defaults(client: Client) -> None:
+    text, _, numbers = call(client, "/residual_response")
+    assert numbers["findings"]["depths"] == [20, 56]
+    assert {n["name"] for n in numbers["networks"]} == {"Plain-20", "ResNet-20", "Plain-56", "ResNet-56"}
+    assert "Depth 20" in text
