@@ -36,6 +36,7 @@ STUDY_MODULES: tuple[str, ...] = (
     "resnet_core.lab.hypothesis",
     "resnet_core.lab.gradient_split",
     "resnet_core.lab.lesion",
+    "resnet_core.lab.no_bn",
 )
 
 

@@ -341,3 +341,36 @@ def test_a_net_that_never_left_chance_is_not_called_robust() -> None:
     assert not flat.trained and not flat.robust
     result = LesionResult((flat,), path_counts(10), "race", 450, 500, "data", 1.0)
     assert "did not train" in vlesion.lesion_verdict(result, "en")
+
+
+# ------------------------------------------------------------------------------ without BN
+
+
+def test_without_bn_the_default_stream_grows_and_the_cures_start_as_identity() -> None:
+    from resnet_core.lab.no_bn import METHODS, no_bn_model, stream_std
+
+    x = images(32)
+    growth = {}
+    for method in METHODS:
+        model = no_bn_model(32, method, seed=0, width=8, num_classes=5).eval()
+        growth[method] = stream_std(model, x)
+    # x + F(x) with F about as large as x: the variance grows block after block (15 blocks here;
+    # the two option-A stage starts pass only half the channels on, so less than 2x per block)
+    assert growth["default"][-1] / growth["default"][0] > 10
+    # every cure starts each block as the identity: the three streams are identical at init
+    for method in ("zero-init", "SkipInit", "Fixup"):
+        np.testing.assert_allclose(growth[method], growth["zero-init"], rtol=1e-6)
+
+
+def test_fixup_follows_its_three_rules() -> None:
+    from resnet_core.lab.no_bn import Biased, ScaledAdd, no_bn_model
+
+    plain = no_bn_model(20, "default", seed=0, width=8, num_classes=5)
+    fixup = no_bn_model(20, "Fixup", seed=0, width=8, num_classes=5)
+    block, ref = fixup.layer2[1], plain.layer2[1]
+    assert float(fixup.fc.module.weight.abs().sum()) == 0 and float(block.conv2.module.weight.abs().sum()) == 0  # rule 1
+    # rule 2: L = 9 branches of m = 2 layers: scale 9 ** (-1/2) = 1/3 on the other branch layer
+    torch.testing.assert_close(block.conv1.module.weight, ref.conv1.weight / 3)
+    # rule 3: a multiplier (1) per branch and a bias (0) before each conv, activation and the linear layer
+    assert isinstance(block.add, ScaledAdd) and float(block.add.scale) == 1.0 and float(block.add.bias) == 0.0
+    assert all(isinstance(m, Biased) for m in (block.conv1, block.relu1, block.conv2, fixup.fc))

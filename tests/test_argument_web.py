@@ -54,3 +54,11 @@ def test_residual_response_at_its_defaults(client: Client) -> None:
     assert numbers["findings"]["depths"] == [20, 56]
     assert {n["name"] for n in numbers["networks"]} == {"Plain-20", "ResNet-20", "Plain-56", "ResNet-56"}
     assert "Depth 20" in text
+
+
+def test_no_bn_race_at_its_defaults(client: Client) -> None:
+    text, _, numbers = call(client, "/no_bn_race")
+    runs = {r["method"]: r for r in numbers["runs"]}
+    assert set(runs) == {"default", "zero-init", "SkipInit", "Fixup"}
+    assert runs["default"]["stream_growth"] > 10
+    assert "SkipInit" in text

@@ -395,4 +395,15 @@ TEXT: dict[str, str] = {
     "arg_stage_measuring": "measuring {name}",
     "arg_stage_lesioning": "deleting blocks of {name}",
     "arg_stage_loading": "loading the {name} model",
+    "arg_no_bn_heading": (
+        "**Without BN.** Take BN out of a ResNet and keep the usual initialization: each block adds a branch as "
+        "large as its input, so the stream's variance about doubles per block and the forward pass blows up. "
+        "Three cures start every block as the identity: **zero-init** (the branch's last layer at zero), "
+        "**SkipInit** (De & Smith 2020: a learnable scalar on the branch, initialised at 0) and **Fixup** "
+        "(Zhang et al. 2019: zero the classifier and each branch's last layer; scale the other branch layers by "
+        "L^(−1/(2m−2)); add a scalar multiplier per branch and scalar biases before each convolution, linear "
+        "layer and activation). Below they are measured at initialization and trained side by side."
+    ),
+    "arg_no_bn_run": "Train without BN",
+    "arg_no_bn_plot": "The stream at initialization, and the training loss, without BN",
 }

@@ -3,7 +3,7 @@
 H(x) = F(x) + x and the residual hypothesis (He et al. 2015, section 3.1) with its evidence
 measured (Fig. 7: ``/residual_response``); the shortcut's gradient equation (Identity Mappings,
 Eq. 4-5: ``/gradient_split``); ResNets as ensembles of shallow paths (Veit et al. 2016:
-``/lesion``); what BN does in all this; and the papers' own numbers as reference tables.
+``/lesion``); what BN does in all this, and training without it (``/no_bn_race``); and the papers' own numbers as reference tables.
 
 Every computation is a library study run through ``page.backend.run``; each endpoint returns
 its figure, its verdict and its numbers as JSON.
@@ -21,9 +21,11 @@ import gradio as gr
 from resnet_core.lab.gradient_split import SplitCall
 from resnet_core.lab.hypothesis import ResponseCall
 from resnet_core.lab.lesion import LESION_NETWORKS, LesionCall, load_lesions
+from resnet_core.lab.no_bn import NoBNCall
 from viz.lab.gradient_split import gradient_split_figure, gradient_split_verdict
 from viz.lab.hypothesis import residual_response_figure, residual_response_verdict
 from viz.lab.lesion import lesion_figure, lesion_verdict, saved_lesion_figure
+from viz.lab.no_bn import no_bn_figure, no_bn_verdict
 from viz.lab.paper import TABLE1_GFLOPS, paper_numbers_json, paper_numbers_markdown
 
 from ..errors import friendly
@@ -34,6 +36,7 @@ SAVED_LESION = ROOT / "assets" / "curves" / "lesion.json"
 RESPONSE_DEPTHS = (20, 32, 44, 56, 110)
 SPLIT_DEPTHS = (20, 32, 44, 56, 110)
 LESION_DEPTHS = (20, 32, 44, 56)
+NO_BN_DEPTHS = (20, 32, 44, 56)
 MAX_STEPS = 600  # live training on a busy 2-core CPU: a few minutes at most
 
 
@@ -85,6 +88,13 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     split_plot = gr.Plot(label=L("arg_split_plot"))
     split_json = gr.JSON(label=L("arg_numbers"))
     gr.Markdown(L("arg_bn_gradient"))
+    gr.Markdown(L("arg_no_bn_heading"))
+    with gr.Row():
+        no_bn_depth = gr.Dropdown(list(NO_BN_DEPTHS), value=NoBNCall().depth, label=L("depth"))
+        no_bn_btn = gr.Button(L("arg_no_bn_run"), variant="primary", elem_id="arg-no-bn-run")
+    no_bn_text = gr.Markdown(elem_id="arg-no-bn-text")
+    no_bn_plot = gr.Plot(label=L("arg_no_bn_plot"))
+    no_bn_json = gr.JSON(label=L("arg_numbers"))
     # ------------------------------------------------------------------ ensembles of shallow paths
     gr.Markdown(L("arg_ensembles"))
     with gr.Row():
@@ -135,6 +145,21 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         return gradient_split_verdict(result, lang), gradient_split_figure(result, lang=lang), result.to_dict()
 
     @friendly
+    def no_bn_race(depth: float = NoBNCall().depth, request: gr.Request = None,
+                   progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        """ResNet-N without BN, four ways: the default init (the stream blows up), zero-init, SkipInit and
+        Fixup, measured at initialization and trained side by side on the race's data.
+
+        Args:
+            depth: 20, 32, 44 or 56.
+        """
+        lang = lang_of(request)
+        if int(depth) not in NO_BN_DEPTHS:
+            raise ValueError(f"depth is one of {', '.join(map(str, NO_BN_DEPTHS))}")
+        result = _run(page, "no_bn_race", NoBNCall(depth=int(depth)), progress, lang)
+        return no_bn_verdict(result, lang), no_bn_figure(result, lang=lang), result.to_dict()
+
+    @friendly
     def lesion(network: str = LesionCall().network, depth: float = LesionCall().depth, request: gr.Request = None,
                progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         """Veit et al.'s lesion study: delete each single block (shortcut kept, branch dropped) and k
@@ -154,6 +179,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     resp_btn.click(residual_response, [resp_depths, resp_steps], [resp_text, resp_plot, resp_json],
                    api_name="residual_response", **long)
     split_btn.click(gradient_split, [split_depth], [split_text, split_plot, split_json], api_name="gradient_split", **long)
+    no_bn_btn.click(no_bn_race, [no_bn_depth], [no_bn_text, no_bn_plot, no_bn_json], api_name="no_bn_race", **long)
     lesion_btn.click(lesion, [lesion_net, lesion_depth], [lesion_text, lesion_plot, lesion_json], api_name="lesion", **long)
 
     macs: dict[int, int] = {}

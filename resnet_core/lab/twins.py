@@ -79,6 +79,7 @@ class Twins:
         elapsed: seconds spent.
         data: description of the data set.
         device: where they ran.
+        losses: (networks, steps) each step's training loss (inf or NaN where a network diverged).
     """
 
     nets: list[Twin]
@@ -88,6 +89,7 @@ class Twins:
     elapsed: float
     data: SyntheticData
     device: str
+    losses: np.ndarray | None = None
 
     def get(self, name: str) -> Twin:
         for net in self.nets:
@@ -149,21 +151,49 @@ def train_twins(
     depths = check_depths(list(depths), most=4)
     check_int("steps", steps, 1, MAX_TWIN_STEPS)
     check_seed(seed)
-    if max_seconds is not None:
-        check_float("max_seconds", max_seconds, 0.1, 86_400.0)
     if not kinds or not set(kinds) <= {"plain", "residual"}:
         raise LabError(f"kinds are 'plain' and 'residual', got {shown(kinds)}")
+    preset = RACE_PRESETS["cpu"]
+    classes = len(twin_data().classes)
+    nets = [
+        (f"{'Plain' if kind == 'plain' else 'ResNet'}-{d}", kind, d,
+         _race_model(d, preset["width"], kind == "residual", seed, classes))
+        for d in depths
+        for kind in ("plain", "residual")
+        if kind in kinds
+    ]
+    return (yield from train_networks(nets, steps=steps, seed=seed, max_seconds=max_seconds, device=device, check=check))
+
+
+def train_networks(
+    nets: Sequence[tuple[str, NetKind, int, ResNet]],
+    *,
+    steps: int,
+    seed: int = 0,
+    lr: float | None = None,
+    max_seconds: float | None = None,
+    device: torch.device | None = None,
+    check: Callable[[], None] | None = None,
+) -> Iterator[Progress]:
+    """Train ``(name, kind, depth, model)`` networks side by side with the race's CPU recipe
+    (SGD, momentum 0.9, weight decay 1e-4, the preset's batch; ``lr`` default the preset's) on the
+    same batches; a generator returning :class:`Twins` (with each step's training loss)."""
+    check_int("steps", steps, 1, MAX_TWIN_STEPS)
+    check_seed(seed)
+    if max_seconds is not None:
+        check_float("max_seconds", max_seconds, 0.1, 86_400.0)
     dev = device or torch.device("cpu")
     preset = RACE_PRESETS["cpu"]
+    rate = preset["lr"] if lr is None else check_float("lr", lr, 1e-6, 10.0)
     with cpu_threads(preset["threads"], dev):
-        return (yield from _train(depths, tuple(kinds), steps, seed, max_seconds, dev, check, preset))
+        return (yield from _train(list(nets), steps, seed, rate, max_seconds, dev, check, preset))
 
 
 def _train(
-    depths: tuple[int, ...],
-    kinds: tuple[NetKind, ...],
+    nets: list[tuple[str, NetKind, int, ResNet]],
     steps: int,
     seed: int,
+    lr: float,
     max_seconds: float | None,
     dev: torch.device,
     check: Callable[[], None] | None,
@@ -173,23 +203,22 @@ def _train(
     data = twin_data()
     x, y, xt, yt = (torch.from_numpy(a).to(dev) for a in data.splits())
     x, xt = (x - 0.5) / 0.25, (xt - 0.5) / 0.25  # as the race normalises
-    order = [(d, k) for d in depths for k in ("plain", "residual") if k in kinds]
-    models, optimizers, names = [], [], []
-    for d, kind in order:
-        model = _race_model(d, preset["width"], kind == "residual", seed, len(data.classes)).to(dev).train()
-        models.append(model)
-        optimizers.append(torch.optim.SGD(model.parameters(), lr=preset["lr"], momentum=0.9, weight_decay=1e-4))
-        names.append(f"{'Plain' if kind == 'plain' else 'ResNet'}-{d}")
+    models = [m.to(dev).train() for _, _, _, m in nets]
+    optimizers = [torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4) for m in models]
+    losses = np.full((len(models), steps), np.nan)
     gen = torch.Generator().manual_seed(seed)
     done = 0
-    label = " / ".join(names)
+    label = " / ".join(n for n, _, _, _ in nets)
     for step in range(1, steps + 1):
         if check is not None:
             check()
         idx = torch.randint(0, len(x), (preset["batch"],), generator=gen).to(dev)
         xb, yb = x[idx], y[idx]  # (B, 3, H, W), (B,)
-        for model, opt in zip(models, optimizers):
+        for i, (model, opt) in enumerate(zip(models, optimizers)):
             loss = F.cross_entropy(model(xb), yb)
+            losses[i, step - 1] = float(loss.detach())
+            if not torch.isfinite(loss):
+                continue  # diverged: a step on inf or NaN would only spread it to the weights
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -198,17 +227,11 @@ def _train(
             yield Progress(step / steps, "training", label)
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
-    nets = [
+    trained = [
         Twin(name, kind, d, model.eval(), _accuracy(model, xt, yt))
-        for name, (d, kind), model in zip(names, order, models)
+        for (name, kind, d, _), model in zip(nets, models)
     ]
-    return Twins(nets, xt, yt, done, time.perf_counter() - start, data, str(dev))
-
-
-def mean_std(values: np.ndarray) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for one value) of a 1-D array."""
-    v = np.asarray(values, dtype=np.float64)
-    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+    return Twins(trained, xt, yt, done, time.perf_counter() - start, data, str(dev), losses[:, :done])
 
 
 __all__ = [
@@ -218,6 +241,7 @@ __all__ = [
     "Twins",
     "branch_response_module",
     "check_depths",
+    "train_networks",
     "train_twins",
     "twin_data",
 ]

@@ -13,6 +13,7 @@ from .flow import flow_explainer, flow_explainers, flow_verdict, gradient_flow_f
 from .gradient_split import gradient_split_figure, gradient_split_verdict
 from .hypothesis import residual_response_figure, residual_response_verdict
 from .lesion import lesion_figure, lesion_verdict, saved_lesion_figure
+from .no_bn import no_bn_figure, no_bn_verdict
 from .paper import paper_numbers_json, paper_numbers_markdown
 from .flow import flow_explainer, flow_verdict, gradient_flow_figure, shortcut_share_figure
 from .landscape import landscape_figure, landscape_verdict, saved_landscape_figure
@@ -34,6 +35,8 @@ __all__ = [
     "gradient_split_verdict",
     "lesion_figure",
     "lesion_verdict",
+    "no_bn_figure",
+    "no_bn_verdict",
     "paper_numbers_json",
     "paper_numbers_markdown",
     "residual_response_figure",

@@ -1,0 +1,89 @@
+"""Training without BN: the residual stream at initialization and the training loss of the
+default ResNet, zero-init, SkipInit and Fixup, with a verdict from the numbers.
+
+Pure functions of :mod:`resnet_core.lab.no_bn`'s dataclasses; nothing here touches a model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .._format import FONT, TEMPLATE
+from ._common import check_lang, times
+
+if TYPE_CHECKING:  # importing resnet_core would import torch
+    from resnet_core.lab.no_bn import NoBNRace
+
+COLORS = {"default": "#d62728", "zero-init": "#1f77b4", "SkipInit": "#2ca02c", "Fixup": "#9467bd"}
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "ResNet-{depth} without BN: {steps} steps on the race's data (ours)",
+        "stream_panel": "std of the stream after each block, at initialization",
+        "loss_panel": "training loss (gaps: not finite)",
+        "block": "block",
+        "step": "step",
+        "default": "**default (He init):** the stream's std grows {growth} from the first block to the last (x + F(x) with F as large as x: the variance about doubles per block), {fate}.",
+        "cure": "**{method}:** every block starts as the identity (stream growth {growth}); it {fate}.",
+        "diverged": "the loss is not finite or stays above chance ({chance:.2f}): it does not train",
+        "trains": "trains: loss {first:.2f} → {last:.2f} (chance {chance:.2f}), held-out accuracy {acc:.0%}",
+        "note": "A short run: the cures' job is to make training possible without BN, not to match BN in {steps} steps.",
+    },
+    "zh": {
+        "title": "没有 BN 的 ResNet-{depth}：在竞赛数据上训练 {steps} 步（我们测的）",
+        "stream_panel": "初始化时每个块之后残差流的标准差",
+        "loss_panel": "训练损失（空缺处：非有限值）",
+        "block": "块",
+        "step": "步数",
+        "default": "**默认（He 初始化）：**残差流的标准差从第一个块到最后一个块增长了 {growth}（x + F(x) 中 F 与 x 一样大：方差每个块约翻一倍），{fate}。",
+        "cure": "**{method}：**每个块都从恒等映射开始（残差流增长 {growth}）；它{fate}。",
+        "diverged": "损失不是有限值或一直高于随机猜测（{chance:.2f}）：无法训练",
+        "trains": "可以训练：损失 {first:.2f} → {last:.2f}（随机猜测 {chance:.2f}），留出集准确率 {acc:.0%}",
+        "note": "这是一次短训练：这些方法的作用是让没有 BN 的网络能够训练，而不是在 {steps} 步内赶上 BN。",
+    },
+}
+
+
+def no_bn_figure(result: NoBNRace, *, lang: str = "en") -> go.Figure:
+    """Two panels: the stream's std per block at init (log scale), and each method's loss."""
+    t = TEXT[check_lang(lang)]
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=[t["stream_panel"], t["loss_panel"]])
+    for run in result.runs:
+        color = COLORS.get(run.method, "#333333")
+        fig.add_trace(go.Scatter(x=list(range(1, len(run.stream_std) + 1)), y=run.stream_std, mode="lines+markers",
+                                 name=run.method, legendgroup=run.method, line={"color": color}, marker={"size": 4}),
+                      row=1, col=1)
+        loss = np.where(np.isfinite(run.loss), run.loss, np.nan)
+        fig.add_trace(go.Scatter(x=list(range(1, len(loss) + 1)), y=loss, mode="lines", name=run.method,
+                                 legendgroup=run.method, showlegend=False, line={"color": color}), row=1, col=2)
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_xaxes(title=t["block"], row=1, col=1)
+    fig.update_xaxes(title=t["step"], row=1, col=2)
+    fig.update_layout(template=TEMPLATE, font=FONT, height=420, legend={"orientation": "h", "y": -0.2},
+                      title={"text": t["title"].format(depth=result.depth, steps=result.steps), "x": 0.01, "font": {"size": 14}},
+                      margin={"l": 10, "r": 20, "t": 70, "b": 10})
+    return fig
+
+
+def no_bn_verdict(result: NoBNRace, lang: str = "en") -> str:
+    """Per method: the stream's growth at init and whether it trained, from the numbers."""
+    t = TEXT[check_lang(lang)]
+    lines = []
+    for run in result.runs:
+        if run.diverged:
+            fate = t["diverged"].format(chance=run.chance_loss)
+        else:
+            head, tail = run.loss[: min(20, len(run.loss))], run.loss[-min(20, len(run.loss)):]
+            fate = t["trains"].format(first=float(np.mean(head)), last=float(np.mean(tail)), chance=run.chance_loss,
+                                      acc=run.heldout_accuracy)
+        key = "default" if run.method == "default" else "cure"
+        lines.append(t[key].format(method=run.method, growth=times(run.growth, lang), fate=fate))
+    return "\n".join(f"* {line}" for line in lines) + "\n\n" + t["note"].format(steps=result.steps)
+
+
+__all__ = ["COLORS", "TEXT", "no_bn_figure", "no_bn_verdict"]
