@@ -372,5 +372,18 @@ def test_fixup_follows_its_three_rules() -> None:
     # rule 2: L = 9 branches of m = 2 layers: scale 9 ** (-1/2) = 1/3 on the other branch layer
     torch.testing.assert_close(block.conv1.module.weight, ref.conv1.weight / 3)
     # rule 3: a multiplier (1) per branch and a bias (0) before each conv, activation and the linear layer
-    assert isinstance(block.add, ScaledAdd) and float(block.add.scale) == 1.0 and float(block.add.bias) == 0.0
+    assert isinstance(block.add, ScaledAdd) and block.add.scale.item() == 1.0 and block.add.bias.item() == 0.0
     assert all(isinstance(m, Biased) for m in (block.conv1, block.relu1, block.conv2, fixup.fc))
+
+
+def test_saved_deep_lesions_are_read_and_judged_seed_by_seed() -> None:
+    from pathlib import Path
+
+    saved = load_lesions(Path(__file__).resolve().parents[1] / "assets" / "curves" / "lesion.json")
+    assert len(saved.seeds) >= 3 and saved.meta["device_name"] and saved.meta["produced_by"] == "scripts/lesion.py"
+    res = [run.curves[0] for run in saved.runs]
+    assert all(len(c.blocks) >= 20 for c in res)  # deep enough for Veit's finding
+    n = sum(c.robust for c in res)
+    words = vlesion.saved_lesion_verdict(saved, "en")
+    assert f"appears in {n} of {len(res)} seeds" in words
+    assert "种子" in vlesion.saved_lesion_verdict(saved, "zh")

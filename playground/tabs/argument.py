@@ -24,7 +24,7 @@ from resnet_core.lab.lesion import LESION_NETWORKS, LesionCall, load_lesions
 from resnet_core.lab.no_bn import NoBNCall
 from viz.lab.gradient_split import gradient_split_figure, gradient_split_verdict
 from viz.lab.hypothesis import residual_response_figure, residual_response_verdict
-from viz.lab.lesion import lesion_figure, lesion_verdict, saved_lesion_figure
+from viz.lab.lesion import lesion_figure, lesion_verdict, saved_lesion_figure, saved_lesion_verdict
 from viz.lab.no_bn import no_bn_figure, no_bn_verdict
 from viz.lab.paper import TABLE1_GFLOPS, paper_numbers_json, paper_numbers_markdown
 
@@ -63,7 +63,7 @@ def _saved_lesion(lang: str) -> tuple[Any, str]:
     if not SAVED_LESION.exists():
         return saved_lesion_figure(None, lang=lang), ""
     saved = load_lesions(SAVED_LESION)
-    return saved_lesion_figure(saved, lang=lang), lesion_verdict(saved.runs[0], lang)
+    return saved_lesion_figure(saved, lang=lang), saved_lesion_verdict(saved, lang)
 
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom

@@ -44,6 +44,10 @@ TEXT: dict[str, dict[str, str]] = {
         "k_sharp": "Deleting k random blocks from {name}: mean accuracy {first:.1%} at k = 1 down to {last:.1%} at k = {k}; one more deletion can cost {step:.1%}: not the smooth decline of Veit's Fig. 5.",
         "huang": "Stochastic depth (Huang et al., 2016) trains by deleting random blocks this way, which makes a ResNet more robust still.",
         "missing": "no saved lesion runs at {path}; run: python scripts/lesion.py",
+        "seed_line": "seed {seed}: {name} intact {intact:.1%}, {ok} of {m} shape-keeping blocks deletable within {drop:.0f} points: {word}",
+        "seed_robust": "robust",
+        "seed_fragile": "below the 80 % of blocks Veit's reading needs",
+        "seeds": "**Veit's robustness appears in {n} of {seeds} seeds of {name}.** Seed 0 in full:",
         "untrained": "**{name}** reached only {intact:.1%} intact (chance {chance:.0%}): it did not train, so deleting its blocks ({lo:.1%}–{hi:.1%}) says nothing about robustness; its failure to train is the degradation problem itself.",
     },
     "zh": {
@@ -69,6 +73,10 @@ TEXT: dict[str, dict[str, str]] = {
         "k_sharp": "从 {name} 中随机删除 k 个块：平均准确率从 k = 1 时的 {first:.1%} 降到 k = {k} 时的 {last:.1%}；多删一个块可能损失 {step:.1%}：不是 Veit 图 5 那样的平滑下降。",
         "huang": "随机深度（Huang 等人，2016）在训练时就以这种方式随机删除块，使 ResNet 更加鲁棒。",
         "missing": "{path} 没有保存的剪除实验；运行：python scripts/lesion.py",
+        "seed_line": "种子 {seed}：{name} 完整时 {intact:.1%}，不改变形状的 {m} 个块中有 {ok} 个删除后下降不超过 {drop:.0f} 个百分点：{word}",
+        "seed_robust": "鲁棒",
+        "seed_fragile": "低于 Veit 的解读所需的 80% 的块",
+        "seeds": "**在 {name} 的 {seeds} 个种子中，有 {n} 个出现了 Veit 的鲁棒性。**种子 0 的完整结果：",
         "untrained": "**{name}** 完整时只有 {intact:.1%}（随机猜测 {chance:.0%}）：它没有训练起来，所以删除它的块（{lo:.1%}–{hi:.1%}）说明不了鲁棒性；它训练不起来，正是退化问题本身。",
     },
 }
@@ -137,6 +145,22 @@ def saved_lesion_figure(saved: SavedLesions | None, *, lang: str = "en", path: s
     return fig
 
 
+def saved_lesion_verdict(saved: SavedLesions | None, lang: str = "en") -> str:
+    """The saved runs seed by seed (a robust verdict in some seeds only is said as such), then the
+    first seed's full verdict."""
+    t = TEXT[check_lang(lang)]
+    if saved is None or not saved.runs:
+        return ""
+    res = [run.curves[0] for run in saved.runs]
+    lines = [
+        t["seed_line"].format(seed=seed, name=c.name, intact=c.intact, ok=c.tolerated[0], m=c.tolerated[1],
+                              drop=c.robust_drop * 100, word=t["seed_robust" if c.robust else "seed_fragile"])
+        for seed, c in zip(saved.seeds, res)
+    ]
+    summary = t["seeds"].format(n=sum(c.robust for c in res), seeds=len(res), name=res[0].name)
+    return "\n".join(f"* {line}" for line in lines) + "\n\n" + summary + "\n\n" + lesion_verdict(saved.runs[0], lang)
+
+
 def lesion_verdict(result: LesionResult, lang: str = "en") -> str:
     """Which it is, from the accuracies: an ensemble (robust, smooth) or not."""
     t = TEXT[check_lang(lang)]
@@ -162,4 +186,4 @@ def lesion_verdict(result: LesionResult, lang: str = "en") -> str:
     return "\n".join(f"* {line}" for line in lines)
 
 
-__all__ = ["TEXT", "lesion_figure", "lesion_verdict", "path_mass", "saved_lesion_figure"]
+__all__ = ["TEXT", "lesion_figure", "lesion_verdict", "path_mass", "saved_lesion_figure", "saved_lesion_verdict"]
