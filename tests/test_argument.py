@@ -387,3 +387,17 @@ def test_saved_deep_lesions_are_read_and_judged_seed_by_seed() -> None:
     words = vlesion.saved_lesion_verdict(saved, "en")
     assert f"appears in {n} of {len(res)} seeds" in words
     assert "种子" in vlesion.saved_lesion_verdict(saved, "zh")
+
+
+def test_saved_no_bn_runs_round_trip_with_their_non_finite_losses(tmp_path) -> None:
+    from resnet_core.lab.no_bn import NoBNRace, NoBNRun, load_no_bn, save_no_bn
+    from viz.lab.no_bn import saved_no_bn_verdict
+
+    blown = NoBNRun("default", np.array([1.0, 50.0]), np.array([1150.0, np.nan]), 0.2, math.log(5))
+    fine = NoBNRun("SkipInit", np.array([1.0, 1.0]), np.array([1.6, 1.4]), 0.35, math.log(5))
+    race = NoBNRace(20, 2, 0, (blown, fine), "data", "cpu", 1.0)
+    races, meta = load_no_bn(save_no_bn([race], tmp_path / "no_bn.json", meta={"device_name": "test CPU"}))
+    back = {r.method: r for r in races[0].runs}
+    assert back["default"].diverged and not back["SkipInit"].diverged
+    assert np.isnan(back["default"].loss[1]) and back["default"].growth == 50.0
+    assert "trains: SkipInit; does not: default" in saved_no_bn_verdict(races, meta, "en")

@@ -406,4 +406,5 @@ TEXT: dict[str, str] = {
     ),
     "arg_no_bn_run": "Train without BN",
     "arg_no_bn_plot": "The stream at initialization, and the training loss, without BN",
+    "arg_no_bn_saved": "Saved: without BN, several seeds (the first seed drawn)",
 }

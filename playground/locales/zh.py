@@ -377,4 +377,5 @@ TEXT: dict[str, str] = {
     ),
     "arg_no_bn_run": "不用 BN 训练",
     "arg_no_bn_plot": "没有 BN 时：初始化时的残差流与训练损失",
+    "arg_no_bn_saved": "已保存：没有 BN，多个种子（画出第一个种子）",
 }

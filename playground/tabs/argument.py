@@ -21,11 +21,11 @@ import gradio as gr
 from resnet_core.lab.gradient_split import SplitCall
 from resnet_core.lab.hypothesis import ResponseCall
 from resnet_core.lab.lesion import LESION_NETWORKS, LesionCall, load_lesions
-from resnet_core.lab.no_bn import NoBNCall
+from resnet_core.lab.no_bn import NoBNCall, load_no_bn
 from viz.lab.gradient_split import gradient_split_figure, gradient_split_verdict
 from viz.lab.hypothesis import residual_response_figure, residual_response_verdict
 from viz.lab.lesion import lesion_figure, lesion_verdict, saved_lesion_figure, saved_lesion_verdict
-from viz.lab.no_bn import no_bn_figure, no_bn_verdict
+from viz.lab.no_bn import no_bn_figure, no_bn_verdict, saved_no_bn_verdict
 from viz.lab.paper import TABLE1_GFLOPS, paper_numbers_json, paper_numbers_markdown
 
 from ..errors import friendly
@@ -33,6 +33,7 @@ from ..locales import L, choices, lang_of, t
 from ..page import ROOT, Page
 
 SAVED_LESION = ROOT / "assets" / "curves" / "lesion.json"
+SAVED_NO_BN = ROOT / "assets" / "curves" / "no_bn.json"
 RESPONSE_DEPTHS = (20, 32, 44, 56, 110)
 SPLIT_DEPTHS = (20, 32, 44, 56, 110)
 LESION_DEPTHS = (20, 32, 44, 56)
@@ -66,6 +67,14 @@ def _saved_lesion(lang: str) -> tuple[Any, str]:
     return saved_lesion_figure(saved, lang=lang), saved_lesion_verdict(saved, lang)
 
 
+@functools.lru_cache(maxsize=2)
+def _saved_no_bn(lang: str) -> tuple[Any, str]:
+    if not SAVED_NO_BN.exists():
+        return None, ""
+    races, meta = load_no_bn(SAVED_NO_BN)
+    return no_bn_figure(races[0], lang=lang), saved_no_bn_verdict(races, meta, lang)
+
+
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the argument and wire its endpoints; returns its components by name."""
     gr.Markdown(L("arg_intro"))
@@ -95,6 +104,8 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     no_bn_text = gr.Markdown(elem_id="arg-no-bn-text")
     no_bn_plot = gr.Plot(label=L("arg_no_bn_plot"))
     no_bn_json = gr.JSON(label=L("arg_numbers"))
+    no_bn_saved_text = gr.Markdown()
+    no_bn_saved_plot = gr.Plot(label=L("arg_no_bn_saved"))
     # ------------------------------------------------------------------ ensembles of shallow paths
     gr.Markdown(L("arg_ensembles"))
     with gr.Row():
@@ -194,6 +205,8 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         return paper_numbers_markdown(lang, macs=macs)
 
     page.localize(paper_md, paper)
+    page.localize(no_bn_saved_plot, lambda lang: _saved_no_bn(lang)[0])
+    page.localize(no_bn_saved_text, lambda lang: _saved_no_bn(lang)[1])
     page.localize(saved_plot, lambda lang: _saved_lesion(lang)[0])
     page.localize(saved_text, lambda lang: _saved_lesion(lang)[1])
     page.localize(lesion_net, lambda lang: gr.update(choices=choices("arg_network_", list(LESION_NETWORKS), lang)))

@@ -20,9 +20,11 @@ the race's data and batches.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -187,10 +189,55 @@ class NoBNRace:
                     "loss": r(run.loss),
                     "heldout_accuracy": round(run.heldout_accuracy, 4),
                     "diverged": run.diverged,
+                    "chance_loss": round(run.chance_loss, 5),
                 }
                 for run in self.runs
             ],
         }
+
+
+#: the ``format`` key of saved no-BN runs (written by scripts/no_bn.py)
+NO_BN_FORMAT = "resnet-playground/no-bn/1"
+
+
+def save_no_bn(runs: list[NoBNRace], path: str | Path, *, meta: dict[str, Any]) -> Path:
+    """Write several seeds' no-BN races as JSON (losses rounded; non-finite ones as null)."""
+    path = Path(path)
+    doc = {"format": NO_BN_FORMAT, "meta": meta, "runs": [r.to_dict() for r in runs]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc) + "\n")
+    return path
+
+
+def load_no_bn(path: str | Path) -> tuple[list[NoBNRace], dict[str, Any]]:
+    """Read what :func:`save_no_bn` wrote: the races and the meta.
+
+    Raises:
+        ValueError: not a no-BN file, or malformed.
+    """
+    try:
+        doc = json.loads(Path(path).read_text())
+        if doc.get("format") != NO_BN_FORMAT:
+            raise ValueError(f"format is {doc.get('format')!r}, expected {NO_BN_FORMAT!r}")
+
+        def arr(values: list) -> np.ndarray:
+            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+        races = [
+            NoBNRace(
+                depth=int(r["depth"]), steps=int(r["steps"]), seed=int(r["seed"]), data=str(r["data"]),
+                device=str(r["device"]), elapsed=float(r["elapsed_s"]),
+                runs=tuple(
+                    NoBNRun(u["method"], arr(u["stream_std_at_init"]), arr(u["loss"]), float(u["heldout_accuracy"]),
+                            float(u.get("chance_loss", np.log(5))))
+                    for u in r["runs"]
+                ),
+            )
+            for r in doc["runs"]
+        ]
+        return races, dict(doc["meta"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path} is not a no-BN file: {exc}") from exc
 
 
 @study("no_bn_race", call_type=NoBNCall)
@@ -213,4 +260,4 @@ def no_bn_race(ctx: StudyContext, call: NoBNCall) -> Iterator[Progress | NoBNRac
     yield NoBNRace(call.depth, trained.steps, call.seed, runs, data.description, trained.device, time.perf_counter() - start)
 
 
-__all__ = ["METHODS", "NoBNCall", "NoBNRace", "NoBNRun", "ScaledAdd", "no_bn_model", "no_bn_race", "stream_std"]
+__all__ = ["NO_BN_FORMAT", "load_no_bn", "save_no_bn", "METHODS", "NoBNCall", "NoBNRace", "NoBNRun", "ScaledAdd", "no_bn_model", "no_bn_race", "stream_std"]

@@ -6,6 +6,7 @@ Pure functions of :mod:`resnet_core.lab.no_bn`'s dataclasses; nothing here touch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .._format import FONT, TEMPLATE
-from ._common import check_lang, times
+from ._common import check_lang, machine_words, times
 
 if TYPE_CHECKING:  # importing resnet_core would import torch
     from resnet_core.lab.no_bn import NoBNRace
@@ -32,6 +33,8 @@ TEXT: dict[str, dict[str, str]] = {
         "diverged": "the loss is not finite or stays above chance ({chance:.2f}): it does not train",
         "trains": "trains: loss {first:.2f} → {last:.2f} (chance {chance:.2f}), held-out accuracy {acc:.0%}",
         "note": "A short run: the cures' job is to make training possible without BN, not to match BN in {steps} steps.",
+        "seed_line": "seed {seed}: trains: {ok}; does not: {bad} (held-out: {accs})",
+        "saved_where": "**Saved runs** (ResNet-{depth} without BN, {steps} steps, {seeds} seeds; {machine}, {date}; ours):",
     },
     "zh": {
         "title": "没有 BN 的 ResNet-{depth}：在竞赛数据上训练 {steps} 步（我们测的）",
@@ -44,6 +47,8 @@ TEXT: dict[str, dict[str, str]] = {
         "diverged": "损失不是有限值或一直高于随机猜测（{chance:.2f}）：无法训练",
         "trains": "可以训练：损失 {first:.2f} → {last:.2f}（随机猜测 {chance:.2f}），留出集准确率 {acc:.0%}",
         "note": "这是一次短训练：这些方法的作用是让没有 BN 的网络能够训练，而不是在 {steps} 步内赶上 BN。",
+        "seed_line": "种子 {seed}：能训练：{ok}；不能：{bad}（留出集：{accs}）",
+        "saved_where": "**已保存的实验**（没有 BN 的 ResNet-{depth}，{steps} 步，{seeds} 个种子；{machine}，{date}；我们测的）：",
     },
 }
 
@@ -70,6 +75,22 @@ def no_bn_figure(result: NoBNRace, *, lang: str = "en") -> go.Figure:
     return fig
 
 
+def saved_no_bn_verdict(races: Sequence[NoBNRace], meta: dict, lang: str = "en") -> str:
+    """Seed by seed: which methods trained; then where the runs were made."""
+    t = TEXT[check_lang(lang)]
+    if not races:
+        return ""
+    lines = []
+    for race in races:
+        ok = [r.method for r in race.runs if not r.diverged]
+        bad = [r.method for r in race.runs if r.diverged]
+        lines.append(t["seed_line"].format(seed=race.seed, ok=", ".join(ok) or "–", bad=", ".join(bad) or "–",
+                                           accs=", ".join(f"{r.method} {r.heldout_accuracy:.0%}" for r in race.runs)))
+    where = t["saved_where"].format(depth=races[0].depth, steps=races[0].steps, seeds=len(races),
+                                    machine=machine_words(str(meta.get("device_name", "?")), lang), date=str(meta.get("date", ""))[:10])
+    return where + "\n\n" + "\n".join(f"* {line}" for line in lines)
+
+
 def no_bn_verdict(result: NoBNRace, lang: str = "en") -> str:
     """Per method: the stream's growth at init and whether it trained, from the numbers."""
     t = TEXT[check_lang(lang)]
@@ -86,4 +107,4 @@ def no_bn_verdict(result: NoBNRace, lang: str = "en") -> str:
     return "\n".join(f"* {line}" for line in lines) + "\n\n" + t["note"].format(steps=result.steps)
 
 
-__all__ = ["COLORS", "TEXT", "no_bn_figure", "no_bn_verdict"]
+__all__ = ["COLORS", "TEXT", "no_bn_figure", "no_bn_verdict", "saved_no_bn_verdict"]
