@@ -5,9 +5,8 @@ gradient-split and lesion studies need the trained networks themselves. :func:`t
 trains them exactly as the race does (same builder, same SGD recipe, same batches, the CPU
 preset's data) and returns them with the held-out split, reporting :class:`Progress` as it goes.
 
-Also where a response F(x) is read: :func:`branch_response_module` is the one place that knows
-which module's output is a block's residual function, so a change of how blocks declare it
-touches one line.
+Also where a response F(x) is read: :func:`branch_response_module` asks the block, which declares
+its branch output (:class:`resnet_core.blocks.ResidualBlock`).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..blocks import branch_output_module
 from ..device import cpu_threads
 from ..model import ResNet
 from ._common import LabError, NetKind, check_cifar_depth, check_float, check_int, check_seed, shown
@@ -102,7 +100,7 @@ def branch_response_module(block: nn.Module) -> nn.Module:
     """The module whose output is the block's residual function F(x): after the branch's last
     BN (a v1 block) or last conv (pre-activation), before the addition and any ReLU, which is
     what Fig. 7 of He et al. plots. In a plain block it is the same layer (there is no addition)."""
-    return branch_output_module(block)
+    return block.branch_output_module()  # declared by the block (``ResidualBlock.branch_output``)
 
 
 def check_depths(depths: object, *, most: int = 3) -> tuple[int, ...]:
