@@ -406,3 +406,16 @@ def test_saved_no_bn_runs_round_trip_with_their_non_finite_losses(tmp_path) -> N
     assert back["default"].diverged and not back["SkipInit"].diverged
     assert np.isnan(back["default"].loss[1]) and back["default"].growth == 50.0
     assert "trains: SkipInit; does not: default" in saved_no_bn_verdict(races, meta, "en")
+
+
+def test_saved_no_bn_runs_show_the_default_failing_and_skipinit_training() -> None:
+    from pathlib import Path
+
+    from resnet_core.lab.no_bn import load_no_bn
+
+    races, meta = load_no_bn(Path(__file__).resolve().parents[1] / "assets" / "curves" / "no_bn.json")
+    assert len(races) >= 3 and meta["produced_by"] == "scripts/no_bn.py" and meta["device_name"]
+    for race in races:
+        runs = {r.method: r for r in race.runs}
+        assert runs["default"].diverged and runs["default"].growth > 10  # x + F(x) without BN
+        assert not runs["SkipInit"].diverged  # De & Smith: trains without BN
