@@ -419,3 +419,22 @@ def test_saved_no_bn_runs_show_the_default_failing_and_skipinit_training() -> No
         runs = {r.method: r for r in race.runs}
         assert runs["default"].diverged and runs["default"].growth > 10  # x + F(x) without BN
         assert not runs["SkipInit"].diverged  # De & Smith: trains without BN
+
+
+def test_pretrained_resnet50_is_measured_only_where_its_weights_are_present() -> None:
+    from types import SimpleNamespace
+
+    from resnet_core.images import Preprocess
+    from resnet_core.lab.hypothesis import pretrained_responses
+    from resnet_core.model import build_resnet
+
+    model = build_resnet(50).eval()
+
+    def resolve(pretrained: bool):  # a served model as the zoo hands it out
+        weights = SimpleNamespace(source="test weights", pretrained=pretrained, preprocess=Preprocess())
+        return lambda key, ckpt, size: SimpleNamespace(model=model, weights=weights, device=torch.device("cpu"))
+
+    none, note = pretrained_responses(StudyContext(service=None, resolve=resolve(False)))  # type: ignore[arg-type]
+    assert none is None and "no pretrained" in note
+    net, note = pretrained_responses(StudyContext(service=None, resolve=resolve(True)))  # type: ignore[arg-type]
+    assert len(net.blocks) == 16 and (net.std > 0).all() and "4 example photos" in note

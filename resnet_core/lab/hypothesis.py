@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,6 +29,9 @@ from ._common import LabError, NetKind, check_float, check_int, check_seed
 from .twins import MAX_TWIN_STEPS, Progress, branch_response_module, check_depths, train_twins
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
+
+
 @dataclass(frozen=True)
 class ResponseCall:
     """What ``residual_response`` trains and measures.
@@ -37,12 +41,15 @@ class ResponseCall:
         steps: training steps per network (all networks step on the same batches).
         seed: weights and batch order.
         max_seconds: stop training after this many seconds (the result says how many steps ran).
+        pretrained: also measure the served ResNet-50 on the example photos where its ImageNet
+            weights are present (the paper's Fig. 7 is CIFAR; this is the same measure on ImageNet).
     """
 
     depths: tuple[int, ...] = (20, 56)
     steps: int = 200
     seed: int = 0
     max_seconds: float = 150.0
+    pretrained: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "depths", check_depths(self.depths))
@@ -112,6 +119,9 @@ class ResidualResponses:
         data: description of the data set.
         device: where it ran.
         elapsed: seconds, training included.
+        pretrained: the served ResNet-50's responses on the example photos (ImageNet weights),
+            or None where those weights are not present.
+        pretrained_weights: where they came from, or why they were not measured.
     """
 
     networks: tuple[BlockResponses, ...]
@@ -121,6 +131,8 @@ class ResidualResponses:
     data: str
     device: str
     elapsed: float
+    pretrained: BlockResponses | None = None
+    pretrained_weights: str = ""
 
     def network(self, kind: NetKind, depth: int) -> BlockResponses:
         for net in self.networks:
@@ -167,6 +179,15 @@ class ResidualResponses:
                 }
                 for n in self.networks
             ],
+            "pretrained": None
+            if self.pretrained is None
+            else {
+                "name": self.pretrained.name,
+                "blocks": list(self.pretrained.blocks),
+                "std": np.round(self.pretrained.std, 5).tolist(),
+                "relative": np.round(self.pretrained.relative, 5).tolist(),
+            },
+            "pretrained_weights": self.pretrained_weights,
             "findings": {
                 "depths": list(f.depths),
                 "resnet_mean_std": np.round(f.resnet_std, 5).tolist(),
@@ -223,6 +244,22 @@ def block_responses(
     return BlockResponses(name, kind, depth, blocks, np.array(std), np.array(rel), float(heldout_accuracy))
 
 
+def pretrained_responses(ctx: StudyContext) -> tuple[BlockResponses | None, str]:
+    """The served ResNet-50's responses on the shipped example photos, where ImageNet weights are
+    present; else None and a note. Hooks are scoped to this thread (:mod:`resnet_core.hooks`)."""
+    from ..images import load_image, prepare
+    from ..zoo import ModelKey
+
+    served = ctx.resolve(ModelKey(50), None, 224)
+    if not served.weights.pretrained:
+        return None, "no pretrained ResNet-50 weights on this server"
+    photos = sorted(EXAMPLES.glob("*.jpg"))
+    batch = torch.cat([prepare(load_image(p), served.weights.preprocess).tensor for p in photos])
+    batch = batch.to(served.device)  # (P, 3, 224, 224)
+    net = block_responses(served.model, batch, name="ResNet-50 (ImageNet)", kind="residual", depth=50)
+    return net, f"{served.weights.source}, {len(photos)} example photos"
+
+
 @study("residual_response", call_type=ResponseCall)
 def residual_response(ctx: StudyContext, call: ResponseCall) -> Iterator[Progress | ResidualResponses]:
     """Train plain-N and ResNet-N for each depth, then measure their responses (Fig. 7)."""
@@ -231,6 +268,7 @@ def residual_response(ctx: StudyContext, call: ResponseCall) -> Iterator[Progres
         call.depths, steps=call.steps, seed=call.seed, max_seconds=call.max_seconds, check=ctx.check
     )
     yield Progress(1.0, "measuring")
+    pretrained, note = pretrained_responses(ctx) if call.pretrained and ctx.resolve is not None else (None, "")
     nets = tuple(
         block_responses(
             t.model, twins.test_images, name=t.name, kind=t.kind, depth=t.depth, heldout_accuracy=t.heldout_accuracy
@@ -245,6 +283,8 @@ def residual_response(ctx: StudyContext, call: ResponseCall) -> Iterator[Progres
         data=twins.data.description,
         device=twins.device,
         elapsed=time.perf_counter() - start,
+        pretrained=pretrained,
+        pretrained_weights=note,
     )
 
 

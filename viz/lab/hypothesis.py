@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -34,6 +35,8 @@ TEXT: dict[str, dict[str, str]] = {
         "holds": "**The paper's reading holds here:** residual functions come out generally small, smaller than the plain net's layers{deeper}. That fits the hypothesis (a block near the identity needs only a small F), it does not prove it.",
         "holds_deeper": ", and smaller in the deeper net",
         "partly": "**The paper's pattern does not fully hold at this length of training:** see which comparison fails above; the paper trained for 64k iterations, this for {steps} steps.",
+        "pretrained": "{name} ({source}, no plain twin to compare): response std {lo:.3g}–{hi:.3g} per block, median ‖F(x)‖/‖x‖ {rel:.2f}.",
+        "no_pretrained": "No pretrained ResNet-50 weights on this server, so only the trained twins are measured.",
         "untrained": " The plain-{depth} net reached only {acc:.0%} held-out accuracy, so its responses are those of a net that barely trained.",
     },
     "zh": {
@@ -52,6 +55,8 @@ TEXT: dict[str, dict[str, str]] = {
         "holds": "**论文的解读在这里成立**：残差函数总体较小，比普通网络的层更小{deeper}。这与假设相符（接近恒等的块只需要很小的 F），但并不证明它。",
         "holds_deeper": "，并且在更深的网络中更小",
         "partly": "**在这个训练长度下，论文的规律没有完全成立**：请看上面哪一项比较不成立；论文训练了 64k 次迭代，这里只有 {steps} 步。",
+        "pretrained": "{name}（{source}，没有普通孪生网络可比）：每个块的响应标准差 {lo:.3g}–{hi:.3g}，‖F(x)‖/‖x‖ 中位数 {rel:.2f}。",
+        "no_pretrained": "这台服务器上没有预训练的 ResNet-50 权重，所以只测量了训练好的孪生网络。",
         "untrained": " 普通-{depth} 网络的留出集准确率只有 {acc:.0%}，它的响应来自一个几乎没有训练好的网络。",
     },
 }
@@ -83,6 +88,13 @@ def residual_response_figure(result: ResidualResponses, *, lang: str = "en") -> 
                 row=row,
                 col=1,
             )
+    if result.pretrained is not None:
+        net = result.pretrained
+        for row, values in ((1, net.std), (2, net.relative)):
+            fig.add_trace(go.Scatter(x=list(range(1, len(net.blocks) + 1)), y=values, mode="lines+markers", name=net.name,
+                                     legendgroup=net.name, showlegend=row == 1, line={"color": "#7f7f7f", "dash": "dash"},
+                                     marker={"size": 4}, customdata=list(net.blocks),
+                                     hovertemplate=t["hover"] + "<extra>" + net.name + "</extra>"), row=row, col=1)
     fig.update_xaxes(title=t["x"], row=2, col=1)
     fig.update_layout(
         template=TEMPLATE,
@@ -129,6 +141,12 @@ def residual_response_verdict(result: ResidualResponses, lang: str = "en") -> st
     for net in result.networks:
         if net.kind == "plain" and net.heldout_accuracy < 0.5:
             summary += t["untrained"].format(depth=net.depth, acc=net.heldout_accuracy)
+    if result.pretrained is not None:
+        net = result.pretrained
+        lines.append(t["pretrained"].format(name=net.name, source=result.pretrained_weights, lo=float(net.std.min()),
+                                            hi=float(net.std.max()), rel=float(np.median(net.relative))))
+    elif result.pretrained_weights:
+        lines.append(t["no_pretrained"])
     return "\n".join(f"* {line}" for line in lines) + "\n\n" + summary
 
 
