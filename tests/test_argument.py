@@ -438,3 +438,18 @@ def test_pretrained_resnet50_is_measured_only_where_its_weights_are_present() ->
     assert none is None and "no pretrained" in note
     net, note = pretrained_responses(StudyContext(service=None, resolve=resolve(True)))  # type: ignore[arg-type]
     assert len(net.blocks) == 16 and (net.std > 0).all() and "4 example photos" in note
+
+
+@pytest.mark.parametrize(
+    ("run", "call"),
+    [(residual_response, ResponseCall(depths=(20,), steps=50)), (lesion, LesionCall(network="toy")),
+     (gradient_split, SplitCall(depth=20))],
+    ids=["residual_response", "lesion", "gradient_split"],
+)
+def test_a_stopped_study_ends_at_its_next_check(run, call) -> None:
+    from resnet_core.studies import Cancelled
+
+    stop = threading.Event()
+    stop.set()  # the caller's Stop button
+    with pytest.raises(Cancelled):
+        list(run(StudyContext(service=None, resolve=None, cancel=stop), call))  # type: ignore[arg-type]

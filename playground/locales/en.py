@@ -407,4 +407,6 @@ TEXT: dict[str, str] = {
     "arg_no_bn_run": "Train without BN",
     "arg_no_bn_plot": "The stream at initialization, and the training loss, without BN",
     "arg_no_bn_saved": "Saved: without BN, several seeds (the first seed drawn)",
+    "arg_stop": "Stop",
+    "arg_stopped": "Stopped before the end: nothing to show from this run.",
 }

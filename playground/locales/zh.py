@@ -378,4 +378,6 @@ TEXT: dict[str, str] = {
     "arg_no_bn_run": "不用 BN 训练",
     "arg_no_bn_plot": "没有 BN 时：初始化时的残差流与训练损失",
     "arg_no_bn_saved": "已保存：没有 BN，多个种子（画出第一个种子）",
+    "arg_stop": "停止",
+    "arg_stopped": "已在结束前停止：这次运行没有结果可显示。",
 }

@@ -12,7 +12,6 @@ its figure, its verdict and its numbers as JSON.
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +21,16 @@ from resnet_core.lab.gradient_split import SplitCall
 from resnet_core.lab.hypothesis import ResponseCall
 from resnet_core.lab.lesion import LESION_NETWORKS, LesionCall, load_lesions
 from resnet_core.lab.no_bn import NoBNCall, load_no_bn
+from resnet_core.lab.twins import Progress
+from resnet_core.studies import Cancelled
 from viz.lab.gradient_split import gradient_split_figure, gradient_split_verdict
 from viz.lab.hypothesis import residual_response_figure, residual_response_verdict
 from viz.lab.lesion import lesion_figure, lesion_verdict, saved_lesion_figure, saved_lesion_verdict
 from viz.lab.no_bn import no_bn_figure, no_bn_verdict, saved_no_bn_verdict
 from viz.lab.paper import TABLE1_GFLOPS, paper_numbers_json, paper_numbers_markdown
 
+from ..binding import bind
+from ..cancels import Cancels
 from ..errors import friendly
 from ..locales import L, choices, lang_of, t
 from ..page import ROOT, Page
@@ -41,22 +44,29 @@ NO_BN_DEPTHS = (20, 32, 44, 56)
 MAX_STEPS = 600  # live training on a busy 2-core CPU: a few minutes at most
 
 
-def _run(page: Page, name: str, call: Any, progress: Callable, lang: str) -> Any:
-    """Run the study through the backend, reporting its progress; the last record is the result."""
-    cancel = threading.Event()
+def _run(page: Page, cancels: Cancels, name: str, call: Any, request: Any, progress: Callable, lang: str) -> Any:
+    """Run the study through the backend, reporting its progress; the last record is the result.
+    The caller's own Stop button sets its flag (:class:`~playground.cancels.Cancels`), and the
+    study raises :class:`~resnet_core.studies.Cancelled` at its next check."""
+    event = cancels.start(request)
     result = None
     try:
-        for record in page.backend.run(name, call, cancel=cancel):
-            if hasattr(record, "fraction"):
+        for record in page.backend.run(name, call, cancel=event):
+            if isinstance(record, Progress):
                 stage = t(f"arg_stage_{record.stage}", lang, name=record.name)
                 progress(float(record.fraction), desc=stage)
             else:
                 result = record
     finally:
-        cancel.set()  # a client that went away stops the study at its next check
+        cancels.finish(request, event)
     if result is None:
         raise RuntimeError(f"the study {name} returned no result")
     return result
+
+
+def stop_run(request: gr.Request = None, *, cancels: Cancels) -> None:
+    """Stop the caller's own running study at its next step (nobody else's)."""
+    cancels.stop(request)
 
 
 @functools.lru_cache(maxsize=2)
@@ -77,6 +87,7 @@ def _saved_no_bn(lang: str) -> tuple[Any, str]:
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the argument and wire its endpoints; returns its components by name."""
+    cancels, stops = Cancels(), []
     gr.Markdown(L("arg_intro"))
     # ------------------------------------------------------------------ the hypothesis and Fig. 7
     gr.Markdown(L("arg_hypothesis"))
@@ -84,6 +95,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         resp_depths = gr.CheckboxGroup(list(RESPONSE_DEPTHS), value=[20, 56], label=L("arg_depths"))
         resp_steps = gr.Slider(50, MAX_STEPS, value=ResponseCall().steps, step=50, label=L("arg_steps"))
         resp_btn = gr.Button(L("arg_response_run"), variant="primary", elem_id="arg-response-run")
+        stops.append(gr.Button(L("arg_stop"), variant="stop", min_width=80, scale=0))
     resp_text = gr.Markdown(elem_id="arg-response-text")
     resp_plot = gr.Plot(label=L("arg_response_plot"))
     resp_json = gr.JSON(label=L("arg_numbers"))
@@ -93,6 +105,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     with gr.Row():
         split_depth = gr.Dropdown(list(SPLIT_DEPTHS), value=SplitCall().depth, label=L("depth"))
         split_btn = gr.Button(L("arg_split_run"), variant="primary", elem_id="arg-split-run")
+        stops.append(gr.Button(L("arg_stop"), variant="stop", min_width=80, scale=0))
     split_text = gr.Markdown(elem_id="arg-split-text")
     split_plot = gr.Plot(label=L("arg_split_plot"))
     split_json = gr.JSON(label=L("arg_numbers"))
@@ -101,6 +114,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     with gr.Row():
         no_bn_depth = gr.Dropdown(list(NO_BN_DEPTHS), value=NoBNCall().depth, label=L("depth"))
         no_bn_btn = gr.Button(L("arg_no_bn_run"), variant="primary", elem_id="arg-no-bn-run")
+        stops.append(gr.Button(L("arg_stop"), variant="stop", min_width=80, scale=0))
     no_bn_text = gr.Markdown(elem_id="arg-no-bn-text")
     no_bn_plot = gr.Plot(label=L("arg_no_bn_plot"))
     no_bn_json = gr.JSON(label=L("arg_numbers"))
@@ -112,6 +126,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         lesion_net = gr.Radio(list(LESION_NETWORKS), value=LesionCall().network, label=L("arg_network"))
         lesion_depth = gr.Dropdown(list(LESION_DEPTHS), value=LesionCall().depth, label=L("depth"))
         lesion_btn = gr.Button(L("arg_lesion_run"), variant="primary", elem_id="arg-lesion-run")
+        stops.append(gr.Button(L("arg_stop"), variant="stop", min_width=80, scale=0))
     lesion_text = gr.Markdown(elem_id="arg-lesion-text")
     lesion_plot = gr.Plot(label=L("arg_lesion_plot"))
     lesion_json = gr.JSON(label=L("arg_numbers"))
@@ -137,7 +152,11 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
             raise ValueError(f"depths are some of {', '.join(map(str, RESPONSE_DEPTHS))}")
         if not 1 <= float(steps) <= MAX_STEPS:
             raise ValueError(f"steps must be between 1 and {MAX_STEPS}")
-        result = _run(page, "residual_response", ResponseCall(depths=picked, steps=int(steps)), progress, lang)
+        try:
+            call = ResponseCall(depths=picked, steps=int(steps))
+            result = _run(page, cancels, "residual_response", call, request, progress, lang)
+        except Cancelled:
+            return t("arg_stopped", lang), gr.update(), gr.update()
         return residual_response_verdict(result, lang), residual_response_figure(result, lang=lang), result.to_dict()
 
     @friendly
@@ -152,7 +171,10 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         lang = lang_of(request)
         if int(depth) not in SPLIT_DEPTHS:
             raise ValueError(f"depth is one of {', '.join(map(str, SPLIT_DEPTHS))}")
-        result = _run(page, "gradient_split", SplitCall(depth=int(depth)), progress, lang)
+        try:
+            result = _run(page, cancels, "gradient_split", SplitCall(depth=int(depth)), request, progress, lang)
+        except Cancelled:
+            return t("arg_stopped", lang), gr.update(), gr.update()
         return gradient_split_verdict(result, lang), gradient_split_figure(result, lang=lang), result.to_dict()
 
     @friendly
@@ -167,7 +189,10 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         lang = lang_of(request)
         if int(depth) not in NO_BN_DEPTHS:
             raise ValueError(f"depth is one of {', '.join(map(str, NO_BN_DEPTHS))}")
-        result = _run(page, "no_bn_race", NoBNCall(depth=int(depth)), progress, lang)
+        try:
+            result = _run(page, cancels, "no_bn_race", NoBNCall(depth=int(depth)), request, progress, lang)
+        except Cancelled:
+            return t("arg_stopped", lang), gr.update(), gr.update()
         return no_bn_verdict(result, lang), no_bn_figure(result, lang=lang), result.to_dict()
 
     @friendly
@@ -183,7 +208,11 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         lang = lang_of(request)
         if int(depth) not in LESION_DEPTHS:
             raise ValueError(f"depth is one of {', '.join(map(str, LESION_DEPTHS))}")
-        result = _run(page, "lesion", LesionCall(network=network, depth=int(depth)), progress, lang)
+        try:
+            call = LesionCall(network=network, depth=int(depth))
+            result = _run(page, cancels, "lesion", call, request, progress, lang)
+        except Cancelled:
+            return t("arg_stopped", lang), gr.update(), gr.update()
         return lesion_verdict(result, lang), lesion_figure(result, lang=lang), result.to_dict()
 
     long = page.model_event(long=True)
@@ -192,6 +221,9 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     split_btn.click(gradient_split, [split_depth], [split_text, split_plot, split_json], api_name="gradient_split", **long)
     no_bn_btn.click(no_bn_race, [no_bn_depth], [no_bn_text, no_bn_plot, no_bn_json], api_name="no_bn_race", **long)
     lesion_btn.click(lesion, [lesion_net, lesion_depth], [lesion_text, lesion_plot, lesion_json], api_name="lesion", **long)
+
+    for stop in stops:
+        stop.click(bind(stop_run, cancels=cancels), None, None, api_name=False, queue=False)
 
     macs: dict[int, int] = {}
 

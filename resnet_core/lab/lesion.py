@@ -20,7 +20,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,14 +228,18 @@ def lesion_curve(
     k_max: int = 10,
     samples: int = 8,
     seed: int = 0,
+    check: Callable[[], None] | None = None,
 ) -> LesionCurve:
     """Held-out accuracy of ``model`` intact, with each single block deleted, and with k random
     blocks deleted (``samples`` draws for each k = 1..``k_max``), BN in eval mode.
+
+    ``check`` is called before each scoring (a study passes ``ctx.check``, which raises to stop).
 
     Raises:
         LabError: k_max or samples out of range.
     """
     blocks = model.block_names()
+    check = check or (lambda: None)
     check_int("k_max", k_max, 1, len(blocks))
     check_int("samples", samples, 1, 100)
     was = model.training
@@ -244,6 +248,7 @@ def lesion_curve(
         intact = _accuracy(model, images, labels)
         single = []
         for b in blocks:
+            check()
             with lesioned(model, [b]):
                 single.append(_accuracy(model, images, labels))
         rng = np.random.default_rng(seed)
@@ -251,6 +256,7 @@ def lesion_curve(
         for k in range(1, k_max + 1):
             for s in range(samples):
                 pick = [blocks[i] for i in rng.choice(len(blocks), k, replace=False)]
+                check()
                 with lesioned(model, pick):
                     draws[k - 1, s] = _accuracy(model, images, labels)
     finally:
@@ -373,7 +379,8 @@ def lesion(ctx: StudyContext, call: LesionCall) -> Iterator[Progress | LesionRes
         ctx.check()
         yield Progress(i / len(nets), "lesioning", name)
         k = min(call.k_max, len(model.block_names()))
-        curves.append(lesion_curve(model, x, y, name=name, kind=kind, k_max=k, samples=call.samples, seed=call.seed))
+        curves.append(lesion_curve(model, x, y, name=name, kind=kind, k_max=k, samples=call.samples, seed=call.seed,
+                                   check=ctx.check))
     n = len(curves[0].blocks)
     yield LesionResult(tuple(curves), path_counts(n), call.network, steps, len(x), data, time.perf_counter() - start)
 
