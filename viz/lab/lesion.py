@@ -22,9 +22,9 @@ if TYPE_CHECKING:  # importing resnet_core would import torch
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "paths_panel": "paths through n = {n} blocks, by length (C(n, k) / 2ⁿ)",
-        "single_panel": "delete one block (shortcut kept, branch dropped)",
-        "k_panel": "delete k random blocks (mean, band: worst–best draw)",
+        "paths_panel": "paths through n = {n} blocks,<br>by length (C(n, k) / 2ⁿ)",
+        "single_panel": "delete one block<br>(shortcut kept, branch dropped)",
+        "k_panel": "delete k random blocks<br>(mean; band: worst–best draw)",
         "path_x": "blocks on the path (k)",
         "path_y": "share of the 2ⁿ paths",
         "block_x": "deleted block",
@@ -51,9 +51,9 @@ TEXT: dict[str, dict[str, str]] = {
         "untrained": "**{name}** reached only {intact:.1%} intact (chance {chance:.0%}): it did not train, so deleting its blocks ({lo:.1%}–{hi:.1%}) says nothing about robustness; its failure to train is the degradation problem itself.",
     },
     "zh": {
-        "paths_panel": "经过 n = {n} 个块的路径按长度分布（C(n, k) / 2ⁿ）",
-        "single_panel": "删除一个块（保留捷径，去掉分支）",
-        "k_panel": "随机删除 k 个块（均值；带：最差–最好的一次抽取）",
+        "paths_panel": "经过 n = {n} 个块的路径<br>按长度分布（C(n, k) / 2ⁿ）",
+        "single_panel": "删除一个块<br>（保留捷径，去掉分支）",
+        "k_panel": "随机删除 k 个块<br>（均值；带：最差–最好的一次抽取）",
         "path_x": "路径经过的块数（k）",
         "path_y": "占全部 2ⁿ 条路径的比例",
         "block_x": "被删除的块",
@@ -127,7 +127,8 @@ def lesion_figure(result: LesionResult, *, lang: str = "en", title: str | None =
     source = ", ".join(c.name for c in result.curves)
     fig.update_layout(template=TEMPLATE, font=FONT, height=430, legend={"orientation": "h", "y": -0.2},
                       title={"text": title or t["title"].format(source=source), "x": 0.01, "font": {"size": 14}},
-                      margin={"l": 10, "r": 20, "t": 70, "b": 10})
+                      margin={"l": 10, "r": 20, "t": 100, "b": 10})
+    fig.update_annotations(font={"size": 12})  # the three panel titles
     return fig
 
 
