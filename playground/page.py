@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import torch
 from starlette.middleware import Middleware
 
 from resnet_core.backends import Backend, CheckpointRef, LocalBackend, ModelInfo
-from resnet_core.backends.base import checkpoint_digest, served_model
+from resnet_core.backends.base import checkpoint_digest
 from resnet_core.serving import ModelService
 from resnet_core.zoo import ServedModel
 from viz.shapes import SHAPE_TABLE_CSS
 
 from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
+from .context import ASSETS, LONG_EVENTS, MODEL_EVENTS, ROOT, Page, gpu  # noqa: F401 - re-exported
 from .errors import friendly
 from .guard import GuardFileRoutes, max_request_body, mend_mcp, tidy_config, unread_uploads
 from .limits import Ledger
@@ -35,12 +33,6 @@ from .settings import Settings
 
 log = logging.getLogger("resnet_playground")
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSETS = ROOT / "assets"
-MODEL_EVENTS = "model"  # one concurrency_id for every event that runs a network
-# long jobs (training races, attributions, sanity checks) queue apart, one at a time, so that
-# they never hold up a quick inspection behind them
-LONG_EVENTS = "long"
 #: what an agent sees over MCP (``--mcp``): the main endpoints; the page's redraws and pickers stay hidden
 MCP_TOOLS = frozenset({"architecture", "inspect", "predict", "compare_depths", "gradient_flow", "attribute"})
 # Gradio's cache: files older than CACHE_MAX_AGE_S are deleted every CACHE_SWEEP_S seconds
@@ -48,99 +40,6 @@ CACHE_SWEEP_S, CACHE_MAX_AGE_S = 900, 3600
 CSS = """
 #notice { border-left: 4px solid #f59e0b; background: var(--block-background-fill); padding: 6px 12px; border-radius: 6px; }
 """ + SHAPE_TABLE_CSS + toast_css()
-
-try:  # Hugging Face ZeroGPU: @spaces.GPU asks for a GPU for the call; a no-op elsewhere
-    import spaces
-
-    gpu = spaces.GPU
-except ImportError:  # pragma: no cover - depends on the host
-
-    def gpu(fn: Callable | None = None, **_: Any) -> Any:
-        return fn if fn is not None else (lambda f: f)
-
-
-@dataclass
-class Page:
-    """What every tab may use: the settings, the model service and the shared components."""
-
-    settings: Settings
-    service: ModelService
-    depth: gr.Dropdown
-    variant: gr.Radio
-    weights: gr.Dropdown
-    counts: gr.Textbox
-    block_type: gr.Radio
-    user_model: gr.State
-    notice: gr.Markdown
-    image: gr.Image | None = None  # the Inspect tab's picture, which other tabs reuse
-    layer: gr.Dropdown | None = None  # the Inspect tab's Grad-CAM layer, which the ablation reuses
-    backend: Backend | None = None  # what runs the Inspect tab's models (this process, or Ray Serve)
-    ledger: Ledger = field(default_factory=Ledger)
-    store: SessionStore = field(default_factory=SessionStore)
-    localized: list[tuple[gr.components.Component, Callable[[str], Any]]] = field(default_factory=list)
-    loads: list[tuple[Callable, list, list, str | bool]] = field(default_factory=list)
-
-    @property
-    def model_in(self) -> list:
-        """The model picker's components, in the order :meth:`ModelChoice.parse` takes them."""
-        return [self.depth, self.counts, self.block_type, self.variant]
-
-    def model_event(self, *, long: bool = False) -> dict[str, Any]:
-        """Event options for anything that runs a network: one shared concurrency group (long
-        jobs: a group of their own, one at a time)."""
-        if long:
-            return dict(concurrency_id=LONG_EVENTS, concurrency_limit=1)
-        return dict(concurrency_id=MODEL_EVENTS, concurrency_limit=self.settings.concurrency)
-
-    def architecture_events(self, *, with_depth: bool = True) -> list[Callable]:
-        """The events that mean "another architecture": depth, variant, block type, and the
-        custom counts once typed (submitted or left), not at every keystroke."""
-        events = [self.variant.change, self.block_type.change, self.counts.submit, self.counts.blur]
-        return ([self.depth.change] if with_depth else []) + events
-
-    def localize(self, component: gr.components.Component, update: Callable[[str], Any]) -> None:
-        """Give ``component`` the update ``update(lang)`` when the page loads (choices, headers)."""
-        self.localized.append((component, update))
-
-    def on_load(self, fn: Callable, inputs: list, outputs: list, *, api_name: str | bool = False) -> None:
-        """Run ``fn`` when the page loads (after the layout is complete)."""
-        self.loads.append((fn, inputs, outputs, api_name))
-
-    def checkpoint(self, choice: ModelChoice, user: Ticket | None, request: Any, *, size: int = 224) -> CheckpointRef | None:
-        """The session's checkpoint when the choice asks for it (None otherwise), within the budget."""
-        if choice.weights != "checkpoint":
-            return None
-        self.backend.check_cost(choice.depth, choice.variant, size)
-        if user is None:
-            raise ValueError("upload a checkpoint (.safetensors or .pth) first, or pick other weights")
-        try:
-            ref = self.store.get(user, request=request)
-        except Expired:
-            raise ValueError("your checkpoint has expired from this session; load it again") from None
-        if (ref.key.depth, ref.key.variant) != (choice.depth, choice.variant):
-            raise ValueError("your checkpoint was loaded for another architecture; load it again for this one")
-        return ref
-
-    def served(self, choice: ModelChoice, user: Ticket | None = None, request: Any = None, *, size: int = 224) -> ServedModel:
-        """The model a choice names in this process (for the tabs that run here), within the budget."""
-        ref = self.checkpoint(choice, user, request, size=size)
-        if ref is None:
-            return served_model(self.service, choice.key, size=size)
-        if not isinstance(ref.handle, ServedModel):
-            raise ValueError("with the Ray backend your own weights are served in the Inspect tab only")
-        return ref.handle
-
-    def device_text(self, lang: str) -> str:
-        device = self.service.device
-        name = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
-        return t("device", lang, device=device.type.upper() + name)
-
-    def notice_for(self, model: ServedModel | ModelInfo, lang: str) -> str:
-        """What the page says at the top about the model a result came from."""
-        info = model if isinstance(model, ModelInfo) else ModelInfo.of(model)
-        if not info.pretrained:
-            return t("notice_random", lang, model=info.name, device=self.device_text(lang))
-        return t("notice_real", lang, model=info.name, source=info.source, device=self.device_text(lang))
 
 
 def _header(settings: Settings, store: SessionStore) -> dict[str, Any]:
@@ -162,8 +61,18 @@ def _header(settings: Settings, store: SessionStore) -> dict[str, Any]:
             ckpt_info = gr.Markdown()
     return dict(
         depth=depth, variant=variant, weights=weights, counts=counts, block_type=block_type,
-        user_model=user_model, notice=notice, ckpt=ckpt, ckpt_info=ckpt_info, ckpt_help=ckpt_help,
+        user_model=user_model, notice=notice, ckpt=ckpt, ckpt_info=ckpt_info, ckpt_help=ckpt_help, **_shared_inputs(),
     )
+
+
+def _shared_inputs() -> dict[str, Any]:
+    """The inputs several tabs read, made before any tab (unrendered: the Inspect tab places them)."""
+    image = unread_uploads(
+        gr.Image(type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"], label=L("picture"),
+                 elem_id="image", render=False)
+    )
+    layer = gr.Dropdown(["layer4"], value="layer4", label=L("layer"), allow_custom_value=True, render=False)
+    return dict(image=image, layer=layer)
 
 
 def with_exported_names(served: ServedModel, path: Path) -> ServedModel:
@@ -283,7 +192,7 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
                 lab = why_residual.create(page)
             with gr.Tab(L("tab_train"), id="train"):
                 train.create(page)
-        layer_pickers = [pickers["layer"], pickers["act_name"], lab["abl_block"]]
+        layer_pickers = [page.layer, pickers["act_name"], lab["abl_block"]]
         page.depth.change(friendly(inspect.layer_choices), page.model_in, layer_pickers, api_name="layers")
         for event in page.architecture_events(with_depth=False):
             event(_pickers_if_valid(inspect.layer_choices), page.model_in, layer_pickers, api_name=False)

@@ -201,6 +201,13 @@ class ModelService:
                 else:
                     newest.engine, newest.engine_copies = None, 0
 
+    @property
+    def device_label(self) -> str:
+        """The device in words for the page ("CPU", "CUDA (NVIDIA H100 80GB HBM3)")."""
+        if self.device.type == "cuda":
+            return f"CUDA ({torch.cuda.get_device_name(self.device)})"
+        return self.device.type.upper()
+
     def live_copies(self) -> int:
         """Model copies the cache holds now (for tests and monitoring)."""
         with self._lock:

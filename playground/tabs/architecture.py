@@ -17,7 +17,7 @@ from viz.shapes import cost_verdict
 from ..choices import parse_depth, parse_size
 from ..errors import friendly, localize
 from ..locales import L, choices, lang_of, t
-from ..page import Page
+from ..context import Page
 from . import receptive
 
 

@@ -28,7 +28,7 @@ from ..choices import AUTO_TARGET, ModelChoice, parse_target
 from ..errors import friendly
 from ..guard import unread_uploads
 from ..locales import L, choices, lang_of, t
-from ..page import ROOT, Page, gpu
+from ..context import ROOT, Page, gpu
 from ..sessions import Ticket
 
 MODEL_CHOICES = ("toy", "picked")

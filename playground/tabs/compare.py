@@ -19,7 +19,7 @@ from resnet_core.zoo import ModelKey
 from ..errors import friendly
 from ..guard import served_picture
 from ..locales import L, lang_of, t
-from ..page import Page, gpu
+from ..context import Page, gpu
 from .inspect import PHOTO_FORMAT, image_path
 
 COLUMNS = ("col_model", "col_top5", "col_ms", "col_params", "col_gmacs", "col_weights")

@@ -21,9 +21,9 @@ from viz.activations import stats_verdict
 from ..choices import AUTO_TARGET, ModelChoice, class_choices, parse_depth, parse_side, parse_target
 from ..choices import top_k as parse_top_k
 from ..errors import friendly
-from ..guard import served_picture, unread_uploads
+from ..guard import served_picture
 from ..locales import L, choices, lang_of, t
-from ..page import ROOT, Page, gpu
+from ..context import ROOT, Page, gpu
 from ..sessions import Expired, Ticket
 from . import receptive
 
@@ -96,13 +96,10 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     random_flag = gr.State(False)  # whether the predictions shown come from random weights
     with gr.Row():
         with gr.Column(scale=1):
-            image = unread_uploads(
-                gr.Image(type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"], label=L("picture"),
-                         elem_id="image")
-            )
+            image = page.image.render()
             gr.Examples([str(p) for p in EXAMPLES], inputs=[image], label=L("examples"))
             with gr.Accordion(L("options"), open=False):
-                layer = gr.Dropdown(["layer4"], value="layer4", label=L("layer"), allow_custom_value=True)
+                layer = page.layer.render()
                 target = gr.Dropdown(class_choices(IMAGENET_CATEGORIES), value=AUTO_TARGET, label=L("target"),
                                      allow_custom_value=True)
                 mode = gr.Radio(["crop", "whole"], value="crop", label=L("mode"))
@@ -132,7 +129,6 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     gallery = gr.Image(label=L("gallery"), format=MAP_FORMAT, elem_id="gallery", interactive=False)
     stats = gr.Plot(label=L("stats"), elem_id="stats")
     stats_md = gr.Markdown(elem_id="stats-verdict")
-    page.image, page.layer = image, layer
     receptive.create_inspect_section(page)
 
     def outputs(result: Inspection, info: ModelInfo, view: tuple, lang: str, *, pending: bool = False) -> dict:

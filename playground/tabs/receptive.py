@@ -27,7 +27,7 @@ from ..choices import DEFAULT_DEPTH, ModelChoice, parse_depth, parse_size
 from ..errors import friendly
 from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
-from ..page import ROOT, Page, gpu
+from ..context import ROOT, Page, gpu
 
 DEFAULT_PICTURE = ROOT / "assets" / "examples" / "cat.jpg"
 MODELS = ("toy", "picked")

@@ -31,7 +31,7 @@ from ..choices import ModelChoice
 from ..errors import friendly
 from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
-from ..page import ROOT, Page, gpu
+from ..context import ROOT, Page, gpu
 from ..sessions import Expired, Ticket, nbytes
 
 EXAMPLE_SET = ROOT / "assets" / "datasets" / "textures"

@@ -27,8 +27,8 @@ from viz import lab as vlab
 from ..choices import ModelChoice
 from ..errors import friendly
 from ..guard import served_picture
+from ..context import ROOT, Page, gpu
 from ..locales import TABLES, L, choices, lang_of, t
-from ..page import ROOT, Page, gpu
 from ..sessions import Ticket
 from . import argument
 from .inspect import PHOTO_FORMAT, image_path
