@@ -37,6 +37,8 @@ STUDY_MODULES: tuple[str, ...] = (
     "resnet_core.lab.gradient_split",
     "resnet_core.lab.lesion",
     "resnet_core.lab.no_bn",
+    "resnet_core.compare",
+    "resnet_core.lab.studies",
 )
 
 

@@ -13,21 +13,22 @@ from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+import numpy as np
 
 import viz
 from resnet_core import lab
-from resnet_core.images import load_image, prepare
-from resnet_core.inspection import inspect
+from resnet_core.backends import Backend, CheckpointRef
+from resnet_core.images import load_image
 from resnet_core.lab.degradation import load_degradation
-from resnet_core.lab.landscape import load_landscape, loss_landscape_steps
-from resnet_core.lab.shatter import shattering_steps
+from resnet_core.lab.landscape import load_landscape
+from resnet_core.lab.studies import AblationCall, FlowCall, LandscapeCall, RaceCall, ShatterCall
 from resnet_core.shapes import block_anatomy
 from viz import lab as vlab
 
 from ..choices import ModelChoice
+from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture
-from ..context import ROOT, Page, gpu
 from ..locales import TABLES, L, choices, lang_of, t
 from ..sessions import Ticket
 from . import argument
@@ -72,6 +73,74 @@ def saved_figures(lang: str) -> tuple[Any, Any, str, Any, str, Any]:
         landscape_fig = vlab.landscape_figure(result, lang=lang, source=meta)
         landscape_words = vlab.landscape_verdict(result, lang)
     return race, degradation_fig, degradation_words, landscape_fig, landscape_words, vlab.block_anatomy_figure(block_anatomy(), lang=lang)
+
+
+def gradient_flow(backend: Backend, family: str, depth: float, norm: str, zero_init: bool, lang: str,
+                  progress: Any = None) -> tuple:
+    """The gradient-flow figures and verdicts (the study runs on ``backend``)."""
+    if norm not in RACE_NORMS:
+        raise ValueError(f"batch normalization is one of {', '.join(RACE_NORMS)}")
+    call = FlowCall(family=family, depth=int(depth), norms=RACE_NORMS[norm], zero_init=zero_init)
+    for run in backend.run("gradient_flow", call):
+        if progress is not None and len(run.flows) < run.total:
+            on = call.norms[len(run.flows)]
+            progress(len(run.flows) / run.total, desc=t("bn", lang) + ": " + t("bn_on" if on else "bn_off", lang))
+    flows = run.flows
+    words = [vlab.flow_explainer(flow, lang) for flow in flows]
+    words += [f"* {vlab.flow_verdict(net, lang)}" for flow in flows for net in flow.networks]
+    return vlab.gradient_flow_figure(flows, lang=lang), vlab.shortcut_share_figure(flows[0], lang=lang), "\n".join(words)
+
+
+def shattering(backend: Backend, norm: bool, lang: str, progress: Any = None) -> Iterator[tuple]:
+    """The shattering verdict and figure after each network (the study runs on ``backend``)."""
+    for step in backend.run("shattering", ShatterCall(norm=norm)):
+        if progress is not None:
+            progress(step.fraction, desc=t("shatter", lang))
+        yield vlab.shatter_verdict(step.result, lang), vlab.shattering_figure(step.result, lang=lang)
+
+
+def landscape(backend: Backend, depth: float, grid: float, lang: str, progress: Any = None) -> tuple:
+    """The loss-landscape verdict and figure (the study runs on ``backend``)."""
+    if int(depth) not in LANDSCAPE_DEPTHS:
+        raise ValueError(f"the landscape runs at depth {', '.join(map(str, LANDSCAPE_DEPTHS))}")
+    final = None
+    for step in backend.run("landscape", LandscapeCall(depth=int(depth), grid=int(grid))):
+        word, _, name = step.stage.partition(" ")  # "training ResNet-20", "slicing plain-20", "done"
+        if progress is not None:
+            progress(step.fraction, desc=t(f"landscape_{word}", lang, name=name) if word in ("training", "slicing", "done") else "")
+        final = step.result if step.result is not None else final
+    return vlab.landscape_verdict(final, lang), vlab.landscape_figure(final, lang=lang)
+
+
+def race(backend: Backend, depth: float, seconds: float, lang: str) -> Iterator[tuple]:
+    """The race's figure and words, at most twice a second (the study runs on ``backend``)."""
+    depth = int(depth)
+    if depth not in RACE_DEPTHS:
+        raise ValueError(f"the race runs at depth {', '.join(map(str, RACE_DEPTHS))}")
+    budget = min(max(float(seconds), 5.0), RACE_MAX_SECONDS)  # the server decides how long
+    last = 0.0
+    for update in backend.run("race", RaceCall(depth=depth, max_seconds=budget)):
+        now = time.perf_counter()
+        if now - last > 0.5 or update.done:
+            last = now
+            yield vlab.race_figure(update, lang=lang), race_text(update, lang)
+
+
+def ablation(backend: Backend, image: Any, choice: ModelChoice, checkpoint: CheckpointRef | None, name: str, mode: str,
+             layer: str, lang: str) -> tuple:
+    """Top-5 and Grad-CAM before and after the ablation, and what changed (the study runs on ``backend``)."""
+    key = checkpoint.key if checkpoint is not None else choice.key
+    call = AblationCall(key, np.asarray(load_image(image_path(image))), block=str(name or ""), mode=mode,
+                        layer=layer or "layer4", checkpoint=checkpoint)
+    *_, view = backend.run("ablation", call)
+    return (
+        viz.predictions_label(view.before),
+        viz.predictions_label(view.after),
+        served_picture(viz.cam_overlay(view.image, view.cam_before)),
+        served_picture(viz.cam_overlay(view.image, view.cam_after)),
+        vlab.ablation_verdict(view.before, view.after, block=view.block, mode=view.mode, pretrained=view.pretrained,
+                              lang=lang),
+    )
 
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
@@ -122,8 +191,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     # ------------------------------------------------------------------ 6. ablation, 7. anatomy
     gr.Markdown(L("ablation_heading"))
     with gr.Row():
-        # custom values: an API caller names a block without the page having filled the choices;
-        # lab.ablate checks the name
+        # any value is accepted (API clients type one); the study checks it against the model
         abl_block = gr.Dropdown([], label=L("block"), allow_custom_value=True)
         abl_mode = gr.Radio(["branch", "shortcut"], value="branch", label=L("ablate_mode"))
         abl_btn = gr.Button(L("ablate"), variant="primary", elem_id="abl-run")
@@ -138,8 +206,8 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     anatomy = gr.Plot(label=L("anatomy"))
 
     @friendly
-    def gradient_flow(family: str, depth: float, norm: str, zero_init: bool = False, request: gr.Request = None,
-                      progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+    def on_flow(family: str, depth: float, norm: str, zero_init: bool = False, request: gr.Request = None,
+                progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         """Gradient norm per block at initialization for a ResNet, its plain twin (no shortcuts) and the
         pre-activation ResNet, with a verdict per network: does the gradient vanish, explode or stay steady?
 
@@ -149,87 +217,53 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
             norm: batch normalization "on", "off" or "both".
             zero_init: zero-initialise each block's last BN (torchvision's zero_init_residual).
         """
-        lang = lang_of(request)
-        if norm not in RACE_NORMS:
-            raise ValueError(f"batch normalization is one of {', '.join(RACE_NORMS)}")
-        flows = []
-        for i, on in enumerate(RACE_NORMS[norm]):
-            progress(i / len(RACE_NORMS[norm]), desc=t("bn", lang) + ": " + t("bn_on" if on else "bn_off", lang))
-            flows.append(lab.gradient_flow(family=family, depth=int(depth), norm=on, zero_init_residual=bool(zero_init)))
-        words = vlab.flow_explainers(flows, lang)
-        words += [f"* {vlab.flow_verdict(net, lang)}" for flow in flows for net in flow.networks]
-        return vlab.gradient_flow_figure(flows, lang=lang), vlab.shortcut_share_figure(flows[0], lang=lang), "\n".join(words)
+        return gradient_flow(page.backend, family, depth, norm, bool(zero_init), lang_of(request), progress)
 
     @friendly
-    def shattering(norm: bool = True, request: gr.Request = None,
+    def on_shatter(norm: bool = True, request: gr.Request = None,
                    progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:  # noqa: B008
         """Shattered gradients (Balduzzi et al. 2017): the gradient of the output along a line of inputs,
         and how correlated it stays between neighbours, for plain, ResNet and pre-activation networks.
         Each depth is shown as soon as it is measured; the last update holds them all."""
-        lang = lang_of(request)
-        for fraction, partial in shattering_steps(norm=bool(norm)):
-            progress(fraction, desc=t("shatter", lang))
-            yield vlab.shatter_verdict(partial, lang), vlab.shattering_figure(partial, lang=lang)
+        yield from shattering(page.backend, bool(norm), lang_of(request), progress)
 
     @friendly
-    def landscape(depth: float, grid: float, request: gr.Request = None,
-                  progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+    def on_landscape(depth: float, grid: float, request: gr.Request = None,
+                     progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         """A 2-D slice of the training loss around a briefly trained plain-N and ResNet-N along two
         filter-normalised random directions (Li et al. 2018)."""
-        lang = lang_of(request)
-        if int(depth) not in LANDSCAPE_DEPTHS:
-            raise ValueError(f"the landscape runs at depth {', '.join(map(str, LANDSCAPE_DEPTHS))}")
-        final = None
-        for fraction, stage, result in loss_landscape_steps(depth=int(depth), grid=int(grid)):
-            word, _, name = str(stage).partition(" ")  # "training ResNet-20", "slicing plain-20", "done"
-            progress(fraction, desc=t(f"landscape_{word}", lang, name=name) if word in ("training", "slicing", "done") else "")
-            final = result if result is not None else final
-        return vlab.landscape_verdict(final, lang), vlab.landscape_figure(final, lang=lang)
+        return landscape(page.backend, depth, grid, lang_of(request), progress)
 
     @friendly
-    def race(depth: float, seconds: float, request: gr.Request = None) -> Iterator[tuple]:
+    def on_race(depth: float, seconds: float, request: gr.Request = None) -> Iterator[tuple]:
         """Train plain-N and ResNet-N side by side on generated pictures and stream the curves."""
-        lang = lang_of(request)
-        depth = int(depth)
-        if depth not in RACE_DEPTHS:
-            raise ValueError(f"the race runs at depth {', '.join(map(str, RACE_DEPTHS))}")
-        budget = min(max(float(seconds), 5.0), RACE_MAX_SECONDS)  # the server decides how long
-        last = 0.0
-        for update in lab.race(depth=depth, max_seconds=budget):
-            now = time.perf_counter()
-            if now - last > 0.5 or update.done:
-                last = now
-                yield vlab.race_figure(update, lang=lang), race_text(update, lang)
+        yield from race(page.backend, depth, seconds, lang_of(request))
 
     @friendly
-    def ablation(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str,
-                 layer: str, user: Ticket | None = None, request: gr.Request = None) -> tuple:
+    def on_ablation(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str,
+                    layer: str, user: Ticket | None = None, request: gr.Request = None) -> tuple:
         """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after,
-        and what changed on this picture."""
-        served = page.served(ModelChoice.parse(depth, counts, block, variant, weights), user, request)
-        prepared = prepare(load_image(image_path(image)), served.weights.preprocess)
-        cats = served.weights.categories
-        before = inspect(served.model, prepared, layer=layer or "layer4", categories=cats)
-        with lab.ablate(served.model, name, mode):
-            after = inspect(served.model, prepared, layer=layer or "layer4", target=before.cam.target, categories=cats)
-        return (
-            viz.predictions_label(before.predictions),
-            viz.predictions_label(after.predictions),
-            served_picture(viz.cam_overlay(before.image, before.cam.heatmap)),
-            served_picture(viz.cam_overlay(after.image, after.cam.heatmap)),
-            vlab.ablation_verdict(before.predictions, after.predictions, block=name, mode=mode,
-                                  pretrained=served.weights.pretrained, lang=lang_of(request)),
-        )
+        and what changed on this picture.
+
+        Args:
+            image: the picture.
+            depth, counts, block, variant, weights: the model, as in /inspect.
+            name: the residual block to ablate, e.g. "layer3.1" (see /layers).
+            mode: "branch" (zero the residual branch) or "shortcut" (cut the shortcut).
+            layer: the Grad-CAM layer, e.g. "layer4".
+        """
+        choice = ModelChoice.parse(depth, counts, block, variant, weights)
+        return ablation(page.backend, image, choice, page.checkpoint(choice, user, request), name, mode, layer,
+                        lang_of(request))
 
     long = page.model_event(long=True)
-    flow_btn.click(gradient_flow, [family, flow_depth, bn, zero_init], [flow_plot, share_plot, flow_text],
+    flow_btn.click(on_flow, [family, flow_depth, bn, zero_init], [flow_plot, share_plot, flow_text],
                    api_name="gradient_flow", **long)
-    shatter_btn.click(shattering, [shatter_bn], [shatter_text, shatter_plot], api_name="shattering", **long)
-    land_btn.click(landscape, [land_depth, land_grid], [land_text, land_plot], api_name="landscape", **long)
-    race_btn.click(race, [race_depth, race_seconds], [race_plot, race_md], api_name="race", **long)
-    assert page.image is not None and page.layer is not None, "the Inspect tab comes first"
+    shatter_btn.click(on_shatter, [shatter_bn], [shatter_text, shatter_plot], api_name="shattering", **long)
+    land_btn.click(on_landscape, [land_depth, land_grid], [land_text, land_plot], api_name="landscape", **long)
+    race_btn.click(on_race, [race_depth, race_seconds], [race_plot, race_md], api_name="race", **long)
     abl_btn.click(
-        gpu(ablation),
+        gpu(on_ablation),
         [page.image, *page.model_in, page.weights, abl_block, abl_mode, page.layer, page.user_model],
         [abl_before, abl_after, abl_cam_before, abl_cam_after, abl_text],
         api_name="ablation",
