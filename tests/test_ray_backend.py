@@ -409,3 +409,30 @@ def test_a_replica_killed_mid_load_loses_no_request(ray_setup: tuple, caplog: py
             time.sleep(1.0)
     else:
         pytest.fail("the deployment did not recover within 120 s")
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_a_study_runs_on_the_replicas_as_it_runs_here(ray_setup: tuple) -> None:
+    """The ablation study (a served model, Grad-CAM before and after) streamed from a replica
+    equals the same study in this process; its mistakes come back as the same plain message."""
+    from resnet_core.lab.studies import AblationCall, FlowCall
+
+    remote, local = ray_setup[0](), ray_setup[1]
+    call = AblationCall(TINY, natural_image(80, 96, seed=7), block="layer3.0", mode="branch", layer="layer3")
+    (got,) = list(remote.run("ablation", call))
+    (want,) = list(local.run("ablation", call))
+    assert [p.index for p in got.before] == [p.index for p in want.before]
+    assert [p.index for p in got.after] == [p.index for p in want.after]
+    assert got.target == want.target and got.before != got.after  # zeroing a branch moves the logits
+    np.testing.assert_allclose(got.cam_before, want.cam_before, atol=1e-4)
+    np.testing.assert_allclose(got.cam_after, want.cam_after, atol=1e-4)
+    bad = AblationCall(TINY, natural_image(64, 64), block="layer9.0")
+    with pytest.raises(ValueError) as local_error:
+        list(local.run("ablation", bad))
+    with pytest.raises(CallError) as remote_error:
+        list(remote.run("ablation", bad))
+    assert str(remote_error.value) == str(local_error.value) and "layer9.0" in str(local_error.value)
+    # every record streams: one per normalization setting, the last holding both
+    runs = list(remote.run("gradient_flow", FlowCall(family="cifar", depth=20, norms=(True, False))))
+    assert [len(r.flows) for r in runs] == [1, 2] and [f.networks[0].norm for f in runs[-1].flows] == [True, False]

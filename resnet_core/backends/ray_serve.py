@@ -41,6 +41,7 @@ from ray.serve.handle import DeploymentHandle
 from ..results import Inspection
 from ..serving import DEFAULT_KEY, ModelService, ServiceConfig
 from ..shapes import Architecture
+from ..studies import Cancelled, StudyContext, run_study
 from ..zoo import ModelKey, ServedModel
 from .base import (
     BackendUnavailable,
@@ -205,12 +206,27 @@ class ModelReplica:
         # off the event loop, so requests keep arriving (and batching) during a forward pass
         return await asyncio.to_thread(predict_ready, self.service, items)
 
+    def run(self, name: str, call: Any) -> Iterator[Any]:
+        """Streamed: the study's records (:mod:`resnet_core.studies`), each as soon as it is made."""
+        ctx = StudyContext(self.service, self.resolve)
+        try:
+            yield from run_study(ctx, name, call)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _plain(exc) from None
+        finally:
+            ctx.cancel.set()  # the caller went away (or it ended): nothing further is computed
+
     def _resolve(self, call: InspectCall | PredictCall) -> ServedModel:
-        if call.checkpoint is None:
-            return served_model(self.service, call.key, size=call.size or 224)
-        self.service.check_cost(call.key.depth, call.key.variant, call.size or 224)
-        ref = call.checkpoint
-        return self._checkpoint(ref.key, ref.handle, ref.digest, ref.filename)
+        return self.resolve(call.key, call.checkpoint, call.size or 224)
+
+    def resolve(self, key: ModelKey, checkpoint: CheckpointRef | None, size: int) -> ServedModel:
+        """The served model of ``key`` (a person's checkpoint, built here from its bytes, where given)."""
+        if checkpoint is None:
+            return served_model(self.service, key, size=size)
+        self.service.check_cost(key.depth, key.variant, size)
+        if not isinstance(checkpoint, CheckpointRef) or not isinstance(checkpoint.handle, tuple):
+            raise CallError("this checkpoint was loaded by another backend; load it again")
+        return self._checkpoint(checkpoint.key, checkpoint.handle, checkpoint.digest, checkpoint.filename)
 
     def _checkpoint(self, key: ModelKey, handle: tuple, digest: str, filename: str) -> ServedModel:
         """A person's model by content: built here once from the bytes in Ray's object store."""
@@ -388,6 +404,37 @@ class RayBackend:
                 raise BackendUnavailable(_BUSY) from exc
             except ray.exceptions.RayTaskError as exc:
                 raise self._unwrap(exc) from None
+
+    def run(self, name: str, call: Any, *, cancel: threading.Event | None = None) -> Iterator[Any]:
+        """The study's records, streamed from a replica as they are made.
+
+        Setting ``cancel`` cancels the replica's request and raises :class:`Cancelled` here at the
+        next record. After a replica died the study is sent once more and the records already
+        delivered are skipped (a study's records do not depend on the replica that makes them).
+        """
+        delivered = 0
+        for attempt in range(self.retries + 1):
+            stream = None
+            try:
+                stream = self.handle.options(stream=True).run.remote(name, call)
+                for i, record in enumerate(stream):
+                    if cancel is not None and cancel.is_set():
+                        stream.cancel()
+                        raise Cancelled("stopped")
+                    if i >= delivered:
+                        delivered += 1
+                        yield record
+                return
+            except _GONE as exc:
+                self._give_up_after(attempt, exc)
+            except BackPressureError as exc:
+                raise BackendUnavailable(_BUSY) from exc
+            except ray.exceptions.RayTaskError as exc:
+                raise self._unwrap(exc) from None
+            except GeneratorExit:  # the front end stopped listening: stop the replica's work too
+                if stream is not None:
+                    stream.cancel()
+                raise
 
     # ------------------------------------------------------------------ errors and retries
     def _call(self, send: Any) -> Any:
