@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +49,33 @@ def image() -> np.ndarray:
 
 # the real app in a subprocess on a free port, for end-to-end tests (tests/_server.py)
 from _server import app_server  # noqa: E402, F401
+
+
+# ------------------------------------------------------------------------------ the "server" marker
+
+#: calls that start a server or a browser; a test or any fixture it uses that makes one is a server test
+_SERVER_CALLS = ("running_app(", "live_app(", "sync_playwright(", "app_server")
+
+
+@functools.cache
+def _starts_server(fn: Callable) -> bool:
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in _SERVER_CALLS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``server`` every test that starts a server or a browser (through the ``app_server``
+    fixture, another fixture or itself), so ``-m "not slow and not server"`` is the quick loop."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        fixtures = [d.func for defs in (info.name2fixturedefs.values() if info else ()) for d in defs]
+        functions = [getattr(item, "function", None), *fixtures]
+        if (
+            "app_server" in getattr(item, "fixturenames", ())
+            or item.get_closest_marker("browser") is not None
+            or any(fn is not None and _starts_server(fn) for fn in functions)
+        ):
+            item.add_marker(pytest.mark.server)

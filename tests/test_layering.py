@@ -1,0 +1,99 @@
+"""The floors of the house (DESIGN.md, "Layout"): no import runs back up or across.
+
+Read from every module's source with ``ast`` (nothing is imported): resnet_core never imports
+gradio, viz or playground; viz never imports torch or playground; a tab never imports torch or
+the page builder (``playground.page``), only ``playground.context``. Imports under ``if
+TYPE_CHECKING:`` are type names only and are not counted.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: (package folder, forbidden import prefixes)
+RULES: dict[str, tuple[str, ...]] = {
+    "resnet_core": ("gradio", "viz", "playground"),
+    "viz": ("torch", "torchvision", "playground"),
+    "playground/tabs": ("torch", "torchvision", "playground.page"),
+}
+#: known exceptions, each with who removes it; the test fails once an entry is no longer needed
+PENDING: dict[str, set[str]] = {
+    # helper a1 (issue #22) moves the Attributions tab's computation into resnet_core's studies
+    "playground/tabs/attributions.py": {"torch"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def runtime_imports(path: Path, module: str | None = None) -> set[str]:
+    """Every module ``path`` (named ``module``, default from its place) imports when it runs
+    (relative imports resolved; TYPE_CHECKING blocks left out)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for stmt in block.body
+        for node in ast.walk(stmt)
+    }
+    package = (module or module_name(path)).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)  # "from .. import page"
+    return found
+
+
+def broken(path: Path, forbidden: tuple[str, ...]) -> set[str]:
+    return {
+        prefix for name in runtime_imports(path) for prefix in forbidden if name == prefix or name.startswith(prefix + ".")
+    }
+
+
+def test_the_reader_resolves_relative_and_typing_only_imports(tmp_path: Path) -> None:
+    # a hand-written module, read as if it were playground/tabs/probe.py
+    source = (
+        "from typing import TYPE_CHECKING\nfrom ..page import Page\nfrom .. import page\nimport torch.nn\n"
+        "if TYPE_CHECKING:\n    import gradio\n"
+    )
+    path = tmp_path / "probe.py"
+    path.write_text(source, encoding="utf-8")
+    names = runtime_imports(path, "playground.tabs.probe")
+    assert {"playground.page", "playground.page.Page", "torch.nn"} <= names and "gradio" not in names
+
+
+@pytest.mark.parametrize("folder", sorted(RULES))
+def test_no_import_runs_back_up(folder: str) -> None:
+    files = sorted((ROOT / folder).rglob("*.py"))
+    assert files, f"no modules under {folder}"
+    wrong = {}
+    for path in files:
+        rel = path.relative_to(ROOT).as_posix()
+        bad = broken(path, RULES[folder]) - PENDING.get(rel, set())
+        if bad:
+            wrong[rel] = sorted(bad)
+    assert not wrong, f"imports that cross the layers: {wrong}"
+
+
+@pytest.mark.parametrize("rel", sorted(PENDING))
+def test_every_known_exception_is_still_needed(rel: str) -> None:
+    folder = next(f for f in RULES if rel.startswith(f + "/"))
+    still = broken(ROOT / rel, RULES[folder])
+    assert PENDING[rel] <= still, f"{rel} no longer imports {sorted(PENDING[rel] - still)}: remove it from PENDING"
