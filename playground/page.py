@@ -7,7 +7,6 @@ module and one line in :func:`build_demo`.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,8 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from resnet_core.backends import Backend, CheckpointRef, LocalBackend, ModelInfo
-from resnet_core.backends.base import checkpoint_digest
+from resnet_core.backends import Backend, LocalBackend
 from resnet_core.serving import ModelService
-from resnet_core.zoo import ServedModel
 from viz.shapes import SHAPE_TABLE_CSS
 
 from .choices import DEFAULT_DEPTH, DEPTH_CHOICES, WEIGHT_CHOICES, ModelChoice
@@ -75,22 +72,6 @@ def _shared_inputs() -> dict[str, Any]:
     return dict(image=image, layer=layer)
 
 
-def with_exported_names(served: ServedModel, path: Path) -> ServedModel:
-    """A checkpoint exported by the training tab brings its class names and preprocessing along."""
-    from resnet_core.transfer import TransferError, read_export_info
-
-    if path.suffix.lower() != ".safetensors":
-        return served
-    try:
-        info = read_export_info(path)
-    except TransferError:
-        return served  # any other safetensors file: classes stay "class i"
-    if len(info.class_names) != served.model.num_classes:
-        return served
-    weights = dataclasses.replace(served.weights, categories=tuple(info.class_names), preprocess=info.preprocess)
-    return dataclasses.replace(served, weights=weights)
-
-
 def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: gr.Markdown) -> None:
     service = page.service
 
@@ -137,12 +118,9 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
             raise ValueError("checkpoints are accepted as .safetensors or .pth files")
         choice = ModelChoice.parse(depth, counts, block, variant, "random")
         service.check_cost(choice.depth, choice.variant, 224)
-        if isinstance(page.backend, LocalBackend):
-            served = service.zoo.add_checkpoint(choice.key, path, filename=path.name, max_params=page.settings.max_params)
-            served = with_exported_names(served, path)
-            ref = CheckpointRef(served.key, checkpoint_digest(path.read_bytes()), path.name, ModelInfo.of(served), served)
-        else:  # the bytes go to the backend, which checks them where the model will run
-            ref = page.backend.add_checkpoint(choice.key, path.read_bytes(), filename=path.name)
+        # the bytes go to the backend, which checks them where the model will run (an export of the
+        # Train tab brings its class names and preprocessing: resnet_core reads them from its header)
+        ref = page.backend.add_checkpoint(choice.key, path.read_bytes(), filename=path.name)
         lang = lang_of(request)
         message = t("ckpt_loaded", lang, name=path.name[:100], model=ref.info.name, classes=len(ref.info.categories))
         ticket = page.store.put(ref, request=request, kind="checkpoint", replaces=old)

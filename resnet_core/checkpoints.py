@@ -40,10 +40,16 @@ __all__ = [
     "MAX_CHECKPOINT_PARAMS",
     "MAX_PICKLE_BYTES",
     "MAX_SAFETENSORS_HEADER_BYTES",
+    "EXPORT_FORMAT",
     "WeightsError",
     "all_finite",
+    "checkpoint_metadata",
     "read_checkpoint",
 ]
+
+#: the ``format`` entry of the metadata of a checkpoint exported by the Train tab
+#: (:mod:`resnet_core.transfer.export` writes it; :func:`checkpoint_metadata` reads it back)
+EXPORT_FORMAT = "resnet-playground/transfer/1"
 
 #: largest checkpoint accepted from a user (or from the hub cache), in bytes
 MAX_CHECKPOINT_BYTES = 600 * 1024 * 1024
@@ -119,6 +125,36 @@ def read_checkpoint(
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _read_state_dict(bytes(source), name=filename or "upload", max_params=max_params)
     raise WeightsError(f"a checkpoint is a file path or bytes, not {type(source).__name__}")
+
+
+def checkpoint_metadata(
+    source: str | os.PathLike | bytes | bytearray | memoryview, *, filename: str | None = None
+) -> dict[str, str]:
+    """The string-to-string metadata of a safetensors checkpoint; ``{}`` for any other file.
+
+    Read from the header alone (bounded as :func:`read_checkpoint` bounds it), so it costs
+    nothing next to loading the weights. An exported checkpoint's ``format`` is
+    :data:`EXPORT_FORMAT`; its ``classes`` and ``preprocess`` say how to name and feed it.
+
+    Raises:
+        WeightsError: the file cannot be read or its header is malformed.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        data: Path | bytes = Path(os.fspath(source))
+        try:
+            size = data.stat().st_size
+        except OSError as exc:
+            raise WeightsError(f"{shorten(filename or data.name)} could not be read") from exc
+    else:
+        data = bytes(source)
+        size = len(data)
+    name = shorten(filename or (data.name if isinstance(data, Path) else "upload"))
+    if size < 9 or _head_bytes(data, 9)[8:9] != b"{":
+        return {}  # not safetensors: a torch.save file carries no metadata we read
+    meta = _safetensors_header(data, name=name, size=size).get("__metadata__")
+    if not isinstance(meta, dict):
+        return {}
+    return {str(k): v for k, v in meta.items() if isinstance(v, str)}
 
 
 def _read_state_dict(

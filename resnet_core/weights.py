@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import http.client
+import json
 import os
 import threading
 import time
@@ -42,6 +43,7 @@ from torch import Tensor
 from torchvision.models import ResNet50_Weights, WeightsEnum, get_model_weights
 
 from .checkpoints import (
+    EXPORT_FORMAT,
     MAX_CHECKPOINT_BYTES,
     MAX_CHECKPOINT_ENTRIES,
     MAX_CHECKPOINT_PARAMS,
@@ -49,6 +51,7 @@ from .checkpoints import (
     WeightsError,
     _read_state_dict,
     all_finite,
+    checkpoint_metadata,
     read_checkpoint,
 )
 from .device import env_choice
@@ -391,21 +394,43 @@ def load_checkpoint(
     return apply_checkpoint(model, read_checkpoint(source, filename=name, max_params=max_params), name=name)
 
 
-def apply_checkpoint(model: ResNet, state: Mapping[str, Tensor], *, name: str = "upload") -> LoadedWeights:
+def apply_checkpoint(
+    model: ResNet, state: Mapping[str, Tensor], *, name: str = "upload", metadata: Mapping[str, str] | None = None
+) -> LoadedWeights:
     """Load a state dict from :func:`read_checkpoint` into ``model``, all checks first.
+
+    Args:
+        model: the architecture the checkpoint is for.
+        state: its tensors.
+        name: the file's name, for the source and for messages.
+        metadata: the file's metadata (:func:`checkpoint_metadata`): a checkpoint exported by the
+            Train tab brings its class names and preprocessing along; any other keeps
+            "class i" and ImageNet's preprocessing.
 
     Raises:
         WeightsError: naming the first key that does not fit; ``model`` is then unchanged.
     """
     name = shorten(name)
     _apply(model, state, label=name)
+    categories, preprocess = exported_labels(metadata or {}, model.num_classes) or (
+        categories_for(model.num_classes), Preprocess())
     return LoadedWeights(
-        source=f"checkpoint:{name}",
-        pretrained=True,
-        categories=categories_for(model.num_classes),
-        preprocess=Preprocess(),
-        notice=None,
+        source=f"checkpoint:{name}", pretrained=True, categories=categories, preprocess=preprocess, notice=None,
     )
+
+
+def exported_labels(metadata: Mapping[str, str], num_classes: int) -> tuple[tuple[str, ...], Preprocess] | None:
+    """The class names and preprocessing an exported checkpoint's metadata gives, when they fit
+    ``num_classes``; None for any other metadata (a damaged export is served as "class i")."""
+    if metadata.get("format") != EXPORT_FORMAT:
+        return None
+    try:
+        names = tuple(str(c) for c in json.loads(metadata["classes"]))
+        pre = json.loads(metadata["preprocess"])
+        preprocess = Preprocess(**{k: tuple(v) if isinstance(v, list) else v for k, v in pre.items()})
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+    return (names, preprocess) if len(names) == num_classes else None
 
 
 def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str = "the checkpoint") -> None:
@@ -479,6 +504,8 @@ __all__ = [
     "WeightsUnavailable",
     "apply_checkpoint",
     "categories_for",
+    "checkpoint_metadata",
+    "exported_labels",
     "check_state_dict",
     "forget_download_failures",
     "hub_checkpoint_dir",

@@ -26,6 +26,7 @@ from .weights import (
     LoadedWeights,
     WeightsError,
     apply_checkpoint,
+    checkpoint_metadata,
     offline_mode,
     random_weights,
     read_checkpoint,
@@ -232,7 +233,9 @@ class ModelZoo:
                 f"({num_classes} classes); this server runs networks of up to {max_params / 1e6:.1f}M"
             )
         model = build_resnet(key.depth, variant=key.variant, num_classes=num_classes)
-        loaded = apply_checkpoint(model, state, name=filename or "upload")
+        # an export of the Train tab names its classes and says how to feed it (read from the header)
+        meta = checkpoint_metadata(source, filename=filename)
+        loaded = apply_checkpoint(model, state, name=filename or "upload", metadata=meta)
         del state  # the file's tensors (and any views into them) go; the model has its own copies
         return self._serve(replace(key, weights="checkpoint"), model, loaded)
 

@@ -50,7 +50,6 @@ def image() -> np.ndarray:
 # the real app in a subprocess on a free port, for end-to-end tests (tests/_server.py)
 from _server import app_server  # noqa: E402, F401
 
-
 # ------------------------------------------------------------------------------ the "server" marker
 
 #: calls that start a server or a browser; a test or any fixture it uses that makes one is a server test

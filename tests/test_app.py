@@ -456,13 +456,13 @@ def test_predict_is_the_forward_only_top_k_of_inspect(client: Client, bad_files:
 @pytest.mark.slow
 @pytest.mark.timeout(420)
 def test_compare_depths(client: Client) -> None:
-    job = client.submit(handle_file(str(EXAMPLES[0])), "DEFAULT", api_name="/compare_depths")
-    gallery, table = job.result(timeout=400)
+    job = client.submit(image=handle_file(str(EXAMPLES[0])), weights="DEFAULT", api_name="/compare_depths")
+    gallery, table, verdict = job.result(timeout=400)
     depths = (18, 34, 50, 101, 152)
     # each depth is shown as it is done: one update per depth, each holding the ones before
     updates = job.outputs()
-    assert [len(g) for g, _ in updates] == [1, 2, 3, 4, 5]
-    for g, t in updates:
+    assert [len(g) for g, _, _ in updates] == [1, 2, 3, 4, 5]
+    for g, t, _ in updates:
         assert [item["caption"] for item in g] == [item["caption"] for item in gallery[: len(g)]]
         assert [row[0] for row in t["data"]] == [row[0] for row in table["data"][: len(g)]]
     assert len(gallery) == len(table["data"]) == 5
@@ -472,11 +472,33 @@ def test_compare_depths(client: Client) -> None:
             assert min(im.size) >= 64
         assert item["caption"].startswith(f"ResNet-{depth}: ")
         meta = torchvision_weights(depth).meta
-        model, top5, ms, params, gmacs, weights = row
+        model, top5, ms, build_s, params, gmacs, weights = row
         assert model == f"ResNet-{depth}"
         assert len(top5.split("; ")) == 5
-        assert float(ms) > 0
+        assert float(ms) > 0 and float(build_s) >= 0
         assert params == millions(meta["num_params"])
         assert gmacs == f"{meta['_ops']:.2f}"
         assert weights == "random"  # no network here
+    # the verdict reads the table: its ratios are the table's own, from torchvision's counts
+    fast, slow = float(table["data"][0][2]), float(table["data"][-1][2])
+    macs = torchvision_weights(152).meta["_ops"] / torchvision_weights(18).meta["_ops"]
+    assert f"From ResNet-18 to ResNet-152, one forward pass took {slow / fast:.1f}× as long" in verdict, verdict
+    assert f"for {macs:.1f}× the multiply-adds" in verdict and "random" in verdict
+
+
+@pytest.mark.slow
+def test_ablation_takes_keyword_arguments_and_checks_the_block(client: Client) -> None:
+    """/ablation from gradio_client by keyword: a block the picker never listed is accepted by
+    the API and checked by the server (Veit et al.: removing one block of a ResNet leaves a
+    working network, so the after-picture still has a top-5)."""
+    common = dict(image=handle_file(str(EXAMPLES[0])), depth="ResNet-18", counts="2, 2, 2, 2", block="basic",
+                  variant="v1.5", weights="random", mode="branch", layer="layer4")
+    before, after, cam_before, cam_after = client.predict(**common, name="layer3.1", api_name="/ablation")
+    assert len(before["confidences"]) == len(after["confidences"]) == 5
+    assert confidences(before) != confidences(after)
+    for picture in (cam_before, cam_after):
+        with Image.open(picture) as im:
+            assert min(im.size) >= 64
+    with pytest.raises(AppError, match="no block called 'layer9.1'"):
+        client.predict(**common, name="layer9.1", api_name="/ablation")
 

@@ -199,6 +199,28 @@ def test_export_loads_back_through_load_checkpoint_and_the_zoo(tiny_set, trained
     assert served.model.fc.out_features == 2
 
 
+def test_an_export_brings_its_class_names_and_preprocessing_to_every_backend(tiny_set, trained, tmp_path: Path) -> None:
+    """The checkpoint loader reads an export's names and preprocessing from its header, so a
+    backend (here the local one, given the file's bytes as the Ray one is) shows them; a plain
+    safetensors file of the same weights keeps "class i" and ImageNet's preprocessing."""
+    from resnet_core.backends import LocalBackend
+    from resnet_core.serving import ModelService, ServiceConfig
+
+    fed = Preprocess(crop_size=64, resize_size=72)  # not ImageNet's, so it shows where it was read
+    info = info_for(trained.model, tiny_set.class_names, input_size=64, preprocess=fed, strategy="all")
+    path = export_weights(trained.model, info, tmp_path / "m.safetensors")
+    backend = LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
+    ref = backend.add_checkpoint(ModelKey(TINY), path.read_bytes(), filename="m.safetensors")
+    assert ref.info.categories == ("stripes", "square")
+    assert ref.handle.weights.preprocess == fed
+    import safetensors.torch
+
+    plain = tmp_path / "plain.safetensors"
+    safetensors.torch.save_file(safetensors.torch.load_file(str(path)), str(plain))  # the same tensors, no metadata
+    other = backend.add_checkpoint(ModelKey(TINY), plain.read_bytes(), filename="plain.safetensors")
+    assert other.info.categories == ("class 0", "class 1") and other.handle.weights.preprocess == Preprocess()
+
+
 def test_exported_weights_load_strictly_into_torchvision(tmp_path: Path) -> None:
     # torchvision is the independent reference: its ResNet-18 with 3 classes runs our weights
     ours = build_resnet(18, num_classes=3).eval()

@@ -15,9 +15,9 @@ from viz.graph import graph_verdict
 from viz.shapes import cost_verdict
 
 from ..choices import parse_depth, parse_size
+from ..context import Page
 from ..errors import friendly, localize
 from ..locales import L, choices, lang_of, t
-from ..context import Page
 from . import receptive
 
 

@@ -25,10 +25,10 @@ from viz import attributions as vattr
 from ..binding import bind
 from ..cancels import Cancels
 from ..choices import AUTO_TARGET, ModelChoice, parse_target
+from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import unread_uploads
 from ..locales import L, choices, lang_of, t
-from ..context import ROOT, Page, gpu
 from ..sessions import Ticket
 
 MODEL_CHOICES = ("toy", "picked")

@@ -20,10 +20,10 @@ from viz.activations import stats_verdict
 
 from ..choices import AUTO_TARGET, ModelChoice, class_choices, parse_depth, parse_side, parse_target
 from ..choices import top_k as parse_top_k
+from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture
 from ..locales import L, choices, lang_of, t
-from ..context import ROOT, Page, gpu
 from ..sessions import Expired, Ticket
 from . import receptive
 

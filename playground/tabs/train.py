@@ -28,10 +28,10 @@ from resnet_core.transfer import (
 from viz import transfer as vtr
 
 from ..choices import ModelChoice
+from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
-from ..context import ROOT, Page, gpu
 from ..sessions import Expired, Ticket, nbytes
 
 EXAMPLE_SET = ROOT / "assets" / "datasets" / "textures"

@@ -22,14 +22,13 @@ from pathlib import Path
 
 import safetensors.torch
 
+from ..checkpoints import EXPORT_FORMAT
 from ..images import Preprocess
 from ..model import ResNet, build_resnet
 from ..specs import ResNetSpec
 from ..weights import WeightsError, load_checkpoint
 from .data import TransferError
 
-#: the ``format`` entry of an exported checkpoint's metadata
-EXPORT_FORMAT = "resnet-playground/transfer/1"
 _STANDARD = {
     ("basic", (2, 2, 2, 2)): "resnet18",
     ("basic", (3, 4, 6, 3)): "resnet34",
