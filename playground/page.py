@@ -99,8 +99,8 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
         if choice.weights == "checkpoint":
             return (gr.update(), *fields)
         key = choice.key
-        if key in service.zoo:
-            return (page.notice_for(service.zoo.get(key), lang), *fields)
+        if key in service:
+            return (page.notice_for(service.get(key), lang), *fields)
         name = service.check_cost(choice.depth, choice.variant, 224).name
         if choice.weights == "random":
             return (t("notice_random", lang, model=name, device=page.device_text(lang)), *fields)

@@ -55,7 +55,7 @@ from .weights import (
     try_pretrained,
     weight_names,
 )
-from .zoo import ModelKey, ModelZoo, ServedModel
+from .zoo import ModelBuilder, ModelKey, ServedModel
 
 __all__ = [
     "CIFAR_DEPTHS",
@@ -121,8 +121,8 @@ __all__ = [
     # weights and the model cache
     "IMAGENET_CATEGORIES",
     "LoadedWeights",
+    "ModelBuilder",
     "ModelKey",
-    "ModelZoo",
     "ServedModel",
     "WeightsError",
     "load_checkpoint",

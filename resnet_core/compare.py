@@ -189,7 +189,7 @@ def compare_depths(ctx: StudyContext, call: CompareCall) -> Iterator[DepthCompar
     for depth in call.depths:
         ctx.check()
         key = ModelKey(depth, "v1.5", call.weights)
-        cached = key in ctx.service.zoo
+        cached = key in ctx.service
         start = time.perf_counter()
         served = ctx.resolve(key, None, 224)
         build_s = 0.0 if cached else time.perf_counter() - start

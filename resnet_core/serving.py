@@ -1,6 +1,7 @@
 """Serving models to many users: one bounded cache of every model copy, engines, budgets.
 
-A served model can have up to three copies in memory: the model itself (from the zoo), a
+A served model can have up to three copies in memory: the model itself (made by a stateless
+:class:`~resnet_core.zoo.ModelBuilder`), a
 reduced-precision copy for the inspection engine (bf16 on a GPU), and the BatchNorm-folded copy
 of the forward-only fast path. :class:`ModelService` keeps all of them in one least-recently-used
 cache whose bound counts copies, not keys, so cycling through many depths and weights cannot
@@ -32,7 +33,7 @@ from .model import ResNet
 from .results import Inspection
 from .shapes import Architecture, describe
 from .specs import resolve_spec
-from .zoo import ModelKey, ModelZoo, ServedModel
+from .zoo import ModelBuilder, ModelKey, ServedModel
 
 log = logging.getLogger("resnet_playground")
 
@@ -128,7 +129,9 @@ class ModelService:
         if cfg.max_models < 1:
             raise ValueError("max_models must be at least 1")
         self.device = pick_device(cfg.device)
-        self.zoo = ModelZoo(device=self.device, max_models=cfg.max_models, offline=cfg.offline)
+        self.builder = ModelBuilder(device=self.device, offline=cfg.offline)
+        self.builds = 0  # models built so far, for tests and monitoring
+        self._building: dict[ModelKey, threading.Lock] = {}
         self.batching = batching_enabled(self.device, cfg.batch)
         self.timeline_after = self.device.type != "cuda" if cfg.timeline_after is None else bool(cfg.timeline_after)
         precision = cfg.precision
@@ -171,28 +174,75 @@ class ModelService:
         return arch
 
     def get(self, key: ModelKey, *, size: int = 224) -> ServedModel:
-        """The served model for ``key`` (within the budget), built on first use."""
+        """The served model for ``key`` (within the budget), built on first use.
+
+        Many threads may ask for the same model at once: it is built exactly once (the others
+        wait for it) while other keys are served, and built again only after it was dropped.
+
+        Raises:
+            BudgetError: past the budget at this input size.
+            ValueError: the key asks for "checkpoint" weights (see :meth:`add_checkpoint`).
+        """
         self.check_cost(key.depth, key.variant, size)
-        served = self.zoo.get(key)
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry.served.model is not served.model:
+            hit = self._hit(key)
+            if hit is not None:
+                return hit
+            build_lock = self._building.setdefault(key, threading.Lock())
+        with build_lock:  # outside the cache lock: other keys are served (and built) meanwhile
+            with self._lock:
+                hit = self._hit(key)  # another thread built it while we waited
+                if hit is not None:
+                    return hit
+            try:
+                served = self.builder.build(key)
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)  # late waiters on this lock find the model cached
+            with self._lock:
                 self._entries[key] = _Entry(served)
-            self._entries.move_to_end(key)
-            self._enforce_bound()
+                self.builds += 1
+                self._enforce_bound()
         return served
+
+    def _hit(self, key: ModelKey) -> ServedModel | None:
+        entry = self._entries.get(key)  # the caller holds the lock
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry.served
+
+    def add_checkpoint(self, key: ModelKey, source: Any, *, filename: str | None = None) -> ServedModel:
+        """A person's checkpoint for ``key``'s architecture, within ``max_params`` (never cached:
+        the session keeps it). See :meth:`ModelBuilder.add_checkpoint`."""
+        return self.builder.add_checkpoint(key, source, filename=filename, max_params=self.config.max_params)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def keys(self) -> list[ModelKey]:
+        """Cached keys, least recently used first."""
+        with self._lock:
+            return list(self._entries)
+
+    def discard(self, key: ModelKey) -> None:
+        """Drop ``key`` and what was derived from it (requests still holding them finish normally)."""
+        with self._lock:
+            self._entries.pop(key, None)
 
     def _enforce_bound(self) -> None:
         """Drop least recently used copies until the bound holds (caller holds the lock).
 
-        Entries whose model the zoo has already dropped go first; then, oldest first, the
-        derived copies and the model itself (the most recent model always stays).
+        Oldest first, the derived copies and the model itself go (the most recent model always
+        stays, without its derived copies if it alone is past the bound).
         """
-        for key in [k for k, e in self._entries.items() if k not in self.zoo]:
-            del self._entries[key]
         while sum(e.copies for e in self._entries.values()) > self.config.max_models and len(self._entries) > 1:
-            key, _ = self._entries.popitem(last=False)
-            self.zoo.discard(key)
+            self._entries.popitem(last=False)
         if self._entries:
             newest = next(reversed(self._entries.values()))
             while newest.copies > self.config.max_models and (newest.predictor or newest.engine_copies):
@@ -264,10 +314,8 @@ class ModelService:
     def _store(self, served: ServedModel, what: str, made: Any, copies: int) -> Any:
         with self._lock:
             entry = self._entries.get(served.key)
-            if entry is None or entry.served.model is not served.model:
-                if served.key not in self.zoo:  # dropped meanwhile: serve it, keep nothing
-                    return made
-                entry = self._entries[served.key] = _Entry(served)
+            if entry is None or entry.served.model is not served.model:  # dropped meanwhile: serve it, keep nothing
+                return made
             setattr(entry, what, made)
             setattr(entry, f"{what}_copies", copies)
             self._entries.move_to_end(served.key)

@@ -1,16 +1,14 @@
-"""The app's model cache: each model built once, served read-only, the least recently used dropped.
+"""What a served model is and how one is built: :class:`ModelKey`, :class:`ServedModel`, :class:`ModelBuilder`.
 
-A Gradio app runs its handlers in worker threads, so the same request may arrive from many
-threads at once. The zoo builds each model exactly once (the others wait for it), keeps at
-most ``max_models`` of them, and hands out :class:`ServedModel` records that every user shares:
-in eval mode, with no parameter requiring a gradient (inspection needs gradients with respect
-to activations, never to weights), so nothing a request does can change a served model.
+The builder hands out :class:`ServedModel` records that every user shares: in eval mode, with
+no parameter requiring a gradient (inspection needs gradients with respect to activations,
+never to weights), so nothing a request does can change a served model. It keeps nothing:
+:class:`~resnet_core.serving.ModelService` is the one cache (each model built once, the
+least recently used dropped).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,7 +32,7 @@ from .weights import (
 )
 
 #: what a :class:`ModelKey` may ask for: torchvision's weights, the random init, or (only for
-#: :meth:`ModelZoo.add_checkpoint` results) a user's checkpoint
+#: :meth:`ModelBuilder.add_checkpoint` results) a user's checkpoint
 WEIGHT_CHOICES: tuple[str, ...] = (*PRETRAINED_NAMES, "random", "checkpoint")
 
 #: input side of the warm-up forward: big enough to run every layer, small enough to be instant
@@ -50,7 +48,7 @@ class ModelKey:
             (a, b, c, d))`` pair (lists are turned into tuples, so a key is always hashable).
         variant: "v1.5", "v1" or "preact".
         weights: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2" or "random" ("checkpoint" marks a
-            model made by :meth:`ModelZoo.add_checkpoint`).
+            model made by :meth:`ModelBuilder.add_checkpoint`).
     """
 
     depth: int | tuple
@@ -112,47 +110,20 @@ def model_nbytes(model: torch.nn.Module) -> int:
     return sum(seen.values())
 
 
-class ModelZoo:
-    """A thread-safe, lazily filled LRU cache of served models.
+class ModelBuilder:
+    """Builds served models; keeps none (the one cache is :class:`~resnet_core.serving.ModelService`).
 
     Args:
         device: "cpu", "cuda", a torch.device, or None for :func:`pick_device`'s choice.
-        max_models: models kept at once; the least recently used beyond it is dropped
-            (requests still holding it finish normally).
         offline: never download weights; None reads ``RESNET_OFFLINE``.
     """
 
-    def __init__(self, *, device: str | torch.device | None = None, max_models: int = 3, offline: bool | None = None) -> None:
-        if not isinstance(max_models, int) or max_models < 1:
-            raise ValueError(f"max_models must be a positive integer, not {max_models!r}")
+    def __init__(self, *, device: str | torch.device | None = None, offline: bool | None = None) -> None:
         self.device = device if isinstance(device, torch.device) else pick_device(device)
-        self.max_models = max_models
         self.offline = offline_mode(offline)
-        self._models: OrderedDict[ModelKey, ServedModel] = OrderedDict()
-        self._lock = threading.Lock()  # guards _models and _building
-        self._building: dict[ModelKey, threading.Lock] = {}
-        self.builds = 0  # models built so far, for tests and monitoring
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._models)
-
-    def __contains__(self, key: object) -> bool:
-        with self._lock:
-            return key in self._models
-
-    def keys(self) -> list[ModelKey]:
-        """Cached keys, least recently used first."""
-        with self._lock:
-            return list(self._models)
-
-    def discard(self, key: ModelKey) -> None:
-        """Drop ``key`` from the cache (requests still holding its model finish normally)."""
-        with self._lock:
-            self._models.pop(key, None)
-
-    def get(self, key: ModelKey) -> ServedModel:
-        """The served model for ``key``, built on first use.
+    def build(self, key: ModelKey) -> ServedModel:
+        """A new served model for ``key`` (in eval mode, frozen, warmed up on the device).
 
         Pretrained weights that cannot be had (no network, non-standard depth or variant) fall
         back to random weights; ``served.weights.notice`` then says so.
@@ -165,33 +136,12 @@ class ModelZoo:
                 "the weights “checkpoint” are your own file: load a checkpoint for this architecture "
                 "first (it is kept for your session only), or choose other weights"
             )
-        with self._lock:
-            served = self._models.get(key)
-            if served is not None:
-                self._models.move_to_end(key)
-                return served
-            build_lock = self._building.setdefault(key, threading.Lock())
-        # build outside the zoo lock: other keys are served (and built) meanwhile
-        with build_lock:
-            with self._lock:
-                served = self._models.get(key)
-                if served is not None:  # another thread built it while we waited
-                    self._models.move_to_end(key)
-                    return served
-            try:
-                served = self._build(key)
-            except BaseException:
-                with self._lock:
-                    self._building.pop(key, None)
-                raise
-            with self._lock:
-                self._building.pop(key, None)  # late waiters on this lock find the model cached
-                self._models[key] = served
-                self._models.move_to_end(key)
-                self.builds += 1
-                while len(self._models) > self.max_models:
-                    self._models.popitem(last=False)
-            return served
+        model = build_resnet(key.depth, variant=key.variant)
+        if key.weights == "random":
+            loaded = random_weights(model)
+        else:
+            loaded = try_pretrained(model, key.weights, offline=self.offline)
+        return self._serve(key, model, loaded)
 
     def add_checkpoint(
         self,
@@ -202,7 +152,7 @@ class ModelZoo:
         num_classes: int | None = None,
         max_params: int = MAX_CHECKPOINT_PARAMS,
     ) -> ServedModel:
-        """A new served model with a user's checkpoint; never cached, never touching cached ones.
+        """A new served model with a user's checkpoint (never cached: a session keeps it).
 
         The model holds only its own parameters (the checkpoint's tensors, views included, are
         copied in and dropped); :attr:`ServedModel.nbytes` says how much that is.
@@ -239,14 +189,6 @@ class ModelZoo:
         del state  # the file's tensors (and any views into them) go; the model has its own copies
         return self._serve(replace(key, weights="checkpoint"), model, loaded)
 
-    def _build(self, key: ModelKey) -> ServedModel:
-        model = build_resnet(key.depth, variant=key.variant)
-        if key.weights == "random":
-            loaded = random_weights(model)
-        else:
-            loaded = try_pretrained(model, key.weights, offline=self.offline)
-        return self._serve(key, model, loaded)
-
     def _serve(self, key: ModelKey, model: ResNet, loaded: LoadedWeights) -> ServedModel:
         model.eval()
         model.requires_grad_(False)
@@ -256,4 +198,4 @@ class ModelZoo:
         return ServedModel(key=key, model=model, weights=loaded, device=self.device)
 
 
-__all__ = ["WEIGHT_CHOICES", "ModelKey", "ModelZoo", "ServedModel", "model_nbytes"]
+__all__ = ["WEIGHT_CHOICES", "ModelBuilder", "ModelKey", "ServedModel", "model_nbytes"]

@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> dict:
     report["growth_pct"] = {
         k: round(100 * (after[k] - before[k]) / max(before[k], 1e-9), 2) for k in before if k != "cuda_peak_mb"
     }
-    report["hooks_left"] = sum(hook_count(s.model) for s in (play.zoo.get(k) for k in play.zoo.keys()))
+    report["hooks_left"] = sum(hook_count(s.model) for s in (play.get(k) for k in play.keys()))
     report["batches"] = {
         str(k.depth): [e.engine.batches, e.engine.requests, e.engine.largest] for k, e in play._entries.items() if e.engine
     }

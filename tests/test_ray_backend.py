@@ -117,9 +117,9 @@ def test_random_weights_are_the_same_in_every_process() -> None:
     first = LocalBackend(a).info(TINY, size=SIDE)
     torch.manual_seed(456)
     LocalBackend(b).info(TINY, size=SIDE)
-    wa, wb = a.zoo.get(TINY).model.state_dict(), b.zoo.get(TINY).model.state_dict()
+    wa, wb = a.get(TINY).model.state_dict(), b.get(TINY).model.state_dict()
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
-    assert first.random and not first.pretrained and first.name == a.zoo.get(TINY).model.name
+    assert first.random and not first.pretrained and first.name == a.get(TINY).model.name
     assert key_seed(TINY) != key_seed(OTHER)
 
 
@@ -128,7 +128,7 @@ def test_local_predict_matches_a_plain_forward_pass() -> None:
     backend = LocalBackend(service)
     picture = natural_image(70, 90, seed=3)
     got = backend.predict(PredictCall(TINY, picture, size=SIDE, top_k=7))
-    served = service.zoo.get(TINY)
+    served = service.get(TINY)
     x = prepare(picture, served.weights.preprocess, size=SIDE).tensor
     with torch.no_grad():
         probs = served.model(x).softmax(1)[0]
@@ -144,7 +144,7 @@ def test_local_inspect_matches_the_inspection_function() -> None:
     picture = natural_image(80, 60, seed=4)
     call = InspectCall(TINY, picture, mode="whole", size=SIDE, layer="layer3", target=(5, 9), top_k=3, guided=True)
     got = last(LocalBackend(service).inspect(call))
-    served = service.zoo.get(TINY)
+    served = service.get(TINY)
     want = inspect(served.model, prepare(picture, served.weights.preprocess, mode="whole", size=SIDE), layer="layer3",
                    target=[5, 9], top_k=3, categories=served.weights.categories, guided=True, timeline=True)
     assert_same_inspection(got, want)

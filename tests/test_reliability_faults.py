@@ -94,7 +94,7 @@ def baseline(client: Client, good_png: Path) -> dict[str, Any]:
 
 
 def served_models(live: LiveApp) -> dict[ModelKey, Any]:
-    zoo = live.service.zoo
+    zoo = live.service
     return {key: zoo.get(key) for key in zoo.keys()}
 
 
@@ -130,7 +130,7 @@ def assert_untouched(live: LiveApp, before: dict[ModelKey, tuple]) -> None:
 def library_predictions(live: LiveApp, path: Path, **overrides: Any) -> list[tuple[str, float]]:
     """The predictions resnet_core itself gives for ``path`` with the served tiny model."""
     args = {**TINY, **overrides}
-    served = live.service.zoo.get(TINY_KEY)
+    served = live.service.get(TINY_KEY)
     prepared = prepare(load_image(path), served.weights.preprocess, mode=args["mode"], size=args["size"])
     res = library_inspect(served.model, prepared, categories=served.weights.categories, top_k=args["top_k"])
     return [(p.label, p.probability) for p in res.predictions]
@@ -445,7 +445,7 @@ def test_bad_checkpoints_are_one_clear_error_each_and_change_no_model(
     reference.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in donor.items()})
     prepared = prepare(load_image(good_png), mode="crop", size=TINY["size"])
     want = library_inspect(
-        reference, prepared, categories=live.service.zoo.get(TINY_KEY).weights.categories
+        reference, prepared, categories=live.service.get(TINY_KEY).weights.categories
     )
     assert [label for label, _ in mine["predictions"]] == [p.label for p in want.predictions]
 
@@ -472,7 +472,7 @@ def test_a_checkpoint_for_a_network_past_the_budget_is_refused_before_it_is_read
     live: LiveApp, client: Client, files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[Any] = []
-    monkeypatch.setattr(live.service.zoo, "add_checkpoint", lambda *a, **k: read.append(a))
+    monkeypatch.setattr(live.service.builder, "add_checkpoint", lambda *a, **k: read.append(a))
     path = files / "big-arch.safetensors"
     path.write_bytes(_safetensors({"x": torch.zeros(1)}))
     with pytest.raises(AppError, match=r"383\.7M parameters; this server runs networks of up to 100\.0M"):
@@ -497,7 +497,7 @@ class FailsInBackward(torch.autograd.Function):
 def test_an_exception_inside_the_network_leaves_no_hook_and_the_next_request_is_correct(
     live: LiveApp, client: Client, good_png: Path, baseline: dict[str, Any], where: str
 ) -> None:
-    block = live.service.zoo.get(TINY_KEY).model.layer2[0]
+    block = live.service.get(TINY_KEY).model.layer2[0]
     original = block.forward
 
     def failing(x: torch.Tensor) -> torch.Tensor:
@@ -583,7 +583,7 @@ def test_a_real_cuda_out_of_memory_is_a_clear_error_and_memory_returns(
         gc.collect()
         torch.cuda.synchronize()
         assert torch.cuda.memory_allocated() <= baseline + 16 * 2**20, "the failed request's tensors live on"
-        assert hook_count(gpu.service.zoo.get(TINY_KEY).model) == 0
+        assert hook_count(gpu.service.get(TINY_KEY).model) == 0
         assert_same_result(signature(inspect(session, good_png)), want, pixel_tolerance=1)
 
 
@@ -671,13 +671,13 @@ EXTREMES = [
 def test_extreme_parameters_are_capped_before_any_work(
     live: LiveApp, client: Client, good_png: Path, what: str, overrides: dict[str, Any], message: str
 ) -> None:
-    builds = live.service.zoo.builds
+    builds = live.service.builds
     start = time.perf_counter()
     with pytest.raises(AppError, match=message) as caught:
         inspect(client, good_png, **overrides)
     assert time.perf_counter() - start < 20
     assert_clear_message(str(caught.value), live)
-    assert live.service.zoo.builds == builds, "nothing was built"
+    assert live.service.builds == builds, "nothing was built"
 
 
 @pytest.mark.slow
@@ -689,7 +689,7 @@ def test_the_largest_request_within_the_budget_finishes_in_bounded_time(
     got = inspect(client, good_png, depth="ResNet-18", size=1024, top_k=20, guided=True, layer="layer1")
     assert time.perf_counter() - start < 240
     assert got["info"].startswith("ResNet-18: input 1024×1024")
-    assert hook_count(live.service.zoo.get(ModelKey(18, "v1.5", "random")).model) == 0
+    assert hook_count(live.service.get(ModelKey(18, "v1.5", "random")).model) == 0
 
 
 def test_raw_api_values_outside_the_controls_are_refused(live: LiveApp) -> None:

@@ -125,7 +125,7 @@ def test_16_concurrent_clients_each_get_their_single_user_result(live: LiveApp, 
             assert np.abs(crowd["redraw"][0].astype(int) - single["redraw"][0].astype(int)).max() <= 1
         except AssertionError as exc:
             raise AssertionError(f"client {i} ({work[i]['layer']}, {work[i]['target']}): {exc}") from exc
-    for served in (live.service.zoo.get(k) for k in live.service.zoo.keys()):
+    for served in (live.service.get(k) for k in live.service.keys()):
         assert hook_count(served.model) == 0
     assert elapsed < 300
 
@@ -259,7 +259,7 @@ def test_a_burst_past_the_queue_gets_a_clean_busy_and_the_admitted_jobs_finish(
 
     monkeypatch.setattr(InspectBatcher, "inspect", real_inspect)
     assert_same_result(signature(inspect(first, picture)), want)  # and it serves again at once
-    for served in (live.service.zoo.get(k) for k in live.service.zoo.keys()):
+    for served in (live.service.get(k) for k in live.service.keys()):
         assert hook_count(served.model) == 0
     gc.collect()
     grown = rss_mb() - rss_before

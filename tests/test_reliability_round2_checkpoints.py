@@ -29,7 +29,7 @@ from resnet_core.checkpoints import (
 from resnet_core.model import build_resnet
 from resnet_core.text import ParseError, parse_int, quote, shorten
 from resnet_core.weights import WeightsError, load_checkpoint
-from resnet_core.zoo import ModelKey, ModelZoo, model_nbytes
+from resnet_core.zoo import ModelBuilder, ModelKey, model_nbytes
 
 SMALL = ("basic", (1, 1, 1, 1))
 
@@ -95,7 +95,7 @@ def test_stride0_resnet50_with_100000_classes_is_refused_by_its_logical_size(leg
     assert expected == 228_408_032  # ... 228M parameters once expanded (counted on meta, independently)
     with pytest.raises(WeightsError, match=r"228\.4M parameters.*up to 100\.0M"):
         read_checkpoint(data, filename="r50.pth")
-    zoo = ModelZoo(device="cpu", max_models=1)
+    zoo = ModelBuilder(device="cpu")
     with pytest.raises(WeightsError, match="228.4M parameters"):
         zoo.add_checkpoint(ModelKey(50, weights="random"), data, filename="r50.pth")
 
@@ -108,8 +108,8 @@ def test_stride0_refusal_costs_little_memory(tmp_path) -> None:
     growth, outcome = peak_growth_mb(
         """
         import io, torch
-        from resnet_core.zoo import ModelKey, ModelZoo
-        zoo = ModelZoo(device="cpu", max_models=1)
+        from resnet_core.zoo import ModelBuilder, ModelKey
+        zoo = ModelBuilder(device="cpu")
         buf = io.BytesIO(); torch.save({"x": torch.zeros(3)}, buf)
         from resnet_core.checkpoints import read_checkpoint
         read_checkpoint(buf.getvalue())  # warm up torch.load
@@ -122,7 +122,7 @@ def test_stride0_refusal_costs_little_memory(tmp_path) -> None:
 
 def test_a_stride0_checkpoint_within_the_cap_loads_and_the_model_keeps_only_real_parameters() -> None:
     state = _stride0_state(SMALL, 10)
-    zoo = ModelZoo(device="cpu", max_models=1)
+    zoo = ModelBuilder(device="cpu")
     served = zoo.add_checkpoint(ModelKey(SMALL, weights="random"), _saved(state), filename="ok.pth")
     sd = served.model.state_dict()
     assert served.model.num_classes == 10
@@ -141,7 +141,7 @@ def test_a_classifier_size_taken_from_the_file_is_capped_before_the_network_is_b
     # fc.weight of shape (100000, 1): a tiny tensor, but a ResNet-18 with 100,000 classes has
     # 62.5M parameters; with a cap of 20M the network must not be built at all.
     state = {"fc.weight": torch.zeros(100_000, 1)}
-    zoo = ModelZoo(device="cpu", max_models=1)
+    zoo = ModelBuilder(device="cpu")
     with pytest.raises(WeightsError, match=r"network of 62\.5M parameters \(100000 classes\)"):
         zoo.add_checkpoint(
             ModelKey(18, weights="random"), save(state), filename="fc.safetensors", max_params=20_000_000
@@ -324,9 +324,9 @@ def test_a_huge_key_name_is_quoted_in_at_most_about_100_characters() -> None:
     assert "(1000000 characters)" in str(err.value) and "(1000012 characters)" in str(err.value)
 
 
-def test_the_zoo_explains_checkpoint_weights_in_plain_words() -> None:
+def test_the_builder_explains_checkpoint_weights_in_plain_words() -> None:
     with pytest.raises(ValueError, match="load a checkpoint for this architecture first") as err:
-        ModelZoo(device="cpu").get(ModelKey(18, weights="checkpoint"))
+        ModelBuilder(device="cpu").build(ModelKey(18, weights="checkpoint"))
     assert "add_checkpoint" not in str(err.value)
 
 

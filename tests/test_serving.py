@@ -44,7 +44,7 @@ def test_cycling_past_the_bound_keeps_at_most_the_bound_of_model_copies() -> Non
         assert service.live_copies() <= bound
         alive = sum(ref() is not None for ref in copies)
         assert alive <= bound, f"{alive} model copies alive, the bound is {bound}"
-    assert keys[1] in service.zoo  # the most recent one stays
+    assert keys[1] in service  # the most recent one stays
 
 
 def test_the_budget_is_checked_before_anything_is_built() -> None:
@@ -56,7 +56,7 @@ def test_the_budget_is_checked_before_anything_is_built() -> None:
     assert caught.value.fits == 96
     with pytest.raises(BudgetError, match="parameters"):
         service.get(ModelKey(101, "v1.5", "random"), size=32)
-    assert service.zoo.builds == 0
+    assert service.builds == 0
 
 
 def test_the_progressive_inspection_ends_with_the_one_pass_result() -> None:
@@ -86,7 +86,7 @@ def test_a_user_checkpoint_gets_engines_of_its_own(tmp_path) -> None:
     model = build_resnet(key.depth, num_classes=7)
     path = tmp_path / "mine.safetensors"
     safetensors.torch.save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
-    mine = service.zoo.add_checkpoint(key, path, filename="mine.safetensors")
+    mine = service.add_checkpoint(key, path, filename="mine.safetensors")
     assert service.engine(mine) is not service.engine(mine)  # never cached: nobody else can reach it
     assert service.live_copies() == 0
     x = torch.zeros(1, 3, 64, 64)

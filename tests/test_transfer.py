@@ -24,7 +24,7 @@ from resnet_core.transfer.export import export_script, export_weights, info_for,
 from resnet_core.transfer.session import TransferSession
 from resnet_core.transfer.train import MAX_SECONDS, TrainConfig, count_trainable, finetune, predict
 from resnet_core.weights import load_checkpoint
-from resnet_core.zoo import ModelKey, ModelZoo
+from resnet_core.zoo import ModelBuilder, ModelKey
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_SET = ROOT / "assets" / "datasets" / "textures"
@@ -195,7 +195,7 @@ def test_export_loads_back_through_load_checkpoint_and_the_zoo(tiny_set, trained
     np.testing.assert_allclose(predict(fresh, x).numpy(), predict(trained.model, x).numpy(), atol=1e-6)
     model, _ = load_export(path)
     np.testing.assert_allclose(predict(model, x).numpy(), predict(trained.model, x).numpy(), atol=1e-6)
-    served = ModelZoo(device="cpu").add_checkpoint(ModelKey(TINY), path, filename="m.safetensors")
+    served = ModelBuilder(device="cpu").add_checkpoint(ModelKey(TINY), path, filename="m.safetensors")
     assert served.model.fc.out_features == 2
 
 

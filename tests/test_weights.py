@@ -28,6 +28,7 @@ from resnet_core import build_resnet
 from resnet_core import checkpoints as C
 from resnet_core import weights as W
 from resnet_core.images import Preprocess
+from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.weights import (
     LoadedWeights,
     WeightsError,
@@ -36,7 +37,7 @@ from resnet_core.weights import (
     try_pretrained,
     weight_names,
 )
-from resnet_core.zoo import ModelKey, ModelZoo
+from resnet_core.zoo import ModelBuilder, ModelKey
 
 SMALL = ("basic", (1, 1, 1, 1))  # ResNet-10: the cheapest architecture with every kind of layer
 
@@ -534,16 +535,21 @@ def test_missing_file(tmp_path, target) -> None:
 # --------------------------------------------------------------------------- zoo
 
 
-def test_zoo_builds_once_for_eight_concurrent_requests() -> None:
-    zoo = ModelZoo(device="cpu", max_models=2)
+def cache(max_models: int = 6, *, offline: bool | None = None) -> ModelService:
+    """The one model cache (a service that builds nothing at start)."""
+    return ModelService(ServiceConfig(device="cpu", max_models=max_models, offline=offline, warm_up=False))
+
+
+def test_the_cache_builds_once_for_eight_concurrent_requests() -> None:
+    zoo = cache(2)
     key = ModelKey(SMALL, weights="random")
-    real_build = zoo._build
+    real_build = zoo.builder.build
 
     def slow_build(k):
         time.sleep(0.3)  # keep the others waiting while this one builds
         return real_build(k)
 
-    zoo._build = slow_build
+    zoo.builder.build = slow_build
     barrier = threading.Barrier(8)
     results, errors = [], []
 
@@ -564,8 +570,8 @@ def test_zoo_builds_once_for_eight_concurrent_requests() -> None:
     assert zoo.builds == 1
 
 
-def test_zoo_evicts_the_least_recently_used() -> None:
-    zoo = ModelZoo(device="cpu", max_models=2)
+def test_the_cache_evicts_the_least_recently_used() -> None:
+    zoo = cache(2)
     a, b, c = (ModelKey(SMALL, variant=v, weights="random") for v in ("v1.5", "v1", "preact"))
     first_a = zoo.get(a)
     zoo.get(b)
@@ -578,7 +584,7 @@ def test_zoo_evicts_the_least_recently_used() -> None:
 
 
 def test_served_models_are_read_only_and_warm() -> None:
-    served = ModelZoo(device="cpu").get(ModelKey(SMALL, weights="random"))
+    served = ModelBuilder(device="cpu").build(ModelKey(SMALL, weights="random"))
     model = served.model
     assert not model.training
     assert all(not p.requires_grad for p in model.parameters())
@@ -592,7 +598,7 @@ def test_served_models_are_read_only_and_warm() -> None:
 
 
 def test_zoo_falls_back_to_random_weights_offline(hub, no_network) -> None:
-    zoo = ModelZoo(device="cpu", offline=True)
+    zoo = cache(offline=True)
     served = zoo.get(ModelKey(18))
     assert served.weights.source == "random" and "could not be loaded" in served.weights.notice
     nonstandard = zoo.get(ModelKey(SMALL, weights="IMAGENET1K_V1"))
@@ -606,14 +612,14 @@ def test_zoo_serves_cached_pretrained_weights(hub) -> None:
     torch.manual_seed(9)
     reference = torchvision.models.resnet18().eval()
     torch.save(reference.state_dict(), cache_file(hub, ResNet18_Weights.IMAGENET1K_V1))
-    served = ModelZoo(device="cpu", offline=True).get(ModelKey(18, weights="imagenet1k_v1"))
+    served = ModelBuilder(device="cpu", offline=True).build(ModelKey(18, weights="imagenet1k_v1"))
     assert served.weights.source == "IMAGENET1K_V1" and served.weights.notice is None
     x = torch.randn(1, 3, 64, 64)
     torch.testing.assert_close(logits(served.model, x), logits(reference, x), rtol=1e-5, atol=1e-5)
 
 
 def test_add_checkpoint_makes_a_new_model_and_leaves_cached_ones_alone(donor_state) -> None:
-    zoo = ModelZoo(device="cpu")
+    zoo = cache()
     cached = zoo.get(ModelKey(SMALL, weights="random"))
     before = snapshot(cached.model)
 
@@ -641,4 +647,4 @@ def test_model_keys_are_normalized_and_checked() -> None:
         with pytest.raises(ValueError):
             ModelKey(**bad)
     with pytest.raises(ValueError):
-        ModelZoo(max_models=0)
+        cache(0)

@@ -249,7 +249,7 @@ def served_model(service: ModelService, key: ModelKey, *, size: int = 224) -> Se
     person's two requests could be answered by two different models. Builds are serialized
     while the global generator is seeded (inference draws no random numbers meanwhile).
     """
-    if key in service.zoo:
+    if key in service:
         return service.get(key, size=size)
     service.check_cost(key.depth, key.variant, size)  # refuse before taking the lock
     with _SEED_LOCK, torch.random.fork_rng(devices=[]):

@@ -50,7 +50,7 @@ class LocalBackend:
             WeightsError: the checkpoint is unsafe, unreadable or does not fit the architecture.
         """
         self.service.check_cost(key.depth, key.variant, 224)
-        served = self.service.zoo.add_checkpoint(key, bytes(data), filename=filename, max_params=self.service.config.max_params)
+        served = self.service.add_checkpoint(key, bytes(data), filename=filename)
         return CheckpointRef(served.key, checkpoint_digest(data), filename, ModelInfo.of(served), served)
 
     def inspect(self, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:

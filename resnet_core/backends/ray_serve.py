@@ -240,7 +240,7 @@ class ModelReplica:
             data = ray.get(bytes_ref, timeout=60)
         except ray.exceptions.RayError as exc:  # the session that held it has gone
             raise CallError("your checkpoint is no longer on the server; load it again") from exc
-        served = self.service.zoo.add_checkpoint(key, data, filename=filename, max_params=self.service.config.max_params)
+        served = self.service.add_checkpoint(key, data, filename=filename)
         with self._lock:
             self._checkpoints[(digest, key)] = served
             while len(self._checkpoints) > CHECKPOINTS_PER_REPLICA:
