@@ -42,18 +42,9 @@ def parse_depth(choice: Any, counts: Any = "", block: Any = "bottleneck") -> int
 
 
 @dataclass(frozen=True)
-class ModelChoice:
-    """The model a request names: an architecture and its weights.
-
-    Attributes:
-        depth: 18/34/50/101/152 (or another standard depth), or ("basic"|"bottleneck", counts).
-        variant: "v1.5", "v1" or "preact".
-        weights: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2", "random" or "checkpoint".
-    """
-
-    depth: int | tuple
-    variant: str = "v1.5"
-    weights: str = "DEFAULT"
+class ModelChoice(ModelKey):
+    """The model a request names, read from the page's picker: a :class:`ModelKey` (its fields
+    are declared there once) that knows how to parse the picker's strings."""
 
     @classmethod
     def parse(cls, depth: Any, counts: Any, block: Any, variant: Any, weights: Any = "DEFAULT") -> ModelChoice:
@@ -67,6 +58,7 @@ class ModelChoice:
 
     @property
     def key(self) -> ModelKey:
+        """The plain key (what caches and backends are keyed by)."""
         return ModelKey(self.depth, self.variant, self.weights)
 
 

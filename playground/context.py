@@ -15,8 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from resnet_core.backends import Backend, CheckpointRef, ModelInfo
-from resnet_core.backends.base import served_model
+from resnet_core.backends import Backend, CheckpointRef, LocalBackend, ModelInfo
 from resnet_core.serving import ModelService
 from resnet_core.zoo import ServedModel
 
@@ -117,11 +116,9 @@ class Page:
         everything else goes through :attr:`backend`.
         """
         ref = self.checkpoint(choice, user, request, size=size)
-        if ref is None:
-            return served_model(self.service, choice.key, size=size)
-        if not isinstance(ref.handle, ServedModel):
+        if ref is not None and not isinstance(ref.handle, ServedModel):
             raise ValueError("with the Ray backend your own weights are served in the Inspect tab only")
-        return ref.handle
+        return LocalBackend(self.service).resolve(choice.key, ref, size)  # the one resolver
 
     def device_text(self, lang: str) -> str:
         return t("device", lang, device=self.service.device_label)
