@@ -18,7 +18,7 @@ from resnet_core.compare import CompareCall, DepthComparison
 from resnet_core.images import load_image
 from viz.compare import compare_caption, compare_row, compare_verdict
 
-from ..context import Page, gpu
+from ..context import Page, bind, gpu
 from ..errors import friendly
 from ..guard import served_picture
 from ..locales import L, lang_of, t
@@ -36,13 +36,23 @@ def comparison_view(result: DepthComparison, lang: str) -> tuple:
     return gallery, table, compare_verdict(result, lang)
 
 
-def compare_depths(backend: Backend, image: Any, weights: str, lang: str, progress: Any = None) -> Iterator[tuple]:
-    """Run the study on ``backend`` and draw each update (each depth as soon as it is done)."""
+@friendly
+def compare_depths(backend: Backend, image: Any, weights: str, request: gr.Request = None,
+                   progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:  # noqa: B008
+    """Top-5, Grad-CAM at layer4, forward time (timed after the build), build time and size for
+    every standard depth, with what the table shows in words.
+
+    Each depth is shown as soon as it is done; the last update holds all five, and that is
+    what an API client receives.
+
+    Args:
+        image: the picture.
+        weights: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2" or "random".
+    """
+    lang = lang_of(request)
     call = CompareCall(np.asarray(load_image(image_path(image))), weights=weights)
-    for result in backend.run("compare_depths", call):
-        if progress is not None:
-            done = len(result.rows)
-            progress(done / result.total, desc=result.rows[-1].name)
+    for result in backend.run("compare_depths", call):  # the study runs on the backend
+        progress(len(result.rows) / result.total, desc=result.rows[-1].name)
         # fresh files for every update: the page may still be fetching the previous one's
         yield comparison_view(result, lang)
 
@@ -54,22 +64,6 @@ def create(page: Page) -> dict[str, Any]:
     gallery = gr.Gallery(label=L("compare_gallery"), format=PHOTO_FORMAT, columns=5, height="auto", elem_id="compare-gallery")
     table = gr.Dataframe(headers=[t(c) for c in COLUMNS], wrap=True, interactive=False, elem_id="compare-table")
     verdict = gr.Markdown(elem_id="compare-verdict")
-
-    @friendly
-    def on_compare(image: Any, weights: str, request: gr.Request = None,
-                   progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:  # noqa: B008
-        """Top-5, Grad-CAM at layer4, forward time (timed after the build), build time and size for
-        every standard depth, with what the table shows in words.
-
-        Each depth is shown as soon as it is done; the last update holds all five, and that is
-        what an API client receives.
-
-        Args:
-            image: the picture.
-            weights: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2" or "random".
-        """
-        yield from compare_depths(page.backend, image, weights, lang_of(request), progress)
-
-    button.click(gpu(on_compare), [page.image, page.weights], [gallery, table, verdict], api_name="compare_depths",
-                 **page.model_event())
+    button.click(gpu(bind(compare_depths, page.backend)), [page.image, page.weights], [gallery, table, verdict],
+                 api_name="compare_depths", **page.model_event())
     return dict(button=button, gallery=gallery, table=table, verdict=verdict)
