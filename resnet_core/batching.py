@@ -65,8 +65,6 @@ class InspectBatcher:
 
     Args:
         model: the model to run (in eval mode; shared, never modified).
-        dtype: None, or ``torch.bfloat16`` to run the forward under autocast (see
-            :func:`resnet_core.fast.reduced_precision`).
         enabled: False runs every request directly in its caller's thread.
         max_batch: the most requests one batch takes.
         window_s: extra wait for stragglers, only when a batch already has more than one request.
@@ -78,7 +76,6 @@ class InspectBatcher:
         self,
         model: nn.Module,
         *,
-        dtype: torch.dtype | None = None,
         enabled: bool = True,
         max_batch: int = MAX_BATCH,
         window_s: float = WINDOW_S,
@@ -86,7 +83,6 @@ class InspectBatcher:
         if not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch must be a positive integer, not {max_batch!r}")
         self.model = model
-        self.dtype = dtype
         self.enabled = bool(enabled)
         self.max_batch = max_batch
         self.window_s = max(0.0, float(window_s))
@@ -190,7 +186,7 @@ class InspectBatcher:
             self._cv.notify_all()
 
     def _run(self, requests: list[InspectRequest]) -> list[Inspection]:
-        results = run_requests(self.model, requests, dtype=self.dtype)
+        results = run_requests(self.model, requests)
         with self._cv:
             self.batches += 1
             self.requests += len(requests)

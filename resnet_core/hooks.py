@@ -99,13 +99,6 @@ def patch_modules(
 
 
 @contextmanager
-def patch_output(model: nn.Module, name: str, fn: Callable[[Tensor], Tensor]) -> Iterator[None]:
-    """Replace the output of module ``name`` by ``fn(output)``, for this thread only."""
-    with patch_modules([resolve_module(model, name)], fn):
-        yield
-
-
-@contextmanager
 def patch_inputs(model: nn.Module, name: str, fn: Callable[[tuple], tuple]) -> Iterator[None]:
     """Replace the positional inputs of module ``name`` by ``fn(inputs)``, for this thread only."""
     owner = threading.get_ident()

@@ -11,7 +11,8 @@ TEXT: dict[str, str] = {
         "[Identity Mappings](https://arxiv.org/abs/1603.05027) moves BN and ReLU before the convolutions so the "
         "shortcut path stays clean from end to end. Three questions run through this page: **what problem does "
         "ResNet solve** (*Why residual?*), **how is its code written** (*Architecture*), and **how do you use it** "
-        "(*Inspect*, *Compare depths*)."
+        "(*Train on your images*: fine-tune it on your own pictures and take the weights home; *Inspect* and "
+        "*Compare depths* show what a trained one sees)."
     ),
     "tab_arch": "Architecture",
     "tab_inspect": "Inspect",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,17 +48,6 @@ class TrainState:
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="resnet-playground-train-"))
         self.session = TransferSession(folder=self.folder)
-        self.exported: tuple[str | None, str | None] | None = None
-        self.served: list[Path] = []  # Gradio's cached copies of the exports: they go with the run
-
-    def serve(self, path: Path | None, cache_dir: str) -> str | None:
-        """Put an exported file in Gradio's cache now and remember where, so that it expires with
-        this run (its URL is a capability: whoever holds it may fetch it until then)."""
-        if path is None:
-            return None
-        cached = Path(gr.processing_utils.save_file_to_cache(path, cache_dir=cache_dir))
-        self.served.append(cached.parent)
-        return str(cached)
 
     @property
     def nbytes(self) -> int:
@@ -69,20 +57,16 @@ class TrainState:
     def close(self) -> None:
         self.session.close()
         shutil.rmtree(self.folder, ignore_errors=True)
-        for folder in self.served:
-            shutil.rmtree(folder, ignore_errors=True)
-        self.served.clear()
 
 
-def dataset(source: str, zip_file: Any, names: list[str], files: list[Any], *, deadline: float | None = None) -> Any:
-    """The data set a request names: the bundled example set, one zip, or the class slots
-    (read until ``deadline``, a ``time.monotonic()`` instant: the run's time budget)."""
+def dataset(source: str, zip_file: Any, names: list[str], files: list[Any]) -> Any:
+    """The data set a request names: the bundled example set, one zip, or the class slots."""
     if source == "example":
         return from_folder(EXAMPLE_SET)
     if source == "zip":
         if not zip_file:
             raise TransferError("Choose a .zip file with one folder of images per class.")
-        return from_zip(str(zip_file), deadline=deadline)
+        return from_zip(str(zip_file))
     if source != "classes":
         raise TransferError(f"the images come from one of {', '.join(SOURCES)}")
     classes = []
@@ -90,12 +74,12 @@ def dataset(source: str, zip_file: Any, names: list[str], files: list[Any], *, d
         paths = [str(f) for f in (group or []) if f]
         if paths or (name or "").strip():
             classes.append(((name or "").strip(), paths))
-    return from_sources(classes, deadline=deadline)
+    return from_sources(classes)
 
 
 def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
     """Lay out the tab and wire its events; returns its components by name."""
-    state = gr.State(None, **page.store.state_options())
+    state = gr.State(None, time_to_live=page.store.ttl_s, delete_callback=page.store.discard)
     gr.Markdown(L("train_intro"))
     with gr.Row():
         with gr.Column(scale=1):
@@ -167,49 +151,45 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         end, what changed: a confusion matrix, the pooled features before and after (PCA), and Grad-CAM
         of held-out pictures from the original and the fine-tuned network."""
         lang = lang_of(request)
-        page.store.check_owner(old, request=request)  # another client's session hash changes nothing
         slot_names, slot_files = list(classes), list(images)
         progress(0.02, desc=t("train_reading", lang))
-        # the time budget covers reading the pictures and extracting features, not only the steps
-        started, budget = time.perf_counter(), float(min(max(float(seconds_v), 5.0), MAX_SECONDS))
-        data = dataset(source, zip_file, slot_names, slot_files, deadline=time.monotonic() + budget)
+        data = dataset(source, zip_file, slot_names, slot_files)
         served = page.served(ModelChoice.parse(depth_v, "", "basic", "v1.5", weights_v), None, request)
         config = TrainConfig(
             strategy=strategy_v, steps=int(min(max(float(steps_v), 1), MAX_STEPS)),
-            max_seconds=budget, augment=bool(augment_v),
+            max_seconds=float(min(max(float(seconds_v), 5.0), MAX_SECONDS)), augment=bool(augment_v),
             held_out=float(held_v), input_size=int(size_v),
         )
         if old is not None:
-            page.store.discard(old, request=request)
+            page.store.discard(old)
         run = TrainState()
         run.session.set_data(data)
         updates = run.session.train(served.model, config=config, preprocess=served.weights.preprocess,
-                                    base_categories=served.weights.categories, started=started)
+                                    base_categories=served.weights.categories)
         ticket = page.store.put(run, request=request, kind="train")
-        with page.store.pinned(ticket):  # a running job is ended by its owner only, never by others' loads
-            head = t("train_head0", lang, classes=len(data.class_names), images=len(data.labels), model=served.model.name)
-            if not served.weights.pretrained:
-                head += " " + t("train_random", lang)
-            yield {state: ticket, status: head}
-            last = None
-            for update in updates:
-                if last is None:  # the adapted model is made: say what trains
-                    head += " " + t("train_trainable", lang, trainable=f"{update.trainable:,}", total=f"{update.total:,}")
-                last = update
-                progress(update.step / max(update.steps, 1), desc=t("train_step", lang, step=update.step, steps=update.steps))
-                yield {status: head + "\n\n" + vtr.training_verdict(update, lang=lang), curves: vtr.curves_figure(update, lang=lang)}
-            progress(0.97, desc=t("train_analysing", lang))
-            report = run.session.analyse()
-            ticket = page.store.put(run, request=request, kind="train", replaces=ticket)
-            yield {
-                state: ticket,
-                status: head + "\n\n" + (vtr.training_verdict(last, lang=lang) if last is not None else ""),
-                confusion_md: vtr.confusion_verdict(report.confusion, lang=lang),
-                confusion_plot: vtr.confusion_figure(report.confusion, lang=lang),
-                pca_md: vtr.pca_verdict(report.features, lang=lang), pca_plot: vtr.pca_figure(report.features, lang=lang),
-                cams_md: vtr.cams_verdict(report.cams, lang=lang),
-                cams: served_picture(vtr.cam_pairs_image(report.cams, lang=lang)) if report.cams else None,
-            }
+        head = t("train_head0", lang, classes=len(data.class_names), images=len(data.labels), model=served.model.name)
+        if not served.weights.pretrained:
+            head += " " + t("train_random", lang)
+        yield {state: ticket, status: head}
+        last = None
+        for update in updates:
+            if last is None:  # the adapted model is made: say what trains
+                head += " " + t("train_trainable", lang, trainable=f"{update.trainable:,}", total=f"{update.total:,}")
+            last = update
+            progress(update.step / max(update.steps, 1), desc=t("train_step", lang, step=update.step, steps=update.steps))
+            yield {status: head + "\n\n" + vtr.training_verdict(update, lang=lang), curves: vtr.curves_figure(update, lang=lang)}
+        progress(0.97, desc=t("train_analysing", lang))
+        report = run.session.analyse()
+        ticket = page.store.put(run, request=request, kind="train", replaces=ticket)
+        yield {
+            state: ticket,
+            status: head + "\n\n" + (vtr.training_verdict(last, lang=lang) if last is not None else ""),
+            confusion_md: vtr.confusion_verdict(report.confusion, lang=lang),
+            confusion_plot: vtr.confusion_figure(report.confusion, lang=lang),
+            pca_md: vtr.pca_verdict(report.features, lang=lang), pca_plot: vtr.pca_figure(report.features, lang=lang),
+            cams_md: vtr.cams_verdict(report.cams, lang=lang),
+            cams: served_picture(vtr.cam_pairs_image(report.cams, lang=lang)) if report.cams else None,
+        }
 
     @friendly
     def finetune_export(ticket: Ticket | None = None, request: gr.Request = None) -> tuple:
@@ -221,8 +201,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         words = t("train_exported", lang, name=files.weights.name)
         if files.notice:
             words += " " + files.notice
-        cache = weights_file.GRADIO_CACHE
-        return words, run.serve(files.weights, cache), run.serve(files.script, cache)
+        return words, str(files.weights), None if files.script is None else str(files.script)
 
     def stop_training(ticket: Ticket | None = None, request: gr.Request = None) -> None:
         """Stop this session's run after its current step."""
@@ -250,8 +229,7 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         [source, zip_file, classes_in, images_in, depth, weights, strategy, augment, held_out, steps, seconds, size, state],
         outputs, api_name="finetune", **page.model_event(long=True),
     )
-    # queued (in a group of its own that never waits): never callable through POST /run/<name>
-    stop.click(stop_training, [state], None, api_name=False, concurrency_id="stop", concurrency_limit=None)
+    stop.click(stop_training, [state], None, api_name=False, queue=False)
     export_btn.click(finetune_export, [state], [export_md, weights_file, script_file], api_name="finetune_export")
     add_snap.click(add_snapshot, [snapshot, slot, *files], files, api_name=False)
     page.localize(source, lambda lang: gr.update(choices=choices("train_source_", list(SOURCES), lang)))

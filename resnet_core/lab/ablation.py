@@ -104,10 +104,6 @@ class Ablation:
         """L2 norm of the change of the logits (0.0 exactly for mode "none")."""
         return float(np.linalg.norm(self.logits_after.astype(np.float64) - self.logits_before))
 
-    @property
-    def top1_changed(self) -> bool:
-        return self.before[0].index != self.after[0].index
-
 
 def _top_k(logits: Tensor, k: int, categories: Sequence[str] | None) -> tuple[Prediction, ...]:
     values, indices = logits.double().softmax(-1).topk(k)
