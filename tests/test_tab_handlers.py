@@ -140,3 +140,42 @@ def test_the_compare_verdict_reads_its_own_table() -> None:
                                                    for d in (18, 34)), 2), "en")
     assert "random" in random and "put" not in random
     assert compare_verdict(DepthComparison(rows[:1], 3), "en") == ""  # one depth: nothing to compare
+
+
+def test_the_inspect_handler_streams_keeps_and_redraws_without_a_server(backend: LocalBackend, picture: str) -> None:
+    """/inspect's handler with its dependencies given: its top-k is torch's own softmax of the
+    same model; the session keeps the complete result only, and redraws read it back."""
+    from playground.sessions import SessionStore
+    from playground.tabs import inspect as tab
+
+    store = SessionStore()
+    notice_for = lambda info, lang: f"{info.name} ({lang})"  # noqa: E731
+    updates = list(tab.inspect_image(backend, store, lambda *_, **__: None, notice_for, picture, "ResNet-18", "", "basic",
+                                     "v1.5", "random", "layer4", "auto (top-1)", "crop", 224, 5, False))
+    assert len(updates) == 2  # on a CPU the result first, then the result with its timeline
+    ticket, shown = updates[-1][0], dict(zip(tab.SHOWN, updates[-1][1:]))
+    assert all(u[0] is None for u in updates[:-1]) and ticket is not None  # nothing kept until complete
+    assert shown["notice"] == "ResNet-18 (en)" and shown["random_flag"] is True
+    served = backend.resolve(ModelKey(18, "v1.5", "random"), None, 224)
+    tensor = prepare(np.asarray(Image.open(picture).convert("RGB")), served.weights.preprocess).tensor
+    reference = probabilities(served.model, tensor)
+    top = np.argsort(-reference)[:5]
+    assert list(shown["preds"]) == [served.weights.categories[i] for i in top]
+    np.testing.assert_allclose(list(shown["preds"].values()), reference[top], rtol=1e-4, atol=1e-6)
+    overlay, _, caption = tab.render_cam(store, ticket, 0.3, "viridis")
+    assert overlay.size == shown["overlay"].size and "layer4" in caption
+    with pytest.raises(Exception, match="Run an inspection first"):
+        tab.render_cam(store, None, 0.5, "jet")
+
+
+@pytest.mark.slow
+def test_shattering_shows_each_depth_once_measured_with_a_verdict_on_the_deepest(backend: LocalBackend) -> None:
+    """Each update holds whole depths (plain, ResNet and pre-activation measured), and its
+    verdict names the deepest depth measured so far, never one still to come."""
+    updates = list(why_residual.shattering(backend, True))
+    assert len(updates) == 4  # 8, 20, 56 and 110 layers
+    depths = (8, 20, 56, 110)
+    for i, words in enumerate(u[0] for u in updates):
+        assert words.startswith(f"At depth {depths[i]},") and f"Plain-{depths[i]}" in words, words
+        assert all(f"-{d}" not in words for d in depths[i + 1:]), words
+        assert words.count("→") == 2 * i  # one correlation per measured depth, for each of two nets

@@ -9,6 +9,7 @@ experiments themselves live in their modules (:mod:`.flow`, :mod:`.shatter`,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -89,12 +90,19 @@ class ShatterStep:
     result: Shattering
 
 
+#: networks measured at each depth (plain, residual, pre-activation; see :func:`~.shatter.shattering`)
+NETS_PER_DEPTH = 3
+
+
 @study("shattering", call_type=ShatterCall)
 def shatter_study(ctx: StudyContext, call: ShatterCall) -> Iterator[ShatterStep]:
-    """One :class:`ShatterStep` after each network."""
+    """One :class:`ShatterStep` after each depth (its plain, residual and preact networks)."""
     for fraction, partial in shattering_steps(norm=bool(call.norm)):
         ctx.check()
-        yield ShatterStep(fraction, partial)
+        measured = len(partial.curves) // NETS_PER_DEPTH
+        if len(partial.curves) % NETS_PER_DEPTH == 0:  # a depth is done when its three networks are
+            # the depths measured so far, so a verdict speaks of the deepest of those and no further
+            yield ShatterStep(fraction, dataclasses.replace(partial, depths=partial.depths[:measured]))
 
 
 # ------------------------------------------------------------------------------ landscape
