@@ -8,9 +8,7 @@ layer) before any tab is laid out; a tab places a shared input where it belongs 
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,30 +40,6 @@ except ImportError:  # pragma: no cover - depends on the host
 
     def gpu(fn: Callable | None = None, **_: Any) -> Any:
         return fn if fn is not None else (lambda f: f)
-
-
-def bind(fn: Callable, *deps: Any) -> Callable:
-    """``fn`` with its first parameters given as ``deps`` (a tab's module-level handler with its
-    dependencies), keeping what Gradio reads: the name, the docstring (the API's description),
-    the rest of the signature and whether it streams (a generator function)."""
-    sig = inspect.signature(fn)
-    rest = list(sig.parameters.values())[len(deps):]
-    if inspect.isgeneratorfunction(fn):
-
-        @functools.wraps(fn)
-        def streamed(*args: Any, **kwargs: Any) -> Iterator:
-            yield from fn(*deps, *args, **kwargs)
-
-        call: Callable = streamed
-    else:
-
-        @functools.wraps(fn)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return fn(*deps, *args, **kwargs)
-
-    call.__signature__ = sig.replace(parameters=rest)  # type: ignore[attr-defined]
-    del call.__wrapped__  # type: ignore[attr-defined] - else inspect.signature reads fn's again
-    return call
 
 
 @dataclass
@@ -157,4 +131,4 @@ class Page:
         return t("notice_real", lang, model=info.name, source=info.source, device=self.device_text(lang))
 
 
-__all__ = ["ASSETS", "LONG_EVENTS", "MODEL_EVENTS", "ROOT", "Page", "bind", "gpu"]
+__all__ = ["ASSETS", "LONG_EVENTS", "MODEL_EVENTS", "ROOT", "Page", "gpu"]

@@ -92,12 +92,13 @@ def workloads(picture: str) -> dict[str, object]:
 
     no_checkpoint = lambda *_: None  # noqa: E731
     return {
-        "compare_depths (ResNet-18 … 152, random weights)": lambda b: drain(compare.compare_depths(b, picture, "random")),
+        "compare_depths (ResNet-18 … 152, random weights)": lambda b: drain(compare.compare_depths(picture, "random", backend=b)),
         "ablation (ResNet-50, layer3.2 branch)": lambda b: why_residual.ablation(
-            b, no_checkpoint, picture, "ResNet-50", "", "basic", "v1.5", "random", "layer3.2", "branch", "layer4"),
-        "gradient_flow (cifar, 56, BN on and off)": lambda b: why_residual.gradient_flow(b, "cifar", 56, "both"),
-        "shattering (BN on)": lambda b: drain(why_residual.shattering(b, True)),
-        "landscape (depth 8, grid 5)": lambda b: why_residual.landscape(b, 8, 5),
+            picture, "ResNet-50", "", "basic", "v1.5", "random", "layer3.2", "branch", "layer4", backend=b,
+            checkpoint_of=no_checkpoint),
+        "gradient_flow (cifar, 56, BN on and off)": lambda b: why_residual.gradient_flow("cifar", 56, "both", backend=b),
+        "shattering (BN on)": lambda b: drain(why_residual.shattering(True, backend=b)),
+        "landscape (depth 8, grid 5)": lambda b: why_residual.landscape(8, 5, backend=b),
     }
 
 
@@ -108,7 +109,7 @@ def run_arm(kind: str, replicas: int) -> dict:
     from playground.tabs import why_residual
 
     # one small request first, so start-up costs (imports, Ray's client) are in the baseline
-    why_residual.gradient_flow(backend, "cifar", 20, "on")
+    why_residual.gradient_flow("cifar", 20, "on", backend=backend)
     baseline = rss_mb()
     report: dict = {"backend": kind, "replicas": replicas if kind == "ray" else 0, "startup_s": round(time.perf_counter() - start, 1),
                     "baseline_mb": round(baseline, 1), "workloads": {}}

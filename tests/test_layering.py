@@ -21,13 +21,6 @@ RULES: dict[str, tuple[str, ...]] = {
     "viz": ("torch", "torchvision", "playground"),
     "playground/tabs": ("torch", "torchvision", "playground.page"),
 }
-#: known exceptions, each with who removes it; the test fails once an entry is no longer needed
-PENDING: dict[str, set[str]] = {
-    # helper a1 (issue #22) moves the Attributions tab's computation into resnet_core's studies
-    "playground/tabs/attributions.py": {"torch"},
-}
-
-
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -86,14 +79,7 @@ def test_no_import_runs_back_up(folder: str) -> None:
     wrong = {}
     for path in files:
         rel = path.relative_to(ROOT).as_posix()
-        bad = broken(path, RULES[folder]) - PENDING.get(rel, set())
+        bad = broken(path, RULES[folder])
         if bad:
             wrong[rel] = sorted(bad)
     assert not wrong, f"imports that cross the layers: {wrong}"
-
-
-@pytest.mark.parametrize("rel", sorted(PENDING))
-def test_every_known_exception_is_still_needed(rel: str) -> None:
-    folder = next(f for f in RULES if rel.startswith(f + "/"))
-    still = broken(ROOT / rel, RULES[folder])
-    assert PENDING[rel] <= still, f"{rel} no longer imports {sorted(PENDING[rel] - still)}: remove it from PENDING"

@@ -17,8 +17,8 @@ import torch
 from conftest import natural_image
 from PIL import Image
 
+from playground.binding import bind
 from playground.choices import ModelChoice
-from playground.context import bind
 from playground.tabs import compare, why_residual
 from resnet_core.backends import LocalBackend
 from resnet_core.compare import CompareCall, DepthComparison, DepthRow
@@ -53,7 +53,8 @@ def test_the_ablation_handler_matches_the_network_with_the_block_taken_out(backe
     a ReLU's output): the same as the network with that block replaced by nothing at all."""
     choice = ModelChoice.parse("ResNet-18", "", "basic", "v1.5", "random")
     before, after, cam_before, cam_after = why_residual.ablation(
-        backend, lambda *_: None, picture, "ResNet-18", "", "basic", "v1.5", "random", "layer3.1", "branch", "layer4"
+        picture, "ResNet-18", "", "basic", "v1.5", "random", "layer3.1", "branch", "layer4",
+        backend=backend, checkpoint_of=lambda *_: None,
     )
     served = backend.resolve(choice.key, None, 224)
     tensor = prepare(np.asarray(Image.open(picture).convert("RGB")), served.weights.preprocess).tensor
@@ -68,12 +69,12 @@ def test_the_ablation_handler_matches_the_network_with_the_block_taken_out(backe
         np.testing.assert_allclose(list(shown.values()), reference[top], rtol=1e-4, atol=1e-6)
     assert cam_before.size == cam_after.size and min(cam_before.size) >= 64  # the picture the network saw
     with pytest.raises(Exception, match="no block called 'layer7.0'"):
-        why_residual.ablation(backend, lambda *_: None, picture, "ResNet-18", "", "basic", "v1.5", "random",
-                              "layer7.0", "branch", "layer4")
+        why_residual.ablation(picture, "ResNet-18", "", "basic", "v1.5", "random", "layer7.0", "branch", "layer4",
+                              backend=backend, checkpoint_of=lambda *_: None)
 
 
 def test_gradient_flow_handler_draws_both_normalizations_with_a_verdict_each(backend: LocalBackend) -> None:
-    flow, share, words = why_residual.gradient_flow(backend, "cifar", 20, "both")
+    flow, share, words = why_residual.gradient_flow("cifar", 20, "both", backend=backend)
     assert len(flow.data) > 0 and len(share.data) > 0
     assert words.count("\n* ") == 6  # three networks, BN on and off: a verdict each
 
@@ -81,10 +82,10 @@ def test_gradient_flow_handler_draws_both_normalizations_with_a_verdict_each(bac
 def test_a_bound_handler_keeps_what_gradio_reads(backend: LocalBackend) -> None:
     import inspect
 
-    handler = bind(compare.compare_depths, backend)
+    handler = bind(compare.compare_depths, backend=backend)
     assert list(inspect.signature(handler).parameters) == ["image", "weights", "request", "progress"]
     assert inspect.isgeneratorfunction(handler) and handler.__doc__ == compare.compare_depths.__doc__
-    shatter = bind(why_residual.shattering, backend)
+    shatter = bind(why_residual.shattering, backend=backend)
     assert inspect.isgeneratorfunction(shatter) and list(inspect.signature(shatter).parameters)[0] == "norm"
 
 
@@ -150,8 +151,9 @@ def test_the_inspect_handler_streams_keeps_and_redraws_without_a_server(backend:
 
     store = SessionStore()
     notice_for = lambda info, lang: f"{info.name} ({lang})"  # noqa: E731
-    updates = list(tab.inspect_image(backend, store, lambda *_, **__: None, notice_for, picture, "ResNet-18", "", "basic",
-                                     "v1.5", "random", "layer4", "auto (top-1)", "crop", 224, 5, False))
+    updates = list(tab.inspect_image(picture, "ResNet-18", "", "basic", "v1.5", "random", "layer4", "auto (top-1)",
+                                     "crop", 224, 5, False, backend=backend, store=store,
+                                     checkpoint_of=lambda *_, **__: None, notice_for=notice_for))
     assert len(updates) == 2  # on a CPU the result first, then the result with its timeline
     ticket, shown = updates[-1][0], dict(zip(tab.SHOWN, updates[-1][1:]))
     assert all(u[0] is None for u in updates[:-1]) and ticket is not None  # nothing kept until complete
@@ -162,17 +164,17 @@ def test_the_inspect_handler_streams_keeps_and_redraws_without_a_server(backend:
     top = np.argsort(-reference)[:5]
     assert list(shown["preds"]) == [served.weights.categories[i] for i in top]
     np.testing.assert_allclose(list(shown["preds"].values()), reference[top], rtol=1e-4, atol=1e-6)
-    overlay, _, caption = tab.render_cam(store, ticket, 0.3, "viridis")
+    overlay, _, caption = tab.render_cam(ticket, 0.3, "viridis", store=store)
     assert overlay.size == shown["overlay"].size and "layer4" in caption
     with pytest.raises(Exception, match="Run an inspection first"):
-        tab.render_cam(store, None, 0.5, "jet")
+        tab.render_cam(None, 0.5, "jet", store=store)
 
 
 @pytest.mark.slow
 def test_shattering_shows_each_depth_once_measured_with_a_verdict_on_the_deepest(backend: LocalBackend) -> None:
     """Each update holds whole depths (plain, ResNet and pre-activation measured), and its
     verdict names the deepest depth measured so far, never one still to come."""
-    updates = list(why_residual.shattering(backend, True))
+    updates = list(why_residual.shattering(True, backend=backend))
     assert len(updates) == 4  # 8, 20, 56 and 110 layers
     depths = (8, 20, 56, 110)
     for i, words in enumerate(u[0] for u in updates):

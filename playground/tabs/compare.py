@@ -18,7 +18,8 @@ from resnet_core.compare import CompareCall, DepthComparison
 from resnet_core.images import load_image
 from viz.compare import compare_caption, compare_row, compare_verdict
 
-from ..context import Page, bind, gpu
+from ..binding import bind
+from ..context import Page, gpu
 from ..errors import friendly
 from ..guard import served_picture
 from ..locales import L, lang_of, t
@@ -37,8 +38,8 @@ def comparison_view(result: DepthComparison, lang: str) -> tuple:
 
 
 @friendly
-def compare_depths(backend: Backend, image: Any, weights: str, request: gr.Request = None,
-                   progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:  # noqa: B008
+def compare_depths(image: Any, weights: str, request: gr.Request = None,
+                   progress: gr.Progress = gr.Progress(), *, backend: Backend) -> Iterator[tuple]:  # noqa: B008
     """Top-5, Grad-CAM at layer4, forward time (timed after the build), build time and size for
     every standard depth, with what the table shows in words.
 
@@ -64,6 +65,6 @@ def create(page: Page) -> dict[str, Any]:
     gallery = gr.Gallery(label=L("compare_gallery"), format=PHOTO_FORMAT, columns=5, height="auto", elem_id="compare-gallery")
     table = gr.Dataframe(headers=[t(c) for c in COLUMNS], wrap=True, interactive=False, elem_id="compare-table")
     verdict = gr.Markdown(elem_id="compare-verdict")
-    button.click(gpu(bind(compare_depths, page.backend)), [page.image, page.weights], [gallery, table, verdict],
+    button.click(gpu(bind(compare_depths, backend=page.backend)), [page.image, page.weights], [gallery, table, verdict],
                  api_name="compare_depths", **page.model_event())
     return dict(button=button, gallery=gallery, table=table, verdict=verdict)

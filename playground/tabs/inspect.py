@@ -18,9 +18,10 @@ from resnet_core.serving import skeleton
 from resnet_core.weights import IMAGENET_CATEGORIES
 from viz.activations import stats_verdict
 
+from ..binding import bind
 from ..choices import AUTO_TARGET, ModelChoice, class_choices, parse_depth, parse_side, parse_target
 from ..choices import top_k as parse_top_k
-from ..context import ROOT, Page, bind, gpu
+from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture
 from ..locales import L, choices, lang_of, t
@@ -129,12 +130,12 @@ SHOWN = ("notice", "overlay", "guided_img", "cam_caption", "preds", "pred_plot",
 
 @friendly
 def inspect_image(
-    backend: Backend, store: SessionStore, checkpoint_of: Callable, notice_for: Callable,
     image: Any, depth: str, counts: str, block: str, variant: str, weights: str, layer: str, target: Any,
     mode: str, size: float, top_k: float, guided: bool, alpha: float = 0.5, cmap: str = "jet",
     stage: str = "layer4", scale: str = "per-channel", act_cmap: str = "viridis", user: Ticket | None = None,
     old: Ticket | None = None, request: gr.Request = None,
     progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for progress
+    *, backend: Backend, store: SessionStore, checkpoint_of: Callable, notice_for: Callable,
 ) -> Iterator[tuple]:
     """Where a ResNet looks in a picture: its top-k classes, Grad-CAM at a chosen layer (a heatmap
     over the picture), the Grad-CAM timeline (stem and every stage), the strongest channels of a
@@ -180,9 +181,9 @@ def inspect_image(
 
 
 @friendly
-def predict(backend: Backend, checkpoint_of: Callable, notice_for: Callable, image: Any, depth: str, counts: str,
-            block: str, variant: str, weights: str, mode: str, size: float, top_k: float, user: Ticket | None = None,
-            request: gr.Request = None) -> tuple:
+def predict(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, mode: str, size: float,
+            top_k: float, user: Ticket | None = None, request: gr.Request = None, *, backend: Backend,
+            checkpoint_of: Callable, notice_for: Callable) -> tuple:
     """What a ResNet predicts for a picture: the top-k classes from one fast forward pass (no Grad-CAM).
 
     Args:
@@ -208,19 +209,20 @@ def predict(backend: Backend, checkpoint_of: Callable, notice_for: Callable, ima
 
 
 @friendly
-def render_cam(store: SessionStore, state: Ticket | None, alpha: float, cmap: str, request: gr.Request = None) -> tuple:
+def render_cam(state: Ticket | None, alpha: float, cmap: str, request: gr.Request = None, *,
+               store: SessionStore) -> tuple:
     """Redraw the Grad-CAM overlay from this session's last inspection (no model involved)."""
     return cam_view(last_inspection(store, state, request), alpha, cmap, lang_of(request))
 
 
 @friendly
-def render_activations(store: SessionStore, state: Ticket | None, name: str, scale: str, cmap: str,
-                       request: gr.Request = None) -> tuple:
+def render_activations(state: Ticket | None, name: str, scale: str, cmap: str, request: gr.Request = None, *,
+                       store: SessionStore) -> tuple:
     """Redraw the activation gallery for a stage or block (no model involved)."""
     return activation_view(last_inspection(store, state, request), name, scale, cmap, lang_of(request))
 
 
-def stats_words(store: SessionStore, state: Ticket | None, request: gr.Request = None) -> str:
+def stats_words(state: Ticket | None, request: gr.Request = None, *, store: SessionStore) -> str:
     """What the per-block statistics say, in words computed from them (UI only)."""
     try:
         result = last_inspection(store, state, request)
@@ -282,26 +284,27 @@ def create(page: Page) -> dict[str, Any]:
     view_in = [c[n] for n in ("layer", "target", "mode", "size", "k", "guided", "alpha", "cmap", "act_name", "scale",
                                "act_cmap")]
     c["run"].click(
-        gpu(bind(inspect_image, page.backend, page.store, page.checkpoint, page.notice_for)),
+        gpu(bind(inspect_image, backend=page.backend, store=page.store, checkpoint_of=page.checkpoint,
+                 notice_for=page.notice_for)),
         [c["image"], *model_in, *view_in, page.user_model, c["state"]],
         [c["state"], *(c[n] for n in SHOWN)],
         api_name="inspect",
         # batched: as many requests in flight as a batch takes; the batcher runs one at a time
         **(dict(concurrency_id="inspect", concurrency_limit=16) if page.service.batching else page.model_event()),
     ).then(mark_predictions, c["random_flag"], c["preds"], api_name=False).then(
-        bind(stats_words, page.store), c["state"], c["stats_md"], api_name=False)
+        bind(stats_words, store=page.store), c["state"], c["stats_md"], api_name=False)
     c["quick"].click(
-        gpu(bind(predict, page.backend, page.checkpoint, page.notice_for)),
+        gpu(bind(predict, backend=page.backend, checkpoint_of=page.checkpoint, notice_for=page.notice_for)),
         [c["image"], *model_in, c["mode"], c["size"], c["k"], page.user_model],
         [page.notice, c["preds"], c["run_info"], c["random_flag"]], api_name="predict", **page.model_event(),
     ).then(mark_predictions, c["random_flag"], c["preds"], api_name=False)
     c["guided"].change(lambda on: gr.update(visible=bool(on)), c["guided"], c["guided_img"], api_name=False)
-    cam, cam_in = bind(render_cam, page.store), [c["state"], c["alpha"], c["cmap"]]
+    cam, cam_in = bind(render_cam, store=page.store), [c["state"], c["alpha"], c["cmap"]]
     cam_out = [c["overlay"], c["guided_img"], c["cam_caption"]]
     for control in (c["alpha"], c["cmap"]):
         control.change(cam, cam_in, cam_out, api_name=False)
     gr.Button("Redraw Grad-CAM", size="sm", visible=False).click(cam, cam_in, cam_out, api_name="render_cam")
-    acts, act_in = bind(render_activations, page.store), [c["state"], c["act_name"], c["scale"], c["act_cmap"]]
+    acts, act_in = bind(render_activations, store=page.store), [c["state"], c["act_name"], c["scale"], c["act_cmap"]]
     c["act_name"].change(acts, act_in, [c["gallery"], c["act_text"]], api_name="render_activations")
     for control in (c["scale"], c["act_cmap"]):
         control.change(acts, act_in, [c["gallery"], c["act_text"]], api_name=False)

@@ -26,8 +26,9 @@ from resnet_core.transfer import (
 )
 from viz import transfer as vtr
 
+from ..binding import bind
 from ..choices import ModelChoice
-from ..context import ROOT, Page, bind, gpu
+from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
@@ -98,10 +99,10 @@ def _shown(**values: Any) -> tuple:
 
 @friendly
 def finetune(
-    store: SessionStore, served_for: Callable, source: str, zip_file: Any, classes: list[str], images: list[Any],
-    depth_v: str, weights_v: str, strategy_v: str, augment_v: bool, held_v: float, steps_v: float, seconds_v: float,
+    source: str, zip_file: Any, classes: list[str], images: list[Any], depth_v: str, weights_v: str, strategy_v: str, augment_v: bool, held_v: float, steps_v: float, seconds_v: float,
     size_v: float, old: Ticket | None = None, request: gr.Request = None,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
+    *, store: SessionStore, served_for: Callable,
 ) -> Iterator[tuple]:
     """Fine-tune a ResNet on your own classes and stream the loss and accuracy as it trains; at the
     end, what changed: a confusion matrix, the pooled features before and after (PCA), and Grad-CAM
@@ -148,7 +149,7 @@ def finetune(
 
 
 @friendly
-def finetune_export(store: SessionStore, ticket: Ticket | None = None, request: gr.Request = None) -> tuple:
+def finetune_export(ticket: Ticket | None = None, request: gr.Request = None, *, store: SessionStore) -> tuple:
     """The fine-tuned weights (safetensors, class names in its metadata) and a standalone Python
     script (torch and torchvision only) that rebuilds the model and classifies a folder of images."""
     lang = lang_of(request)
@@ -159,7 +160,7 @@ def finetune_export(store: SessionStore, ticket: Ticket | None = None, request: 
     return words, str(files.weights), None if files.script is None else str(files.script)
 
 
-def stop_training(store: SessionStore, ticket: Ticket | None = None, request: gr.Request = None) -> None:
+def stop_training(ticket: Ticket | None = None, request: gr.Request = None, *, store: SessionStore) -> None:
     """Stop this session's run after its current step."""
     try:
         current(store, ticket, request).session.request_stop()
@@ -244,12 +245,12 @@ def create(page: Page) -> dict[str, Any]:
     options = [c[n] for n in ("depth", "weights", "strategy", "augment", "held_out", "steps", "seconds", "size")]
     c["start"].click(lambda *v: (list(v[:SLOTS]), list(v[SLOTS:])), [*names, *files], [classes_in, images_in],
                      api_name=False, queue=False).then(
-        gpu(bind(finetune, page.store, page.served)),
+        gpu(bind(finetune, store=page.store, served_for=page.served)),
         [c["source"], c["zip_file"], classes_in, images_in, *options, state],
         [c[n] for n in TRAIN_OUT], api_name="finetune", **page.model_event(long=True),
     )
-    c["stop"].click(bind(stop_training, page.store), [state], None, api_name=False, queue=False)
-    c["export_btn"].click(bind(finetune_export, page.store), [state], [c["export_md"], c["weights_file"],
+    c["stop"].click(bind(stop_training, store=page.store), [state], None, api_name=False, queue=False)
+    c["export_btn"].click(bind(finetune_export, store=page.store), [state], [c["export_md"], c["weights_file"],
                           c["script_file"]], api_name="finetune_export")
     c["add_snap"].click(add_snapshot, [c["snapshot"], c["slot"], *files], files, api_name=False)
     page.localize(c["source"], lambda lang: gr.update(choices=choices("train_source_", list(SOURCES), lang)))

@@ -25,8 +25,9 @@ from resnet_core.lab.studies import AblationCall, FlowCall, LandscapeCall, RaceC
 from resnet_core.shapes import block_anatomy
 from viz import lab as vlab
 
+from ..binding import bind
 from ..choices import ModelChoice
-from ..context import ROOT, Page, bind, gpu
+from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture
 from ..locales import L, choices, lang_of, t
@@ -74,8 +75,8 @@ def saved_figures(lang: str) -> tuple[Any, Any, str, Any, str, Any]:
 
 
 @friendly
-def gradient_flow(backend: Backend, family: str, depth: float, norm: str, zero_init: bool = False,
-                  request: gr.Request = None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+def gradient_flow(family: str, depth: float, norm: str, zero_init: bool = False, request: gr.Request = None,
+                  progress: gr.Progress = gr.Progress(), *, backend: Backend) -> tuple:  # noqa: B008
     """Gradient norm per block at initialization for a ResNet, its plain twin (no shortcuts) and the
     pre-activation ResNet, with a verdict per network: does the gradient vanish, explode or stay steady?
 
@@ -100,8 +101,8 @@ def gradient_flow(backend: Backend, family: str, depth: float, norm: str, zero_i
 
 
 @friendly
-def shattering(backend: Backend, norm: bool = True, request: gr.Request = None,
-               progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:  # noqa: B008
+def shattering(norm: bool = True, request: gr.Request = None, progress: gr.Progress = gr.Progress(),  # noqa: B008
+               *, backend: Backend) -> Iterator[tuple]:
     """Shattered gradients (Balduzzi et al. 2017): the gradient of the output along a line of inputs,
     and how correlated it stays between neighbours, for plain, ResNet and pre-activation networks.
     Each depth is shown as soon as it is measured; the last update holds them all."""
@@ -112,8 +113,8 @@ def shattering(backend: Backend, norm: bool = True, request: gr.Request = None,
 
 
 @friendly
-def landscape(backend: Backend, depth: float, grid: float, request: gr.Request = None,
-              progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+def landscape(depth: float, grid: float, request: gr.Request = None, progress: gr.Progress = gr.Progress(),  # noqa: B008
+              *, backend: Backend) -> tuple:
     """A 2-D slice of the training loss around a briefly trained plain-N and ResNet-N along two
     filter-normalised random directions (Li et al. 2018)."""
     lang = lang_of(request)
@@ -128,7 +129,7 @@ def landscape(backend: Backend, depth: float, grid: float, request: gr.Request =
 
 
 @friendly
-def race(backend: Backend, depth: float, seconds: float, request: gr.Request = None) -> Iterator[tuple]:
+def race(depth: float, seconds: float, request: gr.Request = None, *, backend: Backend) -> Iterator[tuple]:
     """Train plain-N and ResNet-N side by side on generated pictures and stream the curves."""
     lang = lang_of(request)
     depth = int(depth)
@@ -144,9 +145,9 @@ def race(backend: Backend, depth: float, seconds: float, request: gr.Request = N
 
 
 @friendly
-def ablation(backend: Backend, checkpoint_of: Callable, image: Any, depth: str, counts: str, block: str, variant: str,
-             weights: str, name: str, mode: str, layer: str, user: Ticket | None = None,
-             request: gr.Request = None) -> tuple:
+def ablation(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str,
+             layer: str, user: Ticket | None = None, request: gr.Request = None, *, backend: Backend,
+             checkpoint_of: Callable) -> tuple:
     """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after.
 
     Args:
@@ -230,16 +231,16 @@ def create(page: Page) -> dict[str, Any]:
     """Lay out the tab and wire its events; returns its components by name."""
     c = layout()
     long = page.model_event(long=True)
-    c["flow_btn"].click(bind(gradient_flow, page.backend), [c["family"], c["flow_depth"], c["bn"], c["zero_init"]],
+    c["flow_btn"].click(bind(gradient_flow, backend=page.backend), [c["family"], c["flow_depth"], c["bn"], c["zero_init"]],
                         [c["flow_plot"], c["share_plot"], c["flow_text"]], api_name="gradient_flow", **long)
-    c["shatter_btn"].click(bind(shattering, page.backend), [c["shatter_bn"]], [c["shatter_text"], c["shatter_plot"]],
+    c["shatter_btn"].click(bind(shattering, backend=page.backend), [c["shatter_bn"]], [c["shatter_text"], c["shatter_plot"]],
                            api_name="shattering", **long)
-    c["land_btn"].click(bind(landscape, page.backend), [c["land_depth"], c["land_grid"]], [c["land_text"], c["land_plot"]],
+    c["land_btn"].click(bind(landscape, backend=page.backend), [c["land_depth"], c["land_grid"]], [c["land_text"], c["land_plot"]],
                         api_name="landscape", **long)
-    c["race_btn"].click(bind(race, page.backend), [c["race_depth"], c["race_seconds"]], [c["race_plot"], c["race_md"]],
+    c["race_btn"].click(bind(race, backend=page.backend), [c["race_depth"], c["race_seconds"]], [c["race_plot"], c["race_md"]],
                         api_name="race", **long)
     c["abl_btn"].click(
-        gpu(bind(ablation, page.backend, page.checkpoint)),
+        gpu(bind(ablation, backend=page.backend, checkpoint_of=page.checkpoint)),
         [page.image, *page.model_in, page.weights, c["abl_block"], c["abl_mode"], page.layer, page.user_model],
         [c["abl_before"], c["abl_after"], c["abl_cam_before"], c["abl_cam_after"]],
         api_name="ablation", **page.model_event(),
