@@ -1,8 +1,10 @@
 """The page: a header, the shared model picker, one tab per module in ``tabs/``, and launch options.
 
-Each tab module has ``create(page)``: it lays out its components, defines its handlers and
-wires its events, reading the shared pieces from :class:`Page`. Adding a tab is adding a
-module and one line in :func:`build_demo`.
+Each tab module has its handlers at module level (their dependencies passed in, see
+:mod:`.binding`) and ``create(page)``, which lays out its components and wires its events,
+reading the shared pieces from :class:`~.context.Page`. The page makes every input several tabs
+share (the model picker, the picture, the Grad-CAM layer) before any tab, so the tabs' order
+does not matter. Adding a tab is adding a module and one line in :func:`build_demo`.
 """
 
 from __future__ import annotations
