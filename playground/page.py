@@ -10,6 +10,7 @@ does not matter. Adding a tab is adding a module and one line in :func:`build_de
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from .guard import GuardFileRoutes, max_request_body, mend_mcp, tidy_config, unr
 from .limits import Ledger
 from .locales import I18N, L, choices, lang_of, t, toast_css
 from .locales.address import LanguageFromAddress
-from .sessions import Expired, SessionStore, Ticket
+from .sessions import SessionStore, Ticket
 from .settings import Settings
 
 log = logging.getLogger("resnet_playground")

@@ -493,8 +493,8 @@ def test_ablation_takes_keyword_arguments_and_checks_the_block(client: Client) -
     working network, so the after-picture still has a top-5)."""
     common = dict(image=handle_file(str(EXAMPLES[0])), depth="ResNet-18", counts="2, 2, 2, 2", block="basic",
                   variant="v1.5", weights="random", mode="branch", layer="layer4")
-    before, after, cam_before, cam_after = client.predict(**common, name="layer3.1", api_name="/ablation")
-    assert len(before["confidences"]) == len(after["confidences"]) == 5
+    before, after, cam_before, cam_after, words = client.predict(**common, name="layer3.1", api_name="/ablation")
+    assert len(before["confidences"]) == len(after["confidences"]) == 5 and "layer3.1" in words
     assert confidences(before) != confidences(after)
     for picture in (cam_before, cam_after):
         with Image.open(picture) as im:

@@ -52,10 +52,11 @@ def test_the_ablation_handler_matches_the_network_with_the_block_taken_out(backe
     """Zeroing the branch of an identity block of a v1.5 ResNet leaves relu(x) = x (x is already
     a ReLU's output): the same as the network with that block replaced by nothing at all."""
     choice = ModelChoice.parse("ResNet-18", "", "basic", "v1.5", "random")
-    before, after, cam_before, cam_after = why_residual.ablation(
+    before, after, cam_before, cam_after, words = why_residual.ablation(
         picture, "ResNet-18", "", "basic", "v1.5", "random", "layer3.1", "branch", "layer4",
         backend=backend, checkpoint_of=lambda *_: None,
     )
+    assert "layer3.1" in words  # what changed, said of the block that was ablated
     served = backend.resolve(choice.key, None, 224)
     tensor = prepare(np.asarray(Image.open(picture).convert("RGB")), served.weights.preprocess).tensor
     intact = probabilities(served.model, tensor)

@@ -24,10 +24,10 @@ from resnet_core.text import parse_int, quote
 from viz import receptive as vr
 
 from ..choices import DEFAULT_DEPTH, ModelChoice, parse_depth, parse_size
+from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
-from ..context import ROOT, Page, gpu
 
 DEFAULT_PICTURE = ROOT / "assets" / "examples" / "cat.jpg"
 MODELS = ("toy", "picked")

@@ -30,7 +30,7 @@ from ..choices import ModelChoice
 from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture
-from ..locales import L, choices, lang_of, t
+from ..locales import TABLES, L, choices, lang_of, t
 from ..sessions import Ticket
 from .inspect import PHOTO_FORMAT, image_path
 
@@ -47,7 +47,8 @@ def race_text(update: lab.RaceUpdate, lang: str) -> str:
     """Where the race stands, in one line per network, then what it shows so far."""
     head = t("race_status", lang, step=update.step, steps=update.steps, elapsed=update.elapsed, device=update.device)
     if update.stopped:
-        head += t("race_stopped", lang, why=update.stopped)
+        why = f"stop_{update.stopped.replace(' ', '_')}"  # the library's reason, said in the page's language
+        head += t("race_stopped", lang, why=t(why, lang) if why in TABLES["en"] else update.stopped)
     lines = [head]
     for c in update.curves:
         if len(c.loss):
@@ -148,7 +149,8 @@ def race(depth: float, seconds: float, request: gr.Request = None, *, backend: B
 def ablation(image: Any, depth: str, counts: str, block: str, variant: str, weights: str, name: str, mode: str,
              layer: str, user: Ticket | None = None, request: gr.Request = None, *, backend: Backend,
              checkpoint_of: Callable) -> tuple:
-    """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after.
+    """Zero one block's residual branch or cut its shortcut: top-5 and Grad-CAM, before and after,
+    and what changed on this picture.
 
     Args:
         image: the picture.
@@ -167,6 +169,8 @@ def ablation(image: Any, depth: str, counts: str, block: str, variant: str, weig
         viz.predictions_label(view.after),
         served_picture(viz.cam_overlay(view.image, view.cam_before)),
         served_picture(viz.cam_overlay(view.image, view.cam_after)),
+        vlab.ablation_verdict(view.before, view.after, block=view.block, mode=view.mode, pretrained=view.pretrained,
+                              lang=lang_of(request)),
     )
 
 
@@ -215,13 +219,14 @@ def layout() -> dict[str, Any]:  # noqa: PLR0915 - the tab, top to bottom
         # any value is accepted (API clients type one); the study checks it against the model
         c["abl_block"] = gr.Dropdown([], label=L("block"), allow_custom_value=True)
         c["abl_mode"] = gr.Radio(["branch", "shortcut"], value="branch", label=L("ablate_mode"))
-        c["abl_btn"] = gr.Button(L("ablate"), variant="primary")
+        c["abl_btn"] = gr.Button(L("ablate"), variant="primary", elem_id="abl-run")
     with gr.Row():
         c["abl_before"] = gr.Label(num_top_classes=5, label=L("before"), elem_classes=["data-en"])
         c["abl_after"] = gr.Label(num_top_classes=5, label=L("after"), elem_classes=["data-en"])
     with gr.Row():
         c["abl_cam_before"] = gr.Image(label=L("cam_before"), format=PHOTO_FORMAT, interactive=False)
         c["abl_cam_after"] = gr.Image(label=L("cam_after"), format=PHOTO_FORMAT, interactive=False)
+    c["abl_text"] = gr.Markdown(elem_id="abl-text")
     gr.Markdown(L("anatomy_heading"))  # ----------------------------------- 7. anatomy
     c["anatomy"] = gr.Plot(label=L("anatomy"))
     return c
@@ -242,7 +247,7 @@ def create(page: Page) -> dict[str, Any]:
     c["abl_btn"].click(
         gpu(bind(ablation, backend=page.backend, checkpoint_of=page.checkpoint)),
         [page.image, *page.model_in, page.weights, c["abl_block"], c["abl_mode"], page.layer, page.user_model],
-        [c["abl_before"], c["abl_after"], c["abl_cam_before"], c["abl_cam_after"]],
+        [c["abl_before"], c["abl_after"], c["abl_cam_before"], c["abl_cam_after"], c["abl_text"]],
         api_name="ablation", **page.model_event(),
     )
     saved = ("saved_plot", "degradation_plot", "degradation_text", "saved_land_plot", "saved_land_text", "anatomy")
