@@ -106,7 +106,7 @@ def test_a_checkpoints_crop_size_is_held_to_the_budget_in_inspect_and_predict() 
     limit = architecture_of(key.depth, key.variant, (1024, 1024)).macs / 1e9 / 2
     assert architecture_of(key.depth, key.variant, (224, 224)).macs / 1e9 < limit
     service = ModelService(ServiceConfig(device="cpu", warm_up=False, max_gmacs=limit))
-    served = service.zoo.get(ModelKey(key.depth, "v1.5", "random"))
+    served = service.get(ModelKey(key.depth, "v1.5", "random"))
     big = dataclasses.replace(served.weights, preprocess=dataclasses.replace(served.weights.preprocess, crop_size=1024,
                                                                               resize_size=1100))
     served = dataclasses.replace(served, key=key, weights=big)
