@@ -233,7 +233,7 @@ def stats_words(state: Ticket | None, request: gr.Request = None, *, store: Sess
 
 def layout(page: Page) -> dict[str, Any]:
     """The tab's components by name (no events); places the page's shared picture and layer."""
-    c: dict[str, Any] = {"state": gr.State(None, time_to_live=page.store.ttl_s, delete_callback=page.store.discard),
+    c: dict[str, Any] = {"state": gr.State(None, **page.store.state_options()),
                          "random_flag": gr.State(False)}  # whether the predictions shown come from random weights
     with gr.Row():
         with gr.Column(scale=1):

@@ -96,7 +96,7 @@ def gradient_flow(family: str, depth: float, norm: str, zero_init: bool = False,
             on = call.norms[len(run.flows)]
             progress(len(run.flows) / run.total, desc=t("bn", lang) + ": " + t("bn_on" if on else "bn_off", lang))
     flows = run.flows
-    words = [vlab.flow_explainer(flow, lang) for flow in flows]
+    words = vlab.flow_explainers(flows, lang)
     words += [f"* {vlab.flow_verdict(net, lang)}" for flow in flows for net in flow.networks]
     return vlab.gradient_flow_figure(flows, lang=lang), vlab.shortcut_share_figure(flows[0], lang=lang), "\n".join(words)
 
