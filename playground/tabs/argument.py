@@ -31,9 +31,9 @@ from viz.lab.paper import TABLE1_GFLOPS, paper_numbers_json, paper_numbers_markd
 
 from ..binding import bind
 from ..cancels import Cancels
+from ..context import ROOT, Page
 from ..errors import friendly
 from ..locales import L, choices, lang_of, t
-from ..page import ROOT, Page
 
 SAVED_LESION = ROOT / "assets" / "curves" / "lesion.json"
 SAVED_NO_BN = ROOT / "assets" / "curves" / "no_bn.json"

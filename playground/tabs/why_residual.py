@@ -32,6 +32,7 @@ from ..errors import friendly
 from ..guard import served_picture
 from ..locales import TABLES, L, choices, lang_of, t
 from ..sessions import Ticket
+from . import argument
 from .inspect import PHOTO_FORMAT, image_path
 
 CURVES = ROOT / "assets" / "curves"
@@ -234,6 +235,7 @@ def layout() -> dict[str, Any]:  # noqa: PLR0915 - the tab, top to bottom
 
 def create(page: Page) -> dict[str, Any]:
     """Lay out the tab and wire its events; returns its components by name."""
+    argument.create(page)  # the spine: hypothesis -> evidence -> equation -> ensembles
     c = layout()
     long = page.model_event(long=True)
     c["flow_btn"].click(bind(gradient_flow, backend=page.backend), [c["family"], c["flow_depth"], c["bn"], c["zero_init"]],
