@@ -179,9 +179,9 @@ ALLOWED_LATIN = {
     "flops", "mmacs", "m", "k", "g", "b", "ms", "s", "x", "f", "he", "logit", "top-k", "plain", "plain-", "spearman", "ssim",
     "pca", "sgd", "adam", "id", "jet", "viridis", "inferno", "turbo", "gray", "png", "jpeg", "jpg", "zip", "webcam",
     "smoothgrad", "vargrad", "shap", "deeplift", "lrp", "rise", "auc", "n", "h", "w", "c", "et", "al", "arxiv",
-    "bn-relu", "top-1", "top-5", "log10", "e", "d", "dt", "t", "python", "scripts", "zero-init", "zero_init_residual",
+    "bn-relu", "top-1", "top-5", "json", "skipinit", "autograd", "cifar-10", "log10", "e", "d", "dt", "t", "python", "scripts", "zero-init", "zero_init_residual",
     # authors the page cites, and the machine a saved run names
-    "li", "yang", "balduzzi", "adebayo", "petsiuk", "goyal", "zhang", "fixup", "amd", "epyc", "intel", "xeon", "nvidia",
+    "li", "yang", "balduzzi", "adebayo", "petsiuk", "goyal", "zhang", "fixup", "veit", "huang", "de", "smith", "amd", "epyc", "intel", "xeon", "nvidia",
 } | {f"layer{i}" for i in range(1, 5)}
 
 
@@ -191,7 +191,7 @@ def latin_words(text: str) -> list[str]:
 
     text = re.sub(r"“[^”]*”", " ", text)  # quoted names are the data set's own (ImageNet classes)
     words = re.findall(r"[A-Za-z][A-Za-z0-9_\-.']*[A-Za-z0-9]|[A-Za-z]", text)
-    names = r"(?:layer\d(?:\.\d+)?|(?:resnet|plain)-\d+|imagenet-?\d*|v\d(?:\.\d)?|cu\d+|[a-z]\d?|\w+\.py)"
+    names = r"(?:layer\d(?:\.\d+)?|(?:resnet|plain)-(?:\d+|n)|imagenet-?\d*|v\d(?:\.\d)?|cu\d+|[a-z]\d?|\w+\.py)"
     return [w for w in words if w.lower().strip(".-'") not in ALLOWED_LATIN and not re.fullmatch(names, w, re.IGNORECASE)]
 
 
