@@ -223,7 +223,9 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     lesion_btn.click(lesion, [lesion_net, lesion_depth], [lesion_text, lesion_plot, lesion_json], api_name="lesion", **long)
 
     for stop in stops:
-        stop.click(bind(stop_run, cancels=cancels), None, None, api_name=False, queue=False)
+        # queued, in a group that never waits: never callable through POST /run/<name>
+        stop.click(bind(stop_run, cancels=cancels), None, None, api_name=False, concurrency_id="stop",
+                   concurrency_limit=None)
 
     macs: dict[int, int] = {}
 

@@ -250,7 +250,9 @@ def create(page: Page) -> dict[str, Any]:
                           api_name="sanity_check", **long)
     c["faith_btn"].click(gpu(bind(faithfulness, **deps)), [*common, *model_in], [faith_md, faith_plot, faith_table],
                          api_name="faithfulness", **long)
-    c["stop"].click(bind(stop_run, cancels=cancels), None, None, api_name=False, queue=False)
+    # queued, in a group that never waits: never callable through POST /run/<name>
+    c["stop"].click(bind(stop_run, cancels=cancels), None, None, api_name=False, concurrency_id="stop",
+                    concurrency_limit=None)
     page.localize(c["which"], lambda lang: gr.update(choices=choices("attr_model_", list(MODEL_CHOICES), lang)))
     page.localize(c["signed"], lambda lang: gr.update(choices=choices("attr_scale_", ["signed", "absolute"], lang)))
     page.localize(c["mask"], lambda lang: gr.update(choices=choices("attr_mask_", ["grid", "superpixels"], lang)))
