@@ -105,7 +105,8 @@ def create_architecture_section(page: Page, *, height: gr.Number, width: gr.Numb
                 boxes = gr.Image(label=L("rf_boxes"), format="png", interactive=False, elem_id="rf-boxes")
             with gr.Column(scale=2):
                 words = gr.Markdown(elem_id="rf-words")
-                table = gr.Markdown(elem_id="rf-table", elem_classes=["shape-table"])
+        # the page's full width: beside the pictures its arithmetic column went into a sideways scroll
+        table = gr.Markdown(elem_id="rf-table", elem_classes=["shape-table"])
         data = gr.JSON(label=L("rf_json"), visible=False)  # for API clients; the page shows words
 
     @friendly
