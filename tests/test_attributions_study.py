@@ -204,3 +204,43 @@ def test_bad_calls_get_one_plain_error(picture) -> None:
         AttributionCall(picture.astype(np.float32))
     with pytest.raises(ValueError, match="input size"):
         AttributionCall(picture, size=MAX_INPUT_SIZE + 1)
+
+
+def test_the_sanity_budget_counts_every_picture_before_any_pass(backend, picture, monkeypatch) -> None:
+    passes: list[int] = []
+    forward = ResNet.forward
+    monkeypatch.setattr(ResNet, "forward", lambda self, x: passes.append(x.shape[0]) or forward(self, x))
+    # the toy's cascade has 11 steps (trained, fc, 8 blocks, the stem); Integrated Gradients with 125
+    # steps sends 125 images a step: 1,375 a picture (one picture fits the 4,096 of a request), three
+    # pictures 4,125 and their three top-1 passes 4,128
+    call = AttributionCall(picture, methods=("integrated_gradients",), params=MethodParams(steps=125), pictures=3)
+    with pytest.raises(AttributionBudgetError, match=r"would send 4,128 images .* the limit per request is 4,096"):
+        list(backend.run("sanity_check", call))
+    assert passes == []  # refused before the first picture's first forward pass
+    with pytest.raises(ValueError, match="number of pictures is a whole number from 1 to 4"):
+        AttributionCall(picture, pictures=5)
+
+
+@pytest.mark.slow
+def test_the_sanity_check_over_three_pictures_judges_as_adebayo_et_al(backend, picture) -> None:
+    """Adebayo et al. (2018, Fig. 2 and section 4): with the top layers random, Guided Backprop's map
+    stays alike (it fails), the gradient's and Grad-CAM's change (they pass); here over three pictures
+    of the shipped toy model, the request's ring and then the toy examples in name order."""
+    call = AttributionCall(picture, methods=("guided_backprop", "gradcam", "saliency"),
+                           params=MethodParams(layer="layer4"), pictures=3)
+    records = list(backend.run("sanity_check", call))
+    fractions = [r.fraction for r in records if isinstance(r, Progress)]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    study = records[-1]
+    assert isinstance(study, SanityStudy) and len(study.results) == 3 and study.results[0] is study.result
+    verdict = {j.method: j for j in study.judgements}
+    assert all(len(j.spearman) == 3 and j.top_step == "layer4.0" for j in verdict.values())
+    assert not verdict["guided_backprop"].passes
+    assert verdict["gradcam"].passes and verdict["saliency"].passes
+    # each picture's own cascade, read at the top by hand: the mean the verdict reports is theirs
+    top = study.result.steps.index("layer4.0")
+    by_hand = np.mean([r.curves[0].spearman[top] for r in study.results])
+    assert verdict["guided_backprop"].mean == pytest.approx(by_hand)
+    # the extra pictures are the toy examples after the ring, not the ring again
+    views = [r.curves[0].maps[0] for r in study.results]
+    assert not np.allclose(views[0], views[1]) and not np.allclose(views[1], views[2])

@@ -93,6 +93,21 @@ def test_sanity_and_faithfulness_handlers_draw_their_results(page: Any) -> None:
     assert words and figure.data and len(table["data"]) == 4  # two methods and two random yardsticks
 
 
+def test_the_sanity_verdict_over_two_pictures_says_so_in_both_languages(page: Any) -> None:
+    args = (str(example_images()[1]), "toy", "auto (top-1)", ["gradcam", "saliency"], *OPTIONS)
+    model_in = ("ResNet-50", "", "basic", "v1.5", "DEFAULT", None)
+    words, curves, maps = tab.sanity(*args, *model_in, 2, request=request("10.0.0.1"), progress=no_progress,
+                                     page=page, cancels=Cancels())
+    assert "Over 2 pictures" in words and "Saliency ρ=" in words and "±" in words
+    assert "your picture only" in words and curves.data and maps.data
+    zh = SimpleNamespace(**{**vars(request("10.0.0.1")), "query_params": {"lang": "zh"}})
+    words, _, _ = tab.sanity(*args, *model_in, 2, request=zh, progress=no_progress, page=page, cancels=Cancels())
+    assert "共 2 张图" in words and "只画了你的图片" in words
+    with pytest.raises(gr.Error, match="number of pictures is a whole number from 1 to 4"):
+        tab.sanity(*args, *model_in, 5, request=request("10.0.0.1"), progress=no_progress, page=page,
+                   cancels=Cancels())
+
+
 def test_no_image_is_one_plain_message(page: Any) -> None:
     with pytest.raises(gr.Error, match="Upload an image first"):
         list(tab.attribute_methods(None, "toy", "auto (top-1)", ["saliency"], *OPTIONS, "signed", False,

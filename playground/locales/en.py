@@ -212,6 +212,8 @@ TEXT: dict[str, str] = {
     "attr_run": "Compare methods",
     "attr_stop": "Stop",
     "attr_sanity": "Sanity check",
+    "attr_sanity_pictures": "Sanity check: pictures to judge over (yours, then the bundled toy examples in name order)",
+    "attr_sanity_first": "The curves and maps below show your picture only; the verdict above is over all the pictures.",
     "attr_faith": "Faithfulness",
     "attr_grid": "Maps side by side",
     "attr_sanity_plot": "Similarity to the trained network's map as layers are randomised",

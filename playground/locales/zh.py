@@ -204,6 +204,8 @@ TEXT: dict[str, str] = {
     "attr_run": "比较方法",
     "attr_stop": "停止",
     "attr_sanity": "健全性检查",
+    "attr_sanity_pictures": "健全性检查：参与评判的图片数（你的图片，然后是按名称排序的内置玩具示例）",
+    "attr_sanity_first": "下面的曲线和归因图只画了你的图片；上面的结论来自全部图片。",
     "attr_faith": "忠实度",
     "attr_grid": "并排的归因图",
     "attr_sanity_plot": "逐层随机化时与训练好网络的图的相似度",

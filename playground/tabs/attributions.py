@@ -16,7 +16,14 @@ import gradio as gr
 import numpy as np
 
 from resnet_core.attributions.registry import METHODS, MethodParams
-from resnet_core.attributions.study import DEFAULT_METHODS, TOY, AttributionCall, AttributionMaps, Progress
+from resnet_core.attributions.study import (
+    DEFAULT_METHODS,
+    MAX_SANITY_PICTURES,
+    TOY,
+    AttributionCall,
+    AttributionMaps,
+    Progress,
+)
 from resnet_core.images import load_image
 from resnet_core.studies import Cancelled
 from resnet_core.toy import example_images, toy_categories
@@ -48,9 +55,10 @@ def params_from(layer: str, steps: float, baseline: str, nt_samples: float, wind
 
 
 def request_call(page: Page, image: Any, which: str, target: Any, methods: list[str], options: tuple,
-                 model_in: tuple, user: Ticket | None, request: Any) -> AttributionCall:
+                 model_in: tuple, user: Ticket | None, request: Any, *, pictures: Any = 1) -> AttributionCall:
     """The request as one frozen call, checked before any work: the picture, the model (the
-    session's checkpoint when asked), the class, the methods and their options."""
+    session's checkpoint when asked), the class, the methods and their options, and how many
+    pictures a sanity check judges over."""
     if which not in MODEL_CHOICES:
         raise ValueError(f"the model is one of {', '.join(MODEL_CHOICES)}")
     if image is None or image == "":
@@ -66,7 +74,20 @@ def request_call(page: Page, image: Any, which: str, target: Any, methods: list[
         categories = ref.info.categories if ref is not None else page.backend.info(choice.key).categories
         key = ref.key if ref is not None else choice.key
     picture = np.asarray(load_image(image))
-    return AttributionCall(picture, key, tuple(methods), parse_target(target, categories), params, checkpoint=ref)
+    return AttributionCall(picture, key, tuple(methods), parse_target(target, categories), params, checkpoint=ref,
+                           pictures=parse_pictures(pictures))
+
+
+def parse_pictures(value: Any) -> int:
+    """The page's "pictures" choice as a whole number from 1 to MAX_SANITY_PICTURES."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number.is_integer() or not 1 <= number <= MAX_SANITY_PICTURES:
+        raise ValueError(f"the number of pictures is a whole number from 1 to {MAX_SANITY_PICTURES}, "
+                         f"not {str(value)[:40]!r}")
+    return int(number)
 
 
 def records(page: Page, cancels: Cancels, name: str, call: AttributionCall, request: Any, progress: Any,
@@ -140,23 +161,31 @@ def sanity(
     image: Any, which: str, target: Any, methods: list[str], layer: str, steps: float, baseline: str,
     nt_samples: float, window: float, stride: float, mask: str, cell: float, samples: float,
     depth: str = "ResNet-50", counts: str = "", block: str = "basic", variant: str = "v1.5",
-    weights: str = "DEFAULT", user: Ticket | None = None, request: gr.Request = None,
+    weights: str = "DEFAULT", user: Ticket | None = None, pictures: float = 1, request: gr.Request = None,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
     *, page: Page, cancels: Cancels,
 ) -> tuple:
     """Sanity check (Adebayo et al. 2018): randomise the network from the logits down, block by block,
-    and see whether each method's map changes (it should) — rank correlation and SSIM per step."""
+    and see whether each method's map changes (it should) — rank correlation and SSIM per step.
+
+    Args:
+        pictures: how many pictures the verdict is judged over, 1 to 4: yours, then the bundled toy
+            examples in name order; the curves and maps drawn are of your picture.
+    """
     lang = lang_of(request)
     options = (layer, steps, baseline, nt_samples, window, stride, mask, cell, samples)
     call = request_call(page, image, which, target, methods, options, (depth, counts, block, variant, weights),
-                        user, request)
+                        user, request, pictures=pictures)
     try:
         (study,) = records(page, cancels, "sanity_check", call, request, progress, lang)
     except Cancelled:
         return t("attr_stopped", lang), gr.update(), gr.update()
     result = study.result
-    return (vattr.sanity_verdict(result, lang=lang), vattr.sanity_figure(result, lang=lang),
-            vattr.sanity_maps_figure(result, lang=lang))
+    if len(study.results) > 1:  # judged over every picture; the figures show the first (the user's own)
+        words = vattr.sanity_verdict(study.judgements, lang=lang) + " " + t("attr_sanity_first", lang)
+    else:
+        words = vattr.sanity_verdict(result, lang=lang)
+    return words, vattr.sanity_figure(result, lang=lang), vattr.sanity_maps_figure(result, lang=lang)
 
 
 @friendly
@@ -215,6 +244,8 @@ def _inputs() -> dict[str, Any]:
     with gr.Row():
         c["run"] = gr.Button(L("attr_run"), variant="primary", elem_id="attr-run")
         c["stop"] = gr.Button(L("attr_stop"), variant="stop", elem_id="attr-stop")
+    c["pictures"] = gr.Slider(1, MAX_SANITY_PICTURES, value=1, step=1, label=L("attr_sanity_pictures"),
+                              elem_id="attr-sanity-pictures")
     with gr.Row():
         c["sanity_btn"] = gr.Button(L("attr_sanity"), elem_id="attr-sanity")
         c["faith_btn"] = gr.Button(L("attr_faith"), elem_id="attr-faith")
@@ -246,7 +277,8 @@ def create(page: Page) -> dict[str, Any]:
     long = page.model_event(long=True)
     c["run"].click(gpu(bind(attribute_methods, **deps)), [*common, c["signed"], c["shared"], *model_in],
                    [verdict, grid, applies], api_name="attribute", **long)
-    c["sanity_btn"].click(gpu(bind(sanity, **deps)), [*common, *model_in], [sanity_md, sanity_plot, sanity_maps],
+    c["sanity_btn"].click(gpu(bind(sanity, **deps)), [*common, *model_in, c["pictures"]],
+                          [sanity_md, sanity_plot, sanity_maps],
                           api_name="sanity_check", **long)
     c["faith_btn"].click(gpu(bind(faithfulness, **deps)), [*common, *model_in], [faith_md, faith_plot, faith_table],
                          api_name="faithfulness", **long)

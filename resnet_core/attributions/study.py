@@ -31,11 +31,11 @@ import torch
 from torch import nn
 
 from ..backends.base import CallError, CheckpointRef, _check_picture
-from ..images import MAX_INPUT_SIZE, prepare
+from ..images import MAX_INPUT_SIZE, Preprocess, load_image, prepare
 from ..memory import release_free_memory
 from ..shapes import describe
 from ..studies import Cancelled, StudyContext, study
-from ..toy import load_toy
+from ..toy import example_images, load_toy
 from ..weights import LoadedWeights
 from ..zoo import ModelKey
 from .faithfulness import CaptumScores, FaithCurve, captum_scores, deletion_insertion, random_map
@@ -52,7 +52,7 @@ from .registry import (
     layer_of,
     method_info,
 )
-from .sanity import MAX_SANITY_METHODS, SanityResult, cascade_groups, sanity_check
+from .sanity import MAX_SANITY_METHODS, SanityJudgement, SanityResult, cascade_groups, judge_sanity, sanity_check
 
 TOY = "toy"
 DEFAULT_METHODS: tuple[str, ...] = ("gradcam", "saliency", "integrated_gradients", "occlusion")
@@ -64,6 +64,8 @@ BUDGET_GMACS = {"cpu": 400.0, "cuda": 20_000.0}
 #: one forward batch at most, in GMACs: the activations a backward keeps grow with it (a
 #: ResNet-152 Integrated Gradients batch of 32 took 6.4 GB; 48 GMACs is 4 of its images)
 BATCH_GMACS = {"cpu": 48.0, "cuda": 960.0}
+#: pictures one sanity check may judge over (the request's picture, then the toy examples)
+MAX_SANITY_PICTURES = 4
 #: the fewest and the most passes a request is granted, whatever the model costs
 MIN_PASSES, MAX_PASSES = 16, DEFAULT_BUDGET
 #: deletion and insertion steps and captum's metric samples of the faithfulness study
@@ -87,6 +89,9 @@ class AttributionCall:
         params: the methods' options.
         size: network input side; None: the weights' crop size (checked like any other size).
         checkpoint: the session's own weights (``model`` names the same architecture).
+        pictures: how many pictures the sanity check judges over (1 to :data:`MAX_SANITY_PICTURES`):
+            ``picture`` first, then the shipped toy examples in name order (:func:`sanity_pictures`);
+            the other studies use ``picture`` only.
     """
 
     picture: np.ndarray
@@ -96,9 +101,15 @@ class AttributionCall:
     params: MethodParams = MethodParams()
     size: int | None = None
     checkpoint: CheckpointRef | None = None
+    pictures: int = 1
 
     def __post_init__(self) -> None:
         _check_picture(self.picture)
+        if isinstance(self.pictures, bool) or not isinstance(self.pictures, int) or not (
+            1 <= self.pictures <= MAX_SANITY_PICTURES
+        ):
+            raise CallError(f"the number of pictures is a whole number from 1 to {MAX_SANITY_PICTURES}, "
+                            f"not {str(self.pictures)[:60]!r}")
         if self.model != TOY and not isinstance(self.model, ModelKey):
             raise CallError(f"the model is {TOY!r} or a resnet_core.zoo.ModelKey, not {str(self.model)[:60]!r}")
         if not isinstance(self.methods, tuple) or not self.methods:
@@ -166,10 +177,19 @@ class AttributionMaps:
 
 @dataclass(frozen=True)
 class SanityStudy:
-    """The "sanity_check" study's result."""
+    """The "sanity_check" study's result.
+
+    Attributes:
+        subject: the request's own picture (the first), with the passes of all pictures together.
+        result: the cascade on the request's own picture.
+        results: the cascade on every picture, ``result`` first.
+        judgements: :func:`~resnet_core.attributions.sanity.judge_sanity` over ``results``.
+    """
 
     subject: Subject
     result: SanityResult
+    results: tuple[SanityResult, ...] = ()
+    judgements: tuple[SanityJudgement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,6 +221,8 @@ class Opened:
     params: MethodParams
     budget: int
     macs: int  # of one forward pass at this input
+    preprocess: Preprocess | None = None  # the weights' own, to prepare further pictures alike
+    side: int = 0
 
 
 def open_call(ctx: StudyContext, call: AttributionCall) -> Opened:
@@ -229,12 +251,13 @@ def open_call(ctx: StudyContext, call: AttributionCall) -> Opened:
     budget = int(min(MAX_PASSES, max(MIN_PASSES, BUDGET_GMACS[kind] * 1e9 / macs)))
     batch = int(min(call.params.batch, max(1, BATCH_GMACS[kind] * 1e9 // macs)))
     params = dataclasses.replace(call.params, batch=batch)
-    return Opened(model, inp, weights.categories, params, budget, macs)
+    return Opened(model, inp, weights.categories, params, budget, macs, weights.preprocess, side)
 
 
-def check_budget(opened: Opened, call: AttributionCall, passes: int, what: str) -> None:
-    """Refuse, before any work, a request whose passes (all its methods together) are past its budget."""
-    passes += call.target is None  # the forward pass that finds the top-1 class
+def check_budget(opened: Opened, call: AttributionCall, passes: int, what: str, *, pictures: int = 1) -> None:
+    """Refuse, before any work, a request whose passes (all its methods and pictures together) are
+    past its budget; ``passes`` already counts every picture, the top-1 passes are added here."""
+    passes += pictures * (call.target is None)  # the forward pass that finds each picture's top-1 class
     if passes > opened.budget:
         raise AttributionBudgetError(
             f"{what} would send {passes:,} images through the network; the limit per request is "
@@ -256,17 +279,35 @@ def check_methods(opened: Opened, call: AttributionCall, study_name: str) -> Non
             layer_of(opened.model, opened.params.layer)
 
 
-def subject(opened: Opened, call: AttributionCall, passes: int) -> Subject:
-    """Find the class (one forward pass when "auto") and describe the request."""
+def sanity_pictures(call: AttributionCall) -> tuple[np.ndarray, ...]:
+    """The pictures a sanity check judges over: the request's, then ``call.pictures - 1`` of the
+    shipped toy examples in name order (one equal to the request's own picture is skipped), so the
+    same request always gets the same pictures."""
+    out = [call.picture]
+    for path in example_images():
+        if len(out) >= call.pictures:
+            break
+        extra = np.asarray(load_image(path))
+        if extra.shape != call.picture.shape or not np.array_equal(extra, call.picture):
+            out.append(extra)
+    return tuple(out)
+
+
+def subject(opened: Opened, call: AttributionCall, passes: int, *, inp: AttributionInput | None = None,
+            top1_passes: int | None = None) -> Subject:
+    """Find the class of ``inp`` (default the request's picture; one forward pass when "auto")
+    and describe the request; ``top1_passes`` (default one when "auto") is added to ``passes``."""
+    inp = opened.inp if inp is None else inp
     if call.target is None:
         with torch.inference_mode():
-            logits = opened.model(opened.inp.tensor.to(next(opened.model.parameters()).device))  # (1, K)
+            logits = opened.model(inp.tensor.to(next(opened.model.parameters()).device))  # (1, K)
         target = int(logits.argmax(1))
     else:
         target = check_target(opened.model, call.target)
     names = opened.categories
     label = names[target] if target < len(names) else f"class {target}"
-    return Subject(opened.inp.view, target, label, passes + (call.target is None), opened.budget, opened.params.batch)
+    extra = (call.target is None) if top1_passes is None else top1_passes
+    return Subject(inp.view, target, label, passes + extra, opened.budget, opened.params.batch)
 
 
 @contextmanager
@@ -347,19 +388,37 @@ def attribute_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Progre
 
 @study("sanity_check", call_type=AttributionCall)
 def sanity_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Progress | SanityStudy]:
-    """Cascading randomisation (Adebayo et al. 2018) of every chosen method, with its progress."""
+    """Cascading randomisation (Adebayo et al. 2018) of every chosen method on each of the call's
+    pictures, with its progress, judged over them all (:func:`judge_sanity`)."""
     with released(ctx):
         opened = open_call(ctx, call)
         check_methods(opened, call, "sanity_check")
         steps = len(cascade_groups(opened.model)) + 1
-        passes = steps * sum(forward_passes(m, opened.params, opened.inp) for m in call.methods)
-        check_budget(opened, call, passes, f"the sanity check ({steps} steps)")
+        per_picture = steps * sum(forward_passes(m, opened.params, opened.inp) for m in call.methods)
+        n = call.pictures
+        # every picture is counted before the first one runs: the budget is the request's, not a picture's
+        check_budget(opened, call, n * per_picture, f"the sanity check ({steps} steps, {n} pictures)", pictures=n)
+        inputs = [opened.inp] + [
+            attribution_input(prepare(p, opened.preprocess, size=opened.side), opened.preprocess)
+            for p in sanity_pictures(call)[1:]
+        ]
+        if len(inputs) < n:
+            raise AttributionError(f"only {len(inputs)} pictures are at hand for the sanity check")
         ctx.check()
-        about = subject(opened, call, passes)
-        result = yield from streamed(ctx, lambda progress: sanity_check(
-            opened.model, opened.inp, methods=call.methods, target=about.target, params=opened.params,
-            budget=passes, progress=progress, cancel=ctx.cancel), "sanity")
-        yield SanityStudy(about, result)
+        tops = n * (call.target is None)
+        about = subject(opened, call, n * per_picture, top1_passes=tops)
+        results: list[SanityResult] = []
+        for i, inp in enumerate(inputs):
+            ctx.check()
+            target = about.target if i == 0 else subject(opened, call, 0, inp=inp).target
+
+            def work(progress: Callable[[float], None], inp: AttributionInput = inp, target: int = target,
+                     i: int = i) -> SanityResult:
+                return sanity_check(opened.model, inp, methods=call.methods, target=target, params=opened.params,
+                                    budget=per_picture, progress=lambda f: progress((i + f) / n), cancel=ctx.cancel)
+
+            results.append((yield from streamed(ctx, work, "sanity")))
+        yield SanityStudy(about, results[0], tuple(results), judge_sanity(results))
 
 
 def faithfulness_passes(method_passes: int) -> int:
@@ -408,6 +467,7 @@ __all__ = [
     "BUDGET_GMACS",
     "DEFAULT_METHODS",
     "MAX_METHODS",
+    "MAX_SANITY_PICTURES",
     "TOY",
     "AttributionCall",
     "AttributionMaps",
@@ -419,6 +479,7 @@ __all__ = [
     "attribute_study",
     "faithfulness_study",
     "open_call",
+    "sanity_pictures",
     "sanity_study",
     "served_toy",
 ]
