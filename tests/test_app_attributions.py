@@ -106,3 +106,19 @@ def test_each_endpoint_answers_at_its_defaults_with_keyword_arguments(client: Cl
     assert "Grad-CAM" in words and "Occlusion" in words
     words, figure, table = client.predict(image=picture, api_name="/faithfulness")
     assert len(table["data"]) == 6 and words.strip()  # four methods and two random yardsticks
+
+
+@pytest.mark.slow
+def test_sanity_check_over_two_pictures_with_keyword_arguments(client: Client) -> None:
+    """The verdict judged over the picture sent and the first toy example, named by keyword; the curves
+    drawn are of the picture sent (the same as a one-picture run's)."""
+    picture = handle_file(str(SYNTHETIC[1]))
+    options = dict(image=picture, methods=["gradcam", "saliency"], steps=8, api_name="/sanity_check")
+    words, curves, maps = client.predict(pictures=2, **options)
+    assert "Over 2 pictures" in words and "±" in words and "Grad-CAM" in words
+    one, one_curves, _ = client.predict(**options)  # the default: one picture, as before
+    assert "this one picture" in one and "Over 2 pictures" not in one
+    assert curves == one_curves
+    with pytest.raises(AppError, match="maximum value 4|whole number from 1 to 4") as caught:  # the slider or the page
+        client.predict(pictures=7, **options)
+    assert "Traceback" not in str(caught.value)

@@ -52,7 +52,14 @@ from .registry import (
     layer_of,
     method_info,
 )
-from .sanity import MAX_SANITY_METHODS, SanityJudgement, SanityResult, cascade_groups, judge_sanity, sanity_check
+from .sanity import (
+    MAX_SANITY_METHODS,
+    SanityJudgement,
+    SanityResult,
+    cascade_groups,
+    judge_sanity,
+    sanity_check,
+)
 
 TOY = "toy"
 DEFAULT_METHODS: tuple[str, ...] = ("gradcam", "saliency", "integrated_gradients", "occlusion")
