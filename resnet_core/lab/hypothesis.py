@@ -28,7 +28,6 @@ from ..studies import StudyContext, study
 from ._common import LabError, NetKind, check_float, check_int, check_seed
 from .twins import MAX_TWIN_STEPS, Progress, branch_response_module, check_depths, train_twins
 
-
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
 

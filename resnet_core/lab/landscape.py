@@ -79,12 +79,6 @@ class LossSurface:
         j = int(np.argmin(np.abs(self.alphas)))
         return float(self.loss[i, j])
 
-    def rise_within(self, radius: float) -> float:
-        """The largest loss within ``radius`` of the centre, over the centre's loss."""
-        a, b = np.meshgrid(self.alphas, self.betas)
-        inside = np.hypot(a, b) <= radius + 1e-9
-        return float(np.max(self.loss[inside]) / max(self.center_loss, 1e-12))
-
     @property
     def outward_dips(self) -> float:
         """The fraction of grid points whose loss is *below* that of their neighbour one step

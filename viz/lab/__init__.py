@@ -12,10 +12,10 @@ from .degradation import degradation_figure, degradation_verdict
 from .flow import flow_explainer, flow_explainers, flow_verdict, gradient_flow_figure, shortcut_share_figure
 from .gradient_split import gradient_split_figure, gradient_split_verdict
 from .hypothesis import residual_response_figure, residual_response_verdict
+from .landscape import landscape_figure, landscape_verdict
 from .lesion import lesion_figure, lesion_verdict, saved_lesion_figure
 from .no_bn import no_bn_figure, no_bn_verdict
 from .paper import paper_numbers_json, paper_numbers_markdown
-from .landscape import landscape_figure, landscape_verdict, saved_landscape_figure
 from .race import race_figure, race_verdict, saved_curves_figure
 from .shatter import shatter_verdict, shattering_figure
 
@@ -46,7 +46,6 @@ __all__ = [
     "race_figure",
     "race_verdict",
     "saved_curves_figure",
-    "saved_landscape_figure",
     "shatter_verdict",
     "shortcut_share_figure",
     "shattering_figure",

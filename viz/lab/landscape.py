@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -195,14 +194,3 @@ def landscape_figure(
         margin={"l": 10, "r": 20, "t": 90, "b": 10},
     )
     return fig
-
-
-def saved_landscape_figure(path: str | Path, *, lang: str = "en") -> go.Figure:
-    """The landscape saved by ``scripts/landscape.py``, titled with the machine that made it."""
-    path = Path(path)
-    if not path.is_file():
-        return message_figure(TEXT[check_lang(lang)]["missing"].format(path=path.name), height=420)
-    from resnet_core.lab.landscape import load_landscape  # the format lives next to the writer
-
-    result, meta = load_landscape(path)
-    return landscape_figure(result, lang=lang, source=meta)
