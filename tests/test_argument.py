@@ -18,7 +18,13 @@ import torch
 import torch.nn.functional as F
 
 from resnet_core.lab.gradient_split import SplitCall, gradient_split, network_split
-from resnet_core.lab.hypothesis import BlockResponses, ResidualResponses, ResponseCall, block_responses, residual_response
+from resnet_core.lab.hypothesis import (
+    BlockResponses,
+    ResidualResponses,
+    ResponseCall,
+    block_responses,
+    residual_response,
+)
 from resnet_core.lab.lesion import (
     LesionCall,
     LesionCurve,

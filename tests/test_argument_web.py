@@ -4,7 +4,6 @@ with keyword arguments: each returns its verdict, its figure and its numbers as 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
