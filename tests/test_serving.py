@@ -119,3 +119,24 @@ def test_a_checkpoints_crop_size_is_held_to_the_budget_in_inspect_and_predict() 
         backend.predict(PredictCall(key=key, picture=picture, checkpoint=ref))
     # an explicit side inside the budget is served
     assert backend.predict(PredictCall(key=key, picture=picture, checkpoint=ref, size=224)).input_size == (224, 224)
+
+
+def test_the_ablation_holds_a_checkpoints_crop_size_to_the_budget() -> None:
+    """#24 finding 2: /ablation with "checkpoint" weights took the file's crop_size as its side."""
+    import dataclasses
+
+    from resnet_core.backends import CheckpointRef, LocalBackend, ModelInfo
+    from resnet_core.lab.studies import AblationCall
+    from resnet_core.serving import architecture_of
+
+    key = ModelKey(("basic", (1, 1, 1, 1)), "v1.5", "checkpoint")
+    limit = architecture_of(key.depth, key.variant, (1024, 1024)).macs / 1e9 / 2
+    service = ModelService(ServiceConfig(device="cpu", warm_up=False, max_gmacs=limit))
+    served = service.get(ModelKey(key.depth, "v1.5", "random"))
+    pre = dataclasses.replace(served.weights.preprocess, crop_size=1024, resize_size=1100)
+    served = dataclasses.replace(served, key=key, weights=dataclasses.replace(served.weights, preprocess=pre))
+    ref = CheckpointRef(key, "0" * 64, "big.safetensors", ModelInfo.of(served), served)
+    call = AblationCall(key=key, picture=natural_image(64, 64), block="layer1.0", mode="branch", layer="layer4",
+                        checkpoint=ref)
+    with pytest.raises(BudgetError):
+        list(LocalBackend(service).run("ablation", call))

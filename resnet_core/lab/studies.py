@@ -222,6 +222,9 @@ class AblationView:
 def ablation_study_view(ctx: StudyContext, call: AblationCall) -> Iterator[AblationView]:
     """One record: the intact model, then the same picture with ``call.block`` ablated."""
     served = ctx.resolve(call.key, call.checkpoint, 224)
+    # the weights' crop_size sets the input side, and a checkpoint's metadata sets that: checked
+    # against the budget too (the resolver checked the default side)
+    ctx.service.check_cost(call.key.depth, call.key.variant, served.weights.preprocess.crop_size)
     _check_residual_block(served.model, call.block)  # before any work
     prepared = prepare(call.picture, served.weights.preprocess)
     cats = served.weights.categories
