@@ -46,6 +46,12 @@ CROWDED = ("The server is busy: while its queue is this full, each address may h
            "running. Try again when your job has finished.")
 
 
+def reserved_places(queue_size: int) -> int:
+    """The last places of a queue of ``queue_size`` that only addresses with no job may take: a
+    quarter, at least one, and never the whole queue (an address may always queue one job)."""
+    return min(max(1, queue_size // 4), max(queue_size - 1, 0))
+
+
 def upload_folder() -> Path:
     """Where Gradio keeps uploads and outputs (``GRADIO_TEMP_DIR``, else the system's temp folder)."""
     return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
@@ -124,7 +130,7 @@ class Ledger:
                     "results) before sending more."
                 )
             size = getattr(getattr(self.blocks, "_queue", None), "max_size", None)
-            if size and by_client and self.waiting() + len(pending) >= size - max(2, size // 4):
+            if size and by_client and self.waiting() + len(pending) >= size - reserved_places(size):
                 return CROWDED
             self._next += 1
             self._pending[self._next] = (client, session)
@@ -208,4 +214,4 @@ class Ledger:
         return freed
 
 
-__all__ = ["Ledger", "Limits", "upload_folder"]
+__all__ = ["CROWDED", "Ledger", "Limits", "reserved_places", "upload_folder"]

@@ -247,12 +247,16 @@ def test_a_burst_past_the_queue_gets_a_clean_busy_and_the_admitted_jobs_finish(
             done.append(dict(zip(INSPECT_OUTPUTS, f.result(timeout=CALL_TIMEOUT_S))))
         except Exception as exc:  # noqa: BLE001 - what the client raises is part of what is tested
             busy.append(exc)
-    admitted = live.settings.concurrency + live.settings.queue_size
+    # one address: it may run its jobs and queue them, except in the last places of the queue,
+    # which a fair share keeps for addresses with no job (a quarter, at least one, never all)
+    reserved = min(max(1, live.settings.queue_size // 4), live.settings.queue_size - 1)
+    admitted = live.settings.concurrency + live.settings.queue_size - reserved
     assert len(done) == admitted, f"{len(done)} done, {len(busy)} turned away"
     assert len(busy) == burst - admitted
     for exc in busy:
         text = str(exc)
-        assert type(exc).__name__ == "QueueError" and "queue is full" in text.lower(), repr(exc)
+        # Gradio's own "Queue is full", or the fair share's 429 (gradio_client shows the status)
+        assert "queue is full" in text.lower() or "429 too many requests" in text.lower(), repr(exc)
         assert_clear_message(text, live)
     for result in done:
         assert_same_result(signature(result), want)

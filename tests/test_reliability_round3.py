@@ -221,7 +221,9 @@ def test_a_run_longer_than_the_session_ttl_finishes(live: LiveApp) -> None:
     """With --session-ttl 30 a 90-s run died at 31.6 s; here the TTL is 5 s."""
     client = live.client()
     started = time.monotonic()
-    _train(client, steps=60)
+    # more steps than any machine runs in the time budget, so the run lasts as long as the budget
+    # (three TTLs) however fast the machine is
+    _train(client, steps=1000, seconds=max(10, 3 * int(live.settings.session_ttl_s)))
     assert time.monotonic() - started > 2 * live.settings.session_ttl_s, "the run was too short to test the TTL"
     words, weights, _ = client.predict(api_name="/finetune_export")
     assert weights, words

@@ -221,6 +221,10 @@ def live_app(workdir: Path, **settings: Any) -> Iterator[LiveApp]:
             clients = live._clients
             yield live
     finally:
+        # Gradio's MCP server calls its own app through a gradio_client of its own, whose heartbeat
+        # thread outlives demo.close() and would knock on this port for the rest of the session
+        mcp_client = getattr(getattr(demo, "mcp_server_obj", None), "_client_instance", None)
+        clients = [*clients, *([mcp_client] if mcp_client is not None else [])]
         for c in clients:  # a client's heartbeat thread sits in a stream until the server goes
             c._kill_heartbeat.set()
         if demo is not None:
