@@ -20,8 +20,12 @@ TABLES: dict[str, dict[str, str]] = {"en": en.TEXT, "zh": zh.TEXT}
 # groups ("code", "image", "file", ...) resolves to that group and shows "[object Object]".
 _PREFIX = "rp_"
 # Gradio 6.31 tells screen readers that an event finished with the key "common.complete", which
-# its own catalogues lack, so the raw key was read out (and counted as page text): filled in here
-_GRADIO_GAPS: dict[str, dict[str, str]] = {"en": {"common.complete": "Complete"}, "zh": {"common.complete": "完成"}}
+# its own catalogues lack, so the raw key was read out (and counted as page text); and its zh-CN
+# catalogue lacks the queue position ("In queue: 1 of 2" on a Chinese page): filled in here
+_GRADIO_GAPS: dict[str, dict[str, str]] = {
+    "en": {"common.complete": "Complete"},
+    "zh": {"common.complete": "完成", "status.queue_position": "排队中：第 {position} 位，共 {size} 位"},
+}
 I18N = gr.I18n(**{
     lang: {**_GRADIO_GAPS[lang], **{_PREFIX + k: v for k, v in table.items()}} for lang, table in TABLES.items()
 })
