@@ -176,8 +176,8 @@ def _predict(client: Any, depth: str, timeout: float, image: Path = EXAMPLE) -> 
     a = INSPECT_ARGS
     t0 = time.perf_counter()
     out = client.submit(
-        handle_file(str(image)), depth, a["counts"], a["block"], a["variant"], a["weights"], a["mode"], a["size"],
-        a["top_k"], api_name="/predict",
+        image=handle_file(str(image)), depth=depth, counts=a["counts"], block=a["block"], variant=a["variant"],
+        weights=a["weights"], mode=a["mode"], size=a["size"], top_k=a["top_k"], api_name="/predict",
     ).result(timeout=timeout)
     elapsed = time.perf_counter() - t0
     m = SERVER_MS.search(str(out[-1]))

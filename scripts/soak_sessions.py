@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCH = ("custom", "1, 1, 1, 1", "basic", "v1.5")
+ARCH = dict(depth="custom", counts="1, 1, 1, 1", block="basic", variant="v1.5")
 
 
 def rss_mb(pid: int) -> float:
@@ -90,24 +90,26 @@ def main() -> None:
                 if time.time() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start; see " + str(work / "server.log")) from None
                 time.sleep(2)
-        predict_args = (handle_file(str(picture)), *ARCH, "random", "crop", 224, 5)
+        predict_args = dict(image=handle_file(str(picture)), **ARCH, weights="random", mode="crop", size=224, top_k=5)
 
         def timed_predict() -> float:
             start = time.perf_counter()
-            probe.predict(*predict_args, api_name="/predict")
+            probe.predict(**predict_args, api_name="/predict")
             return time.perf_counter() - start
 
         def one_session() -> None:
             c = Client(url, verbose=False, download_files=str(work / "dl"))
             try:
                 if args.train:  # a training run kept by the session: model copy, data, export folder
-                    c.predict("example", None, "ResNet-10", "random", "all", True, 0.25, args.steps, 120, 64,
+                    c.predict(source="example", zip_file=None, depth_v="ResNet-10", weights_v="random", strategy_v="all",
+                              augment_v=True, held_v=0.25, steps_v=args.steps, seconds_v=120, size_v=64,
                               api_name="/finetune")
                     c.predict(api_name="/finetune_export")
                     return
-                c.predict(handle_file(str(ckpt)), *ARCH, api_name="/load_checkpoint")
-                c.predict(handle_file(str(picture)), *ARCH, "checkpoint", "layer4", "auto (top-1)", "whole", args.size, 5,
-                          False, 0.5, "jet", "layer4", "per-channel", "viridis", api_name="/inspect")
+                c.predict(file=handle_file(str(ckpt)), **ARCH, api_name="/load_checkpoint")
+                c.predict(image=handle_file(str(picture)), **ARCH, weights="checkpoint", layer="layer4", target="auto (top-1)",
+                          mode="whole", size=args.size, top_k=5, guided=False, alpha=0.5, cmap="jet", stage="layer4",
+                          scale="per-channel", act_cmap="viridis", api_name="/inspect")
             finally:
                 c.close()
 

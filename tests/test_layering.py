@@ -51,6 +51,14 @@ def runtime_imports(path: Path, module: str | None = None) -> set[str]:
             module = ".".join([*base, node.module] if node.module else base)
             found.add(module)
             found.update(f"{module}.{alias.name}" for alias in node.names)  # "from .. import page"
+        elif (  # importlib.import_module("gradio"), __import__("torch"): a constant name is an import too
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.add(node.args[0].value)
     return found
 
 
@@ -65,11 +73,19 @@ def test_the_reader_resolves_relative_and_typing_only_imports(tmp_path: Path) ->
     source = (
         "from typing import TYPE_CHECKING\nfrom ..page import Page\nfrom .. import page\nimport torch.nn\n"
         "if TYPE_CHECKING:\n    import gradio\n"
+        "import importlib\nviz = importlib.import_module('viz.cam')\n"
     )
     path = tmp_path / "probe.py"
     path.write_text(source, encoding="utf-8")
     names = runtime_imports(path, "playground.tabs.probe")
-    assert {"playground.page", "playground.page.Page", "torch.nn"} <= names and "gradio" not in names
+    assert {"playground.page", "playground.page.Page", "torch.nn", "viz.cam"} <= names and "gradio" not in names
+
+
+def test_every_package_is_on_a_floor() -> None:
+    """A new top-level package gets its rule here before it can hide from this test."""
+    packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    assert packages == {"resnet_core", "viz", "playground"}, f"which floor is {packages - set(RULES)} on?"
+    assert all(any(ROOT.glob(f"{folder}/*.py")) for folder in RULES)
 
 
 @pytest.mark.parametrize("folder", sorted(RULES))

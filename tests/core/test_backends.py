@@ -38,7 +38,7 @@ from resnet_core.results import Inspection
 from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ModelKey(("basic", (1, 1, 1, 1)), "v1.5", "random")
 OTHER = ModelKey(("basic", (1, 1, 2, 1)), "v1.5", "random")
 SIDE = 64

@@ -835,7 +835,7 @@ def test_prepare_accepts_what_load_image_accepts(photo):
 
 
 def test_example_assets_load():
-    folder = Path(__file__).resolve().parent.parent / "assets" / "examples"
+    folder = Path(__file__).resolve().parents[2] / "assets" / "examples"
     files = sorted(folder.glob("*.jpg"))
     assert {f.stem for f in files} >= {"cat", "coffee", "astronaut", "rocket"}
     for path in files:

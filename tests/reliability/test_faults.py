@@ -34,7 +34,7 @@ from conftest import natural_image
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
-from test_reliability_web import (
+from test_hostile_web_input import (
     TINY,
     LiveApp,
     assert_clear_message,
@@ -61,7 +61,7 @@ from resnet_core.zoo import ModelKey
 pytestmark = pytest.mark.timeout(300)
 
 TINY_KEY = ModelKey(("basic", (1, 1, 1, 1)), "v1.5", "random")
-ARCH = ("custom", "1, 1, 1, 1", "basic", "v1.5")  # /load_checkpoint's architecture inputs
+ARCH = dict(depth="custom", counts="1, 1, 1, 1", block="basic", variant="v1.5")  # /load_checkpoint's architecture inputs
 
 
 @pytest.fixture(scope="module")
@@ -425,10 +425,10 @@ def bad_checkpoints(donor: dict[str, torch.Tensor], marker: Path) -> dict[str, t
     }
 
 
-def load_checkpoint(client: Client, path: Path, arch: tuple = ARCH) -> Any:
+def load_checkpoint(client: Client, path: Path, arch: dict[str, Any] = ARCH) -> Any:
     from gradio_client import handle_file
 
-    return call(client, handle_file(str(path)), *arch, api_name="/load_checkpoint")
+    return call(client, file=handle_file(str(path)), **arch, api_name="/load_checkpoint")
 
 
 def test_bad_checkpoints_are_one_clear_error_each_and_change_no_model(
@@ -476,7 +476,7 @@ def test_a_checkpoint_for_a_network_past_the_budget_is_refused_before_it_is_read
     path = files / "big-arch.safetensors"
     path.write_bytes(_safetensors({"x": torch.zeros(1)}))
     with pytest.raises(AppError, match=r"383\.7M parameters; this server runs networks of up to 100\.0M"):
-        load_checkpoint(client, path, ("custom", "64, 64, 64, 64", "bottleneck", "v1.5"))
+        load_checkpoint(client, path, dict(ARCH, counts="64, 64, 64, 64", block="bottleneck"))
     assert read == []
 
 
@@ -684,7 +684,7 @@ def test_extreme_parameters_are_capped_before_any_work(
 def test_the_largest_request_within_the_budget_finishes_in_bounded_time(
     live: LiveApp, client: Client, good_png: Path
 ) -> None:
-    call(client, "ResNet-18", "", "basic", "v1.5", api_name="/layers")
+    call(client, depth="ResNet-18", counts="", block="basic", variant="v1.5", api_name="/layers")
     start = time.perf_counter()
     got = inspect(client, good_png, depth="ResNet-18", size=1024, top_k=20, guided=True, layer="layer1")
     assert time.perf_counter() - start < 240
@@ -694,7 +694,7 @@ def test_the_largest_request_within_the_budget_finishes_in_bounded_time(
 
 def test_raw_api_values_outside_the_controls_are_refused(live: LiveApp) -> None:
     """What the sliders and dropdowns cannot send, a script can: Gradio checks them server-side."""
-    from test_reliability_web import file_data, raw_call
+    from test_hostile_web_input import file_data, raw_call
 
     uploaded = live.upload("good.png", encode(Image.fromarray(natural_image(32, 32)), "PNG"))
     for overrides in (

@@ -28,7 +28,7 @@ from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey
 from viz.compare import compare_verdict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

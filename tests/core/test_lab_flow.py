@@ -9,7 +9,6 @@ residual block must compute (checked against a hand-written option-A shortcut).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -24,13 +23,7 @@ from resnet_core.specs import cifar_spec
 from viz.lab import flow_explainer, flow_explainers, flow_verdict
 from viz.lab.flow import SPREAD_LIMIT
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: a second thread only stalls
 
 
 def _net(norms: np.ndarray, *, depth: int, loss: float = 2.3) -> NetworkFlow:

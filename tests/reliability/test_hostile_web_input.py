@@ -55,7 +55,7 @@ from resnet_core.serving import ModelService
 
 pytestmark = pytest.mark.timeout(300)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "assets"
 CALL_TIMEOUT_S = 120.0
 
@@ -291,11 +291,26 @@ def assert_clear_message(text: str, live: LiveApp | None = None) -> None:
         assert str(live.temp_dir) not in text and str(ROOT) not in text, text
 
 
-def raw_call(live: LiveApp, api_name: str, data: list[Any]) -> tuple[str, Any]:
+def api_data(live: LiveApp, api_name: str, inputs: dict[str, Any]) -> list[Any]:
+    """``inputs`` by name, as the positional list Gradio's HTTP API takes, in the order the app's
+    own API description (``/gradio_api/info``) gives; an input left out gets its default there.
+    So no test restates an endpoint's positional order."""
+    with live.http() as h:
+        parameters = h.get("gradio_api/info").json()["named_endpoints"][f"/{api_name}"]["parameters"]
+    names = [p["parameter_name"] for p in parameters]
+    assert set(inputs) <= set(names), f"/{api_name} takes no {sorted(set(inputs) - set(names))}"
+    missing = [p["parameter_name"] for p in parameters if p["parameter_name"] not in inputs and not p["parameter_has_default"]]
+    assert not missing, f"/{api_name} needs {missing}"
+    return [inputs[p["parameter_name"]] if p["parameter_name"] in inputs else p["parameter_default"] for p in parameters]
+
+
+def raw_call(live: LiveApp, api_name: str, inputs: dict[str, Any]) -> tuple[str, Any]:
     """POST /gradio_api/call/<api_name> with hand-made JSON; returns ("complete"|"error"|"http", payload).
 
     This is what a script that skips gradio_client sends: no upload first, any ``path`` it likes.
+    ``inputs`` are named (:func:`api_data` puts them in order).
     """
+    data = api_data(live, api_name, inputs)
     with live.http() as h:
         r = h.post(f"gradio_api/call/{api_name}", json={"data": data})
         if r.status_code != 200:
@@ -315,10 +330,9 @@ def file_data(path: str, **extra: Any) -> dict[str, Any]:
     return {"path": path, "meta": {"_type": "gradio.FileData"}, **extra}
 
 
-def tiny_args(image: Any, **overrides: Any) -> list[Any]:
-    """/inspect's 17 inputs in order, for raw calls."""
-    args = {**TINY, **overrides}
-    return [image, *(args[k] for k in TINY)]
+def tiny_args(image: Any, **overrides: Any) -> dict[str, Any]:
+    """/inspect's inputs by name with the tiny model, for raw calls."""
+    return {"image": image, **TINY, **overrides}
 
 
 # --------------------------------------------------------------------------- files
@@ -560,7 +574,7 @@ def test_a_forged_file_path_in_a_raw_api_call_is_refused_and_nothing_is_copied(
             assert event in ("error", "http"), f"{path}: {event} {data!r}"
             assert "root:" not in json.dumps(data) and "def build_demo" not in json.dumps(data)
         event, data = raw_call(
-            live, "load_checkpoint", [file_data(path), "custom", "1, 1, 1, 1", "basic", "v1.5"]
+            live, "load_checkpoint", dict(file=file_data(path), depth="custom", counts="1, 1, 1, 1", block="basic")
         )
         assert event in ("error", "http"), f"{path}: {event} {data!r}"
     assert live.files() - before == set(), "a refused path must not be copied into the cache"
@@ -584,7 +598,7 @@ def test_an_image_given_as_a_url_is_refused_without_fetching(
             if event == "error" and data:
                 assert_clear_message(json.dumps(data), live)
         event, _ = raw_call(
-            live, "load_checkpoint", [file_data(url, url=url), "custom", "1, 1, 1, 1", "basic", "v1.5"]
+            live, "load_checkpoint", dict(file=file_data(url, url=url), depth="custom", counts="1, 1, 1, 1", block="basic")
         )
         assert event in ("error", "http")
     assert live.guard.attempts == [], f"the server tried to reach out: {live.guard.attempts}"

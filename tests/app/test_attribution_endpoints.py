@@ -25,7 +25,8 @@ pytestmark = pytest.mark.timeout(300)
 
 SYNTHETIC = sorted((ROOT / "assets" / "examples" / "synthetic").glob("*.png"))
 # image, model, target, methods, layer, steps, baseline, nt_samples, window, stride, mask, cell, samples
-COMMON = ["toy", "auto (top-1)", ["gradcam", "saliency"], "layer4", 8, "black", 4, 4, 2, "grid", 4, 2]
+COMMON = dict(which="toy", target="auto (top-1)", methods=["gradcam", "saliency"], layer="layer4", steps=8, baseline="black",
+              nt_samples=4, window=4, stride=2, mask="grid", cell=4, samples=2)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def heatmap_values(figure: dict[str, Any]) -> list[np.ndarray]:
 
 def test_attribute_gives_the_librarys_maps_for_the_toy_model(client: Client) -> None:
     example = SYNTHETIC[0]
-    verdict, grid, applies = client.submit(handle_file(str(example)), *COMMON, "signed", False,
+    verdict, grid, applies = client.submit(image=handle_file(str(example)), **COMMON, signed="signed", shared=False,
                                            api_name="/attribute").result(timeout=240)
     assert "2" in verdict and verdict.strip()
     toy = load_toy()
@@ -77,19 +78,20 @@ def test_attribute_gives_the_librarys_maps_for_the_toy_model(client: Client) -> 
 
 def test_sanity_and_faithfulness_answer_with_their_verdicts(client: Client) -> None:
     example = SYNTHETIC[1]
-    words, curves, maps = client.submit(handle_file(str(example)), *COMMON, api_name="/sanity_check").result(timeout=240)
+    words, curves, maps = client.submit(image=handle_file(str(example)), **COMMON, api_name="/sanity_check").result(timeout=240)
     assert "Grad-CAM" in words
-    words, figure, table = client.submit(handle_file(str(example)), *COMMON, api_name="/faithfulness").result(timeout=240)
+    words, figure, table = client.submit(image=handle_file(str(example)), **COMMON, api_name="/faithfulness").result(timeout=240)
     assert table["headers"][0] and len(table["data"]) == 4  # two methods and two random yardsticks
     assert any("random" in str(row[0]).lower() for row in table["data"])
 
 
 def test_a_request_past_the_budget_is_one_clear_message(client: Client) -> None:
     photo = sorted((ROOT / "assets" / "examples").glob("*.jpg"))[0]
-    args = ["picked", "auto (top-1)", ["occlusion"], "layer4", 8, "black", 4, 1, 1, "grid", 4, 2, "signed", False,
-            "ResNet-152", "", "basic", "v1.5", "random"]
+    args = dict(which="picked", target="auto (top-1)", methods=["occlusion"], layer="layer4", steps=8, baseline="black",
+                nt_samples=4, window=1, stride=1, mask="grid", cell=4, samples=2, signed="signed", shared=False,
+                depth="ResNet-152", counts="", block="basic", variant="v1.5", weights="random")
     with pytest.raises(AppError, match=r"images through the network; the limit per request is \d+") as caught:
-        client.submit(handle_file(str(photo)), *args, api_name="/attribute").result(timeout=240)
+        client.submit(image=handle_file(str(photo)), **args, api_name="/attribute").result(timeout=240)
     assert "Traceback" not in str(caught.value)
 
 

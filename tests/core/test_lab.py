@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,19 +38,11 @@ from viz.lab import (
     shortcut_share_figure,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAVED = ROOT / "assets" / "curves" / "race.json"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    # These models are tiny (8-16 channels at 8x8-32x32), where torch's intra-op threads cost
-    # more than they give, and on a busy 2-core machine they stall: measured 50 race steps in
-    # 10 s with one thread against 144-221 s with two while other jobs ran. Restored afterwards.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: a second thread only stalls
 
 
 def _seeded_model(seed: int = 0, **kwargs) -> torch.nn.Module:

@@ -26,7 +26,7 @@ from resnet_core.transfer.train import MAX_SECONDS, TrainConfig, count_trainable
 from resnet_core.weights import load_checkpoint
 from resnet_core.zoo import ModelBuilder, ModelKey
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SET = ROOT / "assets" / "datasets" / "textures"
 TINY = ("basic", (1, 1, 1, 1))
 

@@ -47,13 +47,7 @@ from viz.lab import lesion as vlesion
 from viz.lab import no_bn as vnobn
 from viz.lab import paper as vpaper
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()  # tiny models: a second thread only stalls on a busy core
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: a second thread only stalls
 
 
 CTX = StudyContext(service=None, resolve=None, cancel=threading.Event())  # type: ignore[arg-type]
@@ -390,7 +384,7 @@ def test_fixup_follows_its_three_rules() -> None:
 def test_saved_deep_lesions_are_read_and_judged_seed_by_seed() -> None:
     from pathlib import Path
 
-    saved = load_lesions(Path(__file__).resolve().parents[1] / "assets" / "curves" / "lesion.json")
+    saved = load_lesions(Path(__file__).resolve().parents[2] / "assets" / "curves" / "lesion.json")
     assert len(saved.seeds) >= 3 and saved.meta["device_name"] and saved.meta["produced_by"] == "scripts/lesion.py"
     res = [run.curves[0] for run in saved.runs]
     assert all(len(c.blocks) >= 20 for c in res)  # deep enough for Veit's finding
@@ -419,7 +413,7 @@ def test_saved_no_bn_runs_show_the_default_failing_and_skipinit_training() -> No
 
     from resnet_core.lab.no_bn import load_no_bn
 
-    races, meta = load_no_bn(Path(__file__).resolve().parents[1] / "assets" / "curves" / "no_bn.json")
+    races, meta = load_no_bn(Path(__file__).resolve().parents[2] / "assets" / "curves" / "no_bn.json")
     assert len(races) >= 3 and meta["produced_by"] == "scripts/no_bn.py" and meta["device_name"]
     for race in races:
         runs = {r.method: r for r in race.runs}

@@ -229,7 +229,8 @@ ARCHITECTURES = [
 @pytest.mark.parametrize(("depth", "counts", "block", "reference"), ARCHITECTURES)
 def test_architecture_matches_torchvision(client: Client, depth: str, counts: str, block: str, reference: Any) -> None:
     graph, table, cost, totals, blocks = call(
-        client, depth, counts, block, "v1.5", 224, 224, "block", False, None, api_name="/architecture"
+        client, depth=depth, counts=counts, block=block, variant="v1.5", height=224, width=224, level="block", unfold=False,
+        selected=None, api_name="/architecture",
     )
     for fig in (graph, cost):
         assert fig["type"] == "plotly"
@@ -254,7 +255,8 @@ def test_architecture_matches_torchvision(client: Client, depth: str, counts: st
 
 def test_non_square_input_flows_through(client: Client) -> None:
     _, table, _, totals, _ = call(
-        client, "ResNet-18", "", "basic", "v1.5", 200, 320, "block", False, None, api_name="/architecture"
+        client, depth="ResNet-18", counts="", block="basic", variant="v1.5", height=200, width=320, level="block",
+        unfold=False, selected=None, api_name="/architecture",
     )
     assert "at 200×320" in totals
     assert "⌊(200 + 2·3 − 7)/2⌋ + 1 = 100" in table and "⌊(320 + 2·3 − 7)/2⌋ + 1 = 160" in table
@@ -268,13 +270,15 @@ def test_non_square_input_flows_through(client: Client) -> None:
     [(50, "layer2.0", "layer1", "Bottleneck"), (18, "layer3.1", "layer3.0", "BasicBlock"), (18, "layer1.0", "maxpool", "BasicBlock")],
 )
 def test_block_code_is_the_class_source_with_its_shapes(client: Client, depth: int, name: str, before: str, cls: str) -> None:
-    code = call(client, f"ResNet-{depth}", "", "basic", "v1.5", 224, 224, name, api_name="/block_code")
+    code = call(client, depth=f"ResNet-{depth}", counts="", block="basic", variant="v1.5", height=224, width=224, name=name,
+                api_name="/block_code")
     shapes = torchvision_shapes(depth, (224, 224))
     in_shape, out_shape = shapes[before], shapes[name]
     assert f"# x: {tuple(in_shape)} -> out: {tuple(out_shape)}" in code, code[:400]
     assert f"class {cls}(" in code
     compile(code, name, "exec")  # the header is comments; the rest is real Python
-    nothing = call(client, f"ResNet-{depth}", "", "basic", "v1.5", 224, 224, None, api_name="/block_code")
+    nothing = call(client, depth=f"ResNet-{depth}", counts="", block="basic", variant="v1.5", height=224, width=224,
+                   name=None, api_name="/block_code")
     assert nothing.startswith("# pick a block")
 
 
@@ -308,7 +312,7 @@ def test_inspect_each_example(client: Client, app_server: Server, example: Path)
 
 def test_target_class_and_block_layer(client: Client) -> None:
     # the page fills the layer pickers from the chosen model (/layers) before inspecting
-    layers, stages, blocks = call(client, "ResNet-18", "", "basic", "v1.5", api_name="/layers")
+    layers, stages, blocks = call(client, depth="ResNet-18", counts="", block="basic", variant="v1.5", api_name="/layers")
     names = [c[0] for c in layers["choices"]]
     expected = [n for n in torchvision_shapes(18, (224, 224)) if n.startswith("layer")]
     assert set(expected) <= set(names) and "stem" in names
@@ -322,20 +326,20 @@ def test_target_class_and_block_layer(client: Client) -> None:
 
 def test_redraws_use_this_sessions_result_only(app_server: Server, tmp_path: Path) -> None:
     alice, bob = new_client(app_server, tmp_path / "a"), new_client(app_server, tmp_path / "b")
-    call(alice, "ResNet-18", "", "basic", "v1.5", api_name="/layers")
+    call(alice, depth="ResNet-18", counts="", block="basic", variant="v1.5", api_name="/layers")
     first = inspect(alice, EXAMPLES[0])
     inspect(bob, EXAMPLES[-1], target="1: goldfish", size=112)
-    overlay, _, caption = call(alice, 0.5, "jet", api_name="/render_cam")
+    overlay, _, caption = call(alice, alpha=0.5, cmap="jet", api_name="/render_cam")
     assert caption == first["caption"]
     assert np.array_equal(picture({"overlay": overlay}, "overlay"), picture(first, "overlay"))
-    lighter, _, _ = call(alice, 0.2, "viridis", api_name="/render_cam")
+    lighter, _, _ = call(alice, alpha=0.2, cmap="viridis", api_name="/render_cam")
     assert not np.array_equal(picture({"overlay": lighter}, "overlay"), picture(first, "overlay"))
-    gallery, text = call(alice, "layer1", "per-channel", "viridis", api_name="/render_activations")
+    gallery, text = call(alice, name="layer1", scale="per-channel", cmap="viridis", api_name="/render_activations")
     assert text.startswith(f"**layer1** output {chw(torchvision_shapes(18, (224, 224))['layer1'])}")
     picture({"gallery": gallery}, "gallery")
     stranger = new_client(app_server, tmp_path / "c")
     with pytest.raises(AppError, match="Run an inspection first"):
-        call(stranger, 0.5, "jet", api_name="/render_cam")
+        call(stranger, alpha=0.5, cmap="jet", api_name="/render_cam")
 
 
 # --------------------------------------------------------------------------- bad input
@@ -435,10 +439,11 @@ def test_the_timeline_comes_in_one_pass_when_the_server_is_told_so(
 
 def test_predict_is_the_forward_only_top_k_of_inspect(client: Client, bad_files: dict[str, Path]) -> None:
     """/predict: the fast path (BatchNorm folded into the convolutions) gives /inspect's top-k."""
-    model = [INSPECT_DEFAULTS[k] for k in ("depth", "counts", "block", "variant", "weights")]
+    model = {k: INSPECT_DEFAULTS[k] for k in ("depth", "counts", "block", "variant", "weights")}
     for example, mode, size, k in ((EXAMPLES[1], "crop", 224, 5), (EXAMPLES[2], "whole", 160, 12)):
         want = inspect(client, example, mode=mode, size=size, top_k=k)
-        notice, label, info = call(client, handle_file(str(example)), *model, mode, size, k, api_name="/predict")
+        notice, label, info = call(client, image=handle_file(str(example)), **model, mode=mode, size=size, top_k=k,
+                                   api_name="/predict")
         assert "random weights" in notice
         got, ref = confidences(label), confidences(want["predictions"])
         assert len(got) == min(k, 10) and [name for name, _ in got] == [name for name, _ in ref]  # the label shows 10
@@ -447,7 +452,8 @@ def test_predict_is_the_forward_only_top_k_of_inspect(client: Client, bad_files:
         side = want["info"].split("input ")[1].split(",")[0]
         assert info.startswith(f"ResNet-18: input {side}, top-{k} in ") and "forward pass only" in info, info
     with pytest.raises(AppError, match="The file is empty"):
-        call(client, handle_file(str(bad_files["empty.png"])), *model, "crop", 224, 5, api_name="/predict")
+        call(client, image=handle_file(str(bad_files["empty.png"])), **model, mode="crop", size=224, top_k=5,
+             api_name="/predict")
 
 
 # --------------------------------------------------------------------------- slow

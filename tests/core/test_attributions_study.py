@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 from captum.attr import GradientShap, IntegratedGradients, Occlusion, Saliency
+from conftest import checkpoint_asking_for
 
 from resnet_core.attributions.inputs import AttributionError, attribution_input, baseline_distribution
 from resnet_core.attributions.registry import AttributionBudgetError, MethodParams
@@ -26,20 +27,17 @@ from resnet_core.attributions.study import (
     Progress,
     SanityStudy,
 )
-from resnet_core.backends import CheckpointRef, LocalBackend, ModelInfo
+from resnet_core.backends import LocalBackend
 from resnet_core.images import MAX_INPUT_SIZE, Prepared, Preprocess, load_image
 from resnet_core.model import ResNet
 from resnet_core.serving import BudgetError, ModelService, ServiceConfig, architecture_of
-from resnet_core.specs import resolve_spec
 from resnet_core.studies import Cancelled, registry
 from resnet_core.toy import TOY_PREPROCESS, example_images, load_toy
-from resnet_core.weights import LoadedWeights
-from resnet_core.zoo import ModelKey, ServedModel
+from resnet_core.zoo import ModelKey
 
 
 @pytest.fixture(scope="module")
-def backend() -> LocalBackend:
-    torch.set_num_threads(1)
+def backend(one_thread: None) -> LocalBackend:
     return LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
 
 
@@ -135,27 +133,17 @@ def test_forward_batches_stay_within_the_memory_bound(backend, picture, monkeypa
     assert maps.subject.batch == limit and max(batches) == limit and sum(batches) == limit + 2
 
 
-def _checkpoint(crop: int, depth: int = 18) -> CheckpointRef:
-    """A person's checkpoint whose file says its inputs are ``crop`` pixels (as an export's metadata would)."""
-    key = ModelKey(depth, weights="checkpoint")
-    model = ResNet(resolve_spec(depth)).eval().requires_grad_(False)
-    weights = LoadedWeights(source="checkpoint:mine.safetensors", pretrained=True, categories=("a",) * 1000,
-                            preprocess=Preprocess(crop_size=crop, resize_size=crop))
-    served = ServedModel(key, model, weights, torch.device("cpu"))
-    return CheckpointRef(key, "0" * 64, "mine.safetensors", ModelInfo.of(served), served)
-
-
 def test_a_checkpoints_crop_size_is_no_way_past_the_cap_or_the_cost(backend, picture, monkeypatch) -> None:
     passes: list[int] = []
     forward = ResNet.forward
     monkeypatch.setattr(ResNet, "forward", lambda self, x: passes.append(1) or forward(self, x))
-    huge = _checkpoint(3072)
+    huge = checkpoint_asking_for(3072)
     call = AttributionCall(picture, model=huge.key, methods=("saliency",), checkpoint=huge)
     for name in ("attribute", "sanity_check", "faithfulness"):
         with pytest.raises(AttributionError, match=f"3072-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE}"):
             list(backend.run(name, call))
     # within the cap but past the cost of one pass: a ResNet-34 at 1024 is 76 GMACs, the limit 50
-    big = _checkpoint(1024, depth=34)
+    big = checkpoint_asking_for(1024, depth=34)
     with pytest.raises(BudgetError, match="1024×1024"):
         list(backend.run("attribute", AttributionCall(picture, model=big.key, methods=("saliency",), checkpoint=big)))
     assert passes == []

@@ -3,8 +3,6 @@ against numpy's, and Balduzzi et al.'s finding with measured margins."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -20,13 +18,7 @@ from resnet_core.lab.shatter import (
 from resnet_core.model import ResNet
 from resnet_core.specs import cifar_spec
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: a second thread only stalls
 
 
 @pytest.mark.parametrize("shortcuts", [True, False])

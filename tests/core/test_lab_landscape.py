@@ -3,7 +3,6 @@ each filter, weights come back, and the saved format round-trips."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,15 +22,10 @@ from resnet_core.lab.landscape import (
 )
 from viz.lab import landscape_figure, landscape_verdict
 
-SAVED = Path(__file__).resolve().parents[1] / "assets" / "curves" / "landscape.json"
+SAVED = Path(__file__).resolve().parents[2] / "assets" / "curves" / "landscape.json"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: a second thread only stalls
 
 
 def _linear_problem() -> tuple[nn.Linear, torch.Tensor, torch.Tensor]:

@@ -20,7 +20,8 @@ TEXTURES = ROOT / "assets" / "datasets" / "textures"
 def test_finetune_export_and_load_back(app_server: Server, tmp_path: Path) -> None:
     client = Client(app_server.url, verbose=False, download_files=str(tmp_path), analytics_enabled=False)
     # a short run on the bundled set: ResNet-10 from random weights, every layer trained
-    job = client.submit("example", None, "ResNet-10", "random", "all", True, 0.25, 60, 240, 64, api_name="/finetune")
+    job = client.submit(source="example", zip_file=None, depth_v="ResNet-10", weights_v="random", strategy_v="all",
+                        augment_v=True, held_v=0.25, steps_v=60, seconds_v=240, size_v=64, api_name="/finetune")
     final = job.result(timeout=500)
     updates = job.outputs()
     assert len(updates) >= 3, "the run did not stream"
@@ -43,10 +44,11 @@ def test_finetune_export_and_load_back(app_server: Server, tmp_path: Path) -> No
     lines = [line for line in out.stdout.splitlines() if line.strip()]
     assert len(lines) == 2 and all(any(c in line for c in ("checkers", "dots", "stripes")) for line in lines), out.stdout
     # the weights load back under "your own weights", with the set's class names
-    message, weights = client.predict(handle_file(weights_file), "custom", "1, 1, 1, 1", "basic", "v1.5",
-                                      api_name="/load_checkpoint")
+    message, weights = client.predict(file=handle_file(weights_file), depth="custom", counts="1, 1, 1, 1", block="basic",
+                                      variant="v1.5", api_name="/load_checkpoint")
     assert "3 classes" in message and weights["value"] == "checkpoint"
-    got = client.predict(handle_file(str(sorted((TEXTURES / "dots").iterdir())[-1])), "custom", "1, 1, 1, 1", "basic",
-                         "v1.5", "checkpoint", "crop", 64, 3, api_name="/predict")
+    got = client.predict(image=handle_file(str(sorted((TEXTURES / "dots").iterdir())[-1])), depth="custom",
+                         counts="1, 1, 1, 1", block="basic", variant="v1.5", weights="checkpoint", mode="crop", size=64,
+                         top_k=3, api_name="/predict")
     labels = [c["label"] for c in got[1]["confidences"]]
     assert sorted(labels) == ["checkers", "dots", "stripes"], labels

@@ -13,7 +13,7 @@ from resnet_core.lab._common import LabError
 from resnet_core.lab.degradation import load_degradation, save_degradation, summarize_races
 from viz.lab import degradation_figure, degradation_verdict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAVED = ROOT / "assets" / "curves" / "degradation.json"
 
 

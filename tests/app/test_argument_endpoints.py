@@ -7,9 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from _server import Server
 from gradio_client import Client
-
-from tests._server import Server
 
 pytestmark = pytest.mark.slow
 TIMEOUT_S = 900.0  # training on a busy 2-core CPU

@@ -25,7 +25,7 @@ from resnet_core import build_resnet, describe
 from resnet_core.specs import resolve_spec
 
 STANDARD = (18, 34, 50, 101, 152)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", params=STANDARD, ids=lambda d: f"resnet{d}")

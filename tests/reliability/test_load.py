@@ -24,7 +24,7 @@ import pytest
 from conftest import natural_image
 from gradio_client import Client, handle_file
 from PIL import Image
-from test_reliability_web import (
+from test_hostile_web_input import (
     CALL_TIMEOUT_S,
     INSPECT_OUTPUTS,
     TINY,
@@ -43,9 +43,9 @@ from resnet_core.hooks import hook_count
 
 pytestmark = pytest.mark.timeout(420)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.jpg"))
-TINY_ARCH = ("custom", "1, 1, 1, 1", "basic", "v1.5")
+TINY_ARCH = dict(depth="custom", counts="1, 1, 1, 1", block="basic", variant="v1.5")
 LAYERS = ("stem", "layer1", "layer1.0", "layer2", "layer2.0", "layer3", "layer3.0", "layer4", "layer4.0")
 TARGETS = ("auto (top-1)", "281", "1: goldfish", "999", "17", "auto (top-1)", "508", "954")
 
@@ -94,7 +94,7 @@ def run(client: Client, job: dict[str, Any]) -> dict[str, Any]:
     """One person's turn: inspect, then redraw another stage's activations from their own result."""
     job = dict(job)
     result = signature(inspect(client, job.pop("image"), **job))
-    gallery, text = call(client, "layer1", "per-channel", "viridis", api_name="/render_activations")
+    gallery, text = call(client, name="layer1", scale="per-channel", cmap="viridis", api_name="/render_activations")
     result["redraw"] = (png_pixels(gallery), text)
     return result
 
@@ -104,7 +104,7 @@ def test_16_concurrent_clients_each_get_their_single_user_result(live: LiveApp, 
     work = jobs(pictures)
     clients = [live.client() for _ in work]
     for c in clients:  # each session picks the tiny network, which fills its layer pickers
-        call(c, *TINY_ARCH, api_name="/layers")
+        call(c, **TINY_ARCH, api_name="/layers")
     alone = [run(c, job) for c, job in zip(clients, work)]
     assert len({r["caption"] for r in alone}) > 8, "the jobs must differ, or cross-talk could not show"
 
@@ -141,7 +141,7 @@ def test_16_clients_asking_the_very_same_thing_at_once_all_get_whole_identical_p
     """
     clients = [live.client() for _ in range(16)]
     for c in clients:
-        call(c, *TINY_ARCH, api_name="/layers")
+        call(c, **TINY_ARCH, api_name="/layers")
     job = dict(image=pictures[0], layer="layer3", size=96)
     want = run(clients[0], job)
     barrier = threading.Barrier(len(clients))

@@ -29,7 +29,7 @@ import torch
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
-from test_reliability_web import LiveApp, live_app, raw_call
+from test_hostile_web_input import LiveApp, live_app, raw_call
 
 from playground.sessions import FULL, Expired, NotYours, SessionStore
 
@@ -129,7 +129,7 @@ def test_model_events_and_the_stop_handlers_cannot_skip_the_queue(live: LiveApp)
     assert direct.status_code == 404 and also.status_code == 404, (direct.text[:200], also.text[:200])
     assert all(r.status_code == 404 for r in stopped), [r.text[:200] for r in stopped]
     # the queue still takes them
-    event, data = raw_call(live, "gradient_flow", ["cifar", 20, "on", False])
+    event, data = raw_call(live, "gradient_flow", dict(family="cifar", depth=20, norm="on", zero_init=False))
     assert event == "complete", data
 
 
@@ -185,7 +185,8 @@ def test_a_running_job_is_not_evicted_by_others_nor_expired_and_its_owner_alone_
 
 
 def _train(client: Client, steps: int, seconds: int = 240) -> Any:
-    return client.submit("example", None, "ResNet-10", "random", "all", False, 0.25, steps, seconds, 64,
+    return client.submit(source="example", zip_file=None, depth_v="ResNet-10", weights_v="random", strategy_v="all",
+                         augment_v=False, held_v=0.25, steps_v=steps, seconds_v=seconds, size_v=64,
                          api_name="/finetune").result(timeout=400)
 
 
@@ -194,22 +195,23 @@ def test_a_strangers_call_with_my_session_hash_changes_nothing(live: LiveApp, tm
     """/finetune (or /load_checkpoint) with a victim's session hash discarded the victim's run."""
     victim = Client(live.url, verbose=False, headers={"user-agent": "victim-browser"})
     stranger = Client(live.url, verbose=False, headers={"user-agent": "stranger-script"})
-    tiny = ("custom", "1, 1, 1, 1", "basic", "v1.5")  # ResNet-10, as the export says
+    tiny = dict(depth="custom", counts="1, 1, 1, 1", block="basic", variant="v1.5")  # ResNet-10, as the export says
     try:
         _train(victim, steps=10)
         _, weights, _ = victim.predict(api_name="/finetune_export")
-        victim.predict(handle_file(weights), *tiny, api_name="/load_checkpoint")
+        victim.predict(file=handle_file(weights), **tiny, api_name="/load_checkpoint")
         stranger.session_hash = victim.session_hash
         with pytest.raises(AppError, match="belongs to another browser"):
             _train(stranger, steps=10)
         with pytest.raises(AppError, match="belongs to another browser"):
-            stranger.predict(handle_file(weights), *tiny, api_name="/load_checkpoint")
+            stranger.predict(file=handle_file(weights), **tiny, api_name="/load_checkpoint")
         # the victim's run and checkpoint are both still there
         words, again, _ = victim.predict(api_name="/finetune_export")
         assert again and Path(again).stat().st_size > 1000, words
         picture = tmp_path / "p.png"
         Image.fromarray(np.full((64, 64, 3), 120, np.uint8)).save(picture)
-        out = victim.predict(handle_file(str(picture)), *tiny, "checkpoint", "crop", 64, 2, api_name="/predict")
+        out = victim.predict(image=handle_file(str(picture)), **tiny, weights="checkpoint", mode="crop", size=64, top_k=2,
+                             api_name="/predict")
         assert out is not None
     finally:
         victim.close()
@@ -313,8 +315,7 @@ def test_mcp_bodies_count_against_the_upload_rate(live: LiveApp) -> None:
 
 
 def test_a_refused_choice_does_not_echo_the_value(live: LiveApp) -> None:
-    event, data = raw_call(live, "architecture", ["x" * 300_000, "2, 2, 2, 2", "basic", "v1.5", 224, 224,
-                                                  "block", False, "layer3.1"])
+    event, data = raw_call(live, "architecture", dict(depth="x" * 300_000, counts="2, 2, 2, 2", selected="layer3.1"))
     assert event in ("error", "http"), str(data)[:300]
     assert len(json.dumps(data)) < 1_000, json.dumps(data)[:300]
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import natural_image
 from gradio_client.exceptions import AppError
 from PIL import Image
-from test_reliability_web import (
+from test_hostile_web_input import (
     TINY,
     LiveApp,
     assert_clear_message,
@@ -143,10 +143,10 @@ def test_what_sessions_keep_is_bounded_in_total_and_the_oldest_goes_first(live_d
     assert store.bytes <= 4 * 2**20
     assert len(store) < len(sessions), "every session kept its inspection past the bound"
     # the newest session redraws; the oldest one is told plainly to run it again
-    newest = sessions[-1].submit(0.3, "jet", api_name="/render_cam").result(timeout=60)
+    newest = sessions[-1].submit(alpha=0.3, cmap="jet", api_name="/render_cam").result(timeout=60)
     assert newest[0] is not None
     with pytest.raises(AppError, match="Your last inspection has expired; run it again") as caught:
-        sessions[0].submit(0.3, "jet", api_name="/render_cam").result(timeout=60)
+        sessions[0].submit(alpha=0.3, cmap="jet", api_name="/render_cam").result(timeout=60)
     assert_clear_message(str(caught.value), live)
 
 
@@ -226,12 +226,12 @@ def test_compare_depths_with_checkpoint_weights_says_what_to_do(live_default: Li
     from gradio_client import handle_file
 
     with pytest.raises(AppError, match="pick those weights above") as caught:
-        live_default.client().submit(handle_file(str(picture)), "checkpoint", api_name="/compare_depths").result(timeout=60)
+        live_default.client().submit(image=handle_file(str(picture)), weights="checkpoint", api_name="/compare_depths").result(timeout=60)
     assert "add_checkpoint" not in str(caught.value)
 
 
 def test_the_raw_api_with_a_huge_value_keeps_the_log_short(live_default: LiveApp) -> None:
-    from test_reliability_web import raw_call
+    from test_hostile_web_input import raw_call
 
     uploaded = live_default.upload("good.png", encode(Image.fromarray(natural_image(32, 32)), "PNG"))
     event, data = raw_call(live_default, "inspect", tiny_args(file_data(uploaded), target="9" * 200_000))

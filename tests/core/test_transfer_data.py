@@ -22,7 +22,7 @@ from resnet_core.transfer.data import (
     split,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SET = ROOT / "assets" / "datasets" / "textures"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 import pytest
-import torch
+from conftest import checkpoint_asking_for
 
 from playground.cancels import Cancels
 from playground.tabs import attributions as tab
@@ -22,7 +22,7 @@ from resnet_core.backends import LocalBackend
 from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.toy import example_images
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # image, which, target, methods, layer, steps, baseline, nt_samples, window, stride, mask, cell, samples
 OPTIONS = ("layer4", 8, "black", 4, 8, 4, "grid", 8, 2)
 
@@ -38,8 +38,7 @@ def no_progress(*_: Any, **__: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def page() -> Any:
-    torch.set_num_threads(1)
+def page(one_thread: None) -> Any:
     backend = LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
 
     def checkpoint(choice: Any, user: Any, request: Any, *, size: int = 224) -> None:
@@ -135,9 +134,7 @@ def test_the_cancel_table_stays_bounded_and_forgets_finished_runs() -> None:
 
 def test_a_checkpoint_that_asks_for_3072_pixels_is_one_plain_message(page: Any) -> None:
     """#24 finding 2: an export's preprocess.crop_size of 3,072 set the input side past the cap."""
-    from test_attributions_study import _checkpoint
-
-    huge = _checkpoint(3072)
+    huge = checkpoint_asking_for(3072)
     own = SimpleNamespace(backend=page.backend, checkpoint=lambda *_, **__: huge)
     for handler in (tab.sanity, tab.faithfulness):
         with pytest.raises(gr.Error, match="3072-pixel inputs; this server takes 1 to 1024"):
