@@ -13,7 +13,7 @@ a thread of its own and without a fixed wait for a lone user:
 
 Results equal the single-user results (see :func:`resnet_core.inspection.run_requests`:
 samples are independent in eval mode, and each backward row holds each sample's own target),
-which ``tests/test_batching.py`` checks with 16 threads. A request is checked (and its picture
+which ``tests/core/test_batching.py`` checks with 16 threads. A request is checked (and its picture
 prepared) in its own thread before it is queued, so a bad request fails alone; should a whole
 batch fail (say, out of memory), its requests are retried one by one.
 

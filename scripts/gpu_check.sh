@@ -38,7 +38,7 @@ python -c "import torch; print('torch', torch.__version__, 'cuda', torch.version
 
 # 1. the GPU tests (CUDA graphs equal eager, bf16 top-1 and Grad-CAM >= 0.98, batching on CUDA),
 #    and the CPU suites of the same modules (they run on the host's CPUs)
-step tests 120 python -m pytest -q -p no:cacheprovider -x tests/test_fast.py tests/test_batching.py tests/test_inspection.py -k "not slow"
+step tests 120 python -m pytest -q -p no:cacheprovider -x tests/core/test_fast.py tests/core/test_batching.py tests/core/test_inspection.py -k "not slow"
 
 # 2. engine against captum / pytorch-grad-cam, batching 1 vs 16 callers, forward-only paths
 step engine 180 python scripts/bench_engine.py --device cuda --depths 18 50 152 --n 40 --warmup 10 --budget-s 20 \

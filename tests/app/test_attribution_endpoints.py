@@ -1,6 +1,6 @@
 """The Attributions tab's endpoints through the real server: /attribute, /sanity_check, /faithfulness.
 
-The library is tested against captum, autograd and the papers in test_attributions*.py; here the
+The library is tested against captum, autograd and the papers in tests/core/test_attributions*.py; here the
 page's endpoints must give the library's answer for the request they were sent, in time, and
 refuse what is past the budget with one clear message.
 """

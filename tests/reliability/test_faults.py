@@ -4,7 +4,7 @@ running app's API.
 Issue 7, parts 2-4, and shared/RELIABILITY.md items 8-20 and 24. The library side of each case
 is tested in test_images.py (intake), test_weights.py (checkpoints) and test_inspection.py
 (hooks, faults); here each goes through the real server (``live_app`` from
-test_reliability_web.py, in this process, so the test can look at its model cache and hooks)
+test_hostile_web_input.py, in this process, so the test can look at its model cache and hooks)
 with ``gradio_client``, as an API user sends it. Each bad request must give one clear error
 with our text and no traceback, leave no hook and no changed weight behind, and the next good
 request must give exactly the result it gave before.
@@ -37,6 +37,7 @@ from PIL import Image
 from test_hostile_web_input import (
     TINY,
     LiveApp,
+    api_data,
     assert_clear_message,
     assert_same_result,
     call,
@@ -145,7 +146,7 @@ def assert_predictions(got: dict[str, Any], want: list[tuple[str, float]]) -> No
 # =========================================================================== 2. images
 
 # Refused by content, whatever the name says. The library's half of each is in test_images.py;
-# text renamed .jpg, zero bytes and random bytes through the app are test_app.py's
+# text renamed .jpg, zero bytes and random bytes through the app are test_endpoints.py's
 # test_bad_input_is_one_clear_error_then_the_next_request_is_unaffected.
 
 
@@ -615,7 +616,7 @@ def test_a_client_that_disconnects_mid_request_does_not_hurt_the_server(
         release.clear()
         with live.http() as h:
             if route == "call":
-                event_id = h.post("gradio_api/call/inspect", json={"data": tiny_args(payload)}).json()[
+                event_id = h.post("gradio_api/call/inspect", json={"data": api_data(live, "inspect", tiny_args(payload))}).json()[
                     "event_id"
                 ]
                 stream = h.stream("GET", f"gradio_api/call/inspect/{event_id}")
@@ -625,7 +626,7 @@ def test_a_client_that_disconnects_mid_request_does_not_hurt_the_server(
                 r = h.post(
                     "gradio_api/queue/join",
                     json={
-                        "data": tiny_args(payload) + [None, None],  # the page sends its two gr.State values too
+                        "data": api_data(live, "inspect", tiny_args(payload)) + [None, None],  # the page sends its two gr.State values too
                         "fn_index": fn_index,
                         "session_hash": session,
                         "event_data": None,

@@ -2,7 +2,7 @@
 
 Issue 7, part 1, and shared/RELIABILITY.md items 1-6 and the safe defaults. The real app runs
 in this process on a free loopback port (``live_app`` below, also used by
-``test_reliability_faults.py`` and ``test_reliability_load.py``), started with exactly the
+``test_faults.py`` and ``test_load.py``), started with exactly the
 options ``python app.py`` uses (``launch_kwargs``), so a test can also look inside it: its
 model cache, its hooks, its temp folder.
 
@@ -688,7 +688,7 @@ def test_a_data_url_is_never_decoded_so_it_cannot_skip_the_limits(
 
 
 def test_a_request_body_far_past_the_upload_limit_is_refused_before_it_is_read(live: LiveApp) -> None:
-    body = json.dumps({"data": tiny_args(file_data("/x", url=data_url(b"\0" * (6 * UPLOAD_LIMIT))))}).encode()
+    body = json.dumps({"data": api_data(live, "inspect", tiny_args(file_data("/x", url=data_url(b"\0" * (6 * UPLOAD_LIMIT)))))}).encode()
     with live.http() as h:
         r = h.post("gradio_api/call/inspect", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 413, r.text
@@ -699,7 +699,7 @@ def test_a_chunked_request_body_is_held_to_the_same_limit(
     live: LiveApp, good_png: Path, baseline: dict[str, Any]
 ) -> None:
     """No Content-Length (Transfer-Encoding: chunked): the body is counted as it arrives."""
-    huge = json.dumps({"data": tiny_args(file_data("/x", url=data_url(b"\0" * (6 * UPLOAD_LIMIT))))}).encode()
+    huge = json.dumps({"data": api_data(live, "inspect", tiny_args(file_data("/x", url=data_url(b"\0" * (6 * UPLOAD_LIMIT)))))}).encode()
 
     def chunked(body: bytes) -> Iterator[bytes]:  # an iterator: httpx sends it chunked
         for i in range(0, len(body), 2**16):
@@ -715,7 +715,7 @@ def test_a_chunked_request_body_is_held_to_the_same_limit(
         assert_clear_message(r.text, live)
         # a chunked body under the limit is read and handled as usual
         upload = h.post("gradio_api/upload", files={"files": ("blobs.png", good_png.read_bytes(), "image/png")})
-        small = json.dumps({"data": tiny_args(file_data(upload.json()[0]))}).encode()
+        small = json.dumps({"data": api_data(live, "inspect", tiny_args(file_data(upload.json()[0])))}).encode()
         r = h.post("gradio_api/call/inspect", content=chunked(small), headers={"content-type": "application/json"})
         assert r.status_code == 200, r.text
         stream = h.get(f"gradio_api/call/inspect/{r.json()['event_id']}").text

@@ -1,7 +1,7 @@
 """Load: many clients at once get their own results, a full queue says "busy", memory returns.
 
 Issue 7, part 5, and shared/RELIABILITY.md items 7, 21-23. The real app runs in this process
-(``live_app`` from test_reliability_web.py) with the shipped queue and concurrency settings,
+(``live_app`` from test_hostile_web_input.py) with the shipped queue and concurrency settings,
 and every client is a separate ``gradio_client`` session on loopback. Counts and times are
 bounded: 16 clients, the tiny network at small sizes. Thread-level concurrency on one model
 (200 repeated inspections, 8 threads at once) is test_inspection.py's; here it goes through
@@ -58,7 +58,7 @@ def rss_mb() -> float:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     # the shipped settings, but for the share per address: these sixteen "users" all come from
-    # 127.0.0.1 (test_reliability_round2_web.py holds one address to its share)
+    # 127.0.0.1 (test_fair_shares.py holds one address to its share)
     with live_app(tmp_path_factory.mktemp("load"), jobs_per_client=64) as running:
         yield running
         assert running.guard.attempts == []
