@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from resnet_core.backends import Backend, CheckpointRef, LocalBackend, ModelInfo
+from resnet_core.backends import Backend, CheckpointRef, ModelInfo
 from resnet_core.serving import ModelService
 from resnet_core.zoo import ServedModel
 
@@ -108,17 +108,6 @@ class Page:
         if (ref.key.depth, ref.key.variant) != (choice.depth, choice.variant):
             raise ValueError("your checkpoint was loaded for another architecture; load it again for this one")
         return ref
-
-    def served(self, choice: ModelChoice, user: Ticket | None = None, request: Any = None, *, size: int = 224) -> ServedModel:
-        """The model a choice names in this process, within the budget.
-
-        Only for what still runs in the front end (the Train tab's transfer sessions);
-        everything else goes through :attr:`backend`.
-        """
-        ref = self.checkpoint(choice, user, request, size=size)
-        if ref is not None and not isinstance(ref.handle, ServedModel):
-            raise ValueError("with the Ray backend your own weights are served in the Inspect tab only")
-        return LocalBackend(self.service).resolve(choice.key, ref, size)  # the one resolver
 
     def device_text(self, lang: str) -> str:
         return t("device", lang, device=self.service.device_label)

@@ -39,6 +39,7 @@ STUDY_MODULES: tuple[str, ...] = (
     "resnet_core.lab.no_bn",
     "resnet_core.compare",
     "resnet_core.lab.studies",
+    "resnet_core.transfer.study",
 )
 
 

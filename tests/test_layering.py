@@ -1,9 +1,10 @@
 """The floors of the house (DESIGN.md, "Layout"): no import runs back up or across.
 
 Read from every module's source with ``ast`` (nothing is imported): resnet_core never imports
-gradio, viz or playground; viz never imports torch or playground; a tab never imports torch or
-the page builder (``playground.page``), only ``playground.context``. Imports under ``if
-TYPE_CHECKING:`` are type names only and are not counted.
+gradio, viz or playground; viz never imports torch or playground; a tab never imports torch,
+the page builder (``playground.page``, only ``playground.context``) or anything that builds,
+trains or runs a network in its own process (it sends a study through the backend instead).
+Imports under ``if TYPE_CHECKING:`` are type names only and are not counted.
 """
 
 from __future__ import annotations
@@ -15,11 +16,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: what builds, trains or runs a network in the caller's process (modules, and the names the
+#: transfer package re-exports): a tab sends a study through ``page.backend.run`` instead
+MODEL_RUNNING: tuple[str, ...] = (
+    "resnet_core.model", "resnet_core.zoo", "resnet_core.inspection", "resnet_core.hooks", "resnet_core.fast",
+    "resnet_core.serving.ModelService", "resnet_core.transfer.analysis", "resnet_core.transfer.session",
+    "resnet_core.transfer.train.finetune", "resnet_core.transfer.train.FineTune", "resnet_core.transfer.train.adapt",
+    "resnet_core.transfer.finetune", "resnet_core.transfer.FineTune", "resnet_core.transfer.adapt",
+    "resnet_core.transfer.analyse", "resnet_core.transfer.TransferSession", "resnet_core.transfer.export.load_export",
+    "resnet_core.transfer.load_export", "resnet_core.transfer.study.finetune_study",
+)
+
 #: (package folder, forbidden import prefixes)
 RULES: dict[str, tuple[str, ...]] = {
     "resnet_core": ("gradio", "viz", "playground"),
     "viz": ("torch", "torchvision", "playground"),
-    "playground/tabs": ("torch", "torchvision", "playground.page"),
+    "playground/tabs": ("torch", "torchvision", "playground.page", *MODEL_RUNNING),
 }
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
@@ -86,6 +98,16 @@ def test_every_package_is_on_a_floor() -> None:
     packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}
     assert packages == {"resnet_core", "viz", "playground"}, f"which floor is {packages - set(RULES)} on?"
     assert all(any(ROOT.glob(f"{folder}/*.py")) for folder in RULES)
+
+
+def test_a_tab_that_trains_in_its_own_process_is_refused(tmp_path: Path) -> None:
+    # how the Train tab read before fine-tuning became a study: a session that trains in the front end
+    path = tmp_path / "probe.py"
+    path.write_text("from resnet_core.transfer import TrainConfig, TransferSession, from_zip\n"
+                    "from resnet_core.transfer.train import finetune\n", encoding="utf-8")
+    names = runtime_imports(path, "playground.tabs.probe")
+    wrong = {n for n in names for p in RULES["playground/tabs"] if n == p or n.startswith(p + ".")}
+    assert wrong == {"resnet_core.transfer.TransferSession", "resnet_core.transfer.train.finetune"}
 
 
 @pytest.mark.parametrize("folder", sorted(RULES))

@@ -279,6 +279,10 @@ TEXT: dict[str, str] = {
     "train_step": "step {step} of {steps}",
     "train_analysing": "comparing before and after",
     "train_exported": "Wrote **{name}** (class names in its metadata); it loads back under “Your own weights”. Run `python classify.py <folder>` next to it.",
+    "train_stopped": "Stopped at your request: nothing of this run was kept. Train again to compare before and after and to export.",
+    "train_cut": "The time budget ran out while comparing before and after; allow more seconds to see all of it.",
+    "train_cut_features": "The feature map was left out (no time was left for it).",
+    "train_cut_cams": "Grad-CAM was drawn for {n} of {planned} held-out pictures.",
     # receptive fields and feature visualization (tabs/receptive.py)
     "rf_heading": "What each stage sees: the receptive field",
     "rf_help": (

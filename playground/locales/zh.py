@@ -270,6 +270,10 @@ TEXT: dict[str, str] = {
     "train_step": "第 {step} / {steps} 步",
     "train_analysing": "正在比较训练前后",
     "train_exported": "已写出 **{name}**（元数据中含类别名）；它可以在“你自己的权重”中重新载入。在它旁边运行 `python classify.py <文件夹>`。",
+    "train_stopped": "已按你的要求停止：这次运行没有保留任何结果。重新训练即可比较训练前后并导出。",
+    "train_cut": "比较训练前后时时间预算用完了；给更多秒数即可看到全部。",
+    "train_cut_features": "特征图被略去了（没有剩余时间）。",
+    "train_cut_cams": "只为 {planned} 张留出图片中的 {n} 张画了 Grad-CAM。",
     # receptive fields and feature visualization (tabs/receptive.py)
     "rf_heading": "每个阶段看到什么：感受野",
     "rf_help": (

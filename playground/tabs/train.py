@@ -1,8 +1,11 @@
-"""Train on your images: fit a ResNet to your own classes, see what changed inside, take it home.
+"""Train on your images: fit a ResNet to your own classes, see what changed, take it home.
 
-The data, the training loop, the analysis and the export are ``resnet_core.transfer``'s; this tab
-reads the page (class slots, a zip, the bundled set, webcam snapshots), streams the run, and keeps
-one person's run in the bounded session store until it expires.
+The training, the analysis and the weights are the ``finetune`` study's
+(:mod:`resnet_core.transfer.study`), run through the page's backend, in process or on Ray Serve
+replicas. This tab reads the data set from the page (class slots, a zip, the bundled set, webcam
+snapshots: I/O, into numpy arrays), sends it with the settings as one call, draws the updates as
+they stream back, and keeps the finished run's record (its report and its weights as arrays) in
+the bounded session store, from which an export writes the files without a model.
 """
 
 from __future__ import annotations
@@ -16,23 +19,22 @@ from typing import Any
 
 import gradio as gr
 
-from resnet_core.transfer import (
-    STRATEGIES,
-    TrainConfig,
-    TransferError,
-    TransferSession,
-    from_folder,
-    from_sources,
-    from_zip,
-)
+from resnet_core.backends import Backend
+from resnet_core.studies import Cancelled
+from resnet_core.transfer.data import ImageSet, TransferError, from_folder, from_sources, from_zip
+from resnet_core.transfer.export import write_export
+from resnet_core.transfer.study import FinetuneCall, FinetuneResult
+from resnet_core.transfer.train import STRATEGIES, TrainConfig, TrainUpdate
 from viz import transfer as vtr
 
+from ..binding import bind
+from ..cancels import Cancels
 from ..choices import ModelChoice
 from ..context import ROOT, Page, gpu
 from ..errors import friendly
 from ..guard import served_picture, unread_uploads
 from ..locales import L, choices, lang_of, t
-from ..sessions import Expired, Ticket, nbytes
+from ..sessions import Expired, SessionStore, Ticket
 
 EXAMPLE_SET = ROOT / "assets" / "datasets" / "textures"
 SLOTS = 10  # at most ten classes
@@ -41,15 +43,26 @@ SOURCES = ("example", "zip", "classes")
 DEPTHS = ("ResNet-10", "ResNet-18", "ResNet-34", "ResNet-50")
 #: the server's caps on one run, whatever the page or an API client asks for
 MAX_STEPS, MAX_SECONDS = 1000, 600.0
+#: what the run's outputs are, in the order the handler yields them
+OUTPUTS = ("state", "status", "curves", "confusion_md", "confusion_plot", "pca_md", "pca_plot", "cams_md", "cams")
 
 
 class TrainState:
-    """One person's run and its export folder, kept in the session store; ``close`` frees both."""
+    """One person's finished run as the session store keeps it: the study's result record (its
+    report and its weights as arrays; no model), and the export folder and Gradio's cached
+    copies of the exports, which ``close`` removes (the store calls it when the run goes)."""
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="resnet-playground-train-"))
-        self.session = TransferSession(folder=self.folder)
+    def __init__(self, result: FinetuneResult | None = None) -> None:
+        self.result = result
+        self._folder: Path | None = None
         self.served: list[Path] = []  # Gradio's cached copies of the exports: they go with the run
+
+    @property
+    def folder(self) -> Path:
+        """The run's own export folder (made on first use)."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="resnet-playground-train-"))
+        return self._folder
 
     def serve(self, path: Path | None, cache_dir: str) -> str | None:
         """Put an exported file in Gradio's cache now and remember where, so that it expires with
@@ -62,18 +75,18 @@ class TrainState:
 
     @property
     def nbytes(self) -> int:
-        s = self.session
-        return nbytes(s.data) + nbytes(s.model) + (nbytes(s.run.x) if s.run is not None else 0)
+        return self.result.nbytes if self.result is not None else 0
 
     def close(self) -> None:
-        self.session.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
         for folder in self.served:
             shutil.rmtree(folder, ignore_errors=True)
         self.served.clear()
+        self.result = None
 
 
-def dataset(source: str, zip_file: Any, names: list[str], files: list[Any], *, deadline: float | None = None) -> Any:
+def dataset(source: str, zip_file: Any, names: list[str], files: list[Any], *, deadline: float | None = None) -> ImageSet:
     """The data set a request names: the bundled example set, one zip, or the class slots
     (read until ``deadline``, a ``time.monotonic()`` instant: the run's time budget)."""
     if source == "example":
@@ -92,27 +105,160 @@ def dataset(source: str, zip_file: Any, names: list[str], files: list[Any], *, d
     return from_sources(classes, deadline=deadline)
 
 
-def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to bottom
+def current(store: SessionStore, ticket: Ticket | None, request: Any) -> TrainState:
+    """The caller's finished run."""
+    if ticket is None:
+        raise ValueError("Train first; there is nothing to compare or export yet.")
+    try:
+        return store.get(ticket, request=request)
+    except Expired:
+        raise ValueError("Your training run has expired; train again.") from None
+
+
+def outputs(**values: Any) -> tuple:
+    """The run's outputs in :data:`OUTPUTS` order; the ones not named are left as they are."""
+    return tuple(values.get(name, gr.update()) for name in OUTPUTS)
+
+
+def report_outputs(result: FinetuneResult, lang: str) -> dict[str, Any]:
+    """What the page shows of a finished run's analysis (what was left out said in its place)."""
+    report = result.report
+    shown: dict[str, Any] = dict(
+        confusion_md=vtr.confusion_verdict(report.confusion, lang=lang),
+        confusion_plot=vtr.confusion_figure(report.confusion, lang=lang),
+        cams_md=vtr.cams_verdict(report.cams, lang=lang),
+        cams=served_picture(vtr.cam_pairs_image(report.cams, lang=lang)) if report.cams else None,
+    )
+    if report.features is None:
+        shown.update(pca_md=t("train_cut_features", lang), pca_plot=None)
+    else:
+        shown.update(pca_md=vtr.pca_verdict(report.features, lang=lang), pca_plot=vtr.pca_figure(report.features, lang=lang))
+    return shown
+
+
+def cut_text(result: FinetuneResult, lang: str) -> str:
+    """What the time budget cut from the analysis, in words ("" when nothing was)."""
+    report = result.report
+    if not report.cut_short:
+        return ""
+    parts = [t("train_cut", lang)]
+    if report.features is None:
+        parts.append(t("train_cut_features", lang))
+    if len(report.cams) < report.cams_planned:
+        parts.append(t("train_cut_cams", lang, n=len(report.cams), planned=report.cams_planned))
+    return " ".join(parts)
+
+
+@friendly
+def finetune(
+    source: str, zip_file: Any, classes: list[str], images: list[Any], depth_v: str, weights_v: str,
+    strategy_v: str, augment_v: bool, held_v: float, steps_v: float, seconds_v: float, size_v: float,
+    old: Ticket | None = None, request: gr.Request = None,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008
+    *, backend: Backend, store: SessionStore, cancels: Cancels,
+) -> Iterator[tuple]:
+    """Fine-tune a ResNet on your own classes and stream the loss and accuracy as it trains; at the
+    end, what changed: a confusion matrix, the pooled features before and after (PCA), and Grad-CAM
+    of held-out pictures from the original and the fine-tuned network."""
+    lang = lang_of(request)
+    store.check_owner(old, request=request)  # another client's session hash changes nothing
+    progress(0.02, desc=t("train_reading", lang))
+    # the time budget covers reading the pictures, the steps and the analysis
+    started, budget = time.monotonic(), float(min(max(float(seconds_v), 5.0), MAX_SECONDS))
+    choice = ModelChoice.parse(depth_v, "", "basic", "v1.5", weights_v)
+    config = TrainConfig(strategy=strategy_v, steps=int(min(max(float(steps_v), 1), MAX_STEPS)), max_seconds=budget,
+                         augment=bool(augment_v), held_out=float(held_v), input_size=int(size_v))
+    data = dataset(source, zip_file, list(classes), list(images), deadline=started + budget)
+    info = backend.info(choice.key)
+    call = FinetuneCall(choice.key, data, config, spent=time.monotonic() - started)
+    if old is not None:
+        store.discard(old, request=request)
+    head = t("train_head0", lang, classes=len(data.class_names), images=len(data.labels), model=info.name)
+    if not info.pretrained:
+        head += " " + t("train_random", lang)
+    yield outputs(state=None, status=head)
+    event, result, last = cancels.start(request), None, None
+    try:
+        for record in backend.run("finetune", call, cancel=event):
+            if not isinstance(record, TrainUpdate):
+                result = record
+                continue
+            if last is None:  # the adapted model is made: say what trains
+                head += " " + t("train_trainable", lang, trainable=f"{record.trainable:,}", total=f"{record.total:,}")
+            last = record
+            progress(record.step / max(record.steps, 1), desc=t("train_step", lang, step=record.step, steps=record.steps))
+            yield outputs(status=head + "\n\n" + vtr.training_verdict(record, lang=lang),
+                          curves=vtr.curves_figure(record, lang=lang))
+            if record.done:  # the study goes on to compare before and after
+                progress(0.97, desc=t("train_analysing", lang))
+    except Cancelled:
+        yield outputs(status=head + "\n\n" + t("train_stopped", lang))
+        return
+    finally:
+        cancels.finish(request, event)
+    if not isinstance(result, FinetuneResult):
+        raise RuntimeError("the finetune study returned no result")
+    ticket = store.put(TrainState(result), request=request, kind="train")
+    status = " ".join(filter(None, (vtr.training_verdict(result.last, lang=lang), cut_text(result, lang))))
+    yield outputs(state=ticket, status=head + "\n\n" + status, **report_outputs(result, lang))
+
+
+@friendly
+def finetune_export(ticket: Ticket | None = None, request: gr.Request = None, *, store: SessionStore,
+                    cache_dir: str) -> tuple:
+    """The fine-tuned weights (safetensors, class names in its metadata) and a standalone Python
+    script (torch and torchvision only) that rebuilds the model and classifies a folder of images."""
+    lang = lang_of(request)
+    run = current(store, ticket, request)
+    files = write_export(run.result.weights, run.folder)  # serialisation: no model runs here
+    words = t("train_exported", lang, name=files.weights.name)
+    if files.notice:
+        words += " " + files.notice
+    return words, run.serve(files.weights, cache_dir), run.serve(files.script, cache_dir)
+
+
+def stop_training(request: gr.Request = None, *, cancels: Cancels) -> None:
+    """Stop the caller's own run at its next step (nobody else's); nothing of it is kept."""
+    cancels.stop(request)
+
+
+@friendly
+def add_snapshot(picture: Any, slot: str, *groups: Any) -> list:
+    """Add a webcam snapshot to a class slot's pictures."""
+    if not picture:
+        raise ValueError("Take a snapshot first.")
+    index = int(slot) - 1 if str(slot).isdigit() and 1 <= int(slot) <= SLOTS else 0
+    out = [gr.update() for _ in range(SLOTS)]
+    out[index] = [*(str(f) for f in (groups[index] or [])), str(picture)]
+    return out
+
+
+def slot_lists(*values: Any) -> tuple[list, list]:
+    """The class slots' names and pictures as two lists (the run takes two inputs, not twenty)."""
+    return list(values[:SLOTS]), list(values[SLOTS:])
+
+
+def _class_slot(i: int, names: list, files: list) -> None:
+    with gr.Row():
+        names.append(gr.Textbox(label=t("train_class_n", "en", n=i + 1), scale=1, max_length=60))
+        files.append(unread_uploads(gr.File(label=L("train_images"), file_count="multiple", file_types=["image"],
+                                            type="filepath", scale=2)))
+
+
+def create(page: Page) -> dict[str, Any]:
     """Lay out the tab and wire its events; returns its components by name."""
+    cancels, names, files = Cancels(), [], []
     state = gr.State(None, **page.store.state_options())
     gr.Markdown(L("train_intro"))
     with gr.Row():
         with gr.Column(scale=1):
             source = gr.Radio(list(SOURCES), value="example", label=L("train_source"), elem_id="train-source")
             zip_file = unread_uploads(gr.File(label=L("train_zip"), file_types=[".zip"], type="filepath"))
-            names, files = [], []
-
-            def class_slot(i: int) -> None:
-                with gr.Row():
-                    names.append(gr.Textbox(label=t("train_class_n", "en", n=i + 1), scale=1, max_length=60))
-                    files.append(unread_uploads(gr.File(label=L("train_images"), file_count="multiple",
-                                                        file_types=["image"], type="filepath", scale=2)))
-
             for i in range(SHOWN):
-                class_slot(i)
+                _class_slot(i, names, files)
             with gr.Accordion(L("train_more"), open=False):
                 for i in range(SHOWN, SLOTS):
-                    class_slot(i)
+                    _class_slot(i, names, files)
             with gr.Accordion(L("train_webcam"), open=False):
                 snapshot = gr.Image(sources=["webcam"], type="filepath", label=L("train_snapshot"))
                 slot = gr.Dropdown([str(i + 1) for i in range(SLOTS)], value="1", label=L("train_to_class"))
@@ -133,11 +279,9 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     curves = gr.Plot(label=L("train_curves"))
     with gr.Row():
         with gr.Column():
-            confusion_md = gr.Markdown()
-            confusion_plot = gr.Plot(label=L("train_confusion"))
+            confusion_md, confusion_plot = gr.Markdown(), gr.Plot(label=L("train_confusion"))
         with gr.Column():
-            pca_md = gr.Markdown()
-            pca_plot = gr.Plot(label=L("train_pca"))
+            pca_md, pca_plot = gr.Markdown(), gr.Plot(label=L("train_pca"))
     cams_md = gr.Markdown()
     cams = gr.Image(label=L("train_cams"), format="jpeg", interactive=False)
     gr.Markdown(L("train_export_heading"))
@@ -147,111 +291,18 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
         weights_file = gr.File(label=L("train_weights_file"), interactive=False)
         script_file = gr.File(label=L("train_script_file"), interactive=False)
 
-    def current(ticket: Ticket | None, request: Any) -> TrainState:
-        if ticket is None:
-            raise ValueError("Train first; there is nothing to compare or export yet.")
-        try:
-            return page.store.get(ticket, request=request)
-        except Expired:
-            raise ValueError("Your training run has expired; train again.") from None
-
-    @friendly
-    def finetune(
-        source: str, zip_file: Any, classes: list[str], images: list[Any], depth_v: str, weights_v: str,
-        strategy_v: str, augment_v: bool, held_v: float, steps_v: float, seconds_v: float, size_v: float,
-        old: Ticket | None = None, request: gr.Request = None,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008
-    ) -> Iterator[dict]:
-        """Fine-tune a ResNet on your own classes and stream the loss and accuracy as it trains; at the
-        end, what changed: a confusion matrix, the pooled features before and after (PCA), and Grad-CAM
-        of held-out pictures from the original and the fine-tuned network."""
-        lang = lang_of(request)
-        page.store.check_owner(old, request=request)  # another client's session hash changes nothing
-        slot_names, slot_files = list(classes), list(images)
-        progress(0.02, desc=t("train_reading", lang))
-        # the time budget covers reading the pictures and extracting features, not only the steps
-        started, budget = time.perf_counter(), float(min(max(float(seconds_v), 5.0), MAX_SECONDS))
-        data = dataset(source, zip_file, slot_names, slot_files, deadline=time.monotonic() + budget)
-        served = page.served(ModelChoice.parse(depth_v, "", "basic", "v1.5", weights_v), None, request)
-        config = TrainConfig(
-            strategy=strategy_v, steps=int(min(max(float(steps_v), 1), MAX_STEPS)),
-            max_seconds=budget, augment=bool(augment_v),
-            held_out=float(held_v), input_size=int(size_v),
-        )
-        if old is not None:
-            page.store.discard(old, request=request)
-        run = TrainState()
-        run.session.set_data(data)
-        updates = run.session.train(served.model, config=config, preprocess=served.weights.preprocess,
-                                    base_categories=served.weights.categories, started=started)
-        ticket = page.store.put(run, request=request, kind="train")
-        with page.store.pinned(ticket):  # a running job is ended by its owner only, never by others' loads
-            head = t("train_head0", lang, classes=len(data.class_names), images=len(data.labels), model=served.model.name)
-            if not served.weights.pretrained:
-                head += " " + t("train_random", lang)
-            yield {state: ticket, status: head}
-            last = None
-            for update in updates:
-                if last is None:  # the adapted model is made: say what trains
-                    head += " " + t("train_trainable", lang, trainable=f"{update.trainable:,}", total=f"{update.total:,}")
-                last = update
-                progress(update.step / max(update.steps, 1), desc=t("train_step", lang, step=update.step, steps=update.steps))
-                yield {status: head + "\n\n" + vtr.training_verdict(update, lang=lang), curves: vtr.curves_figure(update, lang=lang)}
-            progress(0.97, desc=t("train_analysing", lang))
-            report = run.session.analyse()
-            ticket = page.store.put(run, request=request, kind="train", replaces=ticket)
-            yield {
-                state: ticket,
-                status: head + "\n\n" + (vtr.training_verdict(last, lang=lang) if last is not None else ""),
-                confusion_md: vtr.confusion_verdict(report.confusion, lang=lang),
-                confusion_plot: vtr.confusion_figure(report.confusion, lang=lang),
-                pca_md: vtr.pca_verdict(report.features, lang=lang), pca_plot: vtr.pca_figure(report.features, lang=lang),
-                cams_md: vtr.cams_verdict(report.cams, lang=lang),
-                cams: served_picture(vtr.cam_pairs_image(report.cams, lang=lang)) if report.cams else None,
-            }
-
-    @friendly
-    def finetune_export(ticket: Ticket | None = None, request: gr.Request = None) -> tuple:
-        """The fine-tuned weights (safetensors, class names in its metadata) and a standalone Python
-        script (torch and torchvision only) that rebuilds the model and classifies a folder of images."""
-        lang = lang_of(request)
-        run = current(ticket, request)
-        files = run.session.export()
-        words = t("train_exported", lang, name=files.weights.name)
-        if files.notice:
-            words += " " + files.notice
-        cache = weights_file.GRADIO_CACHE
-        return words, run.serve(files.weights, cache), run.serve(files.script, cache)
-
-    def stop_training(ticket: Ticket | None = None, request: gr.Request = None) -> None:
-        """Stop this session's run after its current step."""
-        try:
-            current(ticket, request).session.request_stop()
-        except ValueError:
-            pass
-
-    @friendly
-    def add_snapshot(picture: Any, slot: str, *groups: Any) -> list:
-        """Add a webcam snapshot to a class slot's pictures."""
-        if not picture:
-            raise ValueError("Take a snapshot first.")
-        index = int(slot) - 1 if str(slot).isdigit() and 1 <= int(slot) <= SLOTS else 0
-        out = [gr.update() for _ in range(SLOTS)]
-        out[index] = [*(str(f) for f in (groups[index] or [])), str(picture)]
-        return out
-
-    # the class slots travel as two lists (names, pictures), not twenty arguments
     classes_in, images_in = gr.State([]), gr.State([])
-    outputs = [state, status, curves, confusion_md, confusion_plot, pca_md, pca_plot, cams_md, cams]
-    start.click(lambda *v: (list(v[:SLOTS]), list(v[SLOTS:])), [*names, *files], [classes_in, images_in], api_name=False,
-                queue=False).then(
-        gpu(finetune),
-        [source, zip_file, classes_in, images_in, depth, weights, strategy, augment, held_out, steps, seconds, size, state],
-        outputs, api_name="finetune", **page.model_event(long=True),
+    run_in = [source, zip_file, classes_in, images_in, depth, weights, strategy, augment, held_out, steps, seconds, size]
+    run_out = [state, status, curves, confusion_md, confusion_plot, pca_md, pca_plot, cams_md, cams]
+    start.click(slot_lists, [*names, *files], [classes_in, images_in], api_name=False, queue=False).then(
+        gpu(bind(finetune, backend=page.backend, store=page.store, cancels=cancels)), [*run_in, state], run_out,
+        api_name="finetune", **page.model_event(long=True),
     )
     # queued (in a group of its own that never waits): never callable through POST /run/<name>
-    stop.click(stop_training, [state], None, api_name=False, concurrency_id="stop", concurrency_limit=None)
-    export_btn.click(finetune_export, [state], [export_md, weights_file, script_file], api_name="finetune_export")
+    stop.click(bind(stop_training, cancels=cancels), None, None, api_name=False, concurrency_id="stop",
+               concurrency_limit=None)
+    export_btn.click(bind(finetune_export, store=page.store, cache_dir=weights_file.GRADIO_CACHE), [state],
+                     [export_md, weights_file, script_file], api_name="finetune_export")
     add_snap.click(add_snapshot, [snapshot, slot, *files], files, api_name=False)
     page.localize(source, lambda lang: gr.update(choices=choices("train_source_", list(SOURCES), lang)))
     page.localize(strategy, lambda lang: gr.update(choices=[(vtr.strategy_name(s, lang=lang), s) for s in STRATEGIES]))
@@ -259,3 +310,6 @@ def create(page: Page) -> dict[str, Any]:  # noqa: PLR0915 - layout reads top to
     for i, box in enumerate(names):
         page.localize(box, lambda lang, i=i: gr.update(label=t("train_class_n", lang, n=i + 1)))
     return dict(start=start, status=status)
+
+
+__all__ = ["TrainState", "add_snapshot", "create", "dataset", "finetune", "finetune_export", "stop_training"]

@@ -1,11 +1,13 @@
 """What training changed: a confusion matrix, features before and after, Grad-CAM beside Grad-CAM.
 
 All results are frozen dataclasses of numpy arrays, ready for :mod:`viz.transfer`.
+:func:`analyse` makes all three for a finished run within what is left of its time budget.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +16,8 @@ from torch import Tensor
 from ..images import Prepared
 from ..inspection import inspect
 from ..model import ResNet
-from .train import pooled_features, predict
+from .data import TransferError
+from .train import FineTune, OutOfTime, pooled_features, predict
 
 #: held-out images shown with Grad-CAM at most (each costs two forward and backward passes)
 MAX_CAM_IMAGES = 12
@@ -127,10 +130,15 @@ def feature_map(
     *,
     names: Sequence[str],
     class_names: Sequence[str],
+    deadline: float | None = None,
 ) -> FeatureMap:
-    """Project the pooled features of every image in ``x`` under both networks (see :class:`FeatureMap`)."""
-    fb = pooled_features(before, x).cpu().numpy()
-    fa = pooled_features(after, x).cpu().numpy()
+    """Project the pooled features of every image in ``x`` under both networks (see :class:`FeatureMap`).
+
+    Raises:
+        OutOfTime: ``deadline`` (a ``time.perf_counter()`` instant) passed before both were made.
+    """
+    fb = pooled_features(before, x, deadline=deadline).cpu().numpy()
+    fa = pooled_features(after, x, deadline=deadline).cpu().numpy()
     cb, eb = pca_2d(fb)
     ca, ea = pca_2d(fa)
     mask = np.zeros(len(labels), dtype=bool)
@@ -186,14 +194,22 @@ def cam_pairs(
     class_names: Sequence[str],
     before_categories: Sequence[str] | None,
     layer: str = "layer4",
+    deadline: float | None = None,
+    check: Callable[[], None] | None = None,
 ) -> tuple[CamPair, ...]:
     """Grad-CAM of the top-1 class at ``layer`` for each chosen image, from both networks.
 
     Uses :func:`resnet_core.inspection.inspect` on each network (both must be in eval mode with
-    frozen parameters, as served models and finished runs are). At most :data:`MAX_CAM_IMAGES`.
+    frozen parameters, as served models and finished runs are). At most :data:`MAX_CAM_IMAGES`;
+    fewer when ``deadline`` (a ``time.perf_counter()`` instant) passes first. ``check`` is called
+    before each image (it raises to stop).
     """
     out = []
     for i in list(indices)[:MAX_CAM_IMAGES]:
+        if check is not None:
+            check()
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         prepared = Prepared(tensor=x[i : i + 1], view=views[i])
         a = inspect(before, prepared, layer=layer, top_k=1, categories=before_categories, max_channels=1)
         b = inspect(after, prepared, layer=layer, top_k=1, categories=class_names, max_channels=1)
@@ -215,14 +231,95 @@ def cam_pairs(
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class TransferReport:
+    """What changed, for the figures.
+
+    Attributes:
+        confusion: held-out predictions of the fine-tuned network.
+        features: pooled features before and after; None when the time budget ran out first.
+        cams: Grad-CAM pairs of held-out pictures, classes taking turns.
+        cams_planned: pairs asked for (more than ``len(cams)`` when the time budget ran out).
+        before_accuracy: held-out accuracy before the first step; after_accuracy: at the end.
+    """
+
+    confusion: Confusion
+    features: FeatureMap | None
+    cams: tuple[CamPair, ...]
+    cams_planned: int
+    before_accuracy: float
+    after_accuracy: float
+
+    @property
+    def cut_short(self) -> bool:
+        """The time budget ended the analysis before all of it was made."""
+        return self.features is None or len(self.cams) < self.cams_planned
+
+
+def round_robin(indices: np.ndarray, labels: np.ndarray) -> list[int]:
+    """``indices`` reordered so that classes take turns: the first of each class, then the second, ..."""
+    rank = np.zeros(len(indices), dtype=np.int64)
+    for k in np.unique(labels[indices]):
+        sel = labels[indices] == k
+        rank[sel] = np.arange(int(sel.sum()))
+    order = np.lexsort((labels[indices], rank))
+    return [int(i) for i in indices[order]]
+
+
+def analyse(
+    run: FineTune,
+    base: ResNet,
+    *,
+    base_categories: Sequence[str] | None,
+    max_cams: int = 8,
+    deadline: float | None = None,
+    check: Callable[[], None] | None = None,
+) -> TransferReport:
+    """Confusion matrix, features before and after, Grad-CAM pairs of a finished run's held-out images.
+
+    The confusion matrix is always made (one forward pass over the held-out images, as each of the
+    run's evaluations); the feature map and the Grad-CAM pairs only while ``deadline`` (a
+    ``time.perf_counter()`` instant, the end of the run's time budget) has not passed, so the
+    report says what was left out (:attr:`TransferReport.cut_short`).
+
+    Args:
+        run: a finished run (iterated to its end).
+        base: the network it started from (eval mode, frozen, as a served model is).
+        base_categories: the base network's class names, for its Grad-CAM captions.
+        max_cams: held-out pictures shown with Grad-CAM (at most :data:`MAX_CAM_IMAGES`).
+        deadline: when the time budget ends; None: no limit.
+        check: called between pieces of work; it raises to stop (a study's cancel check).
+    """
+    if run.last is None:
+        raise TransferError("Train first; there is nothing to compare yet.")
+    run.model.eval().requires_grad_(False)
+    held, labels = run.held_idx, run.data.labels
+    names, class_names = run.data.names, run.data.class_names
+    cm = confusion(run.model, run.x[held], labels[held], class_names)
+    if check is not None:
+        check()
+    try:
+        fmap = feature_map(base, run.model, run.x, labels, held, names=names, class_names=class_names, deadline=deadline)
+    except OutOfTime:
+        fmap = None
+    chosen = round_robin(held, labels)[: min(max_cams, MAX_CAM_IMAGES)]
+    cams = cam_pairs(base, run.model, run.x, run.views, chosen, labels=labels, names=names, class_names=class_names,
+                     before_categories=base_categories, deadline=deadline, check=check)
+    return TransferReport(confusion=cm, features=fmap, cams=cams, cams_planned=len(chosen),
+                          before_accuracy=float(run.last.eval_accuracy[0]), after_accuracy=cm.accuracy)
+
+
 __all__ = [
     "MAX_CAM_IMAGES",
     "CamPair",
     "Confusion",
     "FeatureMap",
+    "TransferReport",
+    "analyse",
     "cam_pairs",
     "confusion",
     "feature_map",
     "pca_2d",
+    "round_robin",
     "separation",
 ]

@@ -7,6 +7,10 @@ torchvision's ``ResNet`` class (our ResNet keeps torchvision's names, so the sta
 strictly), reads the safetensors file with the ``safetensors`` package where installed (else
 with a dozen lines of its own), and prints one line per image of a folder.
 
+Writing an export runs no model: a fine-tuned network travels as a :class:`FinetunedWeights`
+record (its state dict as numpy arrays, what its metadata says, whether the script covers it),
+so a front end writes the files (:func:`write_export`) from a record a backend sent it.
+
 Covered: every ``v1.5`` network, any block counts (torchvision's ``ResNet(block, layers)``), and
 ``v1`` (the script moves the bottleneck's stride to its first 1x1 conv, as in the paper).
 Not covered: pre-activation (``preact``) networks, plain twins and networks without BatchNorm;
@@ -17,10 +21,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import safetensors.torch
+import numpy as np
+import safetensors
+import safetensors.numpy
 
 from ..checkpoints import EXPORT_FORMAT
 from ..images import Preprocess
@@ -78,7 +84,7 @@ def script_support(model: ResNet) -> str | None:
     return None
 
 
-def export_metadata(model: ResNet, info: ExportInfo) -> dict[str, str]:
+def export_metadata(info: ExportInfo) -> dict[str, str]:
     """The safetensors metadata (string to string, as the format requires)."""
     return {
         "format": EXPORT_FORMAT,
@@ -88,7 +94,7 @@ def export_metadata(model: ResNet, info: ExportInfo) -> dict[str, str]:
         "variant": info.variant,
         "input_size": str(info.input_size),
         "preprocess": json.dumps(asdict(info.preprocess)),
-        "model_name": model.name,
+        "model_name": info.model_name,
         "strategy": info.strategy,
         "torchvision_builder": _STANDARD.get((info.block, tuple(info.layers)), "") if info.variant == "v1.5" else "",
     }
@@ -110,12 +116,63 @@ def info_for(model: ResNet, class_names: tuple[str, ...], *, input_size: int, pr
     )
 
 
-def export_weights(model: ResNet, info: ExportInfo, path: str | os.PathLike) -> Path:
-    """Write the model's state dict (float32, on the CPU) with :func:`export_metadata` to ``path``."""
-    state = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+@dataclass(frozen=True, eq=False)
+class FinetunedWeights:
+    """A fine-tuned network as data: everything an export needs, no model.
+
+    Attributes:
+        info: what the safetensors metadata says (class names, architecture, preprocessing).
+        state: the state dict, each tensor as a C-contiguous numpy array on the CPU.
+        notice: why the standalone script does not cover this network (None: it does).
+    """
+
+    info: ExportInfo
+    state: dict[str, np.ndarray] = field(repr=False)
+    notice: str | None = None
+
+    @classmethod
+    def of(cls, model: ResNet, info: ExportInfo) -> FinetunedWeights:
+        """The record of ``model`` (its weights copied to the CPU)."""
+        # np.array, not np.ascontiguousarray: that one makes a 0-d tensor (num_batches_tracked) 1-d
+        state = {k: np.array(v.detach().to("cpu").numpy(), order="C", copy=True) for k, v in model.state_dict().items()}
+        return cls(info, state, script_support(model))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.state.values())
+
+
+@dataclass(frozen=True)
+class ExportedFiles:
+    """Paths of an export; ``script`` is None when the script does not cover the architecture (``notice`` says why)."""
+
+    weights: Path
+    script: Path | None
+    notice: str | None
+
+
+def write_weights(weights: FinetunedWeights, path: str | os.PathLike) -> Path:
+    """Write the state dict with :func:`export_metadata` to ``path`` (safetensors)."""
     out = Path(path)
-    safetensors.torch.save_file(state, str(out), metadata=export_metadata(model, info))
+    safetensors.numpy.save_file(dict(weights.state), str(out), metadata=export_metadata(weights.info))
     return out
+
+
+def export_weights(model: ResNet, info: ExportInfo, path: str | os.PathLike) -> Path:
+    """Write the model's state dict (on the CPU) with :func:`export_metadata` to ``path``."""
+    return write_weights(FinetunedWeights.of(model, info), path)
+
+
+def write_export(weights: FinetunedWeights, folder: str | os.PathLike) -> ExportedFiles:
+    """Write ``model.safetensors`` and, where the script covers the network, ``classify.py`` into ``folder``."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    path = write_weights(weights, target / "model.safetensors")
+    script = None
+    if weights.notice is None:
+        script = target / "classify.py"
+        script.write_text(export_script(weights.info, weights_name=path.name), encoding="utf-8")
+    return ExportedFiles(weights=path, script=script, notice=weights.notice)
 
 
 def read_export_info(path: str | os.PathLike) -> ExportInfo:
@@ -298,6 +355,8 @@ if __name__ == "__main__":
 __all__ = [
     "EXPORT_FORMAT",
     "ExportInfo",
+    "ExportedFiles",
+    "FinetunedWeights",
     "export_metadata",
     "export_script",
     "export_weights",
@@ -305,4 +364,6 @@ __all__ = [
     "load_export",
     "read_export_info",
     "script_support",
+    "write_export",
+    "write_weights",
 ]

@@ -105,6 +105,10 @@ class TrainConfig:
         return asdict(self)
 
 
+class OutOfTime(TransferError):
+    """The time budget passed in the middle of work that cannot stop half-way."""
+
+
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
         raise TransferError(f"{name} must be a whole number from {lo} to {hi}, got {str(value)[:40]!r}.")
@@ -207,14 +211,14 @@ def pooled_features(model: ResNet, x: Tensor, *, chunk: int = 64, deadline: floa
     """The globally pooled features ``(N, C)`` the ``fc`` layer sees, in eval mode.
 
     Raises:
-        TransferError: ``deadline`` (a ``time.perf_counter()`` instant) passed between chunks.
+        OutOfTime: ``deadline`` (a ``time.perf_counter()`` instant) passed between chunks.
     """
     device = model_device(model)
     parts = []
     with eval_mode(model):
         for i in range(0, len(x), chunk):
             if deadline is not None and time.perf_counter() > deadline:
-                raise TransferError(
+                raise OutOfTime(
                     f"Extracting the features of {len(x)} images took longer than this run's time budget; "
                     "allow more seconds, or choose fewer images, a smaller network or a smaller input size."
                 )
@@ -296,14 +300,18 @@ class FineTune:
         data: the data set; train_idx / held_idx: the split.
         x: ``(N, 3, S, S)`` inputs of every image on the CPU; views: ``(N, S, S, 3)`` uint8.
         config: the settings.
+        reserve: seconds at the end of ``config.max_seconds`` the loop leaves to what follows it.
     """
 
     def __init__(
         self, base: ResNet, data: ImageSet, config: TrainConfig, *, preprocess: Preprocess, stop: StopSignal,
-        started: float | None = None,
+        started: float | None = None, reserve: float = 0.0,
     ) -> None:
+        if not 0.0 <= float(reserve) < config.max_seconds:
+            raise TransferError(f"The reserve must be from 0 to under {config.max_seconds:g} seconds, got {reserve!r}.")
         # the budget counts from the caller's start (reading and decoding the pictures included)
         self.start = time.perf_counter() if started is None else float(started)
+        self.reserve = float(reserve)
         self.config = config
         self.data = data
         self.preprocess = preprocess
@@ -338,7 +346,7 @@ class FineTune:
     def _feature_bank(self, gen: torch.Generator) -> tuple[Tensor, Tensor]:
         """Pooled features of every training image (and augmented views), computed once."""
         xs = self.x[self.train_idx]
-        budget = self.config.max_seconds
+        budget = self.budget
         feats, labels = [pooled_features(self.model, xs, deadline=self.start + budget)], [self.y[self.train_idx]]
         for _ in range(FEATURE_VIEWS if self.config.augment else 0):
             # augmented views are extras: made only while half of the time budget is left for the steps
@@ -347,6 +355,11 @@ class FineTune:
             feats.append(pooled_features(self.model, augment(xs, gen), deadline=self.start + budget))
             labels.append(self.y[self.train_idx])
         return torch.cat(feats), torch.cat(labels).to(self.device)
+
+    @property
+    def budget(self) -> float:
+        """Seconds the loop may use, counted from :attr:`start` (the time budget less the reserve)."""
+        return self.config.max_seconds - self.reserve
 
     def held_out_accuracy(self) -> float:
         probs = predict(self.model, self.x[self.held_idx])
@@ -382,7 +395,7 @@ class FineTune:
             accs.append(float((logits.argmax(1) == yb).float().mean()))
             if _stopped(self.stop):
                 stopped = "stopped"
-            elif time.perf_counter() - self.start > c.max_seconds and step < c.steps:
+            elif time.perf_counter() - self.start > self.budget and step < c.steps:
                 stopped = "time budget"
             done = stopped is not None or step == c.steps
             if done or step % c.eval_every == 0:
@@ -430,6 +443,7 @@ def finetune(
     preprocess: Preprocess = Preprocess(),
     stop: StopSignal = None,
     started: float | None = None,
+    reserve: float = 0.0,
 ) -> FineTune:
     """Prepare a training run on a deep copy of ``model``; iterate the result to train.
 
@@ -442,6 +456,8 @@ def finetune(
             current step with ``stopped="stopped"``.
         started: the ``time.perf_counter()`` instant the time budget counts from (default: now),
             so that reading the pictures counts against ``config.max_seconds`` too.
+        reserve: seconds at the end of the budget kept for what follows the loop (the analysis):
+            the loop stops by ``config.max_seconds - reserve``.
 
     Returns:
         A :class:`FineTune`: ``for update in run: ...``; an update every ``eval_every`` steps,
@@ -451,12 +467,13 @@ def finetune(
         raise TransferError("Training needs a ResNet built by resnet_core.")
     if not isinstance(config, TrainConfig):
         raise TransferError("config must be a TrainConfig.")
-    return FineTune(model, data, config, preprocess=preprocess, stop=stop, started=started)
+    return FineTune(model, data, config, preprocess=preprocess, stop=stop, started=started, reserve=reserve)
 
 
 __all__ = [
     "STRATEGIES",
     "FineTune",
+    "OutOfTime",
     "Strategy",
     "TrainConfig",
     "TrainUpdate",

@@ -11,6 +11,7 @@ import copy
 import time
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
@@ -182,3 +183,140 @@ def test_shattering_shows_each_depth_once_measured_with_a_verdict_on_the_deepest
         assert words.startswith(f"At depth {depths[i]},") and f"Plain-{depths[i]}" in words, words
         assert all(f"-{d}" not in words for d in depths[i + 1:]), words
         assert words.count("→") == 2 * i  # one correlation per measured depth, for each of two nets
+
+
+# ------------------------------------------------------------------------------ the Train tab
+
+
+def _request(host: str, session: str = "trainer", agent: str = "Firefox", lang: str = "en") -> object:
+    """What a handler reads of a gr.Request: the session hash, the client, its headers, its language."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(session_hash=session, client=SimpleNamespace(host=host), headers={"user-agent": agent},
+                           query_params={"lang": lang})
+
+
+def _no_progress(*_: object, **__: object) -> None:
+    return None
+
+
+@pytest.fixture
+def slots(tmp_path: Path) -> tuple[list[str], list[list[str]]]:
+    """Two class slots of five pictures each (stripes, a bright square), as the page sends them."""
+    names, files = ["stripes", "square"], []
+    rng = np.random.default_rng(0)
+    for k, name in enumerate(names):
+        paths = []
+        for i in range(5):
+            img = np.full((40, 40, 3), rng.integers(0, 90, 3), np.uint8)
+            if k == 0:
+                img[:, ::6] = rng.integers(160, 255, 3)
+            else:
+                img[10:30, 10:30] = rng.integers(160, 255, 3)
+            path = tmp_path / f"{name}{i}.png"
+            Image.fromarray(img).save(path)
+            paths.append(str(path))
+        files.append(paths)
+    return names + [""] * 8, files + [None] * 8
+
+
+def _finetune(backend, store, cancels, slots, who, *, steps: int = 4, old=None):
+    from playground.tabs import train
+
+    names, files = slots
+    return train.finetune("classes", None, names, files, "ResNet-10", "random", "features", False, 0.4, steps, 120,
+                          64, old, who, _no_progress, backend=backend, store=store, cancels=cancels)
+
+
+def test_the_train_handlers_run_export_and_keep_only_the_result(backend: LocalBackend, slots, tmp_path: Path) -> None:
+    """/finetune streams the study's updates and keeps the finished record (weights counted in the
+    store's bytes); /finetune_export writes weights that load back with the slots' class names."""
+    from playground.cancels import Cancels
+    from playground.sessions import SessionStore
+    from playground.tabs import train
+    from resnet_core.transfer.export import load_export
+
+    store, cancels, me = SessionStore(), Cancels(), _request("10.0.0.1")
+    shown, kept_while_running = [], []
+    for step in _finetune(backend, store, cancels, slots, me):
+        kept_while_running.append(len(store))
+        shown.append(dict(zip(train.OUTPUTS, step)))
+    assert shown[0]["state"] is None and shown[0]["status"].startswith("2 classes, 10 pictures, on ResNet-10.")
+    assert "random" in shown[0]["status"] and set(kept_while_running[:-1]) == {0}  # nothing kept while it runs
+    assert all(s["state"] == gr.update() for s in shown[1:-1]) and len(shown) >= 3
+    final = shown[-1]
+    assert isinstance(final["state"], train.Ticket) and len(store) == 1
+    assert "Trainable: 1,026 of" in final["status"]  # the features strategy: only the new fc (512 x 2 + 2) learns
+    assert final["confusion_plot"] is not None and final["cams"] is not None and final["pca_plot"] is not None
+    kept = store.get(final["state"], request=me)
+    assert store.bytes == kept.nbytes >= kept.result.weights.nbytes > 4_000_000  # ResNet-10's weights, counted
+    words, weights, script = train.finetune_export(final["state"], me, store=store, cache_dir=str(tmp_path / "cache"))
+    assert "model.safetensors" in words and Path(script).name == "classify.py"
+    model, info = load_export(weights)
+    assert info.class_names == ("stripes", "square") and model.fc.out_features == 2
+    # a second run discards the first (and its cached files) once it starts
+    list(_finetune(backend, store, cancels, slots, me, old=final["state"]))
+    assert not Path(weights).exists() and len(store) == 1
+
+
+def test_the_train_stop_ends_only_its_owners_run(backend: LocalBackend, slots) -> None:
+    from playground.cancels import Cancels
+    from playground.sessions import SessionStore
+    from playground.tabs import train
+
+    store, cancels = SessionStore(), Cancels()
+    victim, stranger = _request("10.0.0.1"), _request("10.0.0.2", agent="curl")  # the same session hash
+    run = _finetune(backend, store, cancels, slots, victim, steps=300)
+    next(run), next(run)  # the head, then the first update: the run is under way
+    train.stop_training(stranger, cancels=cancels)
+    nxt = dict(zip(train.OUTPUTS, next(run)))
+    assert "Stopped" not in nxt["status"]
+    train.stop_training(victim, cancels=cancels)
+    rest = [dict(zip(train.OUTPUTS, s)) for s in run]
+    assert "Stopped at your request" in rest[-1]["status"] and len(store) == 0
+
+
+def test_the_train_handlers_refuse_another_clients_ticket_and_an_empty_export(backend: LocalBackend, slots) -> None:
+    from playground.cancels import Cancels
+    from playground.sessions import SessionStore
+    from playground.tabs import train
+
+    store, me, other = SessionStore(), _request("10.0.0.1"), _request("10.0.0.9", agent="curl")
+    ticket = store.put(train.TrainState(), request=me, kind="train")
+    with pytest.raises(gr.Error, match="another browser"):
+        list(_finetune(backend, store, Cancels(), slots, other, old=ticket))
+    assert len(store) == 1  # the owner's run is untouched
+    with pytest.raises(gr.Error, match="Train first"):
+        train.finetune_export(None, me, store=store, cache_dir="unused")
+    with pytest.raises(gr.Error, match="expired"):
+        train.finetune_export(ticket, other, store=store, cache_dir="unused")
+
+
+def test_a_webcam_snapshot_joins_its_slot() -> None:
+    from playground.tabs import train
+
+    groups = [["a.png"], None, *([None] * 8)]
+    out = train.add_snapshot("snap.png", "2", *groups)
+    assert out[1] == ["snap.png"] and all(o == gr.update() for i, o in enumerate(out) if i != 1)
+    assert train.add_snapshot("snap.png", "1", *groups)[0] == ["a.png", "snap.png"]
+    with pytest.raises(gr.Error, match="snapshot first"):
+        train.add_snapshot(None, "1", *groups)
+
+
+def test_what_the_budget_cut_from_the_analysis_is_said_in_both_languages(backend: LocalBackend, slots) -> None:
+    from playground.tabs import train
+    from resnet_core.transfer.data import from_sources
+    from resnet_core.transfer.study import FinetuneCall
+    from resnet_core.transfer.train import TrainConfig
+
+    names, files = slots
+    data = from_sources(list(zip(names[:2], files[:2])))
+    call = FinetuneCall(ModelKey(10, "v1.5", "random"), data, TrainConfig(steps=50, max_seconds=10.0), spent=10.0 - 1e-6)
+    result = list(backend.run("finetune", call))[-1]
+    assert result.report.cut_short
+    planned = result.report.cams_planned
+    assert train.cut_text(result, "en").endswith(f"Grad-CAM was drawn for 0 of {planned} held-out pictures.")
+    assert "feature map was left out" in train.cut_text(result, "en")
+    assert f"{planned} 张留出图片中的 0 张" in train.cut_text(result, "zh")
+    shown = train.report_outputs(result, "en")
+    assert shown["pca_plot"] is None and shown["cams"] is None and "left out" in shown["pca_md"]

@@ -1,4 +1,4 @@
-"""Transfer learning: strategies, the loop, what changed, export, the session, the figures."""
+"""Transfer learning: strategies, the loop, what changed, export, the ``finetune`` study, the figures."""
 
 from __future__ import annotations
 
@@ -21,8 +21,13 @@ from resnet_core.model import build_resnet
 from resnet_core.transfer.analysis import confusion, pca_2d, separation
 from resnet_core.transfer.data import TransferError, from_folder, from_sources
 from resnet_core.transfer.export import export_script, export_weights, info_for, load_export, read_export_info
-from resnet_core.transfer.session import TransferSession
-from resnet_core.transfer.train import MAX_SECONDS, TrainConfig, count_trainable, finetune, predict
+from resnet_core.backends import LocalBackend
+from resnet_core.serving import ModelService, ServiceConfig
+from resnet_core.studies import Cancelled
+from resnet_core.transfer.data import split
+from resnet_core.transfer.export import write_export
+from resnet_core.transfer.study import ANALYSIS_SHARE, FinetuneCall, FinetuneResult
+from resnet_core.transfer.train import MAX_SECONDS, TrainConfig, TrainUpdate, count_trainable, finetune, predict, to_tensors
 from resnet_core.weights import load_checkpoint
 from resnet_core.zoo import ModelBuilder, ModelKey
 
@@ -291,47 +296,101 @@ def test_generated_script_classifies_a_folder_like_the_library(tiny_set, tmp_pat
 # session and figures
 
 
-def test_session_trains_analyses_exports_and_releases(tiny_set, tmp_path: Path) -> None:
-    session = TransferSession(folder=tmp_path / "s1")
-    session.set_data(tiny_set)
-    base = build_resnet(TINY).eval()
-    updates = list(session.train(base, config=_config(strategy="all")))
-    report = session.analyse(max_cams=3)
-    held = len(session.run.held_idx)
-    assert report.confusion.matrix.sum() == held
-    assert report.features.before.shape == (len(tiny_set), 2) and report.features.held_out.sum() == held
-    assert len(report.cams) == min(3, held)
-    assert report.cams[0].after_heatmap.shape == (64, 64) and report.cams[0].image.shape == (64, 64, 3)
+@pytest.fixture(scope="module")
+def backend() -> LocalBackend:
+    return LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
+
+
+def _call(data, **kw) -> FinetuneCall:
+    spent = kw.pop("spent", 0.0)
+    return FinetuneCall(ModelKey(TINY, "v1.5", "random"), data, _config(**kw), spent=spent)
+
+
+@pytest.fixture(scope="module")
+def studied(backend, tiny_set) -> list:
+    return list(backend.run("finetune", _call(tiny_set, strategy="all", steps=6)))
+
+
+def test_the_study_streams_updates_then_a_result_whose_weights_reproduce_its_confusion(
+    studied, tiny_set, backend, tmp_path: Path
+) -> None:
+    """The result carries the weights as arrays; written by the front end (no model) and loaded
+    back, they make the same held-out predictions the study's own confusion matrix counted."""
+    *updates, result = studied
+    assert all(isinstance(u, TrainUpdate) for u in updates) and isinstance(result, FinetuneResult)
+    assert [u.step for u in updates] == [0, 2, 4, 6] and updates[-1].done and result.last.step == 6
+    assert not result.report.cut_short and result.elapsed >= result.last.elapsed
+    files = write_export(result.weights, tmp_path)
+    assert files.script is not None and files.script.is_file()
+    model, info = load_export(files.weights)  # through load_checkpoint's checks: shapes, dtypes, names
+    assert info.class_names == tiny_set.class_names and info.input_size == 64 and info.strategy == "all"
+    served = backend.resolve(ModelKey(TINY, "v1.5", "random"), None, 224)
+    x, _ = to_tensors(tiny_set, input_size=64, preprocess=served.weights.preprocess)
+    _, held = split(tiny_set.labels, held_out=0.25, seed=0)
+    predicted = predict(model, x[held]).argmax(1).numpy()
+    matrix = np.zeros((2, 2), dtype=np.int64)
+    np.add.at(matrix, (tiny_set.labels[held], predicted), 1)
+    np.testing.assert_array_equal(matrix, result.report.confusion.matrix)
+    # the record's size counts the weights (what the session store bounds)
+    params = sum(p.numel() * 4 for p in model.parameters())
+    assert result.nbytes >= params and result.weights.nbytes >= params
+    report = result.report
+    assert report.features is not None and report.features.before.shape == (len(tiny_set), 2)
+    assert len(report.cams) == report.cams_planned == len(held)
     assert {p.truth for p in report.cams} == set(tiny_set.class_names)  # classes take turns
-    files = session.export()
-    assert files.weights.is_file() and files.script is not None and files.script.parent == (tmp_path / "s1").resolve()
-    with pytest.raises(TransferError, match="inside the session"):
-        session.export(folder=tmp_path / "elsewhere")
-    ref = weakref.ref(session.model)
-    assert updates[-1].done
-    session.close()
-    assert session.model is None and session.data is None and ref() is None
+    assert report.cams[0].after_heatmap.shape == (64, 64) and report.cams[0].image.shape == (64, 64, 3)
 
 
-def test_session_stop_request_from_another_thread(tiny_set) -> None:
-    session = TransferSession()
-    session.set_data(tiny_set)
-    it = session.train(build_resnet(TINY).eval(), config=_config(steps=200, eval_every=1))
-    first = next(it)
-    threading.Thread(target=session.request_stop).start()
-    last = list(it)[-1]
-    assert first.step == 0
-    assert last.stopped == "stopped" and last.step < 200
+def test_the_study_leaves_its_base_model_untouched(studied, backend) -> None:
+    served = backend.resolve(ModelKey(TINY, "v1.5", "random"), None, 224)
+    assert served.model.fc.out_features == 1000 and not any(p.requires_grad for p in served.model.parameters())
 
 
-def test_text_tables_have_the_same_keys_and_figures_speak_both_languages(tiny_set) -> None:
+def test_a_cancel_stops_the_study_at_its_next_step_with_nothing_kept(backend, tiny_set) -> None:
+    cancel = threading.Event()
+    records = backend.run("finetune", _call(tiny_set, steps=200, eval_every=1), cancel=cancel)
+    first = next(records)
+    threading.Thread(target=cancel.set).start()
+    seen = []
+    with pytest.raises(Cancelled):
+        for record in records:
+            seen.append(record)
+    assert first.step == 0 and all(isinstance(r, TrainUpdate) for r in seen) and len(seen) < 200
+
+
+def test_the_time_budget_covers_reading_the_steps_and_the_analysis(backend, tiny_set) -> None:
+    """Seconds spent before the call (reading the pictures) count; the loop leaves its share to
+    the analysis; what the analysis could not make by the end of the budget is reported missing."""
+    *updates, result = backend.run("finetune", _call(tiny_set, steps=500, eval_every=100, max_seconds=10.0,
+                                                     spent=10.0 - 1e-6))
+    assert updates[-1].stopped == "time budget" and updates[-1].step < 500
+    assert updates[-1].elapsed >= 10.0 - 1e-6  # the reading counted
+    report = result.report
+    assert report.cut_short and report.features is None and report.cams == () and report.cams_planned > 0
+    assert report.confusion.matrix.sum() > 0  # the held-out score is always made
+    # with a budget to spare the loop stops by its own share: the last 20 % is the analysis's
+    assert ANALYSIS_SHARE == pytest.approx(0.2)
+    *updates, result = backend.run("finetune", _call(tiny_set, steps=500, eval_every=100, max_seconds=10.0,
+                                                     spent=7.0))
+    assert updates[-1].stopped == "time budget" and updates[-1].elapsed < 10.0 and not result.report.cut_short
+
+
+@pytest.mark.parametrize("bad", [dict(spent=-1.0), dict(spent=500.0), dict(key=ModelKey(TINY, "v1.5", "checkpoint"))])
+def test_a_bad_call_is_refused_before_any_work(tiny_set, bad) -> None:
+    from resnet_core.backends import CallError
+
+    kw = dict(key=ModelKey(TINY, "v1.5", "random"), data=tiny_set, config=_config(), spent=0.0) | bad
+    with pytest.raises(CallError):
+        FinetuneCall(**kw)
+
+
+def test_text_tables_have_the_same_keys_and_figures_speak_both_languages(backend, tiny_set) -> None:
     from viz import transfer as vt
 
     assert set(vt.TEXT["en"]) == set(vt.TEXT["zh"])
-    session = TransferSession()
-    session.set_data(tiny_set)
-    updates = list(session.train(build_resnet(TINY).eval(), config=_config(strategy="features")))
-    report = session.analyse(max_cams=2)
+    call = replace(_call(tiny_set, strategy="features"), max_cams=2)
+    *updates, result = backend.run("finetune", call)
+    report = result.report
     last = updates[-1]
     for lang in ("en", "zh"):
         fig = vt.curves_figure(last, lang=lang)
