@@ -1,15 +1,17 @@
-"""The front end's memory while Compare depths and the lab run: local backend against Ray Serve.
+"""The front end's memory while Compare depths, the lab and fine-tuning run: local backend against Ray Serve.
 
 Each arm runs in a process of its own (``--backend local`` or ``--backend ray``), so one cannot
 leave memory behind for the other. The process is the front end: it calls the tabs' own
-handlers (``playground.tabs.compare`` and ``playground.tabs.why_residual``), which decode the
-picture, send the study to the backend and draw what comes back. A thread samples this
+handlers (``playground.tabs.compare``, ``playground.tabs.why_residual`` and
+``playground.tabs.train``), which decode the pictures, send the study to the backend and draw
+what comes back (the Train tab also keeps the finished run's record in its session store). A thread samples this
 process's resident memory (``/proc/self/statm``) every 50 ms; the Ray replicas are separate
 processes and are not counted, which is the point.
 
     OMP_NUM_THREADS=1 python scripts/bench_frontend_memory.py --backend local
     OMP_NUM_THREADS=1 python scripts/bench_frontend_memory.py --backend ray --replicas 2
     python scripts/bench_frontend_memory.py --both          # both arms, one after the other
+    python scripts/bench_frontend_memory.py --both --only finetune   # the workloads whose name has "finetune"
 
 Prints JSON: the memory after start-up (Ray and the deployment up, one small request served),
 the peak and the end after each workload, in MB.
@@ -83,6 +85,23 @@ def make_backend(kind: str, replicas: int) -> object:
     return RayBackend.deploy(RayConfig(num_replicas=replicas, torch_threads=1, service=service), timeout_s=600)
 
 
+def finetune(backend: object) -> None:
+    """The Train tab's handler on the bundled set (ResNet-18, random weights, every layer, 30 steps),
+    its result kept in a session store as the page keeps it."""
+    from types import SimpleNamespace
+
+    from playground.cancels import Cancels
+    from playground.sessions import SessionStore
+    from playground.tabs import train
+
+    who = SimpleNamespace(session_hash="bench", client=SimpleNamespace(host="127.0.0.1"), headers={}, query_params={})
+    store = SessionStore()
+    for _ in train.finetune("example", None, [], [], "ResNet-18", "random", "all", True, 0.25, 30, 600, 64, None, who,
+                            lambda *_, **__: None, backend=backend, store=store, cancels=Cancels()):
+        pass
+    assert len(store) == 1, "the run kept no result"
+
+
 def workloads(picture: str) -> dict[str, object]:
     from playground.tabs import compare, why_residual
 
@@ -99,10 +118,11 @@ def workloads(picture: str) -> dict[str, object]:
         "gradient_flow (cifar, 56, BN on and off)": lambda b: why_residual.gradient_flow("cifar", 56, "both", backend=b),
         "shattering (BN on)": lambda b: drain(why_residual.shattering(True, backend=b)),
         "landscape (depth 8, grid 5)": lambda b: why_residual.landscape(8, 5, backend=b),
+        "finetune (ResNet-18, bundled set, all layers, 30 steps)": finetune,
     }
 
 
-def run_arm(kind: str, replicas: int) -> dict:
+def run_arm(kind: str, replicas: int, only: str = "") -> dict:
     picture = str(ROOT / "assets" / "examples" / sorted(p.name for p in (ROOT / "assets" / "examples").glob("*.jpg"))[0])
     start = time.perf_counter()
     backend = make_backend(kind, replicas)
@@ -114,6 +134,8 @@ def run_arm(kind: str, replicas: int) -> dict:
     report: dict = {"backend": kind, "replicas": replicas if kind == "ray" else 0, "startup_s": round(time.perf_counter() - start, 1),
                     "baseline_mb": round(baseline, 1), "workloads": {}}
     for name, work in workloads(picture).items():
+        if only not in name:
+            continue
         t0 = time.perf_counter()
         with Sampler() as s:
             work(backend)
@@ -130,17 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--both", action="store_true", help="run both arms, each in a fresh process")
+    parser.add_argument("--only", default="", help="run only the workloads whose name holds this text")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
     if args.both:
         reports = []
         for kind in ("local", "ray"):
-            cmd = [sys.executable, __file__, "--backend", kind, "--replicas", str(args.replicas)]
+            cmd = [sys.executable, __file__, "--backend", kind, "--replicas", str(args.replicas), "--only", args.only]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             reports.append(json.loads(out[out.index("{"):]))
         result = {"device": platform.processor() or platform.machine(), "cpus": os.cpu_count(), "arms": reports}
     else:
-        result = run_arm(args.backend, args.replicas)
+        result = run_arm(args.backend, args.replicas, args.only)
         if args.backend == "ray":
             from ray import serve
 

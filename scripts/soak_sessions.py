@@ -100,7 +100,7 @@ def main() -> None:
         def one_session() -> None:
             c = Client(url, verbose=False, download_files=str(work / "dl"))
             try:
-                if args.train:  # a training run kept by the session: model copy, data, export folder
+                if args.train:  # a training run kept by the session: its result record (weights as arrays), export folder
                     c.predict(source="example", zip_file=None, depth_v="ResNet-10", weights_v="random", strategy_v="all",
                               augment_v=True, held_v=0.25, steps_v=args.steps, seconds_v=120, size_v=64,
                               api_name="/finetune")

@@ -436,3 +436,39 @@ def test_a_study_runs_on_the_replicas_as_it_runs_here(ray_setup: tuple) -> None:
     # every record streams: one per normalization setting, the last holding both
     runs = list(remote.run("gradient_flow", FlowCall(family="cifar", depth=20, norms=(True, False))))
     assert [len(r.flows) for r in runs] == [1, 2] and [f.networks[0].norm for f in runs[-1].flows] == [True, False]
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_fine_tuning_runs_on_the_replicas_as_it_runs_here(ray_setup: tuple) -> None:
+    """The Train tab's study on a replica: the data set travels as arrays, the updates stream,
+    and the weights, the curves and the held-out confusion equal the same run in this process
+    (the random base is seeded by its key, the loop by its config, on one thread in both)."""
+    from resnet_core.studies import Cancelled
+    from resnet_core.transfer.data import from_sources
+    from resnet_core.transfer.study import FinetuneCall, FinetuneResult
+    from resnet_core.transfer.train import TrainConfig, TrainUpdate
+
+    remote, local = ray_setup[0](), ray_setup[1]
+    data = from_sources({"a": [natural_image(40, 48, seed=i) for i in range(4)],
+                         "b": [natural_image(40, 48, seed=50 + i)[:, ::-1].copy() for i in range(4)]})
+    call = FinetuneCall(TINY, data, TrainConfig(steps=4, batch=4, eval_every=2, max_seconds=300.0), max_cams=2)
+    got, want = list(remote.run("finetune", call)), list(local.run("finetune", call))
+    assert [type(r) for r in got] == [TrainUpdate] * 3 + [FinetuneResult] == [type(r) for r in want]
+    for a, b in zip(got[:-1], want[:-1]):
+        assert a.step == b.step
+        np.testing.assert_allclose(a.loss, b.loss, rtol=1e-5)
+    g, w = got[-1], want[-1]
+    assert g.weights.info == w.weights.info and set(g.weights.state) == set(w.weights.state)
+    for name, array in w.weights.state.items():
+        np.testing.assert_allclose(g.weights.state[name], array, rtol=1e-4, atol=1e-6, err_msg=name)
+    np.testing.assert_array_equal(g.report.confusion.matrix, w.report.confusion.matrix)
+    assert len(g.report.cams) == len(w.report.cams) == 2
+    # the caller's Stop ends the replica's run: nothing comes back after it
+    cancel = threading.Event()
+    records = remote.run("finetune", FinetuneCall(TINY, data, TrainConfig(steps=400, batch=4, eval_every=1)),
+                         cancel=cancel)
+    assert next(records).step == 0
+    cancel.set()
+    with pytest.raises(Cancelled):
+        list(records)
