@@ -169,6 +169,10 @@ def mend_mcp() -> None:
     * A dropdown of numbers is described as ``{"type": "string", "enum": [20, 32, ...]}``,
       which no value satisfies: the type follows the choices.
     * Error texts: see :func:`short_mcp_message`.
+    * Every public endpoint became a tool; which ones an agent sees was decided by hiding the
+      rest from ``/info``, which also took their parameter names from API clients (gradio_client
+      then refused keyword arguments). The tools are now the endpoints a Blocks names in
+      ``mcp_tools`` (all public ones where it names none); ``/info`` still lists every endpoint.
     * Its tool calls reach the queue from one loopback client, so every agent shared one job
       share: the guard counts each call at the MCP door against the agent's own address, and
       the loopback client's joins carry a secret header that exempts them from a second count.
@@ -208,6 +212,16 @@ def mend_mcp() -> None:
         client.headers["x-resnet-mcp"] = _MCP_SECRET
         return client
 
+    tools_of = GradioMCPServer.get_tool_to_endpoint
+
+    def get_tool_to_endpoint(self: Any) -> dict[str, str]:
+        wanted = getattr(self.blocks, "mcp_tools", None)
+        tools = tools_of(self)
+        if wanted is None:
+            return tools
+        return {tool: endpoint for tool, endpoint in tools.items() if endpoint.lstrip("/") in wanted}
+
+    GradioMCPServer.get_tool_to_endpoint = get_tool_to_endpoint
     GradioMCPServer._get_or_create_client = get_or_create_client
     GradioMCPServer.pop_returned_state = staticmethod(pop_returned_state)
     GradioMCPServer.get_input_schema = get_input_schema

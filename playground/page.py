@@ -189,9 +189,7 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
     page.ledger.blocks = demo
     if settings.mcp:
         mend_mcp()
-        for fn in demo.fns.values():
-            if fn.api_name and fn.api_name not in MCP_TOOLS and fn.api_visibility == "public":
-                fn.api_visibility = "undocumented"  # still callable by API clients, not an MCP tool
+        demo.mcp_tools = MCP_TOOLS  # the tools an agent sees; /info still documents every endpoint
     demo.service = service  # for tests and benchmarks: the server's models and engines
     demo.ledger = page.ledger  # the per-client shares, which the web guard enforces
     demo.store = page.store  # what sessions keep, bounded in total

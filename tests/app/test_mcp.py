@@ -29,6 +29,15 @@ def test_the_main_endpoints_are_mcp_tools_an_agent_can_call(tmp_path: Path) -> N
 
     with running_app(tmp_path, args=["--mcp"]) as server:
         tools, text = asyncio.run(session(f"{server.url}gradio_api/mcp/"))
+        # an endpoint that is no MCP tool is still documented for API clients: keyword arguments work
+        from gradio_client import Client
+
+        client = Client(server.url, verbose=False)
+        params = {p["parameter_name"] for p in client.view_api(return_format="dict")["named_endpoints"]["/finetune"]["parameters"]}
+        assert {"source", "depth_v", "steps_v"} <= params, sorted(params)
+        shape = client.predict(depth="custom", counts="1, 1, 1, 1", block="basic", variant="v1.5",
+                               api_name="/layers")
+        assert shape is not None
     # the main endpoints, each described; the page's redraws and pickers are not tools
     assert {"architecture", "inspect_image", "predict", "compare_depths"} <= set(tools), sorted(tools)
     assert not {"render_cam", "render_activations", "layer_choices", "status"} & set(tools), sorted(tools)

@@ -185,9 +185,9 @@ def test_a_running_job_is_not_evicted_by_others_nor_expired_and_its_owner_alone_
 
 
 def _train(client: Client, steps: int, seconds: int = 240) -> Any:
-    # positional: this app runs with --mcp, where every endpoint but the MCP tools is "undocumented",
-    # so /gradio_api/info has no parameter names for /finetune and gradio_client refuses keywords
-    return client.submit("example", None, "ResNet-10", "random", "all", False, 0.25, steps, seconds, 64,
+    # this app runs with --mcp: /finetune is no MCP tool, yet /info names its parameters
+    return client.submit(source="example", zip_file=None, depth_v="ResNet-10", weights_v="random", strategy_v="all",
+                         augment_v=False, held_v=0.25, steps_v=steps, seconds_v=seconds, size_v=64,
                          api_name="/finetune").result(timeout=400)
 
 
@@ -197,16 +197,15 @@ def test_a_strangers_call_with_my_session_hash_changes_nothing(live: LiveApp, tm
     victim = Client(live.url, verbose=False, headers={"user-agent": "victim-browser"})
     stranger = Client(live.url, verbose=False, headers={"user-agent": "stranger-script"})
     arch = dict(depth="custom", counts="1, 1, 1, 1", block="basic", variant="v1.5")  # ResNet-10, as the export says
-    tiny = tuple(arch.values())  # /load_checkpoint is no MCP tool: positional, see _train
     try:
         _train(victim, steps=10)
         _, weights, _ = victim.predict(api_name="/finetune_export")
-        victim.predict(handle_file(weights), *tiny, api_name="/load_checkpoint")
+        victim.predict(file=handle_file(weights), **arch, api_name="/load_checkpoint")
         stranger.session_hash = victim.session_hash
         with pytest.raises(AppError, match="belongs to another browser"):
             _train(stranger, steps=10)
         with pytest.raises(AppError, match="belongs to another browser"):
-            stranger.predict(handle_file(weights), *tiny, api_name="/load_checkpoint")
+            stranger.predict(file=handle_file(weights), **arch, api_name="/load_checkpoint")
         # the victim's run and checkpoint are both still there
         words, again, _ = victim.predict(api_name="/finetune_export")
         assert again and Path(again).stat().st_size > 1000, words
