@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from resnet_core.errors import UserError
 from resnet_core.images import MAX_INPUT_SIZE
 from resnet_core.inspection import MAX_TOP_K
 from resnet_core.specs import BLOCK_TYPES, STANDARD_DEPTHS, VARIANTS, resolve_spec
@@ -34,7 +35,8 @@ def parse_depth(choice: Any, counts: Any = "", block: Any = "bottleneck") -> int
     try:
         numbers = tuple(parse_int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"block counts are four whole numbers such as 2, 2, 2, 2; got {quote(counts)}") from None
+        raise UserError(f"block counts are four whole numbers such as 2, 2, 2, 2; got {quote(counts)}",
+                        key="error.block_counts", got=quote(counts)) from None
     if block not in BLOCK_TYPES:
         raise ValueError(f"block type must be one of {', '.join(BLOCK_TYPES)}, not {quote(block)}")
     resolve_spec((block, numbers))
@@ -80,7 +82,8 @@ def parse_side(value: Any, *, default: int = 224) -> int:
     if not math.isfinite(number):
         raise ValueError(f"the input size is a whole number of pixels, not {quote(value)}")
     if not 1 <= number <= MAX_INPUT_SIZE:
-        raise ValueError(f"input sides must be between 1 and {MAX_INPUT_SIZE} pixels, got {quote(value)}")
+        raise UserError(f"input sides must be between 1 and {MAX_INPUT_SIZE} pixels, got {quote(value)}",
+                        key="error.input_sides", low=1, high=MAX_INPUT_SIZE, got=quote(value))
     return int(round(number))
 
 
@@ -109,7 +112,8 @@ def parse_target(value: Any, categories: tuple[str, ...]) -> int | None:
             raise ValueError(f"a class is a whole number, not {quote(value)}")
         index = int(value)
         if not 0 <= index < len(categories):
-            raise ValueError(f"unknown class {quote(value)}: pick one from the list or type its number (0-{len(categories) - 1})")
+            raise UserError(f"unknown class {quote(value)}: pick one from the list or type its number (0-{len(categories) - 1})",
+                            key="error.unknown_class", value=quote(value), last=len(categories) - 1)
         return index
     text = str(value).strip()
     if not text or text.lower().startswith("auto") or text.startswith("自动"):
@@ -122,7 +126,8 @@ def parse_target(value: Any, categories: tuple[str, ...]) -> int | None:
         return matches[0]
     if matches:  # ImageNet names "crane" and "maillot" twice
         raise ValueError(f"{quote(text)} names several classes ({', '.join(map(str, matches))}); pick one by number")
-    raise ValueError(f"unknown class {quote(text)}: pick one from the list or type its number (0-{len(categories) - 1})")
+    raise UserError(f"unknown class {quote(text)}: pick one from the list or type its number (0-{len(categories) - 1})",
+                    key="error.unknown_class", value=quote(text), last=len(categories) - 1)
 
 
 def class_choices(categories: tuple[str, ...]) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 
 from resnet_core.backends import Backend, CheckpointRef, ModelInfo
+from resnet_core.errors import UserError
 from resnet_core.serving import ModelService
 from resnet_core.zoo import ServedModel
 
@@ -100,13 +101,16 @@ class Page:
             return None
         self.backend.check_cost(choice.depth, choice.variant, size)
         if user is None:
-            raise ValueError("upload a checkpoint (.safetensors or .pth) first, or pick other weights")
+            raise UserError("upload a checkpoint (.safetensors or .pth) first, or pick other weights",
+                            key="error.checkpoint_missing")
         try:
             ref = self.store.get(user, request=request)
         except Expired:
-            raise ValueError("your checkpoint has expired from this session; load it again") from None
+            raise UserError("your checkpoint has expired from this session; load it again",
+                            key="error.checkpoint_expired") from None
         if (ref.key.depth, ref.key.variant) != (choice.depth, choice.variant):
-            raise ValueError("your checkpoint was loaded for another architecture; load it again for this one")
+            raise UserError("your checkpoint was loaded for another architecture; load it again for this one",
+                            key="error.checkpoint_other_arch")
         return ref
 
     def device_text(self, lang: str) -> str:

@@ -3,8 +3,9 @@
 A user's mistake (a bad picture, a bad checkpoint, a choice past the budget) is shown as it
 is; anything else gets a generic message and is logged. The ``gr.Error`` is raised outside the
 ``except`` block, so the failed call's frames (and any GPU tensors they hold) are released
-before the next request runs. Messages are shown in the request's language where a
-translation is known, and are cut at :data:`MESSAGE_LIMIT` characters.
+before the next request runs. A :class:`~resnet_core.errors.UserError` names its words in the
+catalogue by key, so it is said in the request's language; messages are cut at
+:data:`MESSAGE_LIMIT` characters.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import gradio as gr
 import torch
 
-from resnet_core.images import ImageError
-from resnet_core.inspection import InspectionError
-from resnet_core.weights import WeightsError
+from resnet_core.errors import UserError
+from viz.locales import t as catalogue_t
 
 from .locales import lang_of, t
 
@@ -30,54 +29,30 @@ log = logging.getLogger("resnet_playground")
 #: what a user can cause. Not KeyError: the library raises it only for a lookup the code itself
 #: got wrong (a missing curve, a missing text), which is the server's fault, so it is logged and
 #: shown as one; a name a user gives is checked with a ValueError.
-USER_ERRORS: tuple[type[BaseException], ...] = (ImageError, InspectionError, WeightsError, ValueError)
+USER_ERRORS: tuple[type[BaseException], ...] = (UserError, ValueError)
 #: the most characters of a message (and so of any value it quotes) that reach the page or the log
 MESSAGE_LIMIT = 600
 
 
-# Chinese for the library's most common messages; anything else is shown as it is, after a
-# Chinese lead-in, so a reader always sees what went wrong.
-_ZH_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, re.IGNORECASE | re.DOTALL), zh)
-    for p, zh in (
-        (r"^Upload an image in the Inspect tab first", "请先在“检视”页上传一张图片（或选一个示例）。"),
-        (r"^Upload an image first", "请先上传一张图片（或选一个示例）。"),
-        (r"^Run an inspection first", "请先运行一次检视。"),
-        (r"^Your last inspection has expired", "你上一次的检视结果已过期；请重新运行。"),
-        (r"^your checkpoint has expired", "你的检查点已从本会话中过期；请重新载入。"),
-        (r"already has (\d+) jobs waiting or running", r"已经有 \1 个任务在排队或运行；请等它们完成（或读取它们的结果）后再发送。"),
-        (r"^Too many uploads", "上传太频繁：请一分钟后再试。"),
-        (r"upload space is full", "服务器的上传空间已满；请几分钟后再试。"),
-        (r"^(.*) has ([\d.]+M) parameters; this server runs networks of up to ([\d.]+M)", r"\1 有 \2 个参数；本服务器只运行不超过 \3 个参数的网络（ResNet-152 有 60.2M）。网络结构页仍然可以显示它。"),
-        (r"^(.*) at (\d+)×(\d+) takes (\d+) GMACs per pass; this server allows ([\d.]+)\.", r"\1 在 \2×\3 输入下每次前向需要 \4 GMACs；本服务器最多允许 \5。请选择更小的输入尺寸或更小的网络。"),
-        (r"^input sides must be between 1 and (\d+) pixels", r"输入边长必须在 1 到 \1 像素之间。"),
-        (r"not an image|cannot identify|could not be read as an image", "这个文件不是可读的图片。"),
-        (r"^The file is empty", "文件是空的。"),
-        (r"too many pixels|pixels; the limit", "图片像素太多，超过了服务器的上限。"),
-        (r"^unknown class", "未知的类别：请从列表中选择，或输入类别编号。"),
-        (r"^block counts", "每个阶段的残差块数应是四个整数，例如 2, 2, 2, 2。"),
-        (r"^give one block count per stage \((\d+)\), got (\d+)", r"每个阶段给一个残差块数（共 \1 个），这里给了 \2 个。"),
-        (r"^each stage needs between (\d+) and (\d+) blocks, got (.*)", r"每个阶段需要 \1 到 \2 个残差块，这里是 \3。"),
-        (r"^choose a \.safetensors or \.pth file|^checkpoints are accepted as", "请选择一个 .safetensors 或 .pth 文件。"),
-        (r"^upload a checkpoint", "请先上传检查点文件（.safetensors 或 .pth），或选择其他权重。"),
-        (r"checkpoint was loaded for another architecture", "你的检查点是为另一个结构载入的；请为当前结构重新载入。"),
-        (r"^Files are taken from uploads only", "文件只能通过上传提供，不能是网址。"),
-        (r"^This session belongs to another browser", "这个会话属于另一个浏览器；请刷新页面，开始你自己的会话。"),
-        (r"^The server is holding as much as it can", "服务器正在为运行中的任务保留内存，已无空间；请几分钟后再试，或选择更小的输入。"),
-    )
-)
+def _clip(message: str) -> str:
+    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
 
 
-def localize(message: str, lang: str) -> str:
-    """``message`` (English, from the library) in ``lang``."""
-    message = message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
-    if lang != "zh":
-        return message
-    for pattern, zh in _ZH_PATTERNS:
-        match = pattern.search(message)
-        if match:
-            return match.expand(zh) if "\\" in zh else zh
-    return f"出错了：{message}"
+def worded(exc: BaseException, lang: str) -> str:
+    """A user's mistake in ``lang``: its catalogue entry when it names one, else its own English.
+
+    A :class:`~resnet_core.errors.UserError` with a ``key`` is said from the catalogue with its
+    fields; any other message (an error raised without a key) is shown as it is, after a Chinese
+    lead-in on a Chinese page, so a reader always sees what went wrong.
+    """
+    key = getattr(exc, "key", None)
+    if key:
+        try:
+            return _clip(catalogue_t(key, lang, **getattr(exc, "fields", {})))
+        except (KeyError, IndexError, ValueError):  # a key or a field the catalogue lacks: the code's fault
+            log.exception("no words for %r in %s", key, lang)
+    message = _clip(str(exc) or type(exc).__name__)
+    return t("err_lead", lang, message=message)
 
 
 def message_for(exc: BaseException, lang: str = "en") -> str:
@@ -87,7 +62,7 @@ def message_for(exc: BaseException, lang: str = "en") -> str:
     if isinstance(exc, MemoryError):
         return t("err_oom", lang)
     if isinstance(exc, USER_ERRORS):
-        return localize(str(exc) or type(exc).__name__, lang)
+        return worded(exc, lang)
     return t("err_generic", lang)
 
 

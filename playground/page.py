@@ -18,6 +18,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from resnet_core.backends import Backend, LocalBackend
+from resnet_core.errors import UserError
 from resnet_core.serving import ModelService
 from viz.shapes import SHAPE_TABLE_CSS
 
@@ -115,10 +116,10 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
         """Your own weights for the chosen architecture, checked key by key; kept for this session only."""
         page.store.check_owner(old, request=request)  # another client's session hash changes nothing
         if not file:
-            raise ValueError("choose a .safetensors or .pth file")
+            raise UserError("choose a .safetensors or .pth file", key="error.checkpoint_suffix")
         path = Path(file)
         if path.suffix.lower() not in (".safetensors", ".pth", ".pt"):
-            raise ValueError("checkpoints are accepted as .safetensors or .pth files")
+            raise UserError("checkpoints are accepted as .safetensors or .pth files", key="error.checkpoint_suffix")
         choice = ModelChoice.parse(depth, counts, block, variant, "random")
         service.check_cost(choice.depth, choice.variant, 224)
         # the bytes go to the backend, which checks them where the model will run (an export of the

@@ -29,14 +29,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from resnet_core.errors import UserError
 from resnet_core.memory import release_free_memory
 
 
-class Expired(ValueError):
+class Expired(UserError):
     """A session's value was dropped (expired, evicted, or asked for by someone else)."""
 
 
-class NotYours(ValueError):
+class NotYours(UserError):
     """A state-changing call named a session value that belongs to another client."""
 
 
@@ -174,13 +175,14 @@ class SessionStore:
         self.check_owner(replaces, request=request)
         size = nbytes(value)
         if size > self.max_bytes:
-            raise ValueError("this result is too large to keep for redrawing; choose a smaller input size")
+            raise UserError("this result is too large to keep for redrawing; choose a smaller input size",
+                            key="error.result_too_large")
         ticket = Ticket(secrets.token_hex(16), owner_of(request), kind)
         with self._lock:
             self._expire(time.monotonic())
             keep = replaces.key if isinstance(replaces, Ticket) else None
             if self._room(size, free=keep) < 0:
-                raise ValueError(FULL)
+                raise UserError(FULL, key="error.server_full")
             if keep is not None:
                 self._doomed.discard(keep)
                 pins = self._pins.pop(keep, 0)
@@ -209,7 +211,7 @@ class SessionStore:
             NotYours: ``ticket`` names another client's value.
         """
         if isinstance(ticket, Ticket) and owner_of(request) != ticket.owner:
-            raise NotYours(NOT_YOURS)
+            raise NotYours(NOT_YOURS, key="error.not_yours")
 
     @contextmanager
     def pinned(self, ticket: Ticket) -> Iterator[None]:
@@ -245,12 +247,12 @@ class SessionStore:
             Expired: the value is gone, or the request is not its owner's.
         """
         if not isinstance(ticket, Ticket):
-            raise Expired("nothing kept for this session yet")
+            raise Expired("nothing kept for this session yet", key="error.session_empty")
         with self._lock:
             self._expire(time.monotonic())
             item = self._items.get(ticket.key)
             if item is None or item[3] != ticket.owner or owner_of(request) != ticket.owner:
-                raise Expired("what this session kept has expired; run it again")
+                raise Expired("what this session kept has expired; run it again", key="error.session_expired")
             value, size, _, owner = item
             self._items[ticket.key] = (value, size, time.monotonic(), owner)
             self._items.move_to_end(ticket.key)

@@ -32,6 +32,7 @@ import safetensors.torch
 import torch
 from torch import Tensor
 
+from .errors import UserError
 from .text import quote, shorten
 
 __all__ = [
@@ -93,7 +94,7 @@ _NATIVE_FINITE = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _FINITE_CHUNK = 1 << 20
 
 
-class WeightsError(ValueError):
+class WeightsError(UserError):
     """Weights could not be loaded; the message says why in plain words."""
 
 
@@ -174,7 +175,8 @@ def _read_state_dict(
         size, head = len(source), source[:9]
     if size > MAX_CHECKPOINT_BYTES:
         raise WeightsError(
-            f"{name} is {size / 2**20:.0f} MB; the limit is {MAX_CHECKPOINT_BYTES // 2**20} MB"
+            f"{name} is {size / 2**20:.0f} MB; the limit is {MAX_CHECKPOINT_BYTES // 2**20} MB",
+            key="error.checkpoint_size", name=name, size=round(size / 2**20), limit=MAX_CHECKPOINT_BYTES // 2**20,
         )
 
     # Safetensors first: its u64 header length may well start with 0x80, a pickle's first byte,
@@ -186,12 +188,14 @@ def _read_state_dict(
         )
     if not (head.startswith(_ZIP_MAGIC) or head[:1] == bytes([_PICKLE_PROTO])):
         raise WeightsError(
-            f"{name} is not a checkpoint: expected a .safetensors file or a state dict saved with torch.save"
+            f"{name} is not a checkpoint: expected a .safetensors file or a state dict saved with torch.save",
+            key="error.not_a_checkpoint", name=name,
         )
     if named_safetensors:
         raise WeightsError(
             f"{name} is named .safetensors but holds a pickle (torch.save data); refused: "
-            "rename it .pth if that is what it is"
+            "rename it .pth if that is what it is",
+            key="error.checkpoint_pickle_named_safetensors", name=name,
         )
     if head.startswith(_ZIP_MAGIC):
         records = _check_torch_zip(source, name=name, size=size)
@@ -233,7 +237,8 @@ def _check_budget(sizes: list[tuple[str, int, int]], *, name: str, max_params: i
     if params > max_params:
         raise WeightsError(
             f"{name} holds {params / 1e6:.1f}M parameters; this server loads checkpoints of up to "
-            f"{max_params / 1e6:.1f}M (ResNet-152 has 60.2M); refused before loading"
+            f"{max_params / 1e6:.1f}M (ResNet-152 has 60.2M); refused before loading",
+            key="error.checkpoint_params", name=name, value=params / 1e6, limit=max_params / 1e6,
         )
     if values > max_params * _VALUES_PER_PARAM:
         raise WeightsError(
@@ -279,7 +284,7 @@ def _safetensors_load(
             return safetensors.torch.load(source)
         return safetensors.torch.load_file(source, device="cpu")
     except Exception as exc:  # SafetensorError and whatever else malformed bytes provoke
-        raise WeightsError(f"{name} is not a valid safetensors file") from exc
+        raise WeightsError(f"{name} is not a valid safetensors file", key="error.checkpoint_unreadable", name=name) from exc
 
 
 def _safetensors_header(source: Path | bytes, *, name: str, size: int) -> dict[str, Any]:
@@ -327,10 +332,12 @@ def _torch_load(source: Path | bytes, *, name: str, meta: bool = False) -> Any:
         detail = f" ({what.group(1)[:100]})" if what else ""
         raise WeightsError(
             f"{name} was refused: its pickle asks to build objects{detail} that a weights file never "
-            "needs; only tensors and plain containers are loaded (save a state_dict, or use safetensors)"
+            "needs; only tensors and plain containers are loaded (save a state_dict, or use safetensors)",
+            key="error.checkpoint_pickle_refused", name=name,
         ) from exc
     except Exception as exc:  # arbitrary bytes reach a parser: any failure means "unreadable"
-        raise WeightsError(f"{name} is not a readable torch.save checkpoint (truncated or corrupt?)") from exc
+        raise WeightsError(f"{name} is not a readable torch.save checkpoint (truncated or corrupt?)",
+                           key="error.checkpoint_unreadable", name=name) from exc
 
 
 def _zip_entry_count(source: Path | bytes, *, size: int) -> int | None:

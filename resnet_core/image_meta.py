@@ -29,6 +29,8 @@ from typing import IO, Any
 
 from PIL import Image
 
+from .errors import UserError
+
 __all__ = [
     "MAX_GIF_SUBBLOCKS",
     "MAX_IFD_ENTRIES",
@@ -92,7 +94,7 @@ _ORIENTATION = 0x0112
 _XMP_ORIENTATION = re.compile(rb'tiff:Orientation(?:="|>)([1-8])')
 
 
-class MetadataError(ValueError):
+class MetadataError(UserError):
     """A file whose structure or metadata would cost far more to read than the file's size."""
 
 

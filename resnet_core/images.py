@@ -44,6 +44,7 @@ import torchvision.transforms.functional as TF
 from PIL import Image
 from torchvision.transforms import InterpolationMode
 
+from .errors import UserError
 from .image_meta import MetadataError, check_structure, orientation, upright_transpose
 from .text import quote
 
@@ -104,7 +105,7 @@ _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 
 
-class ImageError(ValueError):
+class ImageError(UserError):
     """An input that is not an image we can use; the message is meant for the person."""
 
 
@@ -138,7 +139,7 @@ def load_image(
         ImageError: for every input that cannot be used, with a plain message.
     """
     if source is None:
-        raise ImageError("No image was given. Please choose an image first.")
+        raise ImageError("No image was given. Please choose an image first.", key="error.no_image")
     if isinstance(source, Image.Image):
         _check_pixels(source.size, max_pixels)
         _decode(source)
@@ -183,7 +184,7 @@ def _read(fp: IO[bytes], max_pixels: int) -> Image.Image:
     head = fp.read(1024)
     fp.seek(0)
     if not head:
-        raise ImageError("The file is empty (0 bytes).")
+        raise ImageError("The file is empty (0 bytes).", key="error.image_empty")
     size = fp.seek(0, os.SEEK_END)
     fp.seek(0)
     try:
@@ -197,15 +198,16 @@ def _read(fp: IO[bytes], max_pixels: int) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(fp, formats=ALLOWED_FORMATS)
     except Image.UnidentifiedImageError:
-        raise ImageError(_not_an_image(head)) from None
+        raise _not_an_image(head) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
         raise ImageError(
             f"This image is too large: it has more than {_megapixels(limit)} megapixels. "
-            "Please use a smaller picture."
+            "Please use a smaller picture.",
+            key="error.image_bomb", limit=_megapixels(limit),
         ) from exc
     except Exception as exc:  # plugins raise OSError, SyntaxError, struct.error, ...
-        raise ImageError(_damaged(_sniff(head))) from exc
+        raise _damaged(_sniff(head)) from exc
     try:
         if image.format in ("JPEG", "MPO"):  # MPO: a phone's JPEG with extra pictures
             # libjpeg can decode at 1/2, 1/4 or 1/8 scale; ask for the smallest scale that
@@ -231,7 +233,8 @@ def _decode(image: Image.Image) -> None:
     except Exception as exc:  # truncated data ("image file is truncated"), broken streams, ...
         fmt = image.format or "image"
         raise ImageError(
-            f"This {fmt} file is incomplete or damaged (it may have been cut off during upload)."
+            f"This {fmt} file is incomplete or damaged (it may have been cut off during upload).",
+            key="error.image_incomplete", format=fmt,
         ) from exc
 
 
@@ -257,7 +260,8 @@ def _finish(image: Image.Image) -> Image.Image:
 def _check_bytes(n: int, max_bytes: int) -> None:
     if n > max_bytes:
         raise ImageError(
-            f"This file is {_amount(n)}; the limit is {_amount(max_bytes)}. Please use a smaller file."
+            f"This file is {_amount(n)}; the limit is {_amount(max_bytes)}. Please use a smaller file.",
+            key="error.image_file_size", size=_amount(n), limit=_amount(max_bytes),
         )
 
 
@@ -270,11 +274,14 @@ def _amount(n: int) -> str:
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width < 1 or height < 1:
-        raise ImageError(f"This image has no pixels (it is {width}×{height}).")
+        raise ImageError(f"This image has no pixels (it is {width}×{height}).", key="error.image_no_pixels",
+                         width=width, height=height)
     if width * height > max_pixels:
         raise ImageError(
             f"This image is too large: {width}×{height} is {_megapixels(width * height)} "
-            f"megapixels, the limit is {_megapixels(max_pixels)}. Please use a smaller picture."
+            f"megapixels, the limit is {_megapixels(max_pixels)}. Please use a smaller picture.",
+            key="error.image_pixels", width=width, height=height, size=_megapixels(width * height),
+            limit=_megapixels(max_pixels),
         )
 
 
@@ -333,19 +340,22 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def _not_an_image(head: bytes) -> str:
+def _not_an_image(head: bytes) -> ImageError:
     kind = _sniff(head)
     if kind in ALLOWED_FORMATS:
         return _damaged(kind)
     if kind == "text":
-        return f"This file is text, not an image we can read ({_USE})."
+        return ImageError(f"This file is text, not an image we can read ({_USE}).", key="error.image_text")
     if kind is not None:
-        return f"This file is not an image we can read ({kind} is not supported; {_USE})."
-    return f"This file is not an image we can read ({_USE})."
+        return ImageError(f"This file is not an image we can read ({kind} is not supported; {_USE}).",
+                          key="error.image_unsupported", kind=kind)
+    return ImageError(f"This file is not an image we can read ({_USE}).", key="error.not_an_image")
 
 
-def _damaged(kind: str | None) -> str:
-    return f"This {kind or 'image'} file is damaged and cannot be read."
+def _damaged(kind: str | None) -> ImageError:
+    if kind is None:
+        return ImageError("This image file is damaged and cannot be read.", key="error.image_damaged")
+    return ImageError(f"This {kind} file is damaged and cannot be read.", key="error.image_damaged_kind", kind=kind)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,7 +377,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     try:
         return image.convert("RGB")
     except ValueError as exc:  # e.g. LAB, HSV: Pillow has no conversion
-        raise ImageError(f"Images in colour mode {mode} are not supported; {_USE}.") from exc
+        raise ImageError(f"Images in colour mode {mode} are not supported; {_USE}.", key="error.image_mode",
+                         mode=mode) from exc
 
 
 def _flatten(rgba: Image.Image) -> Image.Image:

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .activation_stats import reduce_activations
+from .errors import UserError
 from .hooks import HookError, capture_outputs, patch_modules, resolve_module
 from .results import Activation, CamMap, CamTimeline, Inspection, class_label, predictions
 
@@ -42,7 +43,7 @@ MAX_TARGETS = 10
 MAX_CHANNELS = 64
 
 
-class InspectionError(ValueError):
+class InspectionError(UserError):
     """A request that cannot be served as asked (unknown layer, bad target, ...)."""
 
 
@@ -58,11 +59,12 @@ def layer_names(model: nn.Module) -> tuple[str, ...]:
 
 def _check_layer(model: nn.Module, layer: str) -> str:
     if not isinstance(layer, str) or not layer:
-        raise InspectionError("choose a layer by name, e.g. 'layer4' or 'layer3.2'")
+        raise InspectionError("choose a layer by name, e.g. 'layer4' or 'layer3.2'", key="error.layer_name")
     try:
         resolve_module(model, _module_name(layer))
     except HookError as exc:
-        raise InspectionError(f"{exc}; choose one of: {', '.join(layer_names(model))}") from None
+        raise InspectionError(f"{exc}; choose one of: {', '.join(layer_names(model))}", key="error.layer_unknown",
+                              layer=_module_name(layer), choices=", ".join(layer_names(model))) from None
     return layer
 
 
@@ -73,11 +75,13 @@ def _check_targets(target: int | Sequence[int] | None, num_classes: int) -> list
     if not items:
         return None
     if len(items) > MAX_TARGETS:
-        raise InspectionError(f"at most {MAX_TARGETS} Grad-CAM targets at once, got {len(items)}")
+        raise InspectionError(f"at most {MAX_TARGETS} Grad-CAM targets at once, got {len(items)}", key="error.targets_many",
+                              limit=MAX_TARGETS, got=len(items))
     out = []
     for t in items:
         if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= int(t) < num_classes:
-            raise InspectionError(f"target classes must be integers in [0, {num_classes - 1}], got {t!r}")
+            raise InspectionError(f"target classes must be integers in [0, {num_classes - 1}], got {t!r}",
+                                  key="error.target_range", last=num_classes - 1, got=repr(t))
         out.append(int(t))
     return list(dict.fromkeys(out))
 

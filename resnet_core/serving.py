@@ -27,6 +27,7 @@ import torch
 
 from .batching import InspectBatcher, batching_enabled
 from .device import pick_device
+from .errors import UserError
 from .fast import FastPredictor, bf16_supported, reduced_precision
 from .images import Prepared
 from .model import ResNet
@@ -41,7 +42,7 @@ log = logging.getLogger("resnet_playground")
 DEFAULT_KEY = ModelKey(50, "v1.5", "DEFAULT")
 
 
-class BudgetError(ValueError):
+class BudgetError(UserError):
     """A request asks for more than the server allows (before anything is built).
 
     Attributes:
@@ -54,7 +55,13 @@ class BudgetError(ValueError):
     """
 
     def __init__(self, message: str, *, kind: str, name: str, value: float, limit: float, size: int, fits: int) -> None:
-        super().__init__(message)
+        # the page's words: one entry per kind, and for "macs" one that names an input size that fits
+        key = "error.budget_params" if kind == "params" else "error.budget_macs_fits" if fits >= 32 else "error.budget_macs"
+        fields = {"name": name, "value": value / 1e6 if kind == "params" else value / 1e9,
+                  "limit": limit / 1e6 if kind == "params" else limit / 1e9, "size": size}
+        if key == "error.budget_macs_fits":
+            fields["fits"] = fits
+        super().__init__(message, key=key, **fields)
         self.kind, self.name, self.value, self.limit, self.size, self.fits = kind, name, value, limit, size, fits
 
 

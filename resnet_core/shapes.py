@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .blocks import PadShortcut, ResidualBlock, is_block, make_block
+from .errors import UserError
 from .images import MAX_INPUT_SIZE
 from .model import ResNet
 
@@ -243,7 +244,8 @@ def check_input_size(input_size: int | tuple[int, int]) -> tuple[int, int]:
     h, w = _pair(input_size)
     for side in (h, w):
         if not MIN_INPUT_SIDE <= side <= MAX_INPUT_SIDE:
-            raise ValueError(f"input sides must be between {MIN_INPUT_SIDE} and {MAX_INPUT_SIDE} pixels, got {h}x{w}")
+            raise UserError(f"input sides must be between {MIN_INPUT_SIDE} and {MAX_INPUT_SIDE} pixels, got {h}x{w}",
+                            key="error.input_sides", low=MIN_INPUT_SIDE, high=MAX_INPUT_SIDE, got=f"{h}×{w}")
     return h, w
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .errors import UserError
+
 BlockType = Literal["basic", "bottleneck"]
 Variant = Literal["v1", "v1.5", "preact"]
 StemType = Literal["imagenet", "cifar"]
@@ -64,11 +66,14 @@ class ResNetSpec:
         if self.block not in BLOCK_TYPES:
             raise ValueError(f"block must be one of {BLOCK_TYPES}, not {self.block!r}")
         if len(self.layers) != len(self.widths):
-            raise ValueError(f"{len(self.layers)} block counts given for {len(self.widths)} stages")
+            raise UserError(f"{len(self.layers)} block counts given for {len(self.widths)} stages",
+                            key="error.block_count_number", stages=len(self.widths), got=len(self.layers))
         for n in self.layers:
             if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_BLOCKS_PER_STAGE:
-                raise ValueError(
-                    f"each stage needs between 1 and {MAX_BLOCKS_PER_STAGE} blocks, got {self.layers}"
+                raise UserError(
+                    f"each stage needs between 1 and {MAX_BLOCKS_PER_STAGE} blocks, got {self.layers}",
+                    key="error.blocks_per_stage", low=1, high=MAX_BLOCKS_PER_STAGE,
+                    got=", ".join(map(str, self.layers)),
                 )
 
     @property
@@ -120,7 +125,8 @@ def resolve_spec(depth: int | tuple | list | ResNetSpec, *, block: BlockType | N
             counts = depth
         counts = tuple(counts)
         if len(counts) != len(IMAGENET_WIDTHS):
-            raise ValueError(f"give one block count per stage (4), got {len(counts)}")
+            raise UserError(f"give one block count per stage (4), got {len(counts)}", key="error.block_count_number",
+                            stages=len(IMAGENET_WIDTHS), got=len(counts))
         return ResNetSpec(block=block or "bottleneck", layers=counts)
     raise ValueError(f"depth must be an int or block counts, not {type(depth).__name__}")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .errors import UserError
+
 __all__ = ["MAX_QUOTE", "ParseError", "parse_int", "quote", "shorten"]
 
 MAX_QUOTE: int = 100
@@ -24,7 +26,7 @@ _INT = re.compile(r"[+-]?[0-9]+")
 _MAX_DIGITS = 18
 
 
-class ParseError(ValueError):
+class ParseError(UserError):
     """Text that is not a plain whole number; the message quotes at most :data:`MAX_QUOTE` characters."""
 
 

@@ -445,11 +445,13 @@ def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str =
     missing = [k for k in expected if k not in state and not k.endswith("num_batches_tracked")]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise WeightsError(f"{label} does not fit {arch}: missing key {quote(missing[0])}{more}")
+        raise WeightsError(f"{label} does not fit {arch}: missing key {quote(missing[0])}{more}",
+                           key="error.checkpoint_keys", name=label, model=model.name, classes=model.num_classes, entry=quote(missing[0]))
     unexpected = [k for k in state if k not in expected]
     if unexpected:
         more = f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""
-        raise WeightsError(f"{label} does not fit {arch}: unexpected key {quote(unexpected[0])}{more}")
+        raise WeightsError(f"{label} does not fit {arch}: unexpected key {quote(unexpected[0])}{more}",
+                           key="error.checkpoint_keys", name=label, model=model.name, classes=model.num_classes, entry=quote(unexpected[0]))
     for key, ref in expected.items():
         if key not in state:
             continue
@@ -460,7 +462,9 @@ def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str =
                 hint = f"; it was trained for {t.shape[0]} classes" if t.dim() >= 1 else ""
             raise WeightsError(
                 f"{label} does not fit {arch}: {key!r} has shape {tuple(t.shape)}, "
-                f"the model needs {tuple(ref.shape)}{hint}"
+                f"the model needs {tuple(ref.shape)}{hint}",
+                key="error.checkpoint_shape", name=label, model=model.name, classes=model.num_classes, entry=repr(key), shape=tuple(t.shape),
+                needed=tuple(ref.shape),
             )
         if ref.dtype.is_floating_point:
             if not t.dtype.is_floating_point:

@@ -58,16 +58,6 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     template = _template_over(default) if default is None or isinstance(default, str) else _merged_template()
     return go.Figure(data=data, layout={"template": template, **layout}, _validate=False)
 
-#: the languages every figure speaks
-LANGS: tuple[str, ...] = ("en", "zh")
-
-
-def check_lang(lang: str) -> str:
-    """Return ``lang`` if the figures speak it, else raise ValueError naming the choices."""
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {str(lang)[:20]!r}; choose one of {', '.join(LANGS)}")
-    return lang
-
 
 #: one colour per stage name, the same in the graph, the cost bars and the stats lines
 STAGE_COLORS: dict[str, str] = {

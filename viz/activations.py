@@ -11,50 +11,15 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from ._draw import fit_size, put_tag
-from ._format import FONT, check_lang, figure, format_shape, stage_color
+from ._format import FONT, figure, format_shape, stage_color
 from .cam import check_cmap, colormap
+from .locales import section
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.results import Activation
 
 #: how the channels of one mosaic are coloured
 SCALES: tuple[str, ...] = ("per-channel", "shared")
-
-#: every word the statistics figure puts on the page, per language (the same keys in each)
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "mean_title": "mean activation",
-        "zeros_title": "fraction of outputs that are zero on this picture (cut off by a ReLU)",
-        "mean": "mean",
-        "zeros": "zeros",
-        "hover": "mean {mean:.3g} · std {std:.3g} · max {max:.3g}<br>zeros {zeros:.1%}",
-        "kind_stem": "stem",
-        "kind_stage": "stage",
-        "kind_block": "block",
-        "verdict": (
-            "Across {n} blocks the mean activation goes from {first:.3g} ({first_name}) to {last:.3g} "
-            "({last_name}), peaking at {peak:.3g} ({peak_name}); "
-        ),
-        "verdict_zeros": "between {zlo:.0%} and {zhi:.0%} of each block's outputs are exactly zero, cut off by its last ReLU.",
-        "verdict_no_zeros": "hardly any output is exactly zero ({zhi:.1%} at most): no ReLU follows the addition.",
-    },
-    "zh": {
-        "mean_title": "平均激活值",
-        "zeros_title": "这张图片上输出为零的比例（被 ReLU 截断）",
-        "mean": "均值",
-        "zeros": "零值占比",
-        "hover": "均值 {mean:.3g} · 标准差 {std:.3g} · 最大值 {max:.3g}<br>零值 {zeros:.1%}",
-        "kind_stem": "主干",
-        "kind_stage": "阶段",
-        "kind_block": "块",
-        "verdict": (
-            "在 {n} 个块中，平均激活值从 {first:.3g}（{first_name}）变到 {last:.3g}（{last_name}），"
-            "最高 {peak:.3g}（{peak_name}）；"
-        ),
-        "verdict_zeros": "每个块的输出中有 {zlo:.0%} 到 {zhi:.0%} 恰好为零，被块末尾的 ReLU 截断。",
-        "verdict_no_zeros": "几乎没有输出恰好为零（最多 {zhi:.1%}）：相加之后没有 ReLU。",
-    },
-}
 
 
 def activation_grid(
@@ -167,7 +132,7 @@ def stats_verdict(acts: Sequence[Activation], *, lang: str = "en") -> str:
     Raises:
         ValueError: no block among ``acts``.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("activations", lang)
     blocks = [a for a in per_block(acts) if a.kind == "block"]
     if not blocks:
         raise ValueError("no block statistics to describe")
@@ -194,7 +159,7 @@ def stats_figure(acts: Sequence[Activation], *, lang: str = "en") -> go.Figure:
     Returns:
         Two stacked subplots sharing the x axis (module names in network order).
     """
-    t = TEXT[check_lang(lang)]
+    t = section("activations", lang)
     acts = per_block(acts)
     # "stem" is the engine's name for the max-pool's output, not PyTorch's: shown in ``lang``
     names = [t["kind_stem"] if a.kind == "stem" else a.name for a in acts]

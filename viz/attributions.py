@@ -2,7 +2,8 @@
 
 Pure functions of :mod:`resnet_core.attributions`' dataclasses (read by attribute, never
 imported: that would import torch). Every string on a figure and every verdict comes from
-:data:`TEXT` in the page's language, and every verdict is computed from the numbers it shows.
+the catalogue (:mod:`viz.locales`, namespace ``attributions``) in the page's language, and
+every verdict is computed from the numbers it shows.
 """
 
 from __future__ import annotations
@@ -16,121 +17,19 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ._format import FONT, TEMPLATE
+from .locales import section
 
 if TYPE_CHECKING:  # the records are read by attribute; importing them would import torch
     from resnet_core.attributions.faithfulness import CaptumScores, FaithCurve
     from resnet_core.attributions.methods import Attribution
     from resnet_core.attributions.sanity import SanityJudgement, SanityResult
 
-LANGS: tuple[str, ...] = ("en", "zh")
 #: maps larger than this per side are average-pooled for the figure (keeps the JSON small)
 MAX_FIGURE_SIDE = 96
 #: the dotted line on the sanity figure: the library's threshold (resnet_core.attributions.sanity.
 #: ALIKE_SPEARMAN, not imported: that would import torch), checked equal by a test
 PASS_SPEARMAN = 0.7
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "image": "input",
-        "grid_title": "Attributions for class “{label}”<br><sup>{scale}</sup>",
-        "signed": "signed, red positive, blue negative",
-        "absolute": "absolute",
-        "per_map": "each map to its own peak",
-        "shared": "one range for all maps",
-        "time": "{time}",
-        "value": "value",
-        "no_maps": "No attribution to show yet.",
-        "sanity_title": "Cascading randomisation (Adebayo et al. 2018): similarity to the trained map",
-        "spearman": "Spearman rank correlation of |map|",
-        "ssim": "SSIM of |map|",
-        "step": "randomised from the logits down to",
-        "deletion": "Deletion<br><sup>probability as the top pixels are removed</sup>",
-        "insertion": "Insertion<br><sup>probability as the top pixels are added</sup>",
-        "fraction": "fraction of pixels",
-        "probability": "class probability",
-        "faith_title": "Faithfulness (Petsiuk et al. 2018)",
-        "method": "method",
-        "del_auc": "deletion area (lower is better)",
-        "ins_auc": "insertion area (higher is better)",
-        "infidelity": "infidelity (lower is better)",
-        "sensitivity": "max sensitivity (lower is better)",
-        "random": "random map",
-        "random_pixels": "random map (pixels)",
-        "random_cells": "random map (4×4 cells)",
-        "trained": "trained",
-        "top": "top of the cascade: the verdict is read here",
-        "v_grid": "{n} maps for class “{label}”. Fastest: {fast} ({fast_t}); slowest: {slow} ({slow_t}).",
-        "v_sanity_rule": "Read at the top of the cascade, as Adebayo et al. do: with the classifier and the last stage random (down to {top}), a map whose rank correlation with the trained map is still {thr} or more stays alike and fails. {over}",
-        "v_sanity_one": "On this one picture:",
-        "v_sanity_many": "Over {n} pictures, mean ± standard deviation:",
-        "v_sanity_pass": "Pass (the map changed with the weights): {names}.",
-        "v_sanity_fail": "Fail (the map stays alike): {names}.",
-        "v_sanity_masked": "{label} passes only through its Grad-CAM factor: {base}, the map it multiplies, stays alike (ρ={rho:.2f}).",
-        "v_sanity_masked_unrun": "{label}'s change may come from its Grad-CAM factor alone (run {base} beside it to see).",
-        "v_sanity_agree": "As Adebayo et al. found: {names}.",
-        "v_sanity_disagree": "Adebayo et al. reached the opposite verdict for {names}.",
-        "v_sanity_detail": "With every layer random, every map changes (so the end of the cascade tells nothing apart): {details}.",
-        "v_none": "none",
-        "v_faith_best": "Lowest deletion area: {best} ({auc:.3f}).",
-        "v_faith_beat": "Against “{rnd}” ({auc:.3f}): beaten at deletion by {names}.",
-        "v_faith_lost": "Not beaten by {names}.",
-        "v_faith_norandom": "Lowest deletion area: {best} ({auc:.3f}); no random map to compare with.",
-        "v_empty": "Nothing measured yet.",
-    },
-    "zh": {
-        "image": "输入",
-        "grid_title": "类别“{label}”的归因图<br><sup>{scale}</sup>",
-        "signed": "带符号，红为正、蓝为负",
-        "absolute": "绝对值",
-        "per_map": "各图按自身峰值缩放",
-        "shared": "所有图共用一个范围",
-        "time": "{time}",
-        "value": "数值",
-        "no_maps": "还没有可显示的归因图。",
-        "sanity_title": "级联随机化（Adebayo 等，2018）：与训练后模型归因图的相似度",
-        "spearman": "|归因图| 的 Spearman 秩相关",
-        "ssim": "|归因图| 的 SSIM",
-        "step": "从输出层向下随机化到",
-        "deletion": "删除<br><sup>移除最重要像素时的类别概率</sup>",
-        "insertion": "插入<br><sup>加入最重要像素时的类别概率</sup>",
-        "fraction": "像素比例",
-        "probability": "类别概率",
-        "faith_title": "忠实度（Petsiuk 等，2018）",
-        "method": "方法",
-        "del_auc": "删除曲线面积（越低越好）",
-        "ins_auc": "插入曲线面积（越高越好）",
-        "infidelity": "不忠实度（越低越好）",
-        "sensitivity": "最大敏感度（越低越好）",
-        "random": "随机图",
-        "random_pixels": "随机图（逐像素）",
-        "random_cells": "随机图（4×4 单元）",
-        "trained": "训练后",
-        "top": "级联顶部：在此读取结论",
-        "v_grid": "类别“{label}”共 {n} 张归因图。最快：{fast}（{fast_t}）；最慢：{slow}（{slow_t}）。",
-        "v_sanity_rule": "按 Adebayo 等人的做法从级联的顶部读结论：分类层和最后一个阶段随机化之后（直到 {top}），若归因图与训练好网络的图的秩相关仍不低于 {thr}，则视为基本不变，未通过。{over}",
-        "v_sanity_one": "在这一张图上：",
-        "v_sanity_many": "共 {n} 张图，均值 ± 标准差：",
-        "v_sanity_pass": "通过（归因图随权重而变）：{names}。",
-        "v_sanity_fail": "未通过（归因图基本不变）：{names}。",
-        "v_sanity_masked": "{label} 的通过完全来自其 Grad-CAM 因子：它所乘的 {base} 图基本不变（ρ={rho:.2f}）。",
-        "v_sanity_masked_unrun": "{label} 的变化可能只来自其 Grad-CAM 因子（同时运行 {base} 即可看出）。",
-        "v_sanity_agree": "与 Adebayo 等人的发现一致：{names}。",
-        "v_sanity_disagree": "Adebayo 等人对 {names} 得出了相反的结论。",
-        "v_sanity_detail": "所有层都随机化之后，每张图都会改变（所以级联的末端无法区分方法）：{details}。",
-        "v_none": "无",
-        "v_faith_best": "删除曲线面积最低：{best}（{auc:.3f}）。",
-        "v_faith_beat": "与“{rnd}”（{auc:.3f}）相比，删除测试中胜过它的：{names}。",
-        "v_faith_lost": "未胜过它的：{names}。",
-        "v_faith_norandom": "删除曲线面积最低：{best}（{auc:.3f}）；没有随机图可供比较。",
-        "v_empty": "尚无测量结果。",
-    },
-}
-
-
-def _t(lang: str) -> dict[str, str]:
-    if lang not in TEXT:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {str(lang)[:20]!r}")
-    return TEXT[lang]
 
 
 def _sep(lang: str) -> str:
@@ -200,7 +99,7 @@ def attribution_grid_figure(
         columns: panels per row.
         lang: "en" or "zh".
     """
-    tx = _t(lang)
+    tx = section("attributions", lang)
     if not attributions:
         return _message(tx["no_maps"])
     maps = [_pool(np.asarray(a.map, dtype=np.float32)) for a in attributions]
@@ -250,7 +149,7 @@ def attribution_verdict(
     attributions: Sequence[Attribution], *, class_label: str = "", lang: str = "en"
 ) -> str:
     """How many maps and which method was fastest and slowest, from the records' times."""
-    tx = _t(lang)
+    tx = section("attributions", lang)
     if not attributions:
         return tx["v_empty"]
     fast = min(attributions, key=lambda a: a.time_s)
@@ -270,7 +169,7 @@ def attribution_verdict(
 
 def sanity_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
     """Spearman and SSIM of each method's map against its trained-network map, step by step."""
-    tx = _t(lang)
+    tx = section("attributions", lang)
     if not result.curves:
         return _message(tx["v_empty"])
     fig = make_subplots(rows=1, cols=2, subplot_titles=(tx["spearman"], tx["ssim"]), horizontal_spacing=0.08)
@@ -305,7 +204,7 @@ def sanity_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
 def sanity_maps_figure(result: SanityResult, *, lang: str = "en") -> go.Figure:
     """Each method's |map| at each step of the cascade (rows: methods, columns: steps), each
     map scaled to its own peak, as in Adebayo et al.'s Fig. 2."""
-    tx = _t(lang)
+    tx = section("attributions", lang)
     if not result.curves:
         return _message(tx["v_empty"])
     rows, cols = len(result.curves), len(result.steps)
@@ -346,7 +245,7 @@ def sanity_verdict(result: SanityResult | Sequence[SanityJudgement], *, lang: st
             judgements of several pictures (``resnet_core.attributions.sanity.judge_sanity``).
         lang: "en" or "zh".
     """
-    tx = _t(lang)
+    tx = section("attributions", lang)
     single = hasattr(result, "curves")
     if single and not result.curves:
         return tx["v_empty"]
@@ -409,7 +308,7 @@ def _curve_name(c: FaithCurve, tx: dict[str, str]) -> str:
 
 def faithfulness_figure(curves: Sequence[FaithCurve], *, lang: str = "en") -> go.Figure:
     """Deletion and insertion curves, one line per method (the random map dashed)."""
-    tx = _t(lang)
+    tx = section("attributions", lang)
     if not curves:
         return _message(tx["v_empty"])
     fig = make_subplots(
@@ -448,7 +347,7 @@ def faithfulness_table(
 ) -> dict[str, Any]:
     """Areas (and captum's metrics where given) as ``{"headers": [...], "data": [[...], ...]}``,
     ready for a ``gr.Dataframe``; rows sorted by deletion area."""
-    tx = _t(lang)
+    tx = section("attributions", lang)
     by_method = {s.method: s for s in scores}
     headers = [tx["method"], tx["del_auc"], tx["ins_auc"]]
     if scores:
@@ -469,7 +368,7 @@ def faithfulness_table(
 
 def faithfulness_verdict(curves: Sequence[FaithCurve], *, lang: str = "en") -> str:
     """The method with the lowest deletion area, and which methods beat each random map."""
-    tx = _t(lang)
+    tx = section("attributions", lang)
     methods = [c for c in curves if not _is_random(c)]
     if not methods:
         return tx["v_empty"]
@@ -490,7 +389,6 @@ def faithfulness_verdict(curves: Sequence[FaithCurve], *, lang: str = "en") -> s
 
 __all__ = [
     "PASS_SPEARMAN",
-    "TEXT",
     "attribution_grid_figure",
     "attribution_verdict",
     "faithfulness_figure",

@@ -20,19 +20,14 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from ._draw import TEXT_DARK, fit_size, label_height, put_centered
-from ._format import FONT, TEMPLATE, check_lang
+from ._format import FONT, TEMPLATE
+from .locales import section
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.results import CamTimeline
 
 #: the colour maps every image function accepts
 COLORMAPS: tuple[str, ...] = ("viridis", "inferno", "turbo", "jet", "gray")
-
-#: every word the Grad-CAM figures put on the page, per language (the same keys in each)
-TEXT: dict[str, dict[str, str]] = {
-    "en": {"timeline_title": "Grad-CAM at every depth", "stem": "stem"},
-    "zh": {"timeline_title": "各个深度的 Grad-CAM", "stem": "主干"},
-}
 
 
 def _from_plotly(scale: list[str]) -> np.ndarray:
@@ -180,7 +175,7 @@ def cam_timeline_image(
         (H, W, 3) uint8: ``len(tl.layers)`` columns and ``len(tl.targets)`` rows of cells.
     """
     check_cmap(cmap)
-    t = TEXT[check_lang(lang)]
+    t = section("cam", lang)
     if not 16 <= cell <= 1024:
         raise ValueError(f"cell must be between 16 and 1024 pixels, got {cell}")
     image = _check_image(tl.image)
@@ -215,7 +210,7 @@ def cam_timeline_figure(
     lang: str = "en",
 ) -> go.Figure:
     """:func:`cam_timeline_image` in a plotly figure (the image travels as one PNG), titled in ``lang``."""
-    title = TEXT[check_lang(lang)]["timeline_title"]
+    title = section("cam", lang)["timeline_title"]
     img = cam_timeline_image(tl, alpha=alpha, cmap=cmap, cell=cell, lang=lang)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", optimize=True)

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import plotly.graph_objects as go
 
-from ._format import FONT, TEMPLATE, check_lang, format_shape, human_count, human_macs, stage_color
+from ._format import FONT, TEMPLATE, format_shape, human_count, human_macs, stage_color
+from .locales import check_lang, section
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.shapes import Architecture, BlockInfo, LayerInfo, StageInfo
@@ -49,55 +50,6 @@ _SHORTCUT_STYLE: dict[str, dict] = {
     "pad": {"color": "#8c564b", "width": 1.6, "dash": "dot"},
 }
 
-#: every word the graph puts on the page, per language (the same keys in each)
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "legend_identity": "identity shortcut", "legend_projection": "projection shortcut (1×1 conv)",
-        "legend_pad": "zero-padding shortcut (option A)", "shortcut_identity": "identity shortcut",
-        "shortcut_projection": "projection shortcut {ops}", "shortcut_pad": "zero-padding shortcut (option A)",
-        "shortcut_none": "no shortcut (plain twin)", "shortcut_convs": "shortcut convs",
-        "block_detail": "{kind} [{convs}], stride {stride}; {shortcut}",
-        "stage_detail": "{n} {kind} blocks; shortcuts: {parts}", "stage_part": "{n} {kind}", "basic": "basic",
-        "bottleneck": "bottleneck", "identity": "identity", "projection": "projection", "pad": "zero-padding",
-        "none": "none", "input_detail": "{h}×{w} RGB image", "folded_label": "×{n} blocks",
-        "lane": "<b>{stage}</b> {shape} · {n} blocks", "lane_plain": "<b>{stage}</b> {shape}",
-        "output": "output {shape}", "params": "{n} params", "adds": "{n} adds",
-        "title": "{name} · {h}×{w} input · {params} parameters · {macs}", "kind_input": "input image",
-        "focus_hint": " · every layer of {focus} (pick a block below and press Show to draw its stage)",
-        "kind_stem": "stem", "kind_block": "residual block", "kind_stage": "folded stage",
-        "kind_conv": "convolution", "kind_bn": "batch norm", "kind_relu": "ReLU",
-        "kind_add": "residual add (shortcut + branch)", "kind_maxpool": "max-pool",
-        "kind_avgpool": "global average pool", "kind_fc": "fully connected", "kind_pad": "zero-pad shortcut",
-        "label_input": "input", "label_stem": "stem", "label_maxpool": "pool", "label_avgpool": "avgpool",
-        "label_avg": "avg", "label_head": "head", "stage_stem": "stem", "stage_head": "head",
-        "max_pool": "max-pool", "verdict": "{name} has {n} residual blocks in {stages} stages: {parts}.",
-        "verdict_projection": "{k} projection shortcut{s} where a stage changes width or resolution",
-        "verdict_pad": "{k} zero-padding shortcut{s} where a stage changes width or resolution",
-        "verdict_identity": "{k} identity shortcut{s} that add{s_verb} a block's input unchanged",
-        "verdict_sep": "; ",
-        "verdict_plain": "{name} has {n} blocks in {stages} stages and no shortcuts (the plain twin).",
-    },
-    "zh": {
-        "legend_identity": "恒等捷径", "legend_projection": "投影捷径（1×1 conv）", "legend_pad": "补零捷径（方案 A）",
-        "shortcut_identity": "恒等捷径", "shortcut_projection": "投影捷径 {ops}", "shortcut_pad": "补零捷径（方案 A）",
-        "shortcut_none": "无捷径（平原网络对照）", "shortcut_convs": "捷径卷积",
-        "block_detail": "{kind} [{convs}]，步长 {stride}；{shortcut}", "stage_detail": "{n} 个{kind}；捷径：{parts}",
-        "stage_part": "{n} 个{kind}", "basic": "基本块", "bottleneck": "瓶颈块", "identity": "恒等", "projection": "投影",
-        "pad": "补零", "none": "无", "input_detail": "{h}×{w} RGB 图像", "folded_label": "×{n} 个块",
-        "lane": "<b>{stage}</b> {shape} · {n} 个块", "lane_plain": "<b>{stage}</b> {shape}", "output": "输出 {shape}",
-        "params": "{n} 参数", "adds": "{n} 次加法", "title": "{name} · 输入 {h}×{w} · {params} 参数 · {macs}",
-        "focus_hint": " · {focus} 的每一层（在下方选一个残差块再点“显示”，可画出它所在的阶段）",
-        "kind_input": "输入图像", "kind_stem": "主干", "kind_block": "残差块", "kind_stage": "折叠的阶段", "kind_conv": "卷积",
-        "kind_bn": "批归一化", "kind_relu": "ReLU", "kind_add": "残差相加（捷径 + 分支）", "kind_maxpool": "最大池化",
-        "kind_avgpool": "全局平均池化", "kind_fc": "全连接", "kind_pad": "补零捷径", "label_input": "输入", "label_stem": "主干",
-        "label_maxpool": "池化", "label_avgpool": "平均池化", "label_avg": "平均", "label_head": "输出头", "stage_stem": "主干",
-        "stage_head": "输出头", "max_pool": "最大池化", "verdict": "{name} 共有 {n} 个残差块，分布在 {stages} 个阶段：{parts}。",
-        "verdict_projection": "{k} 个投影捷径，位于阶段改变通道数或分辨率之处", "verdict_pad": "{k} 个补零捷径，位于阶段改变通道数或分辨率之处",
-        "verdict_identity": "{k} 个恒等捷径，把块的输入原样加到输出上", "verdict_sep": "；",
-        "verdict_plain": "{name} 共有 {n} 个块，分布在 {stages} 个阶段，没有捷径（平原网络对照）。",
-    },
-}
-
 _KIND_COLOR = {
     "input": "#7f7f7f", "conv": "#1f77b4", "bn": "#2ca02c", "relu": "#bcbd22", "add": "#202020",
     "maxpool": "#9467bd", "avgpool": "#9467bd", "fc": "#d62728", "pad": "#8c564b",
@@ -110,12 +62,12 @@ _KIND_SYMBOL = {
 
 
 def _kind_word(kind: str, lang: str) -> str:
-    return TEXT[lang].get(f"kind_{kind}", kind)
+    return section("graph", lang).get(f"kind_{kind}", kind)
 
 
 def graph_verdict(arch: Architecture, *, lang: str = "en") -> str:
     """One sentence on the shortcuts of ``arch``, counted from its blocks, in ``lang``."""
-    t = TEXT[check_lang(lang)]
+    t = section("graph", lang)
     kinds = [b.shortcut for b in arch.blocks]
     fields = {"name": arch.name, "n": len(kinds), "stages": len(arch.stages)}
     if all(k == "none" for k in kinds):
@@ -168,7 +120,7 @@ def _op_text(op: LayerInfo) -> str:
 
 
 def _shortcut_detail(b: BlockInfo, lang: str = "en") -> str:
-    t = TEXT[lang]
+    t = section("graph", lang)
     if b.shortcut == "projection":
         ops = [_op_text(op) if op.kind == "conv" else op.kind.upper() for op in b.layers if op.path == "shortcut"]
         return t["shortcut_projection"].format(ops=" + ".join(ops))
@@ -177,18 +129,18 @@ def _shortcut_detail(b: BlockInfo, lang: str = "en") -> str:
 
 def _block_detail(b: BlockInfo, lang: str) -> str:
     convs = " → ".join(_op_text(op) for op in b.layers if op.kind == "conv" and op.path == "branch")
-    return TEXT[lang]["block_detail"].format(
-        kind=TEXT[lang][b.block_type], convs=convs, stride=b.stride, shortcut=_shortcut_detail(b, lang)
+    return section("graph", lang)["block_detail"].format(
+        kind=section("graph", lang)[b.block_type], convs=convs, stride=b.stride, shortcut=_shortcut_detail(b, lang)
     )
 
 
 def _stem_detail(arch: Architecture, lang: str) -> str:
-    words = {"conv": "conv", "bn": "BN", "relu": "ReLU", "maxpool": TEXT[lang]["max_pool"]}
+    words = {"conv": "conv", "bn": "BN", "relu": "ReLU", "maxpool": section("graph", lang)["max_pool"]}
     return " → ".join(f"{words.get(op.kind, op.kind)} {_op_text(op)}".strip() for op in arch.stem)
 
 
 def _stage_detail(s: StageInfo, lang: str) -> str:
-    t = TEXT[lang]
+    t = section("graph", lang)
     kinds = [b.shortcut for b in s.blocks]
     parts = [
         t["stage_part"].format(n=kinds.count(k), kind=t[k]) for k in ("projection", "pad", "identity", "none")
@@ -275,7 +227,7 @@ def _build(arch: Architecture, folded: Collection[str], level: str, lang: str) -
     h, w = arch.input_size
     prev = bld.node(
         "input", lane=0, x=0.0, kind="input", stage="input", out_shape=(3, h, w), params=0, macs=0,
-        detail=TEXT[lang]["input_detail"].format(h=h, w=w),
+        detail=section("graph", lang)["input_detail"].format(h=h, w=w),
     )
     if level == "block":
         stem = bld.node(
@@ -380,7 +332,7 @@ def _arc(p: tuple[float, float], q: tuple[float, float], depth: float, n: int = 
 
 
 def _hover(name: str, d: dict, lang: str) -> str:
-    t = TEXT[lang]
+    t = section("graph", lang)
     # "input" and "stem" are the graph's own names, not PyTorch's: they are shown in the page's language
     shown = t[f"label_{d['kind']}"] if name in ("input", "stem") and d["kind"] == name else name
     lines = [f"<b>{shown}</b> · {_kind_word(d['kind'], lang)}", d["detail"], t["output"].format(shape=format_shape(d["out_shape"]))]
@@ -394,7 +346,7 @@ def _hover(name: str, d: dict, lang: str) -> str:
 
 
 def _short(name: str, d: dict, level: str, lang: str) -> str:
-    t = TEXT[lang]
+    t = section("graph", lang)
     kind = d["kind"]
     if kind == "block":
         return str(d["index"])
@@ -481,7 +433,7 @@ def graph_figure(
     if folded is None:
         folded = default_folded(arch)
     g = block_graph(arch, folded=folded, level=level, focus=focus, lang=lang)
-    t = TEXT[lang]
+    t = section("graph", lang)
     pos = {n: d["pos"] for n, d in g.nodes(data=True)}
     # traces are plain dicts and the figure is validated once: plotly's per-call validation
     # (add_trace, add_shape, update_layout) dominates the build time otherwise
@@ -504,7 +456,7 @@ def graph_figure(
 
 def _edge_traces(g: nx.DiGraph, arch: Architecture, pos: Pos, level: str, lang: str) -> list[dict]:
     """Straight main edges; shortcuts as arcs (block level, identity) or along their nodes."""
-    t = TEXT[lang]
+    t = section("graph", lang)
     traces: list[dict] = []
     main, shortcuts = [], {k: [] for k in _SHORTCUT_STYLE}
     markers: dict[str, list] = {"x": [], "y": [], "name": [], "hover": []}
@@ -589,7 +541,7 @@ def _node_traces(g: nx.DiGraph, pos: Pos, level: str, selected: str | None, lang
 
 def _lane_bands(g: nx.DiGraph, arch: Architecture, pos: Pos, lang: str) -> tuple[list[dict], list[dict]]:
     """One band per lane, labelled with the stage, its output shape and its number of blocks."""
-    t = TEXT[lang]
+    t = section("graph", lang)
     lanes: dict[int, list[str]] = {}
     for n, d in g.nodes(data=True):
         if not d.get("context"):

@@ -13,26 +13,11 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
-from ._format import FONT, check_lang, figure
+from ._format import FONT, figure
+from .locales import section
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.results import Prediction
-
-#: every word the predictions put on the page, per language (the same keys in each)
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "random_note": "random weights — not a real prediction",
-        "random_tag": "{label} (random weights)",
-        "empty": "no predictions yet",
-        "hover": "%{y}<br>class %{customdata}<br>%{x:.2%}<extra></extra>",
-    },
-    "zh": {
-        "random_note": "随机权重——并非真实预测",
-        "random_tag": "{label}（随机权重）",
-        "empty": "还没有预测",
-        "hover": "%{y}<br>类别 %{customdata}<br>%{x:.2%}<extra></extra>",
-    },
-}
 
 _REAL_COLOR = "#1f77b4"
 _RANDOM_COLOR = "#b0b0b0"  # grey: nothing about these bars should look like a finding
@@ -50,7 +35,7 @@ def _sorted(preds: Sequence[Prediction]) -> list[Prediction]:
 
 def predictions_note(*, random_weights: bool, lang: str = "en") -> str:
     """The warning to show beside predictions from random weights ("" for trained weights)."""
-    return TEXT[check_lang(lang)]["random_note"] if random_weights else ""
+    return section("predictions", lang)["random_note"] if random_weights else ""
 
 
 def predictions_label(
@@ -61,7 +46,7 @@ def predictions_label(
     With ``random_weights`` every label is tagged "(random weights)" in ``lang``, so that the
     Label's large headline (its top key) never reads as a real prediction.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("predictions", lang)
     ordered = _sorted(preds)
     names = _labels(ordered)
     if random_weights:
@@ -80,7 +65,7 @@ def predictions_figure(
             "random weights — not a real prediction" (in ``lang``).
         lang: "en" or "zh" for the hover text and notes.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("predictions", lang)
     ordered = _sorted(preds)
     labels = _labels(ordered)
     probs = [float(p.probability) for p in ordered]

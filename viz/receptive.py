@@ -16,87 +16,17 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from ._draw import put_tag
-from ._format import TEMPLATE, check_lang, stage_color
+from ._format import TEMPLATE, stage_color
 from .cam import cam_overlay
+from .locales import section
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.erf import ErfMap, ErfResult
     from resnet_core.featureviz import FeatureVizProgress, FeatureVizResult
     from resnet_core.receptive import Field, FieldResult
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "summary": "**{name}** at {h}×{w}: one position of **{layer}** sees **{r}×{r} px** of the input "
-                   "({share:.0%} of the picture's area), and neighbouring positions are {j} px apart.",
-        "headers": "layer|field r (px)|jump j (px)|output|main / shortcut|arithmetic",
-        "stem": "stem",
-        "shortcut_mark": "[shortcut]",
-        "same_variant": "Basic blocks carry the stride on their first 3x3 conv in every variant, so {this} and "
-                        "{other} see the same: {layer} {r} px.",
-        "differ": "{v1} puts a downsampling bottleneck's stride on its first 1x1 conv, so its 3x3 conv already "
-                  "works at the doubled jump and adds twice as much: {layer} sees {r1} px in {v1} and {r15} px in "
-                  "{v15} (torchvision's v1.5 moves the stride to the 3x3).",
-        "no_differ": "{this} and {other} see the same here: {layer} {r} px.",
-        "trained": "trained", "random": "random", "noise": "noise ×{n}", "picture": "your picture",
-        "erf_title": "{weights}, {source}: 95 % in {side} of {r} px ({fraction:.0%})",
-        "erf_head": "Effective field of the centre unit of **{layer}** ({name}, {h}×{w}): the square holding "
-                    "95 % of the gradient is {sides} of the theoretical {r} px side.",
-        "erf_small": "It covers {area:.0%} of the theoretical area: most of the field carries under 5 % of the "
-                     "effect, the small fraction Luo et al. (2016) report.",
-        "erf_large": "It covers {area:.0%} of the theoretical area, more than half: here the effective field is not "
-                     "a small part of the theoretical one (Luo et al. report a small fraction).",
-        "erf_gauss": "Its profile is peaked like a Gaussian (excess kurtosis {k}; 0 for a Gaussian, −1.2 flat), "
-                     "the shape Luo et al. derive.",
-        "erf_not_gauss": "Its profile is not Gaussian-like (excess kurtosis {k}; 0 for a Gaussian, −1.2 flat).",
-        "erf_grew": "Training made it larger ({trained:.0%} of the side against {random:.0%} with random weights), "
-                    "as Luo et al. found.",
-        "erf_shrank": "Training did not make it larger here ({trained:.0%} of the side against {random:.0%} with "
-                      "random weights); Luo et al. saw it grow on their networks, which this measurement does not repeat.",
-        "erf_no_trained": "This server has no trained weights for {name}, so only random weights were measured.",
-        "erf_clipped": "The theoretical field is larger than the input, so its box is cut by the border.",
-        "fv_random": "**These weights are random: the optimised pictures are noise.** A random channel responds to "
-                     "no pattern in particular, so there is nothing learned to show.",
-        "fv_head": "{n} channels of **{layer}** ({name}, {source}): {steps} steps in {seconds:.1f} s (stopped by {by}). "
-                   "Mean activation before the last ReLU, from the grey start to the optimised picture: {rises}.",
-        "fv_examples": "Beside each: the fields of the pictures where the channel fires most.",
-        "fv_steps": "steps", "fv_time": "time",
-        "fv_tag": "ch {c}: {start:.2f} → {end:.2f}",
-    },
-    "zh": {
-        "summary": "**{name}**，输入 {h}×{w}：**{layer}** 的一个位置看到输入的 **{r}×{r} 像素**"
-                   "（图片面积的 {share:.0%}），相邻位置相隔 {j} 像素。",
-        "headers": "层|感受野 r（像素）|跳步 j（像素）|输出|主路 / 捷径|算式",
-        "stem": "主干",
-        "shortcut_mark": "[捷径]",
-        "same_variant": "基本块在每种变体里都把步长放在第一个 3x3 卷积上，所以 {this} 和 {other} 看到的一样：{layer} {r} 像素。",
-        "differ": "{v1} 把下采样瓶颈块的步长放在第一个 1x1 卷积上，于是它的 3x3 卷积已在加倍的跳步上工作，增加的感受野也加倍："
-                  "{layer} 在 {v1} 中看到 {r1} 像素，在 {v15} 中看到 {r15} 像素（torchvision 的 v1.5 把步长移到了 3x3 上）。",
-        "no_differ": "这里 {this} 和 {other} 看到的一样：{layer} {r} 像素。",
-        "trained": "训练过", "random": "随机", "noise": "噪声 ×{n}", "picture": "你的图片",
-        "erf_title": "{weights}，{source}：95% 在 {r} 像素中的 {side} 内（{fraction:.0%}）",
-        "erf_head": "**{layer}** 中心单元的有效感受野（{name}，{h}×{w}）：容纳 95% 梯度的正方形边长是理论边长 {r} 像素的 {sides}。",
-        "erf_small": "它占理论面积的 {area:.0%}：感受野的大部分只承载不到 5% 的作用，正如 Luo 等（2016）所报告的一小部分。",
-        "erf_large": "它占理论面积的 {area:.0%}，超过一半：这里有效感受野并不是理论感受野的一小部分（Luo 等报告的是一小部分）。",
-        "erf_gauss": "它的剖面像高斯分布那样集中（超额峰度 {k}；高斯为 0，平坦为 −1.2），正是 Luo 等推导出的形状。",
-        "erf_not_gauss": "它的剖面不像高斯分布（超额峰度 {k}；高斯为 0，平坦为 −1.2）。",
-        "erf_grew": "训练使它变大了（边长的 {trained:.0%}，随机权重为 {random:.0%}），与 Luo 等的发现一致。",
-        "erf_shrank": "这里训练没有使它变大（边长的 {trained:.0%}，随机权重为 {random:.0%}）；Luo 等在他们的网络上看到它变大，此处测量没有重现。",
-        "erf_no_trained": "本服务器没有 {name} 的训练权重，所以只测量了随机权重。",
-        "erf_clipped": "理论感受野比输入还大，所以它的方框被边界截断。",
-        "fv_random": "**这些权重是随机的：优化出的图片只是噪声。** 随机通道不对任何特定图案响应，没有学到的东西可以展示。",
-        "fv_head": "**{layer}** 的 {n} 个通道（{name}，{source}）：{seconds:.1f} 秒内 {steps} 步（因{by}而停止）。"
-                   "最后一个 ReLU 之前的平均激活，从灰色起点到优化后的图片：{rises}。",
-        "fv_examples": "每个旁边：通道响应最强的图片区域。",
-        "fv_steps": "步数用完", "fv_time": "时间用完",
-        "fv_tag": "通道 {c}：{start:.2f} → {end:.2f}",
-    },
-}
-
 TILE = 96
 
-
-def _t(lang: str) -> dict[str, str]:
-    return TEXT[check_lang(lang)]
 
 
 # ------------------------------------------------------------------------------ theoretical
@@ -112,7 +42,7 @@ def _steps_text(field: Field, t: dict[str, str]) -> str:
 
 def field_table_markdown(result: FieldResult, *, lang: str = "en") -> str:
     """The field of every stage and block with its arithmetic, headed by a sentence on the chosen layer."""
-    t = _t(lang)
+    t = section("receptive", lang)
     fields = result.fields
     h, w = fields.input_size
     chosen = fields.field(result.layer)
@@ -132,7 +62,7 @@ def field_table_markdown(result: FieldResult, *, lang: str = "en") -> str:
 
 def variant_sentence(result: FieldResult, *, lang: str = "en") -> str:
     """Where this variant and the other differ (computed from both tables)."""
-    t = _t(lang)
+    t = section("receptive", lang)
     fields, other = result.fields, result.other
     last = fields.stages[-1].name
     if other is None:
@@ -198,7 +128,7 @@ def _source(m: ErfMap, t: dict[str, str]) -> str:
 
 def erf_figure(result: ErfResult, *, lang: str = "en") -> go.Figure:
     """One heat map per effective field, inside its theoretical box, with the 95 % square outlined."""
-    t = _t(lang)
+    t = section("receptive", lang)
     titles = [t["erf_title"].format(weights=t[m.weights], source=_source(m, t), side=2 * m.radius + 1, r=m.theoretical,
                                     fraction=m.fraction) for m in result.maps]
     fig = make_subplots(rows=1, cols=len(result.maps), subplot_titles=titles, horizontal_spacing=0.06)
@@ -230,7 +160,7 @@ def erf_overlay(result: ErfResult) -> np.ndarray | None:
 
 def erf_verdict(result: ErfResult, *, lang: str = "en") -> str:
     """What the effective fields say, from their own numbers (Luo et al. 2016, https://arxiv.org/abs/1701.04128)."""
-    t = _t(lang)
+    t = section("receptive", lang)
     noise = [m for m in result.maps if m.source == "noise"]
     main = noise[0]
     sides = ", ".join(f"{m.fraction:.0%} ({t[m.weights]})" for m in noise)
@@ -266,7 +196,7 @@ def _tile(img: np.ndarray, side: int = TILE) -> np.ndarray:
 
 def feature_grid(result: FeatureVizResult, *, lang: str = "en") -> np.ndarray:
     """One row per channel: the optimised picture, then its dataset examples (each tagged)."""
-    t = _t(lang)
+    t = section("receptive", lang)
     cols = 1 + max((len(p.examples) for p in result.pictures), default=0)
     pad = 6
     canvas = np.full((len(result.pictures) * (TILE + pad) + pad, cols * (TILE + pad) + pad, 3), 255, np.uint8)
@@ -289,7 +219,7 @@ def feature_preview(progress: FeatureVizProgress) -> np.ndarray:
 
 def feature_verdict(result: FeatureVizResult, *, lang: str = "en") -> str:
     """What the optimisation achieved, from its numbers, and a warning for random weights."""
-    t = _t(lang)
+    t = section("receptive", lang)
     rises = ", ".join(f"{p.channel}: {p.start:.2f} → {p.end:.2f}" for p in result.pictures)
     head = t["fv_head"].format(n=len(result.pictures), layer=result.layer, name=result.model_name, source=result.source,
                                steps=result.steps, seconds=result.seconds, by=t["fv_" + result.stopped_by], rises=rises)
@@ -301,7 +231,6 @@ def feature_verdict(result: FeatureVizResult, *, lang: str = "en") -> str:
 
 
 __all__ = [
-    "TEXT",
     "erf_figure",
     "erf_overlay",
     "erf_verdict",

@@ -13,61 +13,16 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ._format import FONT, TEMPLATE, check_lang, format_shape, human_count, human_macs, stage_color
+from ._format import FONT, TEMPLATE, format_shape, human_count, human_macs, stage_color
+from .locales import section
 
 if TYPE_CHECKING:  # viz reads the dataclasses; importing resnet_core would import torch
     from resnet_core.shapes import Architecture, LayerInfo, ShapeStep, StageInfo
 
-#: every word the table and the chart put on the page, per language (the same keys in each)
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "h_stage": "stage", "h_operation": "operation", "h_arithmetic": "arithmetic",
-        "h_output": "output C×H×W", "h_params": "parameters", "h_macs": "MACs", "h_adds": "residual adds",
-        "stem": "stem", "head": "head", "total": "total",
-        "unchanged": "{a} → {a} (stride 1, no change)",
-        "conv": "conv", "max-pool": "max-pool", "basic": "basic", "bottleneck": "bottleneck",
-        "final_norm": "final BN + ReLU (pre-activation)",
-        "avgpool": "global average pool",
-        "fc": "fully connected {i} → {o}",
-        "fc_arith": "{i}·{o} weights + {o} biases",
-        "input": "input 3×{h}×{w}",
-        "summary": "**{name}** at {h}×{w}: {params} parameters, {macs}, {adds} residual adds",
-        "params_title": "parameters", "macs_title": "multiply-accumulates (MACs)",
-        "params_hover": "%{x}: %{text} parameters<extra></extra>",
-        "title": "{name} at {h}×{w}: {params} parameters, {macs}",
-        "verdict_less": "{top_p} holds {share_p:.0%} of the {params} parameters but does only {share_pm:.0%} of the work; ",
-        "verdict_more": "{top_p} holds {share_p:.0%} of the {params} parameters and does {share_pm:.0%} of the work; ",
-        "verdict_level": (
-            "the stages' work stays within {lo} to {hi}, because each stage that halves the map doubles the width."
-        ),
-        "verdict_uneven": "{busy} does the most work ({hi}), as it stacks {blocks} of the {total} blocks.",
-    },
-    "zh": {
-        "h_stage": "阶段", "h_operation": "操作", "h_arithmetic": "尺寸算式",
-        "h_output": "输出 C×H×W", "h_params": "参数量", "h_macs": "乘加次数（MACs）", "h_adds": "残差加法",
-        "stem": "主干", "head": "输出头", "total": "合计",
-        "unchanged": "{a} → {a}（步长 1，不变）",
-        "conv": "conv", "max-pool": "最大池化", "basic": "基本块", "bottleneck": "瓶颈块",
-        "final_norm": "最后的 BN + ReLU（预激活）",
-        "avgpool": "全局平均池化",
-        "fc": "全连接 {i} → {o}",
-        "fc_arith": "{i}·{o} 个权重 + {o} 个偏置",
-        "input": "输入 3×{h}×{w}",
-        "summary": "**{name}**，输入 {h}×{w}：{params} 参数，{macs}，{adds} 次残差加法",
-        "params_title": "参数量", "macs_title": "乘加次数（MACs）",
-        "params_hover": "%{x}：%{text} 参数<extra></extra>",
-        "title": "{name}，输入 {h}×{w}：{params} 参数，{macs}",
-        "verdict_less": "{top_p} 占全部 {params} 参数的 {share_p:.0%}，却只承担 {share_pm:.0%} 的计算量；",
-        "verdict_more": "{top_p} 占全部 {params} 参数的 {share_p:.0%}，也承担 {share_pm:.0%} 的计算量；",
-        "verdict_level": "各阶段的计算量保持在 {lo} 到 {hi} 之间，因为每个把特征图减半的阶段都把通道数翻倍。",
-        "verdict_uneven": "{busy} 的计算量最大（{hi}），因为它堆叠了全部 {total} 个块中的 {blocks} 个。",
-    },
-}
-
 _HEADER_KEYS = ("h_stage", "h_operation", "h_arithmetic", "h_output", "h_params", "h_macs", "h_adds")
 
 #: column names of :func:`shape_table` in English, for ``gr.Dataframe(headers=...)``
-SHAPE_TABLE_HEADERS: tuple[str, ...] = tuple(TEXT["en"][k] for k in _HEADER_KEYS)
+SHAPE_TABLE_HEADERS: tuple[str, ...] = tuple(section("shapes", "en")[k] for k in _HEADER_KEYS)
 
 #: the CSS the page needs around :func:`shape_table_markdown` (give the Markdown component
 #: ``elem_classes=["shape-table"]``): Gradio's Markdown lets a squeezed column break inside a
@@ -83,7 +38,7 @@ SHAPE_TABLE_CSS = """
 
 def shape_table_headers(*, lang: str = "en") -> tuple[str, ...]:
     """Column names of :func:`shape_table` in ``lang``."""
-    return tuple(TEXT[check_lang(lang)][k] for k in _HEADER_KEYS)
+    return tuple(section("shapes", lang)[k] for k in _HEADER_KEYS)
 
 
 def _hw(shape: tuple[int, ...]) -> str:
@@ -142,7 +97,7 @@ def shape_table(arch: Architecture, *, lang: str = "en") -> list[list[str]]:
         ReLU), max-pool, each stage, the pre-activation head BN where there is one, average
         pool, fc, and the total.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("shapes", lang)
     rows: list[list[str]] = []
     by_kind = {op.kind: op for op in arch.stem}
     conv = by_kind["conv"]
@@ -201,7 +156,7 @@ def shape_table_markdown(arch: Architecture, *, lang: str = "en", nowrap: bool =
         nowrap: wrap every cell in ``white-space:nowrap`` spans, for a page that cannot add
             :data:`SHAPE_TABLE_CSS` (the spans then show in the Markdown an API client gets).
     """
-    t = TEXT[check_lang(lang)]
+    t = section("shapes", lang)
     h, w = arch.input_size
     headers = shape_table_headers(lang=lang)
     lines = [
@@ -233,7 +188,7 @@ def cost_verdict(arch: Architecture, *, lang: str = "en") -> str:
     factor of two, the design rule of He et al., https://arxiv.org/abs/1512.03385, Sec. 3.3) or
     the stage that does the most work and how many blocks it stacks.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("shapes", lang)
     costs = _stage_costs(arch, t)
     top = max(costs, key=lambda c: c[2])
     share_p, share_pm = top[2] / max(arch.params, 1), top[3] / max(arch.macs, 1)
@@ -265,7 +220,7 @@ def cost_figure(arch: Architecture, *, lang: str = "en") -> go.Figure:
         arch: from ``resnet_core.describe``.
         lang: "en" or "zh" for the titles and hover text.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("shapes", lang)
     costs = _stage_costs(arch, t)
     names = [c[1] for c in costs]
     colors = [stage_color(c[0]) for c in costs]

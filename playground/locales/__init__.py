@@ -1,23 +1,29 @@
-"""The page's words in English and Chinese.
+"""The page's words for Gradio: an adapter over the one catalogue, :mod:`viz.locales`.
 
-Two ways in: labels and static text through Gradio's :data:`I18N` (the browser picks the
-language), and text a handler computes through :func:`t` with the language of the request
-(:func:`lang_of`: the ``lang`` query parameter, else the browser's Accept-Language).
+The page's entries are the catalogue's ``page.`` namespace, named here without it
+(``L("tab_arch")`` is the catalogue's ``"page.tab_arch"``). Two ways in: labels and static text
+through Gradio's :data:`I18N` (the browser picks the language), and text a handler computes
+through :func:`t` with the language of the request (:func:`lang_of`: the ``lang`` query
+parameter, else the browser's Accept-Language). No words are kept here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
 
-from . import en, zh
+from viz.locales import LANGS, section
+from viz.locales import t as catalogue_t
 
-LANGS: tuple[str, ...] = ("en", "zh")
-TABLES: dict[str, dict[str, str]] = {"en": en.TEXT, "zh": zh.TEXT}
+#: the page's entries in each language, by their key without ``page.``
+TABLES: dict[str, Mapping[str, str]] = {lang: section("page", lang) for lang in LANGS}
 
 # Keys go to the browser with a prefix: a bare key that names one of Gradio's own translation
 # groups ("code", "image", "file", ...) resolves to that group and shows "[object Object]".
+# For the same reason a key sent there holds no dot (Gradio reads "a.b" as entry b of group a):
+# the page's keys are sent without their namespace, and tests/viz/test_words.py keeps them dotless.
 _PREFIX = "rp_"
 # Gradio 6.31 tells screen readers that an event finished with the key "common.complete", which
 # its own catalogues lack, so the raw key was read out (and counted as page text); and its zh-CN
@@ -50,17 +56,15 @@ def toast_css() -> str:
 
 
 def L(key: str) -> Any:  # noqa: N802 - reads like a label in layout code
-    """A label or static text, translated in the browser."""
-    if key not in en.TEXT:
-        raise KeyError(f"no text {key!r} in the locales")
+    """A label or static text of the page, translated in the browser."""
+    if key not in TABLES["en"]:
+        raise KeyError(f"no text 'page.{key}' in the catalogue")
     return I18N(_PREFIX + key)
 
 
 def t(key: str, lang: str = "en", /, **values: Any) -> str:
-    """The text ``key`` in ``lang``, formatted with ``values``."""
-    table = TABLES.get(lang, en.TEXT)
-    text = table.get(key, en.TEXT[key])
-    return text.format(**values) if values else text
+    """The page's text ``key`` in ``lang``, formatted with ``values``."""
+    return catalogue_t(f"page.{key}", lang, **values)
 
 
 def lang_of(request: Any) -> str:
@@ -88,7 +92,7 @@ def lang_of(request: Any) -> str:
 
 def choices(prefix: str, values: list[str] | tuple[str, ...], lang: str) -> list[tuple[str, str]]:
     """Radio or dropdown choices shown in ``lang``, sent as their plain values."""
-    return [(t(f"{prefix}{v}", lang) if f"{prefix}{v}" in en.TEXT else v, v) for v in values]
+    return [(t(f"{prefix}{v}", lang) if f"{prefix}{v}" in TABLES["en"] else v, v) for v in values]
 
 
 __all__ = ["I18N", "LANGS", "TABLES", "L", "choices", "lang_of", "t", "toast_css"]

@@ -11,12 +11,13 @@ import viz
 from resnet_core.explain import block_source
 from resnet_core.images import MAX_INPUT_SIZE
 from resnet_core.serving import architecture_of
+from viz.code import block_header
 from viz.graph import graph_verdict
 from viz.shapes import cost_verdict
 
 from ..choices import parse_depth, parse_size
 from ..context import Page
-from ..errors import friendly, localize
+from ..errors import friendly, message_for
 from ..locales import L, choices, lang_of, t
 from . import receptive
 
@@ -62,7 +63,7 @@ def block_code(depth: str, counts: str, block: str, variant: str, height: float,
     arch = architecture_of(parse_depth(depth, counts, block), variant, parse_size(height, width))
     if name not in {b.name for b in arch.blocks}:
         return t("code_pick", lang)
-    return block_source(arch, name, lang=lang)
+    return block_header(arch.block(name), lang=lang) + "\n\n" + block_source(arch, name)
 
 
 def create(page: Page) -> dict[str, Any]:
@@ -120,7 +121,7 @@ def create(page: Page) -> dict[str, Any]:
         try:
             parse_depth(depth, counts, block)
         except ValueError as exc:  # said once, where the totals stand; the figures stay as they were
-            return (gr.update(), gr.update(), gr.update(), "⚠️ " + localize(str(exc), lang), gr.update(), gr.update())
+            return (gr.update(), gr.update(), gr.update(), "⚠️ " + message_for(exc, lang), gr.update(), gr.update())
         out = describe_architecture(depth, counts, block, variant, height, width, level, unfold, selected, lang=lang)
         picked = out[-1]["value"]
         return (*out, block_code(depth, counts, block, variant, height, width, picked, lang=lang))

@@ -24,6 +24,7 @@ from resnet_core.attributions.study import (
     AttributionMaps,
     Progress,
 )
+from resnet_core.errors import UserError
 from resnet_core.images import load_image
 from resnet_core.studies import Cancelled
 from resnet_core.toy import example_images, toy_categories
@@ -62,7 +63,7 @@ def request_call(page: Page, image: Any, which: str, target: Any, methods: list[
     if which not in MODEL_CHOICES:
         raise ValueError(f"the model is one of {', '.join(MODEL_CHOICES)}")
     if image is None or image == "":
-        raise ValueError("Upload an image first (or pick one of the examples).")
+        raise UserError("Upload an image first (or pick one of the examples).", key="error.upload_first")
     if not methods:
         raise ValueError("pick at least one method")
     params = params_from(*options)

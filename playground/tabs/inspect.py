@@ -11,6 +11,7 @@ import numpy as np
 
 import viz
 from resnet_core.backends import Backend, CheckpointRef, InspectCall, ModelInfo, PredictCall
+from resnet_core.errors import UserError
 from resnet_core.images import MAX_INPUT_SIZE, load_image
 from resnet_core.memory import release_free_memory
 from resnet_core.results import Inspection
@@ -38,7 +39,8 @@ MAP_FORMAT = "png"
 def image_path(image: Any) -> Any:
     """The uploaded picture's path, or a message that says where to upload one."""
     if image is None or image == "":
-        raise ValueError("Upload an image in the Inspect tab first (or pick one of its examples).")
+        raise UserError("Upload an image in the Inspect tab first (or pick one of its examples).",
+                        key="error.upload_first_inspect")
     return image
 
 
@@ -65,7 +67,7 @@ def kept(result: Inspection) -> Inspection:
 def cam_view(state: Inspection | None, alpha: float, cmap: str, lang: str) -> tuple:
     """Grad-CAM overlay, guided map and caption from an inspection (no model run)."""
     if state is None:
-        raise ValueError("Run an inspection first.")
+        raise UserError("Run an inspection first.", key="error.run_first")
     cam = state.cam
     overlay = served_picture(viz.cam_overlay(state.image, cam.heatmap, alpha=float(alpha), cmap=cmap))
     guided = None if state.guided is None else served_picture(viz.colormap(state.guided, "gray"))
@@ -76,7 +78,7 @@ def cam_view(state: Inspection | None, alpha: float, cmap: str, lang: str) -> tu
 def activation_view(state: Inspection | None, name: str, scale: str, cmap: str, lang: str) -> tuple:
     """The activation gallery of a stage or block and its statistics (no model run)."""
     if state is None:
-        raise ValueError("Run an inspection first.")
+        raise UserError("Run an inspection first.", key="error.run_first")
     act = state.activation(name or "layer4")
     grid = served_picture(viz.activation_grid(act, scale=scale, cmap=cmap))
     c, h, w = act.shape
@@ -95,11 +97,11 @@ def mark_predictions(random: bool, request: gr.Request = None) -> Any:
 def last_inspection(store: SessionStore, ticket: Ticket | None, request: Any) -> Inspection:
     """This session's last inspection, kept in the store for redrawing."""
     if ticket is None:
-        raise ValueError("Run an inspection first.")
+        raise UserError("Run an inspection first.", key="error.run_first")
     try:
         return store.get(ticket, request=request)
     except Expired:
-        raise ValueError("Your last inspection has expired; run it again.") from None
+        raise UserError("Your last inspection has expired; run it again.", key="error.inspection_expired") from None
 
 
 def inspection_view(result: Inspection, info: ModelInfo, view: tuple, lang: str, notice: str, *,

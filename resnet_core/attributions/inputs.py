@@ -15,6 +15,7 @@ import torch
 import torchvision.transforms.functional as TF
 from torch import Tensor
 
+from ..errors import UserError
 from ..images import Prepared, Preprocess
 
 Baseline = Literal["black", "blur", "noise", "mean"]
@@ -28,7 +29,7 @@ MAX_FEATURES = 1024
 MAX_SLIC_ITERS = 10
 
 
-class AttributionError(ValueError):
+class AttributionError(UserError):
     """An attribution request that cannot be served as asked."""
 
 

@@ -137,7 +137,8 @@ class AttributionCall:
             self.model == TOY or not isinstance(self.checkpoint, CheckpointRef)
             or (self.checkpoint.key.depth, self.checkpoint.key.variant) != (self.model.depth, self.model.variant)
         ):
-            raise CallError("your checkpoint was loaded for another architecture; load it again for this one")
+            raise CallError("your checkpoint was loaded for another architecture; load it again for this one",
+                            key="error.checkpoint_other_arch")
 
 
 @dataclass(frozen=True)

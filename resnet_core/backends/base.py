@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import torch
 
+from ..errors import UserError
 from ..images import MAX_INPUT_SIZE, MAX_SIDE, prepare
 from ..results import Inspection, Prediction
 from ..serving import ModelService
@@ -36,7 +37,7 @@ MAX_TOP_K = 1000
 MAX_LAYER_CHARS = 64
 
 
-class CallError(ValueError):
+class CallError(UserError):
     """A call that cannot be served as it stands; the message is meant for the person."""
 
 
@@ -102,7 +103,8 @@ def _check_picture(picture: object) -> None:
         raise CallError("the picture must be a decoded (H, W, 3) uint8 array (see resnet_core.images.load_image)")
     h, w, _ = picture.shape
     if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
-        raise CallError(f"the picture is {w}×{h}; each side must be from 1 to {MAX_SIDE} pixels")
+        raise CallError(f"the picture is {w}×{h}; each side must be from 1 to {MAX_SIDE} pixels",
+                        key="error.picture_sides", width=w, height=h, limit=MAX_SIDE)
 
 
 def _check_common(call: InspectCall | PredictCall) -> None:
@@ -122,7 +124,8 @@ def _check_common(call: InspectCall | PredictCall) -> None:
         if not isinstance(ckpt, CheckpointRef):
             raise CallError("checkpoint must be a CheckpointRef made by the backend's add_checkpoint")
         if (ckpt.key.depth, ckpt.key.variant) != (call.key.depth, call.key.variant):
-            raise CallError("your checkpoint was loaded for another architecture; load it again for this one")
+            raise CallError("your checkpoint was loaded for another architecture; load it again for this one",
+                                key="error.checkpoint_other_arch")
 
 
 @dataclass(frozen=True, eq=False)

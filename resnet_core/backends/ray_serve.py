@@ -134,7 +134,7 @@ class RayConfig:
 def _plain(exc: BaseException) -> CallError:
     """A user error as a picklable :class:`CallError` with the same message."""
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-    return CallError(text or type(exc).__name__)
+    return CallError(text or type(exc).__name__, key=getattr(exc, "key", None), **getattr(exc, "fields", {}))
 
 
 @serve.deployment(name="ModelReplica")

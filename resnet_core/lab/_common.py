@@ -11,6 +11,8 @@ from typing import Any, Literal, TypeVar
 
 import torch
 
+from ..errors import UserError
+
 T = TypeVar("T")
 
 Family = Literal["cifar", "imagenet"]
@@ -19,7 +21,7 @@ NetKind = Literal["residual", "plain", "preact"]
 FAMILIES: tuple[Family, ...] = ("cifar", "imagenet")
 
 
-class LabError(ValueError):
+class LabError(UserError):
     """A lab request with an argument out of range; the message says which and why."""
 
 

@@ -2,10 +2,11 @@
 
 Pure functions of :mod:`resnet_core.lab`'s dataclasses; nothing here touches a model. Every
 function that puts words on a figure, and every verdict, takes ``lang`` ("en" or "zh"); each
-module keeps its strings in a ``TEXT`` table with the same keys in both languages.
+module reads its words from the catalogue (:mod:`viz.locales`, namespace ``lab.<module>``).
 """
 
-from ._common import KIND_COLORS, LANGS
+from ..locales import LANGS
+from ._common import KIND_COLORS
 from .ablation import ablation_verdict
 from .anatomy import block_anatomy_figure
 from .degradation import degradation_figure, degradation_verdict

@@ -10,8 +10,6 @@ import plotly.graph_objects as go
 
 from .._format import FONT, TEMPLATE
 
-LANGS: tuple[str, ...] = ("en", "zh")
-
 #: one colour per kind of network, in every lab figure
 KIND_COLORS: dict[str, str] = {"residual": "#1f77b4", "plain": "#d62728", "preact": "#2ca02c"}
 #: lighter and darker shades for a second and third depth in one race
@@ -48,11 +46,6 @@ def stage_starts(blocks: Sequence[str]) -> list[tuple[int, str]]:
     return starts
 
 
-
-def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {LANGS}, got {str(lang)[:20]!r}")
-    return lang
 
 
 def times(x: float, lang: str = "en") -> str:

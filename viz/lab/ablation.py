@@ -12,37 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from ._common import LANGS
+from ..locales import section
 
 #: the top class keeping at least this share of its probability counts as "barely changed"
 KEPT = 0.8
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "branch": "Zeroing the residual branch of {block}",
-        "shortcut": "Cutting the shortcut of {block}",
-        "same": " keeps the top class “{label}” ({p0:.0%} → {p1:.0%}); {overlap} of the top {k} classes stay in the top {k}.",
-        "moved": " moves the top class from “{label}” ({p0:.0%}) to “{new}” ({p2:.0%}; “{label}” now {now}); {overlap} of the top {k} classes stay in the top {k}.",
-        "barely": " On this picture the network barely noticed.",
-        "barely_branch": " On this picture the network barely noticed, as Veit et al. found for one deleted block of a trained ResNet.",
-        "clearly": " On this picture the prediction clearly changed.",
-        "random": " The weights are random, so the predictions mean nothing before or after: this change says nothing about what {block} does in a trained network. Pick ImageNet weights to test Veit et al.'s finding.",
-        "out": "below the top {k}",
-        "empty": "Nothing measured yet.",
-    },
-    "zh": {
-        "branch": "把 {block} 的残差分支置零",
-        "shortcut": "切断 {block} 的捷径",
-        "same": "后，最高类别仍是“{label}”（{p0:.0%} → {p1:.0%}）；原前 {k} 个类别中有 {overlap} 个仍在前 {k}。",
-        "moved": "后，最高类别从“{label}”（{p0:.0%}）变成“{new}”（{p2:.0%}；“{label}”现为 {now}）；原前 {k} 个类别中有 {overlap} 个仍在前 {k}。",
-        "barely": "在这张图片上网络几乎没有察觉。",
-        "barely_branch": "在这张图片上网络几乎没有察觉，与 Veit 等人对训练好的 ResNet 删去一个块的发现一致。",
-        "clearly": "在这张图片上预测明显改变了。",
-        "random": "权重是随机的，消融前后的预测都没有意义：这个变化说明不了 {block} 在训练好的网络中起什么作用。请选 ImageNet 权重来检验 Veit 等人的发现。",
-        "out": "已跌出前 {k}",
-        "empty": "尚无测量结果。",
-    },
-}
 
 
 class _Prediction(Protocol):
@@ -67,9 +40,7 @@ def ablation_verdict(
             out of ``after`` (else read from ``after``; "below the top k" when unknown).
         lang: "en" or "zh".
     """
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {str(lang)[:20]!r}")
-    tx = TEXT[lang]
+    tx = section("lab.ablation", lang)
     if not before or not after:
         return tx["empty"]
     top, new = before[0], after[0]
@@ -93,4 +64,4 @@ def ablation_verdict(
     return text + tx["barely_branch" if mode == "branch" else "barely"]
 
 
-__all__ = ["KEPT", "TEXT", "ablation_verdict"]
+__all__ = ["KEPT", "ablation_verdict"]

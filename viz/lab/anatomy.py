@@ -14,55 +14,11 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 
 from .._format import FONT, TEMPLATE
-from ._common import HIGHLIGHT, check_lang
+from ..locales import section
+from ._common import HIGHLIGHT
 
 if TYPE_CHECKING:  # the records are read by attribute; importing resnet_core would import torch
     from resnet_core.shapes import BlockAnatomy, LayerInfo
-
-#: titles and notes per column (block type / its first variant), the op words and the legend;
-#: layer names (conv, BN, ReLU) are the same in both languages
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "bottleneck/v1/title": "Bottleneck v1 (paper)",
-        "bottleneck/v1/note": "stride 2 on the first 1×1 conv:<br>it skips 3 of every 4 positions<br>before any 3×3 sees them",
-        "bottleneck/v1.5/title": "Bottleneck v1.5 (torchvision)",
-        "bottleneck/v1.5/note": "stride 2 moved to the 3×3 conv:<br>same parameters, more compute,<br>about +0.5% top-1",
-        "bottleneck/preact/title": "Bottleneck pre-activation",
-        "bottleneck/preact/note": "BN-ReLU before each conv, nothing after ⊕:<br>x passes from block to block untouched<br>(Identity Mappings, Fig. 4e)",
-        "basic/v1/title": "Basic v1 = v1.5",
-        "basic/v1/note": "v1 and v1.5 differ only in bottlenecks:<br>a basic block has no 1×1 to move<br>the stride from",
-        "basic/preact/title": "Basic pre-activation",
-        "basic/preact/note": "BN-ReLU before each conv,<br>nothing after ⊕",
-        "input": "x (input)",
-        "no_relu": "no ReLU after ⊕",
-        "conv": "conv {k}×{k}",
-        "stride": ", stride {s}",
-        "channels": " (×{n} channels)",
-        "plus_bn": " + BN",
-        "no_bn": " (no BN)",
-        "legend": "<span style='color:#ff7f0e'><b>orange</b></span>: where this variant differs · blue: conv · yellow: BN · green: ReLU · shortcut on the right (projection: first block of a stage)",
-    },
-    "zh": {
-        "bottleneck/v1/title": "瓶颈块 v1（论文）",
-        "bottleneck/v1/note": "步长 2 在第一个 1×1 卷积上：<br>每 4 个位置跳过 3 个，<br>3×3 卷积根本看不到它们",
-        "bottleneck/v1.5/title": "瓶颈块 v1.5（torchvision）",
-        "bottleneck/v1.5/note": "步长 2 移到 3×3 卷积：<br>参数相同，计算更多，<br>top-1 约高 0.5%",
-        "bottleneck/preact/title": "瓶颈块 预激活",
-        "bottleneck/preact/note": "每个卷积前先 BN-ReLU，⊕ 之后什么都没有：<br>x 在块与块之间原样传递<br>（《恒等映射》一文，图 4e）",
-        "basic/v1/title": "基本块 v1 = v1.5",
-        "basic/v1/note": "v1 和 v1.5 只在瓶颈块上不同：<br>基本块没有可以移走步长的 1×1 卷积",
-        "basic/preact/title": "基本块 预激活",
-        "basic/preact/note": "每个卷积前先 BN-ReLU，<br>⊕ 之后什么都没有",
-        "input": "x（输入）",
-        "no_relu": "⊕ 之后没有 ReLU",
-        "conv": "conv {k}×{k}",
-        "stride": ", 步长 {s}",
-        "channels": "（×{n} 通道）",
-        "plus_bn": " + BN",
-        "no_bn": "（无 BN）",
-        "legend": "<span style='color:#ff7f0e'><b>橙色</b></span>：该变体不同之处 · 蓝：卷积 · 黄：BN · 绿：ReLU · 右侧为捷径（投影：每个阶段的第一个块）",
-    },
-}
 
 # --------------------------------------------------------------------------------------------
 
@@ -254,7 +210,7 @@ def block_anatomy_figure(anatomy: Sequence[BlockAnatomy], *, lang: str = "en") -
     Raises:
         ValueError: an unknown language, or no columns.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("lab.anatomy", lang)
     if not anatomy:
         raise ValueError("no blocks to draw")
     canvas = _Canvas()

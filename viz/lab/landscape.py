@@ -9,59 +9,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .._format import FONT, TEMPLATE
-from ._common import check_lang, machine_words, message_figure
+from ..locales import section
+from ._common import machine_words, message_figure
 
 if TYPE_CHECKING:
     from resnet_core.lab.landscape import Landscape
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Training loss around plain-{depth} and ResNet-{depth} after {steps} steps, along two filter-normalised directions ({grid}×{grid} grid)",
-        "saved": "saved: {where}, {date}, {seconds:.0f} s, a single run (one seed: no spread) (ours, not the paper's)",
-        "live": "live: {device}, {seconds:.0f} s",
-        "panel": "{name}: centre loss {loss:.2f}, training accuracy {acc:.0%}",
-        "a": "direction 1 (α)",
-        "b": "direction 2 (β)",
-        "colorbar": "log10 loss",
-        "hover": "α=%{x:.2f}, β=%{y:.2f}<br>loss %{customdata:.3g}",
-        "missing": "no saved landscape at {path}; run: python scripts/landscape.py",
-        "verdict": "Walking outward from the centre of each slice, the loss dips instead of rising at {plain_dips:.0%} of grid steps around {plain} and {res_dips:.0%} around {res}; the grid has {plain_min} for {plain} and {res_min} for {res}. {judgement}",
-        "minima_1": "1 local minimum",
-        "minima_n": "{n} local minima",
-        "smoother_deep": "The ResNet's surface is the smoother bowl, as Li et al. found from 56 layers on (plain-56 chaotic, ResNet-56 smooth).",
-        "smoother_shallow": "The ResNet's surface is the smoother one here; Li et al. found both benign at 20 layers and the plain surface chaotic only from 56 layers on.",
-        "similar_shallow": "The two surfaces look alike, as Li et al. found at 20 layers (plain-20 benign, like ResNet-20); they saw the plain surface turn chaotic from 56 layers on.",
-        "similar_deep": "The two surfaces look alike here, unlike what Li et al. found at 56 layers after full training (plain-56 chaotic, ResNet-56 smooth).",
-        "rougher": "Here the ResNet's surface is the rougher one, unlike what Li et al. found.",
-        "slope": " {name}'s slice is not centred at a minimum (its lowest grid point is off-centre after {moves} re-centring moves): walking outward partly walks down its slope, so its dips are not roughness and the comparison is open.",
-        "moved": " Centred where the loss is lowest, as Li et al. slice at a minimum: {moves}.",
-        "moved_one": "{name} moved by ({a:.2f}, {b:.2f}) from where training stopped",
-        "untrained": " Note: {plain} has trained less (accuracy {acc:.0%} against {res_acc:.0%}), so its slice sits higher up the surface.",
-    },
-    "zh": {
-        "title": "训练 {steps} 步后 plain-{depth} 与 ResNet-{depth} 周围的训练损失，沿两个按滤波器归一化的方向（{grid}×{grid} 网格）",
-        "saved": "已保存：{where}，{date}，{seconds:.0f} 秒，仅一次运行（一个种子：没有离散程度）（我们测的，不是论文的数字）",
-        "live": "实时：{device}，{seconds:.0f} 秒",
-        "panel": "{name}：中心损失 {loss:.2f}，训练准确率 {acc:.0%}",
-        "a": "方向 1（α）",
-        "b": "方向 2（β）",
-        "colorbar": "log10 损失",
-        "hover": "α=%{x:.2f}，β=%{y:.2f}<br>损失 %{customdata:.3g}",
-        "missing": "{path} 没有保存的损失地形；运行：python scripts/landscape.py",
-        "verdict": "从每个切片的中心向外走，{plain} 周围有 {plain_dips:.0%} 的网格步损失不升反降，{res} 周围为 {res_dips:.0%}；网格上 {plain} 有 {plain_min}，{res} 有 {res_min}。{judgement}",
-        "minima_1": "1 个局部极小值",
-        "minima_n": "{n} 个局部极小值",
-        "smoother_deep": "ResNet 的曲面是更平滑的碗形，与 Li 等人从 56 层起的发现一致（plain-56 混乱，ResNet-56 平滑）。",
-        "smoother_shallow": "这里 ResNet 的曲面更平滑；Li 等人发现 20 层时两者都很温和，普通网络的曲面要到 56 层起才变得混乱。",
-        "similar_shallow": "两个曲面看起来差不多，与 Li 等人在 20 层的发现一致（plain-20 与 ResNet-20 一样温和）；他们看到普通网络的曲面从 56 层起才变得混乱。",
-        "similar_deep": "这里两个曲面看起来差不多，与 Li 等人在 56 层、充分训练后的发现不同（plain-56 混乱，ResNet-56 平滑）。",
-        "rougher": "这里 ResNet 的曲面反而更崎岖，与 Li 等人的发现不同。",
-        "slope": "{name} 的切片中心不在极小值处（经过 {moves} 次重新居中，最低的网格点仍偏离中心）：向外走有一部分是在沿坡下行，所以它的“下降”不是崎岖，比较没有结论。",
-        "moved": "切片以损失最低处为中心，正如 Li 等人在极小值处切片：{moves}。",
-        "moved_one": "{name} 从训练停止处移动了 ({a:.2f}, {b:.2f})",
-        "untrained": "注意：{plain} 训练得较少（准确率 {acc:.0%}，ResNet 为 {res_acc:.0%}），所以它的切片位于曲面更高处。",
-    },
-}
 #: a difference in the share of outward dips below this is within what two bowls of
 #: different shape show on a coarse grid
 DIP_MARGIN = 0.02
@@ -85,7 +38,7 @@ def landscape_verdict(result: Landscape, lang: str = "en") -> str:
     centre of each slice and from the local minima on the grid, quoting Li et al. for the depth
     measured (benign at 20 layers, plain chaotic from 56). A slice whose centre is not its
     lowest point is on a slope: its dips are the slope's, and the verdict says so instead."""
-    t = TEXT[check_lang(lang)]
+    t = section("lab.landscape", lang)
     plain, res = result.surface("plain"), result.surface("residual")
     pd, rd = plain.outward_dips, res.outward_dips
     pm, rm = plain.local_minima, res.local_minima
@@ -132,7 +85,7 @@ def landscape_figure(
         lang: "en" or "zh".
         source: for a saved landscape, its ``meta`` (device name, date); the title says so.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("lab.landscape", lang)
     if result is None:
         return message_figure(t["missing"].format(path="assets/curves/landscape.json"), height=420)
     logs = [np.log10(np.maximum(s.loss, 1e-6)) for s in result.surfaces]

@@ -14,48 +14,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .._format import FONT, TEMPLATE
-from ._common import check_lang, machine_words, times
+from ..locales import section
+from ._common import machine_words, times
 
 if TYPE_CHECKING:  # importing resnet_core would import torch
     from resnet_core.lab.no_bn import NoBNRace
 
 COLORS = {"default": "#d62728", "zero-init": "#1f77b4", "SkipInit": "#2ca02c", "Fixup": "#9467bd"}
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "ResNet-{depth} without BN: {steps} steps on the race's data (ours)",
-        "stream_panel": "std of the stream after each block, at initialization",
-        "loss_panel": "training loss (gaps: not finite)",
-        "block": "block",
-        "step": "step",
-        "default": "**default (He init):** the stream's std grows {growth} from the first block to the last (x + F(x) with F as large as x: the variance about doubles per block), {fate}.",
-        "cure": "**{method}:** every block starts as the identity (stream growth {growth}); it {fate}.",
-        "diverged": "the loss is not finite or stays above chance ({chance:.2f}): it does not train",
-        "trains": "trains: loss {first:.2f} → {last:.2f} (chance {chance:.2f}), held-out accuracy {acc:.0%}",
-        "note": "A short run: the cures' job is to make training possible without BN, not to match BN in {steps} steps.",
-        "seed_line": "seed {seed}: trains: {ok}; does not: {bad} (held-out: {accs})",
-        "saved_where": "**Saved runs** (ResNet-{depth} without BN, {steps} steps, {seeds} seeds; {machine}, {date}; ours):",
-    },
-    "zh": {
-        "title": "没有 BN 的 ResNet-{depth}：在竞赛数据上训练 {steps} 步（我们测的）",
-        "stream_panel": "初始化时每个块之后残差流的标准差",
-        "loss_panel": "训练损失（空缺处：非有限值）",
-        "block": "块",
-        "step": "步数",
-        "default": "**默认（He 初始化）**：残差流的标准差从第一个块到最后一个块增长了 {growth}（x + F(x) 中 F 与 x 一样大：方差每个块约翻一倍），{fate}。",
-        "cure": "**{method}**：每个块都从恒等映射开始（残差流增长 {growth}）；它{fate}。",
-        "diverged": "损失不是有限值或一直高于随机猜测（{chance:.2f}）：无法训练",
-        "trains": "可以训练：损失 {first:.2f} → {last:.2f}（随机猜测 {chance:.2f}），留出集准确率 {acc:.0%}",
-        "note": "这是一次短训练：这些方法的作用是让没有 BN 的网络能够训练，而不是在 {steps} 步内赶上 BN。",
-        "seed_line": "种子 {seed}：能训练：{ok}；不能：{bad}（留出集：{accs}）",
-        "saved_where": "**已保存的实验**（没有 BN 的 ResNet-{depth}，{steps} 步，{seeds} 个种子；{machine}，{date}；我们测的）：",
-    },
-}
-
 
 def no_bn_figure(result: NoBNRace, *, lang: str = "en") -> go.Figure:
     """Two panels: the stream's std per block at init (log scale), and each method's loss."""
-    t = TEXT[check_lang(lang)]
+    t = section("lab.no_bn", lang)
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=[t["stream_panel"], t["loss_panel"]])
     for run in result.runs:
         color = COLORS.get(run.method, "#333333")
@@ -77,7 +47,7 @@ def no_bn_figure(result: NoBNRace, *, lang: str = "en") -> go.Figure:
 
 def saved_no_bn_verdict(races: Sequence[NoBNRace], meta: dict, lang: str = "en") -> str:
     """Seed by seed: which methods trained; then where the runs were made."""
-    t = TEXT[check_lang(lang)]
+    t = section("lab.no_bn", lang)
     if not races:
         return ""
     lines = []
@@ -93,7 +63,7 @@ def saved_no_bn_verdict(races: Sequence[NoBNRace], meta: dict, lang: str = "en")
 
 def no_bn_verdict(result: NoBNRace, lang: str = "en") -> str:
     """Per method: the stream's growth at init and whether it trained, from the numbers."""
-    t = TEXT[check_lang(lang)]
+    t = section("lab.no_bn", lang)
     lines = []
     for run in result.runs:
         if run.diverged:
@@ -107,4 +77,4 @@ def no_bn_verdict(result: NoBNRace, lang: str = "en") -> str:
     return "\n".join(f"* {line}" for line in lines) + "\n\n" + t["note"].format(steps=result.steps)
 
 
-__all__ = ["COLORS", "TEXT", "no_bn_figure", "no_bn_verdict", "saved_no_bn_verdict"]
+__all__ = ["COLORS", "no_bn_figure", "no_bn_verdict", "saved_no_bn_verdict"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._common import check_lang
+from ..locales import section
 
 #: Table 6: CIFAR-10 test error (%) and parameters. ResNet-110 is "best of 5 runs" (mean 6.61 ± 0.16).
 CIFAR_ERRORS: tuple[tuple[int, float, str], ...] = (
@@ -35,33 +35,10 @@ IMAGENET_ERRORS: tuple[tuple[str, float | None, float | None], ...] = (
 #: Table 1: FLOPs (multiply-adds) at 224x224, in units of 10^9.
 TABLE1_GFLOPS: dict[int, float] = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "cifar_head": "**CIFAR-10, the paper's Table 6 (their numbers, not ours):**",
-        "cifar_cols": "| network | parameters | test error |\n| --- | --- | --- |",
-        "cifar_note": "Depth helps up to 110 layers; ResNet-1202 is worse than ResNet-110 although its training error is as low: the paper attributes it to overfitting (19.4M parameters for a small data set). Plain-20 and plain-56 appear only as curves (Fig. 6, left): the deeper plain net has the higher training and test error; the paper gives no table numbers for them.",
-        "imagenet_head": "**ImageNet, the paper's Tables 2–3 (validation, 10-crop; their numbers):**",
-        "imagenet_cols": "| network | top-1 error | top-5 error |\n| --- | --- | --- |",
-        "flops_head": "**FLOPs: the paper's Table 1 beside this project's exact count** (multiply-accumulates of the convolutions and the fc layer at 224×224, the paper's v1 block; the Architecture tab shows the same count):",
-        "flops_cols": "| depth | Table 1 | counted here |\n| --- | --- | --- |",
-        "not_given": "not given",
-    },
-    "zh": {
-        "cifar_head": "**CIFAR-10，论文表 6（论文的数字，不是我们的）**：",
-        "cifar_cols": "| 网络 | 参数量 | 测试错误率 |\n| --- | --- | --- |",
-        "cifar_note": "深度一直有帮助直到 110 层；ResNet-1202 的训练误差同样很低，测试却比 ResNet-110 差：论文将其归因于过拟合（小数据集上 1940 万参数）。普通-20 和普通-56 只以曲线形式出现（图 6 左）：更深的普通网络训练和测试错误率都更高；论文没有给出它们的表格数字。",
-        "imagenet_head": "**ImageNet，论文表 2–3（验证集，10 处裁剪；论文的数字）**：",
-        "imagenet_cols": "| 网络 | top-1 错误率 | top-5 错误率 |\n| --- | --- | --- |",
-        "flops_head": "**FLOPs：论文表 1 与本项目的精确计数并列**（224×224 下卷积层和全连接层的乘加次数，论文的 v1 块；“架构”页显示同样的计数）：",
-        "flops_cols": "| 深度 | 表 1 | 本项目计数 |\n| --- | --- | --- |",
-        "not_given": "未给出",
-    },
-}
-
 
 def paper_numbers_markdown(lang: str = "en", *, macs: Mapping[int, int] | None = None) -> str:
     """The three reference tables as Markdown; ``macs`` (depth -> exact count) fills the last column."""
-    t = TEXT[check_lang(lang)]
+    t = section("lab.paper", lang)
     rows = [t["cifar_head"], "", t["cifar_cols"]]
     rows += [f"| ResNet-{d} | {p} | {e:.2f} % |" for d, e, p in CIFAR_ERRORS]
     rows += ["", t["cifar_note"], "", t["imagenet_head"], "", t["imagenet_cols"]]
@@ -86,4 +63,4 @@ def paper_numbers_json(*, macs: Mapping[int, int] | None = None) -> dict:
     }
 
 
-__all__ = ["CIFAR_ERRORS", "IMAGENET_ERRORS", "TABLE1_GFLOPS", "TEXT", "paper_numbers_json", "paper_numbers_markdown"]
+__all__ = ["CIFAR_ERRORS", "IMAGENET_ERRORS", "TABLE1_GFLOPS", "paper_numbers_json", "paper_numbers_markdown"]

@@ -14,70 +14,19 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .._format import FONT, TEMPLATE
-from ._common import SHADES, check_lang, machine_words, message_figure
+from ..locales import section
+from ._common import SHADES, machine_words, message_figure
 
 if TYPE_CHECKING:
     from resnet_core.lab.race import RaceCurve, RaceUpdate, SavedRace
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "loss_panel": "training loss",
-        "acc_panel": "accuracy (line: training batches; dots: held-out)",
-        "loss_hover": "step %{x}: loss %{y:.3f}",
-        "acc_hover": "step %{x}: training accuracy %{y:.1%}",
-        "eval_hover": "step %{x}: held-out accuracy %{y:.1%}",
-        "held_out": "held-out",
-        "step": "step",
-        "loss": "cross-entropy",
-        "accuracy": "accuracy",
-        "press": "press start: plain and residual networks will race here",
-        "done": "done",
-        "running": "running",
-        "stopped": "stopped ({why})",
-        "time budget": "time budget",
-        "title": "{names}: step {step}/{steps}, {elapsed:.0f} s on {device}, {state}",
-        "missing": "no saved curves at {path}; run: python scripts/race.py",
-        "vs": " vs ",
-        "saved": "Saved race (ours, not the paper's): {names}, a single run (seed {seed}: no spread across seeds)<br>{steps} steps on {where} ({device}), torch {torch}, {date}, {wall:.0f} s",
-        "verdict": "After {step} steps, {res} scores {res_acc:.0%} on held-out images and {plain} {plain_acc:.0%}: {lead}",
-        "lead_res": "the ResNet leads by {gap:.0f} percentage points, with the same layers and the same batches; only the shortcuts differ.",
-        "lead_plain": "the plain net leads by {gap:.0f} percentage points so far.",
-        "lead_tie": "neither leads yet (within {gap:.0f} percentage points).",
-        "waiting": "No held-out score yet.",
-    },
-    "zh": {
-        "loss_panel": "训练损失",
-        "acc_panel": "准确率（线：训练批次；点：留出集）",
-        "loss_hover": "第 %{x} 步：损失 %{y:.3f}",
-        "acc_hover": "第 %{x} 步：训练准确率 %{y:.1%}",
-        "eval_hover": "第 %{x} 步：留出集准确率 %{y:.1%}",
-        "held_out": "留出集",
-        "step": "步数",
-        "loss": "交叉熵",
-        "accuracy": "准确率",
-        "press": "点击开始：普通网络和残差网络将在这里赛跑",
-        "done": "完成",
-        "running": "运行中",
-        "stopped": "已停止（{why}）",
-        "time budget": "时间用完",
-        "title": "{names}：第 {step}/{steps} 步，{elapsed:.0f} 秒，设备 {device}，{state}",
-        "missing": "{path} 没有保存的曲线；运行：python scripts/race.py",
-        "vs": " 对 ",
-        "saved": "保存的赛跑（我们测的，不是论文的数字）：{names}，仅一次运行（种子 {seed}：没有跨种子的离散程度）<br>{steps} 步，{where}（{device}），torch {torch}，{date}，{wall:.0f} 秒",
-        "verdict": "训练 {step} 步后，{res} 在留出图像上得分 {res_acc:.0%}，{plain} 得分 {plain_acc:.0%}：{lead}",
-        "lead_res": "ResNet 领先 {gap:.0f} 个百分点；两者层相同、批次相同，只差捷径。",
-        "lead_plain": "目前普通网络领先 {gap:.0f} 个百分点。",
-        "lead_tie": "目前没有谁领先（相差不到 {gap:.0f} 个百分点）。",
-        "waiting": "还没有留出集得分。",
-    },
-}
 #: a held-out gap below this is noise on a few hundred held-out images (binomial s.d. ~2-3%)
 TIE = 0.05
 
 
 def race_verdict(update: RaceUpdate, lang: str = "en") -> str:
     """Who leads on held-out accuracy, by how much, computed from the latest scores."""
-    t = TEXT[check_lang(lang)]
+    t = section("lab.race", lang)
     plain = next((c for c in update.curves if c.kind == "plain"), None)
     res = next((c for c in reversed(update.curves) if c.kind == "residual" and plain and c.depth == plain.depth), None)
     if plain is None or res is None or not len(plain.eval_accuracy) or not len(res.eval_accuracy):
@@ -100,7 +49,7 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def _curves_figure(curves: Sequence[RaceCurve], *, title: str, smooth: int, lang: str) -> go.Figure:
-    t = TEXT[lang]
+    t = section("lab.race", lang)
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -179,7 +128,7 @@ def race_figure(history: RaceUpdate | Sequence[RaceUpdate], *, smooth: int = 10,
         smooth: training curves are trailing means over this many steps (batches are noisy);
             held-out accuracy is drawn as measured.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("lab.race", lang)
     if isinstance(history, Sequence):
         if not history:
             return message_figure(t["press"], height=420)
@@ -210,7 +159,7 @@ def saved_curves_figure(source: str | Path | SavedRace, *, smooth: int = 10, lan
     A missing file gives a figure that says how to make one; a malformed file raises
     ``ValueError``.
     """
-    t = TEXT[check_lang(lang)]
+    t = section("lab.race", lang)
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
