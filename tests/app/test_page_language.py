@@ -12,7 +12,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from playground.choices import parse_depth
-from playground.errors import localize
+from playground.errors import message_for
 from playground.locales import TABLES, toast_css
 from playground.locales.address import LanguageFromAddress, asked_lang
 
@@ -62,5 +62,5 @@ def test_toast_titles_follow_the_html_lang_gradio_sets() -> None:
 def test_a_bad_block_count_is_said_in_chinese(counts: str) -> None:
     with pytest.raises(ValueError) as err:
         parse_depth("custom", counts, "basic")
-    zh = localize(str(err.value), "zh")
+    zh = message_for(err.value, "zh")
     assert not re.search(r"[A-Za-z]{2,}", zh), zh  # no English words left, only numbers

@@ -12,7 +12,6 @@ from resnet_core.attributions.faithfulness import CaptumScores, FaithCurve
 from resnet_core.attributions.methods import Attribution
 from resnet_core.attributions.sanity import SanityCurve, SanityResult
 from viz.attributions import (
-    TEXT,
     attribution_grid_figure,
     attribution_verdict,
     faithfulness_figure,
@@ -53,10 +52,6 @@ def _faith(method: str, d: float, i: float) -> FaithCurve:
         deletion_auc=d,
         insertion_auc=i,
     )
-
-
-def test_text_tables_have_the_same_keys():
-    assert set(TEXT["en"]) == set(TEXT["zh"])
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

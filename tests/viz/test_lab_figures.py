@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import numpy as np
@@ -23,16 +22,6 @@ from viz.lab import (
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-MODULES = ["flow", "race", "anatomy", "shatter", "landscape", "degradation"]
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_every_text_table_has_the_same_keys_and_placeholders_in_both_languages(name: str) -> None:
-    text = importlib.import_module(f"viz.lab.{name}").TEXT
-    assert set(text) == {"en", "zh"} and set(text["en"]) == set(text["zh"])
-    for key, en in text["en"].items():
-        fields = lambda s: sorted(re.findall(r"(?<!%)\{(\w+)", s))  # noqa: E731
-        assert fields(en) == fields(text["zh"][key]), key
 
 
 def _shattering(plain_lag1: float, res_lag1: float) -> Shattering:

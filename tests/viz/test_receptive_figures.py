@@ -49,10 +49,6 @@ def fv_result(random: bool) -> FeatureVizResult:
     return FeatureVizResult("ResNet-18", "IMAGENET1K_V1", random, "layer3", 256, pics, 40, 12.5, "time")
 
 
-def test_same_keys_in_both_languages() -> None:
-    assert set(vr.TEXT["en"]) == set(vr.TEXT["zh"])
-
-
 def test_chinese_outputs_have_no_english_words() -> None:
     outputs = {
         "table": vr.field_table_markdown(field_result(50, "v1", "v1.5"), lang="zh"),

@@ -45,7 +45,6 @@ TEXT: dict[str, str] = {
     "page.notice_pending": "ℹ️ {model} with {source} weights, loaded when you first run it. {device}",
     "page.notice_random": "⚠️ **{model} with random weights: its predictions are meaningless.** {device}",
     "page.notice_no_default": "⚠️ The default model could not be loaded: {error}. {device}",
-    "page.random_short": "random weights",
     "page.random_mark": "random weights: not a real prediction",
     # architecture tab
     "page.height": "Input height",
@@ -170,8 +169,6 @@ TEXT: dict[str, str] = {
     "page.anatomy_heading": "### 7. Block anatomy: v1, v1.5 and pre-activation",
     "page.anatomy": "Block anatomy",
     # messages
-    "page.err_no_image": "Upload an image in the Inspect tab first (or pick one of its examples).",
-    "page.err_run_first": "Run an inspection first.",
     "page.toast_error": "Error",
     "page.toast_warning": "Warning",
     "page.toast_info": "Info",
@@ -182,7 +179,6 @@ TEXT: dict[str, str] = {
     ),
     "page.err_oom_gpu": "The GPU ran out of memory for this request. Try a smaller input size or depth.",
     "page.err_oom": "The server ran out of memory for this request. Try a smaller input size or depth.",
-    "page.err_busy": "You already have {n} jobs running or waiting; wait for one to finish.",
     "page.level_block": "blocks",
     "page.level_layer": "every layer",
     "page.family_cifar": "CIFAR (6n+2, 32×32)",
@@ -693,7 +689,6 @@ TEXT: dict[str, str] = {
     "attributions.absolute": "absolute",
     "attributions.per_map": "each map to its own peak",
     "attributions.shared": "one range for all maps",
-    "attributions.time": "{time}",
     "attributions.value": "value",
     "attributions.no_maps": "No attribution to show yet.",
     "attributions.sanity_title": (
@@ -1172,8 +1167,6 @@ TEXT: dict[str, str] = {
     "lab.lesion.block_x": "deleted block",
     "lab.lesion.k_x": "blocks deleted (k)",
     "lab.lesion.acc": "held-out accuracy",
-    "lab.lesion.intact": "{name} intact",
-    "lab.lesion.chance": "chance",
     "lab.lesion.title": "Veit et al. (2016), measured on {source}",
     "lab.lesion.saved_title": (
         "Veit et al. (2016) on the race's deeper nets: {seeds} seeds, {where}, {date} (ours, not the paper's "

@@ -1,0 +1,107 @@
+"""The library's mistakes reach the page in the reader's language, by key, with no English left.
+
+Each case is a real failing call into resnet_core or the page's parsing, run through the page's
+error policy (:func:`playground.errors.friendly`) as a Chinese request; the catalogue's entry is
+filled with the error's own fields. An error raised without a key falls back to its English.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections.abc import Callable
+
+import gradio as gr
+import pytest
+
+from playground.choices import parse_depth, parse_side
+from playground.errors import friendly
+from resnet_core.errors import UserError
+from resnet_core.images import ImageError, load_image
+from resnet_core.serving import BudgetError, ModelService, ServiceConfig
+from viz.locales import TABLES
+
+ZH = gr.Request(query_params={"lang": "zh"}, headers={})
+EN = gr.Request(query_params={"lang": "en"}, headers={})
+#: Latin words a Chinese message may quote: the network's name, file formats, numbers' units
+NAMES = {"ResNet", "GMACs", "M", "PNG", "JPEG", "WebP", "GIF", "BMP", "TIFF"}
+
+
+def shown(call: Callable[[], object], request: gr.Request) -> str:
+    """What the page says when ``call`` fails inside a handler answering ``request``."""
+
+    @friendly
+    def handler(request: gr.Request) -> object:
+        return call()
+
+    with pytest.raises(gr.Error) as err:
+        handler(request)
+    return err.value.message
+
+
+def english(text: str) -> set[str]:
+    return {w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in NAMES}
+
+
+def over_budget() -> None:
+    ModelService(ServiceConfig(device="cpu", max_params=30e6, warm_up=False)).check_cost(152, "v1.5", 224)
+
+
+def too_much_work() -> None:
+    ModelService(ServiceConfig(device="cpu", max_gmacs=5, warm_up=False)).check_cost(50, "v1.5", 448)
+
+
+CASES = {
+    "a text file": (lambda: load_image(b"just some words, not a picture\n" * 4), "error.image_text"),
+    "random bytes": (lambda: load_image(bytes(range(256)) * 8), "error.not_an_image"),
+    "an empty file": (lambda: load_image(b""), "error.image_empty"),
+    "a depth over the parameter budget": (over_budget, "error.budget_params"),
+    "a depth and size over the work budget": (too_much_work, "error.budget_macs_fits"),
+    "block counts that are not numbers": (lambda: parse_depth("custom", "a, b, c, d", "basic"), "error.block_counts"),
+    "three block counts": (lambda: parse_depth("custom", "3, 4, 6", "basic"), "error.block_count_number"),
+    "a stage with no block": (lambda: parse_depth("custom", "0, 1, 1, 1", "basic"), "error.blocks_per_stage"),
+    "an input side past the limit": (lambda: parse_side(100000), "error.input_sides"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_real_mistake_is_said_in_chinese_from_its_key(case: str) -> None:
+    call, key = CASES[case]
+    with pytest.raises(UserError) as err:
+        call()
+    assert err.value.key == key
+    zh = shown(call, ZH)
+    assert zh == TABLES["zh"][key].format(**err.value.fields)
+    assert not english(zh), zh
+    assert re.search(r"[\u4e00-\u9fff]", zh)
+    # the English page says the catalogue's English, and the library's own words stay English
+    assert shown(call, EN) == TABLES["en"][key].format(**err.value.fields)
+    assert not re.search(r"[\u4e00-\u9fff]", str(err.value))
+
+
+def test_the_budget_names_its_numbers_in_both_languages() -> None:
+    with pytest.raises(BudgetError) as err:
+        over_budget()
+    assert err.value.fields["name"] == "ResNet-152" and err.value.kind == "params"
+    zh = shown(over_budget, ZH)
+    assert "ResNet-152" in zh and "60.2M" in zh and "30.0M" in zh  # torchvision's resnet152: 60.19M parameters
+
+
+def test_an_error_without_a_key_is_shown_in_its_own_words_after_a_chinese_lead_in() -> None:
+    def fails() -> None:
+        raise ValueError("the flux capacitor is not charged")
+
+    assert shown(fails, ZH) == "出错了：the flux capacitor is not charged"
+    assert shown(fails, EN) == "the flux capacitor is not charged"
+
+
+def test_a_keyed_error_keeps_its_key_and_fields_across_a_process_boundary() -> None:
+    # Ray Serve replicas send a user's mistake back pickled
+    with pytest.raises(ImageError) as err:
+        load_image(b"")
+    again = pickle.loads(pickle.dumps(err.value))
+    assert (type(again), str(again), again.key, again.fields) == (ImageError, str(err.value), "error.image_empty", {})
+    with pytest.raises(UserError) as err:
+        parse_depth("custom", "0, 1, 1, 1", "basic")
+    again = pickle.loads(pickle.dumps(err.value))
+    assert (again.key, again.fields) == (err.value.key, err.value.fields)
