@@ -116,7 +116,7 @@ def _wire_header(page: Page, ckpt: gr.File, ckpt_info: gr.Markdown, ckpt_help: g
         """Your own weights for the chosen architecture, checked key by key; kept for this session only."""
         page.store.check_owner(old, request=request)  # another client's session hash changes nothing
         if not file:
-            raise UserError("choose a .safetensors or .pth file", key="error.checkpoint_suffix")
+            raise UserError("choose a .safetensors or .pth file", key="error.checkpoint_none")
         path = Path(file)
         if path.suffix.lower() not in (".safetensors", ".pth", ".pt"):
             raise UserError("checkpoints are accepted as .safetensors or .pth files", key="error.checkpoint_suffix")

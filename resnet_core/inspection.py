@@ -64,7 +64,7 @@ def _check_layer(model: nn.Module, layer: str) -> str:
         resolve_module(model, _module_name(layer))
     except HookError as exc:
         raise InspectionError(f"{exc}; choose one of: {', '.join(layer_names(model))}", key="error.layer_unknown",
-                              layer=_module_name(layer), choices=", ".join(layer_names(model))) from None
+                              layer=repr(_module_name(layer)), choices=", ".join(layer_names(model))) from None
     return layer
 
 

@@ -446,12 +446,13 @@ def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str =
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise WeightsError(f"{label} does not fit {arch}: missing key {quote(missing[0])}{more}",
-                           key="error.checkpoint_keys", name=label, model=model.name, classes=model.num_classes, entry=quote(missing[0]))
+                           key="error.checkpoint_missing_key", name=label, model=model.name, classes=model.num_classes, entry=quote(missing[0]))
     unexpected = [k for k in state if k not in expected]
     if unexpected:
         more = f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""
         raise WeightsError(f"{label} does not fit {arch}: unexpected key {quote(unexpected[0])}{more}",
-                           key="error.checkpoint_keys", name=label, model=model.name, classes=model.num_classes, entry=quote(unexpected[0]))
+                           key="error.checkpoint_unexpected_key", name=label, model=model.name, classes=model.num_classes,
+                           entry=quote(unexpected[0]))
     for key, ref in expected.items():
         if key not in state:
             continue

@@ -1295,14 +1295,14 @@ TEXT: dict[str, str] = {
     "error.image_file_size": "This file is {size}; the limit is {limit}. Please use a smaller file.",
     "error.image_no_pixels": "This image has no pixels (it is {width}×{height}).",
     "error.image_mode": "Images in colour mode {mode} are not supported; use PNG, JPEG, WebP, GIF, BMP or TIFF.",
-    "error.picture_sides": "The picture is {width}×{height}; each side must be from 1 to {limit} pixels.",
+    "error.picture_sides": "the picture is {width}×{height}; each side must be from 1 to {limit} pixels",
     "error.upload_first_inspect": "Upload an image in the Inspect tab first (or pick one of its examples).",
     "error.upload_first": "Upload an image first (or pick one of the examples).",
     "error.run_first": "Run an inspection first.",
     "error.inspection_expired": "Your last inspection has expired; run it again.",
-    "error.session_empty": "Nothing is kept for this session yet; run it first.",
-    "error.session_expired": "What this session kept has expired; run it again.",
-    "error.result_too_large": "This result is too large to keep for redrawing; choose a smaller input size.",
+    "error.session_empty": "nothing kept for this session yet",
+    "error.session_expired": "what this session kept has expired; run it again",
+    "error.result_too_large": "this result is too large to keep for redrawing; choose a smaller input size",
     "error.not_yours": "This session belongs to another browser; reload the page to start your own.",
     "error.server_full": (
         "The server is holding as much as it can for jobs that are running; try again in a few minutes, "
@@ -1320,20 +1320,20 @@ TEXT: dict[str, str] = {
         "{name} at {size}×{size} takes {value:.0f} GMACs per pass; this server allows {limit:g}. "
         "Choose an input size up to about {fits} or a smaller network."
     ),
-    "error.input_sides": "Input sides must be between {low} and {high} pixels, got {got}.",
-    "error.block_counts": "Block counts are four whole numbers such as 2, 2, 2, 2; got {got}.",
-    "error.block_count_number": "Give one block count per stage ({stages}), got {got}.",
-    "error.blocks_per_stage": "Each stage needs between {low} and {high} blocks, got {got}.",
-    "error.unknown_class": "Unknown class {value}: pick one from the list or type its number (0-{last}).",
-    "error.layer_name": "Choose a layer by name, e.g. 'layer4' or 'layer3.2'.",
-    "error.layer_unknown": "There is no layer {layer}; choose one of: {choices}.",
-    "error.targets_many": "At most {limit} Grad-CAM targets at once, got {got}.",
-    "error.target_range": "Target classes must be whole numbers from 0 to {last}, got {got}.",
-    "error.checkpoint_suffix": "Choose a .safetensors or .pth file.",
-    "error.checkpoint_missing": "Upload a checkpoint (.safetensors or .pth) first, or pick other weights.",
-    "error.checkpoint_expired": "Your checkpoint has expired from this session; load it again.",
-    "error.checkpoint_other_arch": "Your checkpoint was loaded for another architecture; load it again for this one.",
-    "error.checkpoint_size": "{name} is {size} MB; the limit is {limit} MB.",
+    "error.input_sides": "input sides must be between {low} and {high} pixels, got {got}",
+    "error.block_counts": "block counts are four whole numbers such as 2, 2, 2, 2; got {got}",
+    "error.block_count_number": "give one block count per stage ({stages}), got {got}",
+    "error.blocks_per_stage": "each stage needs between {low} and {high} blocks, got ({got})",
+    "error.unknown_class": "unknown class {value}: pick one from the list or type its number (0-{last})",
+    "error.layer_name": "choose a layer by name, e.g. 'layer4' or 'layer3.2'",
+    "error.layer_unknown": "the model has no layer called {layer}; choose one of: {choices}",
+    "error.targets_many": "at most {limit} Grad-CAM targets at once, got {got}",
+    "error.target_range": "target classes must be integers in [0, {last}], got {got}",
+    "error.checkpoint_suffix": "checkpoints are accepted as .safetensors or .pth files",
+    "error.checkpoint_missing": "upload a checkpoint (.safetensors or .pth) first, or pick other weights",
+    "error.checkpoint_expired": "your checkpoint has expired from this session; load it again",
+    "error.checkpoint_other_arch": "your checkpoint was loaded for another architecture; load it again for this one",
+    "error.checkpoint_size": "{name} is {size} MB; the limit is {limit} MB",
     "error.not_a_checkpoint": (
         "{name} is not a checkpoint: expected a .safetensors file or a state dict saved with torch.save."
     ),
@@ -1350,7 +1350,9 @@ TEXT: dict[str, str] = {
         "{name} holds {value:.1f}M parameters; this server loads checkpoints of up to {limit:.1f}M "
         "(ResNet-152 has 60.2M)."
     ),
-    "error.checkpoint_keys": "{name} does not fit {model} with {classes} classes: {entry} does not match.",
+    "error.checkpoint_unexpected_key": "{name} does not fit {model} with {classes} classes: unexpected key {entry}",
+    "error.checkpoint_none": "choose a .safetensors or .pth file",
+    "error.checkpoint_missing_key": "{name} does not fit {model} with {classes} classes: missing key {entry}",
     "error.checkpoint_shape": (
         "{name} does not fit {model} with {classes} classes: {entry} has shape {shape}, the model needs {needed}."
     ),
