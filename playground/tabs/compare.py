@@ -63,7 +63,9 @@ def create(page: Page) -> dict[str, Any]:
     gr.Markdown(L("compare_help"))
     button = gr.Button(L("compare"), variant="primary", elem_id="compare")
     gallery = gr.Gallery(label=L("compare_gallery"), format=PHOTO_FORMAT, columns=5, height="auto", elem_id="compare-gallery")
-    table = gr.Dataframe(headers=[t(c) for c in COLUMNS], wrap=True, interactive=False, elem_id="compare-table")
+    # the top-5 column wraps; the numbers keep their room (in Chinese the weights column was cut at 1400 px)
+    table = gr.Dataframe(headers=[t(c) for c in COLUMNS], wrap=True, interactive=False, elem_id="compare-table",
+                         column_widths=["11%", "45%", "8%", "8%", "9%", "9%", "10%"])
     verdict = gr.Markdown(elem_id="compare-verdict")
     button.click(gpu(bind(compare_depths, backend=page.backend)), [page.image, page.weights], [gallery, table, verdict],
                  api_name="compare_depths", **page.model_event())
