@@ -25,7 +25,11 @@ def caller_of(request: Any) -> tuple[str, str]:
 
 
 class Cancels:
-    """A bounded, thread-safe table of each caller's running job's cancel flag."""
+    """A bounded, thread-safe table of each caller's running job's stop flag.
+
+    The tab decides what the flag means to its run: a cancel (the attributions: nothing is kept)
+    or a finish (training: the run wraps up with what it has; ``Backend.run(finish=)``).
+    """
 
     def __init__(self, *, max_runs: int = MAX_RUNS) -> None:
         self.max_runs = max_runs

@@ -1,7 +1,7 @@
 """Named studies: every model-running computation a tab offers, as one registered generator.
 
 A study is a library function that takes a :class:`StudyContext` (the model service, a resolver
-from a model key to a served model, a cancel flag) and one frozen call record, and yields frozen
+from a model key to a served model, a cancel flag and a finish flag) and one frozen call record, and yields frozen
 records of numpy arrays: progress updates first, the finished result last. A backend runs a
 study by name (:meth:`~resnet_core.backends.base.Backend.run`): in this process, or on a Ray
 Serve replica, where the same registry is imported. So a tab never touches a model: it builds the
@@ -55,17 +55,28 @@ class StudyContext:
         service: the process's model service (cache, budgets, device).
         resolve: a model key (and, for ``weights="checkpoint"``, the session's checkpoint
             reference) at an input side to a served model, within the compute budget.
-        cancel: set by the caller to stop the study at its next check (:meth:`check`).
+        cancel: set by the caller to stop the study at its next check (:meth:`check`): it
+            raises :class:`Cancelled` and nothing of the run comes back.
+        finish: set by the caller to ask for the result now, made from the work done so far (a
+            person's Stop in a training run: the weights trained so far are worth keeping). A
+            study that can wrap up early reads it (:meth:`finishing`) and ends as it would have
+            at its last step; one that cannot ignores it.
     """
 
     service: ModelService
     resolve: Callable[[ModelKey, Any, int], ServedModel]
     cancel: threading.Event = field(default_factory=threading.Event)
+    finish: threading.Event = field(default_factory=threading.Event)
 
     def check(self) -> None:
         """Raise :class:`Cancelled` when the caller asked to stop."""
         if self.cancel.is_set():
             raise Cancelled("stopped")
+
+    def finishing(self) -> bool:
+        """True once the caller asked for the result now; raises :class:`Cancelled` first if it cancelled."""
+        self.check()
+        return self.finish.is_set()
 
 
 StudyFn = Callable[[StudyContext, Any], Iterator[Any]]

@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from resnet_core.backends import Backend
-from resnet_core.studies import Cancelled
+from resnet_core.errors import UserError
 from resnet_core.transfer.data import ImageSet, TransferError, from_folder, from_sources, from_zip
 from resnet_core.transfer.export import write_export
 from resnet_core.transfer.study import FinetuneCall, FinetuneResult
@@ -93,10 +93,11 @@ def dataset(source: str, zip_file: Any, names: list[str], files: list[Any], *, d
         return from_folder(EXAMPLE_SET)
     if source == "zip":
         if not zip_file:
-            raise TransferError("Choose a .zip file with one folder of images per class.")
+            raise TransferError("Choose a .zip file with one folder of images per class.", key="error.transfer_zip_missing")
         return from_zip(str(zip_file), deadline=deadline)
     if source != "classes":
-        raise TransferError(f"the images come from one of {', '.join(SOURCES)}")
+        raise TransferError(f"the images come from one of {', '.join(SOURCES)}", key="error.transfer_source",
+                            choices=", ".join(SOURCES))
     classes = []
     for name, group in zip(names, files):
         paths = [str(f) for f in (group or []) if f]
@@ -108,11 +109,11 @@ def dataset(source: str, zip_file: Any, names: list[str], files: list[Any], *, d
 def current(store: SessionStore, ticket: Ticket | None, request: Any) -> TrainState:
     """The caller's finished run."""
     if ticket is None:
-        raise ValueError("Train first; there is nothing to compare or export yet.")
+        raise UserError("Train first; there is nothing to compare or export yet.", key="error.train_first")
     try:
         return store.get(ticket, request=request)
     except Expired:
-        raise ValueError("Your training run has expired; train again.") from None
+        raise UserError("Your training run has expired; train again.", key="error.train_expired") from None
 
 
 def outputs(**values: Any) -> tuple:
@@ -159,7 +160,10 @@ def finetune(
 ) -> Iterator[tuple]:
     """Fine-tune a ResNet on your own classes and stream the loss and accuracy as it trains; at the
     end, what changed: a confusion matrix, the pooled features before and after (PCA), and Grad-CAM
-    of held-out pictures from the original and the fine-tuned network."""
+    of held-out pictures from the original and the fine-tuned network.
+
+    Stop (:func:`stop_training`) ends the steps early: what was trained so far is analysed and
+    kept for export as usual, and the status says at which step it stopped."""
     lang = lang_of(request)
     store.check_owner(old, request=request)  # another client's session hash changes nothing
     progress(0.02, desc=t("train_reading", lang))
@@ -177,9 +181,10 @@ def finetune(
     if not info.pretrained:
         head += " " + t("train_random", lang)
     yield outputs(state=None, status=head)
+    # the Stop button's flag asks the study to finish now (a closed page still cancels it)
     event, result, last = cancels.start(request), None, None
     try:
-        for record in backend.run("finetune", call, cancel=event):
+        for record in backend.run("finetune", call, finish=event):
             if not isinstance(record, TrainUpdate):
                 result = record
                 continue
@@ -191,15 +196,13 @@ def finetune(
                           curves=vtr.curves_figure(record, lang=lang))
             if record.done:  # the study goes on to compare before and after
                 progress(0.97, desc=t("train_analysing", lang))
-    except Cancelled:
-        yield outputs(status=head + "\n\n" + t("train_stopped", lang))
-        return
     finally:
         cancels.finish(request, event)
     if not isinstance(result, FinetuneResult):
         raise RuntimeError("the finetune study returned no result")
     ticket = store.put(TrainState(result), request=request, kind="train")
-    status = " ".join(filter(None, (vtr.training_verdict(result.last, lang=lang), cut_text(result, lang))))
+    stopped = t("train_stopped", lang, step=result.last.step) if result.last.stopped == "stopped" else ""
+    status = " ".join(filter(None, (vtr.training_verdict(result.last, lang=lang), stopped, cut_text(result, lang))))
     yield outputs(state=ticket, status=head + "\n\n" + status, **report_outputs(result, lang))
 
 
@@ -218,7 +221,8 @@ def finetune_export(ticket: Ticket | None = None, request: gr.Request = None, *,
 
 
 def stop_training(request: gr.Request = None, *, cancels: Cancels) -> None:
-    """Stop the caller's own run at its next step (nobody else's); nothing of it is kept."""
+    """End the caller's own run at its next step (nobody else's); what it trained so far is
+    analysed and kept, as if its steps had ended there."""
     cancels.stop(request)
 
 
@@ -226,7 +230,7 @@ def stop_training(request: gr.Request = None, *, cancels: Cancels) -> None:
 def add_snapshot(picture: Any, slot: str, *groups: Any) -> list:
     """Add a webcam snapshot to a class slot's pictures."""
     if not picture:
-        raise ValueError("Take a snapshot first.")
+        raise UserError("Take a snapshot first.", key="error.snapshot_first")
     index = int(slot) - 1 if str(slot).isdigit() and 1 <= int(slot) <= SLOTS else 0
     out = [gr.update() for _ in range(SLOTS)]
     out[index] = [*(str(f) for f in (groups[index] or [])), str(picture)]

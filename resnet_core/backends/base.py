@@ -227,10 +227,15 @@ class Backend(Protocol):
         """Top-k from one forward pass (possibly shared with other requests)."""
         ...
 
-    def run(self, name: str, call: Any, *, cancel: threading.Event | None = None) -> Iterator[Any]:
+    def run(
+        self, name: str, call: Any, *, cancel: threading.Event | None = None, finish: threading.Event | None = None
+    ) -> Iterator[Any]:
         """The records of the study ``name`` (:mod:`resnet_core.studies`) on ``call``; the last is final.
 
-        Setting ``cancel`` stops the study at its next check (it raises ``studies.Cancelled``).
+        Setting ``cancel`` stops the study at its next check (it raises ``studies.Cancelled``) and
+        discards the run. Setting ``finish`` asks a study that can wrap up early for its result
+        now, made from the work done so far (``StudyContext.finish``); other studies ignore it.
+        Closing the iterator (the page went away) cancels.
         """
         ...
 

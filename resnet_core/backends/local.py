@@ -62,8 +62,11 @@ class LocalBackend:
             raise result
         return result
 
-    def run(self, name: str, call: Any, *, cancel: threading.Event | None = None) -> Iterator[Any]:
-        ctx = StudyContext(self.service, self.resolve, cancel if cancel is not None else threading.Event())
+    def run(
+        self, name: str, call: Any, *, cancel: threading.Event | None = None, finish: threading.Event | None = None
+    ) -> Iterator[Any]:
+        ctx = StudyContext(self.service, self.resolve, cancel if cancel is not None else threading.Event(),
+                           finish if finish is not None else threading.Event())
         yield from run_study(ctx, name, call)
 
     def _resolve(self, call: InspectCall | PredictCall) -> ServedModel:

@@ -22,6 +22,7 @@ import asyncio
 import dataclasses
 import logging
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -76,6 +77,55 @@ _BUSY = "the model server is busy; please try again in a moment"
 _INFO_CACHE = 64
 #: people's checkpoints a replica keeps built (the least recently used are built again from bytes)
 CHECKPOINTS_PER_REPLICA = 2
+#: the named actor that carries "finish now" to the replicas, and its namespace (the front end's
+#: own namespace is anonymous and the replicas live in "serve", so both name it explicitly)
+FINISH_BOARD, BOARD_NAMESPACE = "resnet_finish_board", "resnet_playground"
+#: seconds between a replica's looks at the board while a study runs
+FINISH_POLL_S = 0.25
+
+
+@ray.remote(num_cpus=0)
+class FinishBoard:
+    """The runs whose caller asked them to finish now, by token: a streamed request cannot be
+    signalled once it runs, and the replica serving it may be any of several, so the front end
+    raises a flag here and the replica running that token looks. A token is forgotten when its
+    run ends (by the front end and by the replica), so the board holds only live runs."""
+
+    def __init__(self) -> None:
+        self._finished: set[str] = set()
+
+    def finish(self, token: str) -> None:
+        self._finished.add(token)
+
+    def finished(self, token: str) -> bool:
+        return token in self._finished
+
+    def forget(self, token: str) -> None:
+        self._finished.discard(token)
+
+    def tokens(self) -> list[str]:
+        """The flags raised and not yet forgotten (empty between runs)."""
+        return sorted(self._finished)
+
+
+def finish_board() -> Any:
+    """The board's handle, made by the first caller (a front end) that asks; the others share it.
+
+    Not detached: it lives while a front end holds it, and a front end that finds it gone asks again.
+    """
+    return FinishBoard.options(name=FINISH_BOARD, namespace=BOARD_NAMESPACE, get_if_exists=True).remote()
+
+
+def _watch_board(board: Any, token: str, finish: threading.Event, done: threading.Event) -> None:
+    """A replica's side: set ``finish`` once the board holds ``token``; look until ``done``."""
+    while not done.wait(FINISH_POLL_S):
+        try:
+            if ray.get(board.finished.remote(token), timeout=10):
+                finish.set()
+                return
+        except ray.exceptions.RayError as exc:  # the board went away: the run goes on to its end
+            log.warning("the finish board cannot be read (%s); this run ignores Stop", type(exc).__name__)
+            return
 
 
 @dataclass(frozen=True)
@@ -206,15 +256,27 @@ class ModelReplica:
         # off the event loop, so requests keep arriving (and batching) during a forward pass
         return await asyncio.to_thread(predict_ready, self.service, items)
 
-    def run(self, name: str, call: Any) -> Iterator[Any]:
-        """Streamed: the study's records (:mod:`resnet_core.studies`), each as soon as it is made."""
-        ctx = StudyContext(self.service, self.resolve)
+    def run(self, name: str, call: Any, finish: tuple[Any, str] | None = None) -> Iterator[Any]:
+        """Streamed: the study's records (:mod:`resnet_core.studies`), each as soon as it is made.
+
+        ``finish`` is ``(board, token)``: while the study runs, a daemon thread looks at the
+        :class:`FinishBoard` every :data:`FINISH_POLL_S` seconds and sets the study's finish flag
+        once the caller raised the token's.
+        """
+        ctx, done = StudyContext(self.service, self.resolve), threading.Event()
+        if finish is not None:
+            board, token = finish
+            threading.Thread(target=_watch_board, args=(board, token, ctx.finish, done), daemon=True,
+                             name="finish-watch").start()
         try:
             yield from run_study(ctx, name, call)
         except (ValueError, KeyError, TypeError) as exc:
             raise _plain(exc) from None
         finally:
             ctx.cancel.set()  # the caller went away (or it ended): nothing further is computed
+            done.set()
+            if finish is not None:
+                finish[0].forget.remote(finish[1])  # also done by the front end, should it have gone
 
     def _resolve(self, call: InspectCall | PredictCall) -> ServedModel:
         return self.resolve(call.key, call.checkpoint, call.size or 224)
@@ -312,6 +374,30 @@ def app_builder(args: dict[str, str]) -> serve.Application:
     return build_app(config_from_args(args))
 
 
+class _FinishRelay:
+    """The front end's side of one run's finish flag: a daemon thread raises the token on the
+    board once ``finish`` is set; :meth:`close` stops it and forgets the token (under one lock,
+    so a flag raised as the run ends cannot outlive it on the board)."""
+
+    def __init__(self, board: Any, finish: threading.Event) -> None:
+        self.board, self.token, self.finish = board, uuid.uuid4().hex, finish
+        self._closed, self._lock = False, threading.Lock()
+        threading.Thread(target=self._watch, daemon=True, name="finish-relay").start()
+
+    def _watch(self) -> None:
+        while not self.finish.wait(FINISH_POLL_S):
+            if self._closed:
+                return
+        with self._lock:
+            if not self._closed:
+                self.board.finish.remote(self.token)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self.board.forget.remote(self.token)
+
+
 class RayBackend:
     """Send calls to a running :class:`ModelReplica` deployment.
 
@@ -333,6 +419,7 @@ class RayBackend:
         self._budget = ModelService(dataclasses.replace(base, device="cpu", warm_up=False, max_models=1))
         self._infos: OrderedDict[tuple, ModelInfo] = OrderedDict()
         self._lock = threading.Lock()
+        self._board: Any = None  # the FinishBoard, looked up on the first run that can be finished
 
     @classmethod
     def deploy(cls, config: RayConfig = RayConfig(), **options: Any) -> RayBackend:  # noqa: B008 - frozen
@@ -405,18 +492,45 @@ class RayBackend:
             except ray.exceptions.RayTaskError as exc:
                 raise self._unwrap(exc) from None
 
-    def run(self, name: str, call: Any, *, cancel: threading.Event | None = None) -> Iterator[Any]:
+    def run(
+        self, name: str, call: Any, *, cancel: threading.Event | None = None, finish: threading.Event | None = None
+    ) -> Iterator[Any]:
         """The study's records, streamed from a replica as they are made.
 
         Setting ``cancel`` cancels the replica's request and raises :class:`Cancelled` here at the
-        next record. After a replica died the study is sent once more and the records already
-        delivered are skipped (a study's records do not depend on the replica that makes them).
+        next record. Setting ``finish`` raises this run's flag on the :class:`FinishBoard`, where
+        the replica running it looks (within :data:`FINISH_POLL_S` seconds). After a replica died
+        the study is sent once more and the records already delivered are skipped (a study's
+        records do not depend on the replica that makes them).
         """
+        if finish is None:
+            yield from self._stream(name, call, cancel, None)
+            return
+        relay = _FinishRelay(self._finish_board(), finish)
+        try:
+            yield from self._stream(name, call, cancel, (relay.board, relay.token))
+        finally:
+            relay.close()
+
+    def _finish_board(self) -> Any:
+        """The shared :class:`FinishBoard` (made again when the front end that made it has gone)."""
+        with self._lock:
+            if self._board is not None:
+                try:
+                    ray.get(self._board.tokens.remote(), timeout=10)
+                    return self._board
+                except ray.exceptions.RayError:
+                    self._board = None
+            self._board = finish_board()
+            return self._board
+
+    def _stream(self, name: str, call: Any, cancel: threading.Event | None, finish: tuple[Any, str] | None
+                ) -> Iterator[Any]:
         delivered = 0
         for attempt in range(self.retries + 1):
             stream = None
             try:
-                stream = self.handle.options(stream=True).run.remote(name, call)
+                stream = self.handle.options(stream=True).run.remote(name, call, finish)
                 for i, record in enumerate(stream):
                     if cancel is not None and cancel.is_set():
                         stream.cancel()
@@ -466,7 +580,11 @@ class RayBackend:
 
 
 __all__ = [
+    "BOARD_NAMESPACE",
     "CHECKPOINTS_PER_REPLICA",
+    "FINISH_BOARD",
+    "FINISH_POLL_S",
+    "FinishBoard",
     "ModelReplica",
     "RayBackend",
     "RayConfig",
@@ -474,4 +592,5 @@ __all__ = [
     "build_app",
     "config_from_args",
     "deployment",
+    "finish_board",
 ]

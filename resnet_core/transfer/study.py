@@ -123,17 +123,17 @@ def finetune_study(ctx: StudyContext, call: FinetuneCall) -> Iterator[TrainUpdat
     (and at step 0 and the end), then the analysis and the weights in one :class:`FinetuneResult`.
 
     Stops with :class:`~resnet_core.studies.Cancelled` at the next step once the caller cancels.
+    Once the caller asks it to finish (``ctx.finish``), the training ends at the next step as
+    ``stopped="stopped"`` and the analysis and the weights come back as usual, within what is
+    left of the budget: a person's Stop keeps what was trained so far.
     """
     start = time.perf_counter() - call.spent  # the budget began when the front end started reading
     budget = call.config.max_seconds
     served = ctx.resolve(call.key, None, COST_SIDE)
 
-    def cancelled() -> bool:
-        ctx.check()  # raises Cancelled: the run ends without a result
-        return False
-
+    # a cancel raises Cancelled (the run ends without a result); a finish ends the steps early
     run = finetune(served.model, call.data, config=call.config, preprocess=served.weights.preprocess,
-                   stop=cancelled, started=start, reserve=ANALYSIS_SHARE * budget)
+                   stop=ctx.finishing, started=start, reserve=ANALYSIS_SHARE * budget)
     yield from run
     ctx.check()
     report = analyse(run, served.model, base_categories=served.weights.categories, max_cams=call.max_cams,

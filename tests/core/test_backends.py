@@ -472,3 +472,54 @@ def test_fine_tuning_runs_on_the_replicas_as_it_runs_here(ray_setup: tuple) -> N
     cancel.set()
     with pytest.raises(Cancelled):
         list(records)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_a_finish_reaches_the_replica_running_the_study_and_the_board_keeps_nothing(ray_setup: tuple,
+                                                                                  tmp_path: Path) -> None:
+    """Stop in the Train tab behind Ray: the flag travels through the named board to whichever
+    replica runs the study; training ends early as "stopped" and the result comes back with
+    weights that export. A cancel still discards the run, and no token outlives its run."""
+    import ray
+
+    from resnet_core.backends.ray_serve import finish_board
+    from resnet_core.studies import Cancelled
+    from resnet_core.transfer.data import from_sources
+    from resnet_core.transfer.export import load_export, write_export
+    from resnet_core.transfer.study import FinetuneCall, FinetuneResult
+    from resnet_core.transfer.train import TrainConfig, TrainUpdate
+
+    remote = ray_setup[0]()
+    data = from_sources({"a": [natural_image(40, 48, seed=i) for i in range(4)],
+                         "b": [natural_image(40, 48, seed=50 + i)[:, ::-1].copy() for i in range(4)]})
+    call = FinetuneCall(TINY, data, TrainConfig(steps=2000, batch=4, eval_every=1, max_seconds=300.0), max_cams=2)
+    finish = threading.Event()
+    records = remote.run("finetune", call, finish=finish)
+    assert next(records).step == 0
+    finish.set()
+    *updates, result = list(records)
+    assert all(isinstance(u, TrainUpdate) for u in updates) and isinstance(result, FinetuneResult)
+    assert result.last.stopped == "stopped" and result.last.done and result.last.step < 2000
+    assert result.last.step == updates[-1].step
+    model, info = load_export(write_export(result.weights, tmp_path).weights)
+    assert info.class_names == ("a", "b") and model.fc.out_features == 2
+    board = finish_board()
+    # a cancel with a finish flag: nothing comes back, and the replica stops
+    cancel = threading.Event()
+    records = remote.run("finetune", call, cancel=cancel, finish=threading.Event())
+    next(records)
+    cancel.set()
+    with pytest.raises(Cancelled):
+        list(records)
+    # a run that is finished as it ends, and one never finished
+    finish = threading.Event()
+    quick = FinetuneCall(TINY, data, TrainConfig(steps=2, batch=4, eval_every=1, max_seconds=300.0), max_cams=0)
+    for record in remote.run("finetune", quick, finish=finish):
+        finish.set()
+    assert isinstance(record, FinetuneResult)
+    assert isinstance(list(remote.run("finetune", quick, finish=threading.Event()))[-1], FinetuneResult)
+    deadline = time.monotonic() + 10  # a replica forgets its token as its run ends, asynchronously
+    while ray.get(board.tokens.remote()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ray.get(board.tokens.remote()) == []

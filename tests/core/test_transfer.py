@@ -358,6 +358,37 @@ def test_a_cancel_stops_the_study_at_its_next_step_with_nothing_kept(backend, ti
     assert first.step == 0 and all(isinstance(r, TrainUpdate) for r in seen) and len(seen) < 200
 
 
+def test_a_finish_ends_the_steps_early_and_keeps_the_weights_trained_so_far(backend, tiny_set, tmp_path: Path) -> None:
+    """A person's Stop: the loop ends at the next step as "stopped", and the result still comes
+    with its analysis and weights, which are those of the last step (the held-out score they
+    give, loaded back, is the one the last update reported)."""
+    finish = threading.Event()
+    records = backend.run("finetune", _call(tiny_set, steps=200, eval_every=1), finish=finish)
+    assert next(records).step == 0
+    assert next(records).step == 1
+    finish.set()
+    *updates, result = list(records)
+    last = updates[-1]
+    assert isinstance(result, FinetuneResult) and result.last is last
+    assert last.done and last.stopped == "stopped" and last.step == 2  # the step under way, then no more
+    assert not result.report.cut_short and result.report.confusion.matrix.sum() > 0
+    model, info = load_export(write_export(result.weights, tmp_path).weights)
+    assert info.class_names == tiny_set.class_names
+    served = backend.resolve(ModelKey(TINY, "v1.5", "random"), None, 224)
+    x, _ = to_tensors(tiny_set, input_size=64, preprocess=served.weights.preprocess)
+    _, held = split(tiny_set.labels, held_out=0.25, seed=0)
+    right = (predict(model, x[held]).argmax(1).numpy() == tiny_set.labels[held]).mean()
+    assert right == pytest.approx(last.held_out_accuracy)
+    # a cancel still wins over a finish: nothing comes back
+    cancel, finish = threading.Event(), threading.Event()
+    records = backend.run("finetune", _call(tiny_set, steps=200, eval_every=1), cancel=cancel, finish=finish)
+    next(records)
+    finish.set()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        list(records)
+
+
 def test_the_time_budget_covers_reading_the_steps_and_the_analysis(backend, tiny_set) -> None:
     """Seconds spent before the call (reading the pictures) count; the loop leaves its share to
     the analysis; what the analysis could not make by the end of the budget is reported missing."""
