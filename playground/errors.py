@@ -38,17 +38,31 @@ def _clip(message: str) -> str:
     return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
 
 
+def said(exc: BaseException, lang: str) -> str:
+    """``exc`` from its catalogue entry in ``lang``, or its own words when it names none.
+
+    A field that is itself an error (a picture that cannot be read, inside the data set that
+    holds it) is said the same way, so the whole message is in one language.
+    """
+    key = getattr(exc, "key", None)
+    if not key:
+        return str(exc) or type(exc).__name__
+    fields = {name: said(value, lang) if isinstance(value, BaseException) else value
+              for name, value in getattr(exc, "fields", {}).items()}
+    return catalogue_t(key, lang, **fields)
+
+
 def worded(exc: BaseException, lang: str) -> str:
     """A user's mistake in ``lang``: its catalogue entry when it names one, else its own English.
 
     A :class:`~resnet_core.errors.UserError` with a ``key`` is said from the catalogue with its
-    fields; any other message (an error raised without a key) is shown as it is, after a Chinese
-    lead-in on a Chinese page, so a reader always sees what went wrong.
+    fields (:func:`said`); any other message (an error raised without a key) is shown as it is,
+    after a Chinese lead-in on a Chinese page, so a reader always sees what went wrong.
     """
     key = getattr(exc, "key", None)
     if key:
         try:
-            return _clip(catalogue_t(key, lang, **getattr(exc, "fields", {})))
+            return _clip(said(exc, lang))
         except (KeyError, IndexError, ValueError):  # a key or a field the catalogue lacks: the code's fault
             log.exception("no words for %r in %s", key, lang)
     message = _clip(str(exc) or type(exc).__name__)

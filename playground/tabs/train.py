@@ -220,10 +220,10 @@ def finetune_export(ticket: Ticket | None = None, request: gr.Request = None, *,
     return words, run.serve(files.weights, cache_dir), run.serve(files.script, cache_dir)
 
 
-def stop_training(request: gr.Request = None, *, cancels: Cancels) -> None:
+def stop_training(request: gr.Request = None, *, cancels: Cancels) -> bool:
     """End the caller's own run at its next step (nobody else's); what it trained so far is
-    analysed and kept, as if its steps had ended there."""
-    cancels.stop(request)
+    analysed and kept, as if its steps had ended there. True when the caller had a run to stop."""
+    return cancels.stop(request)
 
 
 @friendly

@@ -291,7 +291,7 @@ def analyse(
         check: called between pieces of work; it raises to stop (a study's cancel check).
     """
     if run.last is None:
-        raise TransferError("Train first; there is nothing to compare yet.")
+        raise TransferError("Train first; there is nothing to compare yet.", key="error.transfer_train_first")
     run.model.eval().requires_grad_(False)
     held, labels = run.held_idx, run.data.labels
     names, class_names = run.data.names, run.data.class_names

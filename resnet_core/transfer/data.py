@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..errors import UserError
 from ..images import MAX_BYTES, MAX_SIDE, ImageError, load_image
 
 #: classes a data set must have (a classifier needs two; ten keep the page and memory small)
@@ -62,8 +63,9 @@ _JUNK = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$|\._)"
 _MARKUP = re.compile(r"[<>&\"'`\\{}\[\]|]")
 
 
-class TransferError(ValueError):
-    """A data set, setting or file that cannot be used; the message is meant for the person."""
+class TransferError(UserError):
+    """A data set, setting or file that cannot be used; the message is meant for the person
+    (in English; ``key`` and ``fields`` name the same words in the catalogue)."""
 
 
 def _quote(value: Any, limit: int = 60) -> str:
@@ -79,22 +81,27 @@ def clean_class_name(name: Any) -> str:
         TransferError: the name is not text or nothing is left of it.
     """
     if not isinstance(name, str):
-        raise TransferError(f"A class name must be text, not {type(name).__name__}.")
+        raise TransferError(f"A class name must be text, not {type(name).__name__}.", key="error.transfer_name_type",
+                            kind=type(name).__name__)
     text = unicodedata.normalize("NFKC", name)
     text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
     text = _MARKUP.sub("", text)
     text = " ".join(text.split())[:MAX_NAME_CHARS].strip()
     if not text:
-        raise TransferError(f"The class name {_quote(name)} is empty once markup and spaces are removed.")
+        raise TransferError(f"The class name {_quote(name)} is empty once markup and spaces are removed.",
+                            key="error.transfer_name_empty", name=_quote(name))
     return text
 
 
 def _check_names(names: Sequence[Any]) -> tuple[str, ...]:
-    if not MIN_CLASSES <= len(names) <= MAX_CLASSES:
+    if len(names) == 1:
         raise TransferError(
-            f"Give between {MIN_CLASSES} and {MAX_CLASSES} classes; got {len(names)}."
-            + (" A classifier needs at least two classes to choose between." if len(names) == 1 else "")
+            f"Give between {MIN_CLASSES} and {MAX_CLASSES} classes; got 1. A classifier needs at least two classes "
+            "to choose between.", key="error.transfer_one_class", low=MIN_CLASSES, high=MAX_CLASSES,
         )
+    if not MIN_CLASSES <= len(names) <= MAX_CLASSES:
+        raise TransferError(f"Give between {MIN_CLASSES} and {MAX_CLASSES} classes; got {len(names)}.",
+                            key="error.transfer_class_count", low=MIN_CLASSES, high=MAX_CLASSES, got=len(names))
     cleaned = tuple(clean_class_name(n) for n in names)
     seen: dict[str, str] = {}
     for raw, name in zip(names, cleaned):
@@ -102,7 +109,8 @@ def _check_names(names: Sequence[Any]) -> tuple[str, ...]:
         if key in seen:
             raise TransferError(
                 f"Two classes have the same name once tidied: {_quote(seen[key])} and {_quote(raw)}. "
-                "Give every class its own name."
+                "Give every class its own name.", key="error.transfer_name_twice", first=_quote(seen[key]),
+                second=_quote(raw),
             )
         seen[key] = str(raw)
     return cleaned
@@ -174,19 +182,23 @@ def _source_name(source: Any, fallback: str) -> str:
 def _check_counts(class_names: Sequence[str], counts: Sequence[int]) -> None:
     for name, n in zip(class_names, counts):
         if n == 0:
-            raise TransferError(f"The class {_quote(name)} has no images; add at least {MIN_IMAGES_PER_CLASS}.")
+            raise TransferError(f"The class {_quote(name)} has no images; add at least {MIN_IMAGES_PER_CLASS}.",
+                                key="error.transfer_class_empty", name=_quote(name), low=MIN_IMAGES_PER_CLASS)
         if n < MIN_IMAGES_PER_CLASS:
             raise TransferError(
                 f"The class {_quote(name)} has {n} image; give at least {MIN_IMAGES_PER_CLASS} "
-                "(one to learn from, one to test on)."
+                "(one to learn from, one to test on).", key="error.transfer_class_few", name=_quote(name), n=n,
+                low=MIN_IMAGES_PER_CLASS,
             )
         if n > MAX_IMAGES_PER_CLASS:
             raise TransferError(
-                f"The class {_quote(name)} has {n} images; at most {MAX_IMAGES_PER_CLASS} per class are allowed."
+                f"The class {_quote(name)} has {n} images; at most {MAX_IMAGES_PER_CLASS} per class are allowed.",
+                key="error.transfer_class_many", name=_quote(name), n=n, high=MAX_IMAGES_PER_CLASS,
             )
     total = sum(counts)
     if total > MAX_TOTAL_IMAGES:
-        raise TransferError(f"{total} images in all; at most {MAX_TOTAL_IMAGES} are allowed.")
+        raise TransferError(f"{total} images in all; at most {MAX_TOTAL_IMAGES} are allowed.",
+                            key="error.transfer_total", total=total, high=MAX_TOTAL_IMAGES)
 
 
 def from_sources(
@@ -215,7 +227,7 @@ def from_sources(
     """
     pairs = list(classes.items()) if isinstance(classes, Mapping) else list(classes)
     if any(not isinstance(p, (tuple, list)) or len(p) != 2 for p in pairs):
-        raise TransferError("Give each class as a (name, images) pair.")
+        raise TransferError("Give each class as a (name, images) pair.", key="error.transfer_pairs")
     names = _check_names([p[0] for p in pairs])
     sources = [list(p[1] or []) for p in pairs]
     _check_counts(names, [len(s) for s in sources])
@@ -223,7 +235,8 @@ def from_sources(
     if pixels > max_pixels:
         raise TransferError(
             f"These pictures hold {pixels / 1e6:,.0f} megapixels in all; at most {max_pixels / 1e6:,.0f} "
-            "are read per data set. Use fewer or smaller pictures."
+            "are read per data set. Use fewer or smaller pictures.", key="error.transfer_megapixels",
+            pixels=pixels / 1e6, limit=max_pixels / 1e6,
         )
     images: list[np.ndarray] = []
     labels: list[int] = []
@@ -234,12 +247,14 @@ def from_sources(
             if deadline is not None and time.monotonic() > deadline:
                 raise TransferError(
                     "Reading the pictures took longer than this run's time budget; use fewer or smaller "
-                    "pictures, or allow more seconds."
+                    "pictures, or allow more seconds.", key="error.transfer_read_time",
                 )
             try:
                 picture = load_image(source)
             except ImageError as exc:
-                raise TransferError(f"Class {_quote(name)}, image {_quote(label)}: {exc}") from exc
+                # the picture's own error travels whole, so a page words it in its language too
+                raise TransferError(f"Class {_quote(name)}, image {_quote(label)}: {exc}", key="error.transfer_image",
+                                    name=_quote(name), label=_quote(label), problem=exc) from exc
             images.append(_store(picture))
             labels.append(k)
             image_names.append(label)
@@ -253,7 +268,7 @@ def from_folder(root: str | os.PathLike) -> ImageSet:
     """
     base = Path(root)
     if not base.is_dir():
-        raise TransferError(f"No folder at {_quote(base.name)}.")
+        raise TransferError(f"No folder at {_quote(base.name)}.", key="error.transfer_no_folder", name=_quote(base.name))
     folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
     classes = [
         (p.name, sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES))
@@ -270,32 +285,40 @@ def _member_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
     """The member's path parts, after refusing every form that could point outside a folder."""
     raw = info.filename
     if "\x00" in raw or "\\" in raw:
-        raise TransferError(f"The zip member {_quote(raw)} has a backslash or NUL in its path; refused.")
+        raise TransferError(f"The zip member {_quote(raw)} has a backslash or NUL in its path; refused.",
+                            key="error.transfer_zip_backslash", member=_quote(raw))
     if raw.startswith("/") or re.match(r"^[A-Za-z]:", raw):
-        raise TransferError(f"The zip member {_quote(raw)} has an absolute path; refused.")
+        raise TransferError(f"The zip member {_quote(raw)} has an absolute path; refused.",
+                            key="error.transfer_zip_absolute", member=_quote(raw))
     parts = PurePosixPath(raw).parts
     if any(p == ".." for p in parts):
-        raise TransferError(f"The zip member {_quote(raw)} points outside the archive ('..'); refused.")
+        raise TransferError(f"The zip member {_quote(raw)} points outside the archive ('..'); refused.",
+                            key="error.transfer_zip_outside", member=_quote(raw))
     return tuple(p for p in parts if p not in ("", "."))
 
 
 def _check_member(info: zipfile.ZipInfo) -> None:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        raise TransferError(f"The zip member {_quote(info.filename)} is a symbolic link; refused.")
+        raise TransferError(f"The zip member {_quote(info.filename)} is a symbolic link; refused.",
+                            key="error.transfer_zip_link", member=_quote(info.filename))
     if info.flag_bits & 0x1:
-        raise TransferError(f"The zip member {_quote(info.filename)} is encrypted; use a plain zip.")
+        raise TransferError(f"The zip member {_quote(info.filename)} is encrypted; use a plain zip.",
+                            key="error.transfer_zip_encrypted", member=_quote(info.filename))
     if info.filename.lower().endswith((".zip", ".tar", ".gz", ".7z", ".rar", ".tgz", ".bz2", ".xz")):
-        raise TransferError(f"The zip member {_quote(info.filename)} is an archive; nested archives are refused.")
+        raise TransferError(f"The zip member {_quote(info.filename)} is an archive; nested archives are refused.",
+                            key="error.transfer_zip_nested", member=_quote(info.filename))
     if info.file_size > MAX_MEMBER_BYTES:
         raise TransferError(
             f"The zip member {_quote(info.filename)} declares {info.file_size} bytes; "
-            f"at most {MAX_MEMBER_BYTES // (1024 * 1024)} MB per image."
+            f"at most {MAX_MEMBER_BYTES // (1024 * 1024)} MB per image.", key="error.transfer_zip_member_size",
+            member=_quote(info.filename), size=info.file_size, limit=MAX_MEMBER_BYTES // (1024 * 1024),
         )
     if info.file_size > max(1, info.compress_size) * MAX_COMPRESSION_RATIO and info.file_size > 1024 * 1024:
         raise TransferError(
             f"The zip member {_quote(info.filename)} would expand {info.file_size // max(1, info.compress_size)} "
-            "times; refused as a possible zip bomb."
+            "times; refused as a possible zip bomb.", key="error.transfer_zip_ratio", member=_quote(info.filename),
+            ratio=info.file_size // max(1, info.compress_size),
         )
 
 
@@ -306,16 +329,20 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> byt
         with zf.open(info) as fp:
             data = fp.read(limit + 1)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
-        raise TransferError(f"The zip member {_quote(info.filename)} cannot be read ({type(exc).__name__}).") from exc
+        raise TransferError(f"The zip member {_quote(info.filename)} cannot be read ({type(exc).__name__}).",
+                            key="error.transfer_zip_unreadable", member=_quote(info.filename),
+                            kind=type(exc).__name__) from exc
     except Exception as exc:  # zlib.error and friends from a forged stream
-        raise TransferError(f"The zip member {_quote(info.filename)} is damaged.") from exc
+        raise TransferError(f"The zip member {_quote(info.filename)} is damaged.", key="error.transfer_zip_damaged",
+                            member=_quote(info.filename)) from exc
     if len(data) > limit:
         raise TransferError(
             f"The zip member {_quote(info.filename)} holds more than it declares or than the caps allow; "
-            "refused as a possible zip bomb."
+            "refused as a possible zip bomb.", key="error.transfer_zip_overflow", member=_quote(info.filename),
         )
     if data[:4] == b"PK\x03\x04":
-        raise TransferError(f"The zip member {_quote(info.filename)} is itself a zip; nested archives are refused.")
+        raise TransferError(f"The zip member {_quote(info.filename)} is itself a zip; nested archives are refused.",
+                            key="error.transfer_zip_in_zip", member=_quote(info.filename))
     return data
 
 
@@ -330,16 +357,17 @@ def _zip_layout(infos: list[zipfile.ZipInfo]) -> list[tuple[str, str, zipfile.Zi
         _check_member(info)
         total += info.file_size
         if total > MAX_ZIP_UNCOMPRESSED:
-            raise TransferError(
-                f"The zip expands to more than {MAX_ZIP_UNCOMPRESSED // (1024 * 1024)} MB; refused."
-            )
+            raise TransferError(f"The zip expands to more than {MAX_ZIP_UNCOMPRESSED // (1024 * 1024)} MB; refused.",
+                                key="error.transfer_zip_expands", limit=MAX_ZIP_UNCOMPRESSED // (1024 * 1024))
         if not parts[-1].lower().endswith(IMAGE_SUFFIXES):
             raise TransferError(
-                f"The zip member {_quote(info.filename)} is not an image (allowed: {', '.join(IMAGE_SUFFIXES)})."
+                f"The zip member {_quote(info.filename)} is not an image (allowed: {', '.join(IMAGE_SUFFIXES)}).",
+                key="error.transfer_zip_not_image", member=_quote(info.filename), allowed=", ".join(IMAGE_SUFFIXES),
             )
         files.append((parts, info))
     if not files:
-        raise TransferError("The zip holds no images; put one folder of images per class in it.")
+        raise TransferError("The zip holds no images; put one folder of images per class in it.",
+                            key="error.transfer_zip_empty")
     tops = {p[0] for p, _ in files}
     if len(tops) == 1 and all(len(p) == 3 for p, _ in files):
         files = [(p[1:], i) for p, i in files]  # "dataset/cats/1.jpg": look through "dataset/"
@@ -348,7 +376,8 @@ def _zip_layout(infos: list[zipfile.ZipInfo]) -> list[tuple[str, str, zipfile.Zi
         if len(parts) != 2:
             raise TransferError(
                 f"The zip member {_quote(info.filename)} is not inside a class folder; "
-                "use one folder per class with the images directly in it."
+                "use one folder per class with the images directly in it.", key="error.transfer_zip_no_folder",
+                member=_quote(info.filename),
             )
         out.append((parts[0], parts[1], info))
     return out
@@ -371,27 +400,31 @@ def from_zip(source: str | os.PathLike | bytes | bytearray | memoryview, *, dead
     elif isinstance(source, (str, os.PathLike)):
         path = Path(os.fspath(source))
         if not path.is_file():
-            raise TransferError(f"No zip file at {_quote(path.name)}.")
+            raise TransferError(f"No zip file at {_quote(path.name)}.", key="error.transfer_no_zip", name=_quote(path.name))
         size = path.stat().st_size
         opener = path
     else:
-        raise TransferError(f"A zip is a file path or bytes, not {type(source).__name__}.")
+        raise TransferError(f"A zip is a file path or bytes, not {type(source).__name__}.",
+                            key="error.transfer_zip_type", kind=type(source).__name__)
     if size > MAX_ZIP_BYTES:
-        raise TransferError(f"The zip is {size // (1024 * 1024)} MB; at most {MAX_ZIP_BYTES // (1024 * 1024)} MB.")
+        raise TransferError(f"The zip is {size // (1024 * 1024)} MB; at most {MAX_ZIP_BYTES // (1024 * 1024)} MB.",
+                            key="error.transfer_zip_size", size=size // (1024 * 1024), limit=MAX_ZIP_BYTES // (1024 * 1024))
     try:
         zf = zipfile.ZipFile(opener)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise TransferError("This file is not a readable zip archive.") from exc
+        raise TransferError("This file is not a readable zip archive.", key="error.transfer_not_zip") from exc
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
-            raise TransferError(f"The zip has {len(infos)} entries; at most {MAX_ZIP_MEMBERS} are allowed.")
+            raise TransferError(f"The zip has {len(infos)} entries; at most {MAX_ZIP_MEMBERS} are allowed.",
+                                key="error.transfer_zip_entries", n=len(infos), limit=MAX_ZIP_MEMBERS)
         layout = _zip_layout(infos)
         declared = sum(info.file_size for _, _, info in layout)
         if declared > max(size, 1) * MAX_ARCHIVE_RATIO and declared > 16 * 1024 * 1024:
             raise TransferError(
                 f"The zip declares {declared // (1024 * 1024)} MB of images in {size // 1024 + 1} KB; "
-                "refused as a possible zip bomb (pictures barely compress)."
+                "refused as a possible zip bomb (pictures barely compress).", key="error.transfer_zip_bomb",
+                declared=declared // (1024 * 1024), size=size // 1024 + 1,
             )
         order: dict[str, list[tuple[str, zipfile.ZipInfo]]] = {}
         for folder, name, info in sorted(layout, key=lambda t: (t[0], t[1])):
@@ -425,7 +458,8 @@ def split(labels: np.ndarray, *, held_out: float = 0.25, seed: int = 0) -> tuple
         ``(train, held)``: sorted int64 index arrays.
     """
     if not 0.05 <= float(held_out) <= 0.5:
-        raise TransferError(f"The held-out share must be between 0.05 and 0.5, got {_quote(held_out)}.")
+        raise TransferError(f"The held-out share must be between 0.05 and 0.5, got {_quote(held_out)}.",
+                            key="error.transfer_held_out", got=_quote(held_out))
     rng = np.random.default_rng(seed)
     train, held = [], []
     for k in np.unique(labels):

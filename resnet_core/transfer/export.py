@@ -103,7 +103,8 @@ def export_metadata(info: ExportInfo) -> dict[str, str]:
 def info_for(model: ResNet, class_names: tuple[str, ...], *, input_size: int, preprocess: Preprocess, strategy: str) -> ExportInfo:
     """The :class:`ExportInfo` of a fine-tuned model."""
     if model.fc.out_features != len(class_names):
-        raise TransferError(f"The model has {model.fc.out_features} outputs for {len(class_names)} class names.")
+        raise TransferError(f"The model has {model.fc.out_features} outputs for {len(class_names)} class names.",
+                            key="error.transfer_outputs", outputs=model.fc.out_features, names=len(class_names))
     return ExportInfo(
         class_names=class_names,
         block=model.spec.block,
@@ -185,9 +186,10 @@ def read_export_info(path: str | os.PathLike) -> ExportInfo:
         with safetensors.safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
     except Exception as exc:  # safetensors raises its own error types for every malformed file
-        raise TransferError("This file is not a safetensors checkpoint.") from exc
+        raise TransferError("This file is not a safetensors checkpoint.", key="error.transfer_not_safetensors") from exc
     if meta.get("format") != EXPORT_FORMAT:
-        raise TransferError("This checkpoint was not exported by the transfer tab (no class names in it).")
+        raise TransferError("This checkpoint was not exported by the transfer tab (no class names in it).",
+                            key="error.transfer_not_export")
     try:
         pre = json.loads(meta["preprocess"])
         return ExportInfo(
@@ -201,7 +203,7 @@ def read_export_info(path: str | os.PathLike) -> ExportInfo:
             strategy=meta.get("strategy", ""),
         )
     except (KeyError, ValueError, TypeError) as exc:
-        raise TransferError("The checkpoint's metadata is damaged.") from exc
+        raise TransferError("The checkpoint's metadata is damaged.", key="error.transfer_metadata") from exc
 
 
 def load_export(path: str | os.PathLike) -> tuple[ResNet, ExportInfo]:
@@ -215,7 +217,7 @@ def load_export(path: str | os.PathLike) -> tuple[ResNet, ExportInfo]:
     try:
         load_checkpoint(model, path)
     except WeightsError as exc:
-        raise TransferError(str(exc)) from exc
+        raise TransferError(str(exc), key=exc.key, **exc.fields) from exc  # the checkpoint's own words
     return model.eval(), info
 
 
@@ -229,7 +231,8 @@ def export_script(info: ExportInfo, *, weights_name: str = "model.safetensors") 
         TransferError: the architecture is not one the script can rebuild (see :func:`script_support`).
     """
     if info.variant not in ("v1.5", "v1"):
-        raise TransferError("The script covers v1 and v1.5 ResNets; pre-activation networks are not covered.")
+        raise TransferError("The script covers v1 and v1.5 ResNets; pre-activation networks are not covered.",
+                            key="error.transfer_script_variant")
     p = info.preprocess
     resize = max(info.input_size, round(p.resize_size * info.input_size / p.crop_size))
     block = "BasicBlock" if info.block == "basic" else "Bottleneck"

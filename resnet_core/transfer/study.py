@@ -39,17 +39,19 @@ COST_SIDE = 224
 
 def _check_images(data: object) -> None:
     if not isinstance(data, ImageSet):
-        raise CallError("the data set must be a resnet_core.transfer.data.ImageSet")
+        raise CallError("the data set must be a resnet_core.transfer.data.ImageSet", key="error.finetune_data_type")
     if not 1 <= len(data.images) <= MAX_TOTAL_IMAGES or len(data.names) != len(data.images):
-        raise CallError(f"the data set holds from 1 to {MAX_TOTAL_IMAGES} pictures, each with a name")
+        raise CallError(f"the data set holds from 1 to {MAX_TOTAL_IMAGES} pictures, each with a name",
+                        key="error.finetune_data_size", high=MAX_TOTAL_IMAGES)
     for image in data.images:
         if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-            raise CallError("each picture must be an (H, W, 3) uint8 array (as resnet_core.transfer.data reads them)")
+            raise CallError("each picture must be an (H, W, 3) uint8 array (as resnet_core.transfer.data reads them)",
+                            key="error.finetune_picture")
     labels = data.labels
     if not isinstance(labels, np.ndarray) or labels.shape != (len(data.images),) or labels.dtype != np.int64:
-        raise CallError("the labels must be an (N,) int64 array, one per picture")
+        raise CallError("the labels must be an (N,) int64 array, one per picture", key="error.finetune_labels")
     if labels.min() < 0 or labels.max() >= data.num_classes:
-        raise CallError("every label must name one of the data set's classes")
+        raise CallError("every label must name one of the data set's classes", key="error.finetune_label_range")
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,20 +74,24 @@ class FinetuneCall:
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, ModelKey):
-            raise CallError("key must be a resnet_core.zoo.ModelKey")
+            raise CallError("key must be a resnet_core.zoo.ModelKey", key="error.finetune_key")
         if self.key.weights == "checkpoint":
-            raise CallError("fine-tuning starts from torchvision's weights or random ones, not a loaded checkpoint")
+            raise CallError("fine-tuning starts from torchvision's weights or random ones, not a loaded checkpoint",
+                            key="error.finetune_checkpoint")
         _check_images(self.data)
         if not isinstance(self.config, TrainConfig):
-            raise CallError("config must be a resnet_core.transfer.train.TrainConfig")
+            raise CallError("config must be a resnet_core.transfer.train.TrainConfig", key="error.finetune_config")
         spent = self.spent
         if isinstance(spent, bool) or not isinstance(spent, (int, float)) or not math.isfinite(spent) or spent < 0:
-            raise CallError(f"spent is a number of seconds, not {str(spent)[:100]!r}")
+            raise CallError(f"spent is a number of seconds, not {str(spent)[:100]!r}", key="error.finetune_spent",
+                            got=repr(str(spent)[:100]))
         if spent >= self.config.max_seconds:
-            raise CallError("the time budget was spent before training could start; allow more seconds")
+            raise CallError("the time budget was spent before training could start; allow more seconds",
+                            key="error.finetune_no_time")
         cams = self.max_cams
         if isinstance(cams, bool) or not isinstance(cams, int) or not 0 <= cams <= MAX_CAM_IMAGES:
-            raise CallError(f"max_cams is a whole number from 0 to {MAX_CAM_IMAGES}")
+            raise CallError(f"max_cams is a whole number from 0 to {MAX_CAM_IMAGES}", key="error.finetune_max_cams",
+                            high=MAX_CAM_IMAGES)
 
 
 @dataclass(frozen=True, eq=False)

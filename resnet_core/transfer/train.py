@@ -84,7 +84,9 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
-            raise TransferError(f"Strategy must be one of {', '.join(STRATEGIES)}; got {str(self.strategy)[:40]!r}.")
+            raise TransferError(f"Strategy must be one of {', '.join(STRATEGIES)}; got {str(self.strategy)[:40]!r}.",
+                                key="error.transfer_strategy_got", choices=", ".join(STRATEGIES),
+                                got=repr(str(self.strategy)[:40]))
         _check_int("steps", self.steps, 1, MAX_STEPS)
         _check_int("batch", self.batch, 2, MAX_BATCH)
         _check_int("input_size", self.input_size, *INPUT_SIZES)
@@ -97,9 +99,11 @@ class TrainConfig:
             ("held_out", self.held_out, 0.05, 0.5),
         ):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise TransferError(f"{name} must be a number, got {str(value)[:40]!r}.")
+                raise TransferError(f"{name} must be a number, got {str(value)[:40]!r}.", key="error.transfer_number",
+                                    name=name, got=repr(str(value)[:40]))
             if not lo < value <= hi and not (name == "held_out" and value == lo):
-                raise TransferError(f"{name} must be in ({lo:g}, {hi:g}], got {value!r}.")
+                raise TransferError(f"{name} must be in ({lo:g}, {hi:g}], got {value!r}.", key="error.transfer_range",
+                                    name=name, low=lo, high=hi, got=repr(value))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,7 +115,8 @@ class OutOfTime(TransferError):
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise TransferError(f"{name} must be a whole number from {lo} to {hi}, got {str(value)[:40]!r}.")
+        raise TransferError(f"{name} must be a whole number from {lo} to {hi}, got {str(value)[:40]!r}.",
+                            key="error.transfer_whole", name=name, low=lo, high=hi, got=repr(str(value)[:40]))
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -126,7 +131,8 @@ def adapt(model: ResNet, num_classes: int, strategy: Strategy, *, seed: int = 0)
     BatchNorm in eval mode so their running statistics stay bit-identical too.
     """
     if strategy not in STRATEGIES:
-        raise TransferError(f"Strategy must be one of {', '.join(STRATEGIES)}.")
+        raise TransferError(f"Strategy must be one of {', '.join(STRATEGIES)}.", key="error.transfer_strategy",
+                            choices=", ".join(STRATEGIES))
     net = copy.deepcopy(model)
     device = model_device(model)
     with torch.random.fork_rng(devices=[]):
@@ -220,7 +226,8 @@ def pooled_features(model: ResNet, x: Tensor, *, chunk: int = 64, deadline: floa
             if deadline is not None and time.perf_counter() > deadline:
                 raise OutOfTime(
                     f"Extracting the features of {len(x)} images took longer than this run's time budget; "
-                    "allow more seconds, or choose fewer images, a smaller network or a smaller input size."
+                    "allow more seconds, or choose fewer images, a smaller network or a smaller input size.",
+                    key="error.transfer_features_time", n=len(x),
                 )
             parts.append(model.avgpool(model.features(x[i : i + chunk].to(device))).flatten(1))
     return torch.cat(parts)  # (N, C)
@@ -308,7 +315,8 @@ class FineTune:
         started: float | None = None, reserve: float = 0.0,
     ) -> None:
         if not 0.0 <= float(reserve) < config.max_seconds:
-            raise TransferError(f"The reserve must be from 0 to under {config.max_seconds:g} seconds, got {reserve!r}.")
+            raise TransferError(f"The reserve must be from 0 to under {config.max_seconds:g} seconds, got {reserve!r}.",
+                                key="error.transfer_reserve", limit=config.max_seconds, got=repr(reserve))
         # the budget counts from the caller's start (reading and decoding the pictures included)
         self.start = time.perf_counter() if started is None else float(started)
         self.reserve = float(reserve)
@@ -464,9 +472,9 @@ def finetune(
         one at step 0 and a final one with ``done=True``.
     """
     if not isinstance(model, ResNet):
-        raise TransferError("Training needs a ResNet built by resnet_core.")
+        raise TransferError("Training needs a ResNet built by resnet_core.", key="error.transfer_not_resnet")
     if not isinstance(config, TrainConfig):
-        raise TransferError("config must be a TrainConfig.")
+        raise TransferError("config must be a TrainConfig.", key="error.transfer_config")
     return FineTune(model, data, config, preprocess=preprocess, stop=stop, started=started, reserve=reserve)
 
 

@@ -259,21 +259,41 @@ def test_the_train_handlers_run_export_and_keep_only_the_result(backend: LocalBa
     assert not Path(weights).exists() and len(store) == 1
 
 
-def test_the_train_stop_ends_only_its_owners_run(backend: LocalBackend, slots) -> None:
+def test_the_train_stop_ends_only_its_owners_run_and_keeps_what_it_trained(backend: LocalBackend, slots,
+                                                                           tmp_path: Path) -> None:
+    """Stop is a training tool's stop (Keras, Lightning): the owner's run ends at its next step,
+    and what it trained is analysed and kept for export as a full run's is; a stranger's Stop
+    (the same session hash from another client) changes nothing."""
     from playground.cancels import Cancels
     from playground.sessions import SessionStore
     from playground.tabs import train
+    from resnet_core.transfer.export import load_export
 
     store, cancels = SessionStore(), Cancels()
     victim, stranger = _request("10.0.0.1"), _request("10.0.0.2", agent="curl")  # the same session hash
     run = _finetune(backend, store, cancels, slots, victim, steps=300)
-    next(run), next(run)  # the head, then the first update: the run is under way
-    train.stop_training(stranger, cancels=cancels)
-    nxt = dict(zip(train.OUTPUTS, next(run)))
-    assert "Stopped" not in nxt["status"]
-    train.stop_training(victim, cancels=cancels)
+    next(run), next(run)  # the head, then the step-0 update: the run is under way
+    assert not train.stop_training(stranger, cancels=cancels)
+    nxt = dict(zip(train.OUTPUTS, next(run)))  # an update every 20 steps (TrainConfig.eval_every)
+    assert "Stopped" not in nxt["status"] and "in 20 steps" in nxt["status"]
+    assert train.stop_training(victim, cancels=cancels)
     rest = [dict(zip(train.OUTPUTS, s)) for s in run]
-    assert "Stopped at your request" in rest[-1]["status"] and len(store) == 0
+    final = rest[-1]
+    assert "Stopped at step 21 at your request" in final["status"] and "in 21 steps" in final["status"]
+    assert isinstance(final["state"], train.Ticket) and len(store) == 1
+    assert final["confusion_plot"] is not None and final["pca_plot"] is not None and final["cams"] is not None
+    kept = store.get(final["state"], request=victim).result
+    assert kept.last.step == 21 and kept.last.stopped == "stopped"
+    words, weights, _ = train.finetune_export(final["state"], victim, store=store, cache_dir=str(tmp_path / "cache"))
+    model, info = load_export(weights)
+    assert info.class_names == ("stripes", "square") and model.fc.out_features == 2
+    # the Chinese page says it in Chinese; a Stop right after step 0 ends the run at step 1
+    reader = _request("10.0.0.3", lang="zh")
+    run = _finetune(backend, store, cancels, slots, reader, steps=300)
+    next(run), next(run)
+    train.stop_training(reader, cancels=cancels)
+    final = dict(zip(train.OUTPUTS, list(run)[-1]))
+    assert "已按你的要求在第 1 步停止" in final["status"] and isinstance(final["state"], train.Ticket)
 
 
 def test_the_train_handlers_refuse_another_clients_ticket_and_an_empty_export(backend: LocalBackend, slots) -> None:

@@ -313,7 +313,10 @@ TEXT: dict[str, str] = {
         "classify.py <folder>` next to it."
     ),
     # receptive fields and feature visualization (tabs/receptive.py)
-    "page.train_stopped": "Stopped at your request: nothing of this run was kept. Train again to compare before and after and to export.",
+    "page.train_stopped": (
+        "Stopped at step {step} at your request: the comparison below and the export use the weights trained "
+        "so far."
+    ),
     "page.train_cut": "The time budget ran out while comparing before and after; allow more seconds to see all of it.",
     "page.train_cut_features": "The feature map was left out (no time was left for it).",
     "page.train_cut_cams": "Grad-CAM was drawn for {n} of {planned} held-out pictures.",
@@ -1356,4 +1359,99 @@ TEXT: dict[str, str] = {
     "error.checkpoint_shape": (
         "{name} does not fit {model} with {classes} classes: {entry} has shape {shape}, the model needs {needed}."
     ),
+
+    # ---- transfer learning: resnet_core/transfer and the Train tab (playground/tabs/train.py)
+    "error.transfer_name_type": "A class name must be text, not {kind}.",
+    "error.transfer_name_empty": "The class name {name} is empty once markup and spaces are removed.",
+    "error.transfer_one_class": (
+        "Give between {low} and {high} classes; got 1. A classifier needs at least two classes to choose between."
+    ),
+    "error.transfer_class_count": "Give between {low} and {high} classes; got {got}.",
+    "error.transfer_name_twice": (
+        "Two classes have the same name once tidied: {first} and {second}. Give every class its own name."
+    ),
+    "error.transfer_class_empty": "The class {name} has no images; add at least {low}.",
+    "error.transfer_class_few": (
+        "The class {name} has {n} image; give at least {low} (one to learn from, one to test on)."
+    ),
+    "error.transfer_class_many": "The class {name} has {n} images; at most {high} per class are allowed.",
+    "error.transfer_total": "{total} images in all; at most {high} are allowed.",
+    "error.transfer_pairs": "Give each class as a (name, images) pair.",
+    "error.transfer_megapixels": (
+        "These pictures hold {pixels:,.0f} megapixels in all; at most {limit:,.0f} are read per data set. Use "
+        "fewer or smaller pictures."
+    ),
+    "error.transfer_read_time": (
+        "Reading the pictures took longer than this run's time budget; use fewer or smaller pictures, or allow "
+        "more seconds."
+    ),
+    "error.transfer_image": "Class {name}, image {label}: {problem}",
+    "error.transfer_no_folder": "No folder at {name}.",
+    "error.transfer_zip_backslash": "The zip member {member} has a backslash or NUL in its path; refused.",
+    "error.transfer_zip_absolute": "The zip member {member} has an absolute path; refused.",
+    "error.transfer_zip_outside": "The zip member {member} points outside the archive ('..'); refused.",
+    "error.transfer_zip_link": "The zip member {member} is a symbolic link; refused.",
+    "error.transfer_zip_encrypted": "The zip member {member} is encrypted; use a plain zip.",
+    "error.transfer_zip_nested": "The zip member {member} is an archive; nested archives are refused.",
+    "error.transfer_zip_member_size": "The zip member {member} declares {size} bytes; at most {limit} MB per image.",
+    "error.transfer_zip_ratio": "The zip member {member} would expand {ratio} times; refused as a possible zip bomb.",
+    "error.transfer_zip_unreadable": "The zip member {member} cannot be read ({kind}).",
+    "error.transfer_zip_damaged": "The zip member {member} is damaged.",
+    "error.transfer_zip_overflow": (
+        "The zip member {member} holds more than it declares or than the caps allow; refused as a possible zip bomb."
+    ),
+    "error.transfer_zip_in_zip": "The zip member {member} is itself a zip; nested archives are refused.",
+    "error.transfer_zip_expands": "The zip expands to more than {limit} MB; refused.",
+    "error.transfer_zip_not_image": "The zip member {member} is not an image (allowed: {allowed}).",
+    "error.transfer_zip_empty": "The zip holds no images; put one folder of images per class in it.",
+    "error.transfer_zip_no_folder": (
+        "The zip member {member} is not inside a class folder; use one folder per class with the images directly "
+        "in it."
+    ),
+    "error.transfer_no_zip": "No zip file at {name}.",
+    "error.transfer_zip_type": "A zip is a file path or bytes, not {kind}.",
+    "error.transfer_zip_size": "The zip is {size} MB; at most {limit} MB.",
+    "error.transfer_not_zip": "This file is not a readable zip archive.",
+    "error.transfer_zip_entries": "The zip has {n} entries; at most {limit} are allowed.",
+    "error.transfer_zip_bomb": (
+        "The zip declares {declared} MB of images in {size} KB; refused as a possible zip bomb (pictures barely "
+        "compress)."
+    ),
+    "error.transfer_held_out": "The held-out share must be between 0.05 and 0.5, got {got}.",
+    "error.transfer_strategy_got": "Strategy must be one of {choices}; got {got}.",
+    "error.transfer_strategy": "Strategy must be one of {choices}.",
+    "error.transfer_number": "{name} must be a number, got {got}.",
+    "error.transfer_range": "{name} must be in ({low:g}, {high:g}], got {got}.",
+    "error.transfer_whole": "{name} must be a whole number from {low} to {high}, got {got}.",
+    "error.transfer_features_time": (
+        "Extracting the features of {n} images took longer than this run's time budget; allow more seconds, or "
+        "choose fewer images, a smaller network or a smaller input size."
+    ),
+    "error.transfer_reserve": "The reserve must be from 0 to under {limit:g} seconds, got {got}.",
+    "error.transfer_not_resnet": "Training needs a ResNet built by resnet_core.",
+    "error.transfer_config": "config must be a TrainConfig.",
+    "error.transfer_outputs": "The model has {outputs} outputs for {names} class names.",
+    "error.transfer_not_safetensors": "This file is not a safetensors checkpoint.",
+    "error.transfer_not_export": "This checkpoint was not exported by the transfer tab (no class names in it).",
+    "error.transfer_metadata": "The checkpoint's metadata is damaged.",
+    "error.transfer_script_variant": "The script covers v1 and v1.5 ResNets; pre-activation networks are not covered.",
+    "error.transfer_train_first": "Train first; there is nothing to compare yet.",
+    "error.transfer_zip_missing": "Choose a .zip file with one folder of images per class.",
+    "error.transfer_source": "the images come from one of {choices}",
+    "error.finetune_data_type": "the data set must be a resnet_core.transfer.data.ImageSet",
+    "error.finetune_data_size": "the data set holds from 1 to {high} pictures, each with a name",
+    "error.finetune_picture": "each picture must be an (H, W, 3) uint8 array (as resnet_core.transfer.data reads them)",
+    "error.finetune_labels": "the labels must be an (N,) int64 array, one per picture",
+    "error.finetune_label_range": "every label must name one of the data set's classes",
+    "error.finetune_key": "key must be a resnet_core.zoo.ModelKey",
+    "error.finetune_checkpoint": (
+        "fine-tuning starts from torchvision's weights or random ones, not a loaded checkpoint"
+    ),
+    "error.finetune_config": "config must be a resnet_core.transfer.train.TrainConfig",
+    "error.finetune_spent": "spent is a number of seconds, not {got}",
+    "error.finetune_no_time": "the time budget was spent before training could start; allow more seconds",
+    "error.finetune_max_cams": "max_cams is a whole number from 0 to {high}",
+    "error.train_first": "Train first; there is nothing to compare or export yet.",
+    "error.train_expired": "Your training run has expired; train again.",
+    "error.snapshot_first": "Take a snapshot first.",
 }
