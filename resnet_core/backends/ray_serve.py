@@ -420,6 +420,7 @@ class RayBackend:
         self._infos: OrderedDict[tuple, ModelInfo] = OrderedDict()
         self._lock = threading.Lock()
         self._board: Any = None  # the FinishBoard, looked up on the first run that can be finished
+        self._board_lock = threading.Lock()  # not _lock: a look at the board must not hold up info()
 
     @classmethod
     def deploy(cls, config: RayConfig = RayConfig(), **options: Any) -> RayBackend:  # noqa: B008 - frozen
@@ -514,7 +515,7 @@ class RayBackend:
 
     def _finish_board(self) -> Any:
         """The shared :class:`FinishBoard` (made again when the front end that made it has gone)."""
-        with self._lock:
+        with self._board_lock:
             if self._board is not None:
                 try:
                     ray.get(self._board.tokens.remote(), timeout=10)
