@@ -29,6 +29,7 @@ from .zoo import ModelKey, ServedModel
 
 #: the modules that register studies, imported on first use (so a Ray replica sees the same table)
 STUDY_MODULES: tuple[str, ...] = (
+    "resnet_core.backends.base",
     "resnet_core.attributions.study",
     "resnet_core.receptive",
     "resnet_core.erf",
@@ -122,10 +123,11 @@ def run_study(ctx: StudyContext, name: str, call: Any) -> Iterator[Any]:
         KeyError: no study has that name.
         TypeError: the call is not of the type the study takes.
     """
-    table = registry()
-    if name not in table:
+    row = _REGISTRY.get(name)  # registered by a module already imported (the inspection is)
+    if row is None:
+        row = registry().get(name)
+    if row is None:
         raise KeyError(f"no study named {name!r}")
-    row = table[name]
     if row.call_type is not None and not isinstance(call, row.call_type):
         raise TypeError(f"the study {name!r} takes a {row.call_type.__name__}, not a {type(call).__name__}")
     ctx.check()

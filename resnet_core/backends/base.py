@@ -29,6 +29,7 @@ from ..images import MAX_INPUT_SIZE, MAX_SIDE, prepare
 from ..results import Inspection, Prediction
 from ..serving import ModelService
 from ..shapes import Architecture
+from ..studies import StudyContext, study
 from ..zoo import ModelKey, ServedModel
 
 #: most classes a top-k may ask for (ImageNet has 1000)
@@ -219,8 +220,12 @@ class Backend(Protocol):
         """Check a person's checkpoint for ``key``'s architecture; the reference serves it."""
         ...
 
-    def inspect(self, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:
-        """``(result, pending)`` pairs as :meth:`ModelService.inspect` yields them; the last is complete."""
+    def inspect(self, call: InspectCall, *, cancel: threading.Event | None = None) -> Iterator[tuple[Inspection, bool]]:
+        """``(result, pending)`` pairs as :meth:`ModelService.inspect` yields them; the last is complete.
+
+        The study ``"inspect"`` run through :meth:`run`, so it has the same retries and the same
+        ``cancel`` (checked before the second pass, which computes the timeline).
+        """
         ...
 
     def predict(self, call: PredictCall) -> Predicted:
@@ -291,6 +296,18 @@ def run_inspect(service: ModelService, call: InspectCall, resolve: Resolver) -> 
     prepared = prepare(call.picture, served.weights.preprocess, mode=call.mode, size=call.size)
     top_k = min(call.top_k, served.model.num_classes)
     yield from service.inspect(served, prepared, layer=call.layer, target=call.target, top_k=top_k, guided=call.guided)
+
+
+@study("inspect", call_type=InspectCall)
+def inspect_study(ctx: StudyContext, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:
+    """An inspection as a study, so a backend runs it through ``run`` like every other
+    computation: :func:`run_inspect`'s pairs, stopping before the second pass when cancelled."""
+    pairs = run_inspect(ctx.service, call, lambda c: ctx.resolve(c.key, c.checkpoint, c.size or 224))
+    for result, pending in pairs:
+        yield result, pending
+        if not pending:
+            return
+        ctx.check()
 
 
 @dataclass(frozen=True, eq=False)
@@ -367,6 +384,7 @@ __all__ = [
     "ReadyPredict",
     "Resolver",
     "checkpoint_digest",
+    "inspect_study",
     "key_seed",
     "predict_ready",
     "ready_predict",

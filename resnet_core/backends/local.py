@@ -18,7 +18,6 @@ from .base import (
     PredictCall,
     Predicted,
     checkpoint_digest,
-    run_inspect,
     run_predict,
     served_model,
 )
@@ -53,8 +52,8 @@ class LocalBackend:
         served = self.service.add_checkpoint(key, bytes(data), filename=filename)
         return CheckpointRef(served.key, checkpoint_digest(data), filename, ModelInfo.of(served), served)
 
-    def inspect(self, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:
-        yield from run_inspect(self.service, call, self._resolve)
+    def inspect(self, call: InspectCall, *, cancel: threading.Event | None = None) -> Iterator[tuple[Inspection, bool]]:
+        yield from self.run("inspect", call, cancel=cancel)
 
     def predict(self, call: PredictCall) -> Predicted:
         (result,) = run_predict(self.service, [call], self._resolve)
@@ -69,7 +68,7 @@ class LocalBackend:
                            finish if finish is not None else threading.Event())
         yield from run_study(ctx, name, call)
 
-    def _resolve(self, call: InspectCall | PredictCall) -> ServedModel:
+    def _resolve(self, call: PredictCall) -> ServedModel:
         return self.resolve(call.key, call.checkpoint, call.size or 224)
 
     def resolve(self, key: ModelKey, checkpoint: CheckpointRef | None, size: int) -> ServedModel:

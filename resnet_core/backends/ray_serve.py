@@ -2,7 +2,8 @@
 
 Each replica of :class:`ModelReplica` (a Ray Serve deployment) holds its own
 :class:`~resnet_core.serving.ModelService` and runs the same functions as the local backend
-(:func:`~resnet_core.backends.base.run_inspect`, :func:`~resnet_core.backends.base.run_predict`).
+(the studies of :mod:`resnet_core.studies`, the inspection among them, and
+:func:`~resnet_core.backends.base.predict_ready`).
 Top-k requests are batched by Ray Serve's own dynamic batching (``@serve.batch``): concurrent
 calls that reach a replica within ``batch_wait_timeout_s`` share one forward pass per model and
 input shape. Inspections stream their ``(result, pending)`` pairs back through a streaming
@@ -56,7 +57,6 @@ from .base import (
     checkpoint_digest,
     predict_ready,
     ready_predict,
-    run_inspect,
     served_model,
 )
 
@@ -230,13 +230,6 @@ class ModelReplica:
         except (ValueError, KeyError) as exc:
             raise _plain(exc) from None
 
-    def inspect(self, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:
-        """Streamed: each ``(result, pending)`` pair leaves as soon as it is made."""
-        try:
-            yield from run_inspect(self.service, call, self._resolve)
-        except (ValueError, KeyError) as exc:
-            raise _plain(exc) from None
-
     async def predict(self, call: PredictCall) -> Predicted:
         # each request decodes its own picture in a thread of its own (Pillow lets go of the
         # GIL), so a batch's forward pass never waits for its members' resizing one by one
@@ -257,7 +250,8 @@ class ModelReplica:
         return await asyncio.to_thread(predict_ready, self.service, items)
 
     def run(self, name: str, call: Any, finish: tuple[Any, str] | None = None) -> Iterator[Any]:
-        """Streamed: the study's records (:mod:`resnet_core.studies`), each as soon as it is made.
+        """Streamed: the study's records (:mod:`resnet_core.studies`), each as soon as it is made (an
+        inspection is the study ``"inspect"``: its ``(result, pending)`` pairs).
 
         ``finish`` is ``(board, token)``: while the study runs, a daemon thread looks at the
         :class:`FinishBoard` every :data:`FINISH_POLL_S` seconds and sets the study's finish flag
@@ -278,7 +272,7 @@ class ModelReplica:
             if finish is not None:
                 finish[0].forget.remote(finish[1])  # also done by the front end, should it have gone
 
-    def _resolve(self, call: InspectCall | PredictCall) -> ServedModel:
+    def _resolve(self, call: PredictCall) -> ServedModel:
         return self.resolve(call.key, call.checkpoint, call.size or 224)
 
     def resolve(self, key: ModelKey, checkpoint: CheckpointRef | None, size: int) -> ServedModel:
@@ -474,24 +468,10 @@ class RayBackend:
     def predict(self, call: PredictCall) -> Predicted:
         return self._call(lambda: self.handle.predict.remote(call).result(timeout_s=self.timeout_s))
 
-    def inspect(self, call: InspectCall) -> Iterator[tuple[Inspection, bool]]:
-        """Streams the replica's pairs; after a replica died, the retry's pairs already delivered are skipped
-        (a call's results do not depend on the replica that serves it)."""
-        delivered = 0
-        for attempt in range(self.retries + 1):
-            try:
-                stream = self.handle.options(stream=True).inspect.remote(call)
-                for i, pair in enumerate(stream):
-                    if i >= delivered:
-                        delivered += 1
-                        yield pair
-                return
-            except _GONE as exc:
-                self._give_up_after(attempt, exc)
-            except BackPressureError as exc:
-                raise BackendUnavailable(_BUSY) from exc
-            except ray.exceptions.RayTaskError as exc:
-                raise self._unwrap(exc) from None
+    def inspect(self, call: InspectCall, *, cancel: threading.Event | None = None) -> Iterator[tuple[Inspection, bool]]:
+        """Streams the replica's pairs through :meth:`run` (the study ``"inspect"``): the same
+        retry, the same skipping of pairs already delivered, the same ``cancel``."""
+        yield from self.run("inspect", call, cancel=cancel)
 
     def run(
         self, name: str, call: Any, *, cancel: threading.Event | None = None, finish: threading.Event | None = None
