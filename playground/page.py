@@ -153,13 +153,13 @@ def build_demo(settings: Settings | None = None, *, service: ModelService | None
     from .tabs import architecture, attributions, compare, inspect, train, why_residual
 
     settings = settings or Settings()
-    service = service or ModelService(settings.service_config())
+    service = service or ModelService(settings.service)
     with gr.Blocks(title="ResNet playground", analytics_enabled=False, delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)) as demo:
         store = SessionStore(max_bytes=int(settings.session_mb * 2**20), ttl_s=settings.session_ttl_s)
         parts = _header(settings, store)
         ckpt, ckpt_info, ckpt_help = parts.pop("ckpt"), parts.pop("ckpt_info"), parts.pop("ckpt_help")
         page = Page(settings=settings, service=service, backend=backend or LocalBackend(service),
-                    ledger=Ledger(settings.limits()), store=store, **parts)
+                    ledger=Ledger(settings.limits), store=store, **parts)
         _wire_header(page, ckpt, ckpt_info, ckpt_help)
         with gr.Tabs():
             with gr.Tab(L("tab_arch"), id="arch"):

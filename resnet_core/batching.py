@@ -18,7 +18,7 @@ prepared) in its own thread before it is queued, so a bad request fails alone; s
 batch fail (say, out of memory), its requests are retried one by one.
 
 Batching pays on a GPU; on a CPU the arithmetic dominates and it gains little, so the app
-enables it on CUDA only (``RESNET_BATCH=1``/``0`` overrides).
+enables it on CUDA only (``--batch``/``--no-batch`` or ``RESNET_BATCH=1``/``0`` overrides).
 """
 
 from __future__ import annotations
@@ -32,11 +32,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from .device import env_choice
 from .inspection import InspectRequest, make_request, run_requests
 from .results import Inspection
 
-ENV_VAR = "RESNET_BATCH"
 #: the most requests one batch takes (16 concurrent users fit in one)
 MAX_BATCH = 16
 #: how long a batch that already has company waits for stragglers
@@ -44,11 +42,8 @@ WINDOW_S = 0.002
 
 
 def batching_enabled(device: torch.device, requested: bool | None = None) -> bool:
-    """Whether to batch: ``requested``, else ``RESNET_BATCH`` (1/0), else on CUDA only."""
-    if requested is not None:
-        return bool(requested)
-    flag = env_choice(ENV_VAR)
-    return device.type == "cuda" if flag is None else flag
+    """Whether to batch: ``requested``, else on CUDA only."""
+    return device.type == "cuda" if requested is None else bool(requested)
 
 
 @dataclass(eq=False)
@@ -194,4 +189,4 @@ class InspectBatcher:
         return results
 
 
-__all__ = ["ENV_VAR", "MAX_BATCH", "WINDOW_S", "InspectBatcher", "batching_enabled"]
+__all__ = ["MAX_BATCH", "WINDOW_S", "InspectBatcher", "batching_enabled"]

@@ -1,40 +1,22 @@
-"""Which device to compute on: CUDA when present, unless a flag or RESNET_DEVICE says otherwise."""
+"""Which device to compute on: CUDA when present, unless the caller names one.
+
+The environment is read at the edge (``playground/settings.py``, the scripts' flags), never here."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
 
-ENV_VAR = "RESNET_DEVICE"
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
-def env_choice(name: str) -> bool | None:
-    """A yes/no environment variable: True for 1/true/yes/on, False for 0/false/no/off, else None.
-
-    Case and surrounding spaces are ignored; None (unset, empty or anything else) leaves the
-    choice to the caller's default.
-    """
-    flag = os.environ.get(name, "").strip().lower()
-    if flag in _TRUE:
-        return True
-    if flag in _FALSE:
-        return False
-    return None
-
 
 def pick_device(requested: str | None = None) -> torch.device:
-    """Resolve "auto", "cpu", "cuda" or "cuda:N" (default: the RESNET_DEVICE variable, else auto).
+    """Resolve "auto", "cpu", "cuda" or "cuda:N" (None: auto, CUDA when present).
 
     Raises:
         ValueError: the name is not a device, or CUDA was asked for on a machine without it.
     """
-    name = (requested or os.environ.get(ENV_VAR) or "auto").strip().lower()
+    name = (requested or "auto").strip().lower()
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:

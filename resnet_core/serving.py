@@ -99,7 +99,7 @@ class ServiceConfig:
 
     Attributes:
         device: "auto", "cpu" or "cuda".
-        offline: never download weights (None: the RESNET_OFFLINE variable decides).
+        offline: never download weights, use only the hub cache.
         max_models: model copies kept in memory, counting reduced-precision and fast-path copies.
         max_gmacs: most multiply-accumulates (billions) of one forward pass a request may ask for.
         max_params: most parameters of a network the server builds.
@@ -111,7 +111,7 @@ class ServiceConfig:
     """
 
     device: str = "auto"
-    offline: bool | None = None
+    offline: bool = False
     max_models: int = 6
     max_gmacs: float = 50.0
     max_params: int = 100_000_000

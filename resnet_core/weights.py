@@ -14,7 +14,8 @@ Two rules shape this module.
 Pretrained weights are torchvision's (``ResNet50_Weights.IMAGENET1K_V2`` and friends): their
 URL, categories, preprocessing and metadata come from torchvision's weights enum, and the file
 lives in the standard hub cache (``torch.hub.get_dir()/checkpoints/<file name>``), so a machine
-that already holds the file works offline. Set ``RESNET_OFFLINE=1`` to never touch the network.
+that already holds the file works offline. Pass ``offline=True`` to never touch the network (the
+app's ``--offline`` or ``RESNET_OFFLINE=1``).
 
 Size limits: an uploaded checkpoint may be at most :data:`MAX_CHECKPOINT_BYTES` (600 MB; the
 largest standard ResNet, ResNet-200, is about 260 MB in fp32), and what it holds is counted
@@ -54,13 +55,12 @@ from .checkpoints import (
     checkpoint_metadata,
     read_checkpoint,
 )
-from .device import env_choice
 from .images import Preprocess
 from .model import ResNet
 from .specs import STANDARD_DEPTHS, ResNetSpec, resolve_spec
 from .text import quote, shorten
 
-#: environment variable: "1" means never download, use only the hub cache
+#: the app's environment variable for ``offline=True`` (read by playground.settings, named in notices)
 OFFLINE_ENV = "RESNET_OFFLINE"
 #: seconds a connection or a read may stall before a download is given up
 DOWNLOAD_TIMEOUT_S = 10.0
@@ -194,13 +194,6 @@ def _resolve_member(model: ResNet, weights: Any) -> Any:
     return weights
 
 
-def offline_mode(offline: bool | None = None) -> bool:
-    """``offline`` when given, else whether ``RESNET_OFFLINE`` is set to 1/true/yes/on."""
-    if offline is not None:
-        return offline
-    return bool(env_choice(OFFLINE_ENV))
-
-
 def hub_checkpoint_dir() -> Path:
     """Where torch hub keeps downloaded weights (``$TORCH_HOME/hub/checkpoints``)."""
     return Path(torch.hub.get_dir()) / "checkpoints"
@@ -278,12 +271,12 @@ def _network_reason(exc: BaseException) -> str:
     return f"the file could not be saved ({type(exc).__name__})"
 
 
-def _load_pretrained(model: ResNet, member: Any, *, offline: bool | None) -> LoadedWeights:
+def _load_pretrained(model: ResNet, member: Any, *, offline: bool) -> LoadedWeights:
     url: str = member.url
     path = hub_checkpoint_dir() / Path(url.split("?")[0]).name
     if not path.exists():
         where = f"not in the torch hub cache at {_display_path(path.parent)}"
-        if offline_mode(offline):
+        if offline:
             raise WeightsUnavailable(f"offline mode ({OFFLINE_ENV}=1) and {where}")
         try:
             _download(url, path)
@@ -306,7 +299,7 @@ def _load_pretrained(model: ResNet, member: Any, *, offline: bool | None) -> Loa
     )
 
 
-def try_pretrained(model: ResNet, name: Any = "DEFAULT", *, offline: bool | None = None) -> LoadedWeights:
+def try_pretrained(model: ResNet, name: Any = "DEFAULT", *, offline: bool = False) -> LoadedWeights:
     """Load ImageNet weights if at all possible, else keep the random ones and say so.
 
     Never raises because the file cannot be had (no network, offline mode, a corrupt cache)
@@ -317,7 +310,7 @@ def try_pretrained(model: ResNet, name: Any = "DEFAULT", *, offline: bool | None
     Args:
         model: the model to fill, modified in place only on success.
         name: "DEFAULT", "IMAGENET1K_V1", "IMAGENET1K_V2" or a torchvision WeightsEnum member.
-        offline: never download; None reads ``RESNET_OFFLINE``.
+        offline: never download, use only the hub cache.
 
     Raises:
         WeightsError: ``name`` is not a weight name at all (a programming error).
@@ -340,7 +333,7 @@ def try_pretrained(model: ResNet, name: Any = "DEFAULT", *, offline: bool | None
         )
 
 
-def load_weights(model: ResNet, weights: Any, *, offline: bool | None = None) -> LoadedWeights:
+def load_weights(model: ResNet, weights: Any, *, offline: bool = False) -> LoadedWeights:
     """Put weights into ``model``; strict: anything short of success raises.
 
     Args:
@@ -348,7 +341,7 @@ def load_weights(model: ResNet, weights: Any, *, offline: bool | None = None) ->
         weights: "random" or None (keep the initialization); "DEFAULT", "IMAGENET1K_V1" or
             "IMAGENET1K_V2"; a torchvision ``WeightsEnum`` member; a path (str or Path) to a
             ``.safetensors``/``.pth``/``.pt`` checkpoint; or the checkpoint's bytes.
-        offline: never download; None reads ``RESNET_OFFLINE``.
+        offline: never download, use only the hub cache.
 
     Raises:
         WeightsError: the weights do not exist for this model, cannot be had, or the
@@ -516,7 +509,6 @@ __all__ = [
     "hub_checkpoint_dir",
     "load_checkpoint",
     "load_weights",
-    "offline_mode",
     "random_weights",
     "read_checkpoint",
     "try_pretrained",

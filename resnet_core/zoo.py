@@ -25,7 +25,6 @@ from .weights import (
     WeightsError,
     apply_checkpoint,
     checkpoint_metadata,
-    offline_mode,
     random_weights,
     read_checkpoint,
     try_pretrained,
@@ -115,12 +114,12 @@ class ModelBuilder:
 
     Args:
         device: "cpu", "cuda", a torch.device, or None for :func:`pick_device`'s choice.
-        offline: never download weights; None reads ``RESNET_OFFLINE``.
+        offline: never download weights, use only the hub cache.
     """
 
-    def __init__(self, *, device: str | torch.device | None = None, offline: bool | None = None) -> None:
+    def __init__(self, *, device: str | torch.device | None = None, offline: bool = False) -> None:
         self.device = device if isinstance(device, torch.device) else pick_device(device)
-        self.offline = offline_mode(offline)
+        self.offline = bool(offline)
 
     def build(self, key: ModelKey) -> ServedModel:
         """A new served model for ``key`` (in eval mode, frozen, warmed up on the device).

@@ -360,9 +360,10 @@ def server_side(depth: str, *, requests: int, threads: int, workdir: Path) -> di
     os.environ["GRADIO_TEMP_DIR"] = str(workdir / "gradio-inprocess")
     if threads:
         torch.set_num_threads(threads)
-    from playground import Settings, build_demo
+    from playground import build_demo
+    from playground.settings import with_options
 
-    demo = build_demo(Settings(offline=True, device="cpu" if not torch.cuda.is_available() else "auto"))
+    demo = build_demo(with_options(offline=True, device="cpu" if not torch.cuda.is_available() else "auto"))
     demo.service.wait_warm()
     dep = next(f for f in demo.fns.values() if getattr(f, "api_name", None) == "inspect")
     state = dep.outputs[0]  # the session's ticket to its kept inspection

@@ -15,6 +15,7 @@ classes at 12x12), batch 32, 200 steps (docs/lab.md says what was committed)::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,8 @@ from resnet_core.lab.degradation import save_degradation, summarize_races  # noq
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--device", default=None, help="auto (default), cpu, cuda")
+    p.add_argument("--device", default=os.environ.get("RESNET_DEVICE"),
+                   help="auto (default), cpu, cuda, cuda:N (default: RESNET_DEVICE, else auto)")
     p.add_argument("--depths", type=int, nargs=2, default=[20, 56])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=200)

@@ -13,6 +13,7 @@ date and command that made it::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,8 @@ from resnet_core.lab.landscape import loss_landscape_steps, save_landscape  # no
 
 def main(argv: list[str] | None = None) -> Path:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--device", default=None)
+    p.add_argument("--device", default=os.environ.get("RESNET_DEVICE"),
+                   help="auto (default), cpu, cuda, cuda:N (default: RESNET_DEVICE, else auto)")
     p.add_argument("--depth", type=int, default=20)
     p.add_argument("--grid", type=int, default=15)
     p.add_argument("--span", type=float, default=1.0)

@@ -58,7 +58,8 @@ def device_name(device: torch.device) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N")
+    p.add_argument("--device", default=os.environ.get("RESNET_DEVICE"),
+                   help="auto (default), cpu, cuda, cuda:N (default: RESNET_DEVICE, else auto)")
     p.add_argument("--depths", type=int, nargs="+", default=[20, 56], help="6n+2 depths (default 20 56)")
     p.add_argument("--steps", type=int, default=None, help="training steps (GPU 4000, CPU 300)")
     p.add_argument("--width", type=int, default=None, help="filters of the first stage (GPU 16, CPU 8)")

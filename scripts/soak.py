@@ -88,15 +88,15 @@ def main(argv: list[str] | None = None) -> dict:
         torch.set_num_threads(a.threads)
     import numpy as np
 
-    from playground import Settings
+    from playground.settings import with_options
     from resnet_core.backends import InspectCall, LocalBackend
     from resnet_core.hooks import hook_count
     from resnet_core.images import load_image
     from resnet_core.serving import ModelService
     from resnet_core.zoo import ModelKey
 
-    settings = Settings(device=a.device, offline=True, batch=a.batch, max_models=2 * len(a.depths) + 2)
-    play = ModelService(settings.service_config())
+    settings = with_options(device=a.device, offline=True, batch=a.batch, max_models=2 * len(a.depths) + 2)
+    play = ModelService(settings.service)
     play.wait_warm()
     backend = LocalBackend(play)
     device = play.device

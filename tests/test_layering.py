@@ -121,3 +121,40 @@ def test_no_import_runs_back_up(folder: str) -> None:
         if bad:
             wrong[rel] = sorted(bad)
     assert not wrong, f"imports that cross the layers: {wrong}"
+
+
+def environment_reads(path: Path, root: Path = ROOT) -> list[str]:
+    """Where a module reads the environment: ``os.environ``/``os.getenv``/``os.putenv`` and the
+    same names imported from ``os`` (lines as ``file:line``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = {"environ", "getenv", "putenv", "environb", "getenvb"}
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "os"
+        for alias in node.names
+        if alias.name in names
+    }
+    found = []
+    for node in ast.walk(tree):
+        hit = (isinstance(node, ast.Attribute) and node.attr in names) or (isinstance(node, ast.Name) and node.id in imported)
+        if hit:
+            found.append(f"{path.relative_to(root).as_posix()}:{node.lineno}")
+    return sorted(found, key=lambda hit: int(hit.rsplit(":", 1)[1]))
+
+
+def test_the_environment_reader_finds_every_spelling(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os\nfrom os import getenv as ge\nimport os as o\na = os.environ.get('X')\nb = ge('Y')\n"
+        "c = o.getenv('Z')\nd = os.path.join('a')\n",
+        encoding="utf-8",
+    )
+    assert environment_reads(probe, tmp_path) == ["probe.py:4", "probe.py:5", "probe.py:6"]
+
+
+def test_resnet_core_reads_no_environment_variables() -> None:
+    """The environment is read at the edge (playground/settings.py, app.py, scripts), and the
+    values are handed down: a library call means the same whatever the process's environment."""
+    hits = [hit for path in sorted((ROOT / "resnet_core").rglob("*.py")) for hit in environment_reads(path)]
+    assert not hits, f"resnet_core reads the environment at {hits}"

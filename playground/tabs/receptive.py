@@ -171,7 +171,7 @@ def bounded_noise(page: Page, key: Any, side: int, noise: int) -> int:
     if key is None:
         return noise
     gmacs = page.backend.check_cost(key.depth, key.variant, side).macs / 1e9
-    return max(1, min(noise, int(ERF_WORK * page.settings.max_gmacs / max(gmacs, 1e-3))))
+    return max(1, min(noise, int(ERF_WORK * page.settings.service.max_gmacs / max(gmacs, 1e-3))))
 
 
 def _choice_call(page: Page, which: str, model_in: tuple, user: Any, request: Any, size: int) -> tuple[Any, Any]:

@@ -25,9 +25,15 @@ class LabError(UserError):
     """A lab request with an argument out of range; the message says which and why."""
 
 
-def read_saved(path: str | Path, *, fmt: str, max_bytes: int, what: str, parse: Callable[[dict[str, Any]], T]) -> T:
-    """The one reader of saved runs (race curves, degradation runs, landscapes): JSON with a
-    ``format`` key, parsed by ``parse``.
+#: larger saved runs are refused unread (the shipped ones are under 50 KB)
+MAX_SAVED_BYTES = 5_000_000
+
+
+def read_saved(
+    path: str | Path, *, fmt: str, what: str, parse: Callable[[dict[str, Any]], T], max_bytes: int = MAX_SAVED_BYTES
+) -> T:
+    """The one reader of saved runs (race curves, degradation runs, landscapes, lesion studies,
+    no-BN races): JSON with a ``format`` key, parsed by ``parse``.
 
     Args:
         path: the file.

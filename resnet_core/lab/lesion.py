@@ -33,7 +33,16 @@ from torch import Tensor, nn
 from ..blocks import PadShortcut
 from ..model import ResNet
 from ..studies import StudyContext, study
-from ._common import LabError, NetKind, check_cifar_depth, check_float, check_int, check_seed, shown
+from ._common import (
+    LabError,
+    NetKind,
+    check_cifar_depth,
+    check_float,
+    check_int,
+    check_seed,
+    read_saved,
+    shown,
+)
 from .ablation import ablate
 from .race import _accuracy
 from .twins import MAX_TWIN_STEPS, Progress, train_twins
@@ -413,12 +422,11 @@ def load_lesions(path: str | Path) -> SavedLesions:
     """Read what :func:`save_lesions` wrote.
 
     Raises:
-        ValueError: not a lesion file, or malformed.
+        FileNotFoundError: no file at ``path``.
+        LabError: (a ValueError) not a lesion file (wrong format key, malformed, or too large).
     """
-    try:
-        doc = json.loads(Path(path).read_text())
-        if doc.get("format") != LESION_FORMAT:
-            raise ValueError(f"format is {doc.get('format')!r}, expected {LESION_FORMAT!r}")
+
+    def parse(doc: dict[str, Any]) -> SavedLesions:
         runs = tuple(
             LesionResult(
                 curves=tuple(LesionCurve.from_dict(c) for c in r["curves"]),
@@ -432,8 +440,8 @@ def load_lesions(path: str | Path) -> SavedLesions:
             for r in doc["runs"]
         )
         return SavedLesions(runs, tuple(int(s) for s in doc["seeds"]), dict(doc["meta"]))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path} is not a lesion file: {exc}") from exc
+
+    return read_saved(path, fmt=LESION_FORMAT, what="lesion", parse=parse)
 
 
 __all__ = [

@@ -36,7 +36,7 @@ from ..hooks import capture_outputs
 from ..model import ResNet
 from ..specs import CIFAR_WIDTHS, ResNetSpec, cifar_spec
 from ..studies import StudyContext, study
-from ._common import check_float, check_int, check_seed, seeded
+from ._common import check_float, check_int, check_seed, read_saved, seeded
 from .flow import zero_init_branches
 from .race import RACE_PRESETS
 from .twins import MAX_TWIN_STEPS, Progress, check_depths, train_networks, twin_data
@@ -213,13 +213,11 @@ def load_no_bn(path: str | Path) -> tuple[list[NoBNRace], dict[str, Any]]:
     """Read what :func:`save_no_bn` wrote: the races and the meta.
 
     Raises:
-        ValueError: not a no-BN file, or malformed.
+        FileNotFoundError: no file at ``path``.
+        LabError: (a ValueError) not a no-BN file (wrong format key, malformed, or too large).
     """
-    try:
-        doc = json.loads(Path(path).read_text())
-        if doc.get("format") != NO_BN_FORMAT:
-            raise ValueError(f"format is {doc.get('format')!r}, expected {NO_BN_FORMAT!r}")
 
+    def parse(doc: dict[str, Any]) -> tuple[list[NoBNRace], dict[str, Any]]:
         def arr(values: list) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
@@ -236,8 +234,8 @@ def load_no_bn(path: str | Path) -> tuple[list[NoBNRace], dict[str, Any]]:
             for r in doc["runs"]
         ]
         return races, dict(doc["meta"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path} is not a no-BN file: {exc}") from exc
+
+    return read_saved(path, fmt=NO_BN_FORMAT, what="no-BN", parse=parse)
 
 
 @study("no_bn_race", call_type=NoBNCall)

@@ -426,10 +426,10 @@ def test_the_timeline_comes_in_one_pass_when_the_server_is_told_so(
     monkeypatch.setenv("RESNET_TIMELINE_AFTER", "0")
     from playground.settings import parse_settings
 
-    assert parse_settings([]).timeline_after is False
-    assert parse_settings(["--timeline-after"]).timeline_after is True
+    assert parse_settings([]).service.timeline_after is False
+    assert parse_settings(["--timeline-after"]).service.timeline_after is True
     monkeypatch.delenv("RESNET_TIMELINE_AFTER")
-    assert parse_settings([]).timeline_after is None  # auto: on without CUDA
+    assert parse_settings([]).service.timeline_after is None  # auto: on without CUDA
     tiny = dict(INSPECT_DEFAULTS, depth="custom", counts="1, 1, 1, 1", weights="random", size=64)
     with running_app(tmp_path, args=["--no-timeline-after"]) as server:
         job = new_client(server, tmp_path / "d").submit(image=handle_file(str(EXAMPLES[0])), **tiny, api_name="/inspect")

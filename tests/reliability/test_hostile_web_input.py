@@ -50,6 +50,7 @@ from PIL import Image
 
 from playground import Settings, build_demo, launch_kwargs
 from playground.page import LONG_EVENTS, MODEL_EVENTS
+from playground.settings import with_options
 from resnet_core.batching import MAX_BATCH
 from resnet_core.serving import ModelService
 
@@ -196,7 +197,8 @@ class LiveApp:
 
 @contextmanager
 def live_app(workdir: Path, **settings: Any) -> Iterator[LiveApp]:
-    """Run ``build_demo(Settings(...))`` with ``launch_kwargs`` on a free port until the block ends.
+    """Run ``build_demo(with_options(...))`` with ``launch_kwargs`` on a free port until the block ends
+    (``settings`` named as the flags are: ``jobs_per_client=4``, ``max_file_mb=1``).
 
     The server gets its own GRADIO_TEMP_DIR and an empty TORCH_HOME (offline, so every model
     has random weights, as on CI), and the outbound guard (:data:`GUARD`) is on for its whole life.
@@ -210,7 +212,7 @@ def live_app(workdir: Path, **settings: Any) -> Iterator[LiveApp]:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     port = free_port()
-    config = Settings(host="127.0.0.1", port=port, offline=True, **settings)
+    config = with_options(host="127.0.0.1", port=port, offline=True, **settings)
     demo, clients = None, []
     try:
         with GUARD.allowing(port) as guard:
@@ -376,7 +378,7 @@ UPLOAD_LIMIT = 256 * 1024  # small, so a file one byte over it is cheap to send
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    with live_app(tmp_path_factory.mktemp("web"), max_file_size=UPLOAD_LIMIT) as running:
+    with live_app(tmp_path_factory.mktemp("web"), max_file_mb=UPLOAD_LIMIT / 2**20) as running:
         yield running
         assert running.guard.attempts == [], f"the server tried to reach out: {running.guard.attempts}"
 

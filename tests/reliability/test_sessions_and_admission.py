@@ -82,7 +82,7 @@ def simultaneously(calls: list[Any]) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with live_app(tmp_path_factory.mktemp("round3"), session_ttl_s=5.0, mcp=True, upload_rate_mb=50.0) as running:
+    with live_app(tmp_path_factory.mktemp("round3"), session_ttl=5.0, mcp=True, upload_rate_mb=50.0) as running:
         yield running
 
 

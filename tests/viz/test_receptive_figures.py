@@ -114,7 +114,7 @@ def test_noise_is_bounded_by_the_servers_budget() -> None:
     from resnet_core.serving import architecture_of
     from resnet_core.zoo import ModelKey
 
-    page = SimpleNamespace(settings=SimpleNamespace(max_gmacs=50.0),
+    page = SimpleNamespace(settings=SimpleNamespace(service=SimpleNamespace(max_gmacs=50.0)),
                            backend=SimpleNamespace(check_cost=lambda d, v, s: architecture_of(d, v, (s, s))))
     big = architecture_of(152, "v1.5", (448, 448)).macs / 1e9  # about 46 GMACs a pass
     assert bounded_noise(page, ModelKey(152, "v1.5", "random"), 448, 64) == int(ERF_WORK * 50 / big) < 64
