@@ -227,7 +227,7 @@ def _wire_loads(demo: gr.Blocks, page: Page) -> None:
 
 
 def launch_kwargs(settings: Settings, ledger: Ledger | None = None) -> dict[str, Any]:
-    """The safe launch options (see ../shared/RELIABILITY.md): only assets/ is served from disk.
+    """The safe launch options (docs/reliability.md): only assets/ is served from disk.
 
     ``ledger`` (``demo.ledger``) lets the web guard hold each client to its share of jobs and uploads.
     """

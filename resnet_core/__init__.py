@@ -1,9 +1,23 @@
 """ResNet, laid open: models, shapes and costs, weights, image intake and inspection.
 
-Everything here is torch and numpy; nothing knows about gradio.
+At the top level: the builders and blocks, :func:`describe` (shapes and costs), image intake,
+:func:`inspect` (predictions, activations, Grad-CAM), weights and checkpoints, and the records
+they return. The larger parts are subpackages, imported on first use (``resnet_core.lab`` works
+after a plain ``import resnet_core``):
+
+* :mod:`resnet_core.lab`: the "why residual?" experiments (flow, race, landscape, ablation, ...).
+* :mod:`resnet_core.serving`: the model cache, engines and compute budgets of a server.
+* :mod:`resnet_core.backends`: where a request runs (this process, or Ray Serve replicas).
+* :mod:`resnet_core.attributions`: captum's attribution methods, sanity checks, faithfulness.
+* :mod:`resnet_core.transfer`: fine-tuning on a person's own classes, and the export.
+
+Everything here is torch and numpy; nothing knows about gradio, and nothing reads the environment.
 """
 
-from .blocks import BasicBlock, Bottleneck, ResidualAdd
+import importlib
+from types import ModuleType
+
+from .blocks import BasicBlock, Bottleneck, PreActBasicBlock, PreActBottleneck, ResidualAdd
 from .images import (
     ALLOWED_FORMATS,
     BACKGROUND,
@@ -20,20 +34,6 @@ from .images import (
     prepare,
 )
 from .inspection import InspectionError, gradcam_timeline, inspect, layer_names
-from .lab import (
-    Ablation,
-    GradientFlow,
-    NetworkFlow,
-    RaceCurve,
-    RaceUpdate,
-    SavedRace,
-    ShapesData,
-    ablate,
-    ablation_study,
-    gradient_flow,
-    load_race,
-    race,
-)
 from .model import FeatureInfo, ResNet, build_cifar_resnet, build_resnet
 from .results import Activation, CamMap, CamTimeline, Inspection, Prediction, class_label, predictions
 from .shapes import Architecture, BlockInfo, LayerInfo, ShapeStep, StageInfo, conv_out, describe
@@ -66,6 +66,8 @@ __all__ = [
     "BasicBlock",
     "BlockInfo",
     "Bottleneck",
+    "PreActBasicBlock",
+    "PreActBottleneck",
     "FeatureInfo",
     "LayerInfo",
     "ResNet",
@@ -91,19 +93,6 @@ __all__ = [
     "gradcam_timeline",
     "inspect",
     "layer_names",
-    # the "why residual?" lab
-    "Ablation",
-    "GradientFlow",
-    "NetworkFlow",
-    "RaceCurve",
-    "RaceUpdate",
-    "SavedRace",
-    "ShapesData",
-    "ablate",
-    "ablation_study",
-    "gradient_flow",
-    "load_race",
-    "race",
     # images
     "ALLOWED_FORMATS",
     "BACKGROUND",
@@ -130,3 +119,18 @@ __all__ = [
     "try_pretrained",
     "weight_names",
 ]
+
+#: the subpackages, imported on first attribute access (``resnet_core.lab``)
+SUBPACKAGES: tuple[str, ...] = ("attributions", "backends", "lab", "serving", "transfer")
+
+
+def __getattr__(name: str) -> ModuleType:
+    # PEP 562: a plain ``import resnet_core`` stays as light as the top level (captum, the
+    # lab's experiments and the transfer code load when first used)
+    if name in SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *SUBPACKAGES})

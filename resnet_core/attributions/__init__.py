@@ -6,3 +6,23 @@
 * :mod:`.faithfulness`: deletion and insertion (Petsiuk et al., https://arxiv.org/abs/1806.07421)
   and captum's ``infidelity`` and ``sensitivity_max``.
 """
+
+from .faithfulness import CaptumScores, FaithCurve, captum_scores, deletion_insertion
+from .methods import METHODS, Attribution, MethodParams, applicability, attribute, method_info
+from .sanity import SanityResult, judge_sanity, sanity_check
+
+__all__ = [
+    "METHODS",
+    "Attribution",
+    "CaptumScores",
+    "FaithCurve",
+    "MethodParams",
+    "SanityResult",
+    "applicability",
+    "attribute",
+    "captum_scores",
+    "deletion_insertion",
+    "judge_sanity",
+    "method_info",
+    "sanity_check",
+]

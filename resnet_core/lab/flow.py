@@ -155,11 +155,6 @@ class NetworkFlow:
         return ratio ** (1.0 / (n - 1)) if ratio > 0 else 0.0
 
     @property
-    def layers_per_block(self) -> float:
-        """Weighted layers per block (2 for basic blocks, 3 for bottlenecks)."""
-        return (self.depth - 2) / len(self.blocks) if self.depth and self.blocks else 2.0
-
-    @property
     def chance_loss(self) -> float:
         return math.log(self.num_classes)
 

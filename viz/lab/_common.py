@@ -60,16 +60,6 @@ def times(x: float, lang: str = "en") -> str:
     return f"10^{math.log10(x):.0f}{suffix}"
 
 
-def times_log10(log10: float, lang: str = "en") -> str:
-    """:func:`times` of ``10 ** log10`` without overflowing."""
-    if not math.isfinite(log10):
-        return times(0.0 if log10 < 0 else math.inf, lang)
-    if -3 <= log10 < 5:
-        return times(10**log10, lang)
-    suffix = "倍" if lang == "zh" else "×"
-    return f"10^{log10:.0f}{suffix}"
-
-
 def machine_words(name: str, lang: str) -> str:
     """A saved run's machine ("CPU: AMD EPYC, 2 cores, 1 torch threads") in the figure's language.
 
