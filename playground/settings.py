@@ -133,11 +133,11 @@ class Option:
             return name, value
         return None
 
-    def to_field(self, value: Any) -> Any:
-        """The flag's value as the field holds it (floored, in the field's unit)."""
+    def to_field(self, value: Any, *, floor: bool = True) -> Any:
+        """The flag's value as the field holds it (in the field's unit; floored unless ``floor`` is False)."""
         if value is None or self.kind in ("text", "switch", "either"):
             return value
-        if self.floor is not None:
+        if floor and self.floor is not None:
             value = max(self.floor, value)
         if self.unit != 1:
             value = value * self.unit
@@ -253,7 +253,8 @@ def parse_settings(argv: Sequence[str] | None = None, *, env: Mapping[str, str] 
 def with_options(settings: Settings | None = None, **values: Any) -> Settings:
     """``settings`` (default: the defaults) with options set as their flags would set them:
     ``with_options(jobs_per_client=4, upload_rate_mb=2.5, device="cpu")`` (the flag's name with
-    underscores, the flag's unit; no environment is read).
+    underscores, the flag's unit; no environment is read, and no floor: a test may ask for a
+    session store of 4 MB, which the command line would raise to 16).
 
     Raises:
         TypeError: no option has that name.
@@ -262,10 +263,10 @@ def with_options(settings: Settings | None = None, **values: Any) -> Settings:
     unknown = sorted(set(values) - set(by_name))
     if unknown:
         raise TypeError(f"no option named {', '.join(unknown)}; options: {', '.join(by_name)}")
-    return _assemble({by_name[name]: value for name, value in values.items()}, settings or Settings())
+    return _assemble({by_name[name]: value for name, value in values.items()}, settings or Settings(), floor=False)
 
 
-def _assemble(values: Mapping[Option, Any], base: Settings) -> Settings:
+def _assemble(values: Mapping[Option, Any], base: Settings, *, floor: bool = True) -> Settings:
     """``base`` with each option's value (in its flag's unit) put in its field."""
     parts: dict[str, dict[str, Any]] = {
         head: {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
@@ -273,7 +274,7 @@ def _assemble(values: Mapping[Option, Any], base: Settings) -> Settings:
     }
     for opt, value in values.items():
         head, _, name = opt.path.rpartition(".")
-        parts[head][name] = opt.to_field(value)
+        parts[head][name] = opt.to_field(value, floor=floor)
     limits = parts["limits"]
     # a browser session never holds more than its address may
     limits["jobs_per_session"] = max(1, min(JOBS_PER_SESSION, limits["jobs_per_client"]))

@@ -90,6 +90,7 @@ def test_values_below_a_floor_are_raised_to_it() -> None:
                         "--jobs-per-client", "0", "--gpus-per-replica", "-1"], env={})
     assert (s.queue_size, s.concurrency, s.replicas, s.session_ttl_s, s.gpus_per_replica) == (1, 1, 1, 5.0, 0.0)
     assert (s.limits.jobs_per_client, s.limits.jobs_per_session) == (1, 1)
+    assert with_options(session_ttl=1, queue_size=0).session_ttl_s == 1.0  # code asks for exactly what it names
 
 
 @pytest.mark.parametrize(
