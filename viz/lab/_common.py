@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from .._format import FONT, TEMPLATE
+from ..locales import t
 
 #: one colour per kind of network, in every lab figure
 KIND_COLORS: dict[str, str] = {"residual": "#1f77b4", "plain": "#d62728", "preact": "#2ca02c"}
@@ -50,23 +51,23 @@ def stage_starts(blocks: Sequence[str]) -> list[tuple[int, str]]:
 
 def times(x: float, lang: str = "en") -> str:
     """A ratio as "17×" or, past what reads well, as a power of ten: "10^27×"."""
-    suffix = "倍" if lang == "zh" else "×"
     if x == 0:
-        return f"0{suffix}"
-    if not math.isfinite(x):
-        return f"∞{suffix}"
-    if 1e-3 <= x < 1e5:
-        return f"{x:.3g}{suffix}"
-    return f"10^{math.log10(x):.0f}{suffix}"
+        number = "0"
+    elif not math.isfinite(x):
+        number = "∞"
+    elif 1e-3 <= x < 1e5:
+        number = f"{x:.3g}"
+    else:
+        number = f"10^{math.log10(x):.0f}"
+    return t("lab.common.times", lang, x=number)
 
 
 def machine_words(name: str, lang: str) -> str:
     """A saved run's machine ("CPU: AMD EPYC, 2 cores, 1 torch threads") in the figure's language.
 
     Trademark marks and the word "Processor" in a CPU's name are dropped: "Intel(R) Xeon(R)
-    Processor" reads "Intel Xeon" (the name, not a word to translate)."""
+    Processor" reads "Intel Xeon" (the name, not a word to translate); the counts of cores and
+    threads (as :func:`resnet_core.lab._common.machine_info` writes them) are said by the catalogue."""
     name = re.sub(r"\((?:R|TM)\)|\s+(?:CPU\s+)?Processor\b", "", name)
-    if lang == "zh":
-        name = re.sub(r"(\d+) cores", r"\1 核", name)
-        name = re.sub(r"(\d+) torch threads?", r"\1 个 torch 线程", name)
-    return name
+    name = re.sub(r"(\d+) cores\b", lambda m: t("lab.common.cores", lang, n=m.group(1)), name)
+    return re.sub(r"(\d+) torch threads?\b", lambda m: t("lab.common.threads", lang, n=m.group(1)), name)

@@ -802,6 +802,9 @@ TEXT: dict[str, str] = {
     ),
 
     # ---- lab.flow: viz/lab/flow.py
+    "lab.common.times": "{x}×",
+    "lab.common.cores": "{n} cores",
+    "lab.common.threads": "{n} torch threads",
     "lab.flow.label_bn": ", BN",
     "lab.flow.label_no_bn": ", no BN",
     "lab.flow.label_zero": ", zero-init",

@@ -630,6 +630,9 @@ TEXT: dict[str, str] = {
     "transfer.verdict_cams": "{n} 张留出图片中，微调后的网络答对 {right} 张；原始网络用它自己的类别来命名，例如“{example}”。",
 
     # ---- lab.flow: viz/lab/flow.py
+    "lab.common.times": "{x}倍",
+    "lab.common.cores": "{n} 核",
+    "lab.common.threads": "{n} 个 torch 线程",
     "lab.flow.label_bn": "，有 BN",
     "lab.flow.label_no_bn": "，无 BN",
     "lab.flow.label_zero": "，残差零初始化",
