@@ -8,18 +8,24 @@ they carry a base64 image; and every response's pictures are files of its own.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import gradio as gr
 import numpy as np
 from PIL import Image
 
+from resnet_core.errors import UserError
+
+from .errors import said
 from .limits import Ledger
+from .locales import lang_of, lang_of_scope
 
 
 def served_picture(pixels: np.ndarray | None) -> Image.Image | None:
@@ -74,7 +80,8 @@ def unread_uploads(component: gr.Image | gr.File) -> gr.Image | gr.File:
 
     def local_only(path: Any) -> None:
         if isinstance(path, str) and _NOT_A_LOCAL_PATH.match(path):
-            raise gr.Error("Files are taken from uploads only, not from web addresses.")
+            raise _said_error(UserError("Files are taken from uploads only, not from web addresses.",
+                                        key="error.uploads_only"))
 
     def move_resource(path: Any) -> Any:
         local_only(path)
@@ -111,14 +118,41 @@ class _NothingToDelete:
     __str__ = __repr__
 
 
+#: the request whose inputs Gradio is reading now: its components' checks run before any
+#: handler (and so before :func:`~playground.errors.friendly`), with no request of their own
+_REQUEST: ContextVar[Any] = ContextVar("resnet_playground_request", default=None)
+
+
+def _said_error(refusal: UserError) -> gr.Error:
+    """A refusal raised while Gradio reads a request's inputs, said in that request's language."""
+    request = _REQUEST.get()
+    return gr.Error(said(refusal, lang_of(request[0] if isinstance(request, list) and request else request)))
+
+
+def _remember_request(process_api: Callable) -> Callable:
+    """``Blocks.process_api`` that keeps its request where the input checks can read its language."""
+
+    @functools.wraps(process_api)
+    async def remembered(*args: Any, **kwargs: Any) -> Any:
+        token = _REQUEST.set(kwargs.get("request"))
+        try:
+            return await process_api(*args, **kwargs)
+        finally:
+            _REQUEST.reset(token)
+
+    return remembered
+
+
 def tidy_config(blocks: gr.Blocks) -> None:
     """What every page load copies and sends: no heap addresses, and refusals that echo nothing.
 
     * A ``gr.State``'s delete callback is part of the config Gradio deep-copies and sends on
       every page load: Gradio's default prints a heap address (ours, :class:`sessions.Discard`,
       neither copies the store nor prints one).
-    * Every choice control refuses an unknown value with one short, generic line.
+    * Every choice control refuses an unknown value with one short, generic line, and the input
+      checks say their refusals in the request's language (``process_api`` keeps the request).
     """
+    blocks.process_api = _remember_request(blocks.process_api)
     for block in list(blocks.blocks.values()):
         if isinstance(block, gr.State) and getattr(block.delete_callback, "__name__", "") == "default_delete_callback":
             block.delete_callback = _NothingToDelete()
@@ -134,7 +168,7 @@ def _short_refusal(preprocess: Callable) -> Callable:
             pass  # raised outside the except: the long message (and the value) is dropped
         shown = " ".join(str(payload).split())
         shown = shown if len(shown) <= CHOICE_QUOTE else shown[: CHOICE_QUOTE - 1] + "…"
-        raise gr.Error(f'"{shown}" is not in the list of choices.')
+        raise _said_error(UserError(f'"{shown}" is not in the list of choices.', key="error.not_a_choice", value=shown))
 
     return checked
 
@@ -264,17 +298,18 @@ class GuardFileRoutes:
         path = scope.get("path", "")
         route = _FILE_ROUTE.search(path)
         if route and _NOT_A_LOCAL_PATH.match(route.group(1)):
-            await _refuse(send, 403, "Only files on this server are served, not web addresses.")
+            await _refuse(scope, send, 403, UserError("Only files on this server are served, not web addresses.",
+                                                      key="error.remote_file"))
             return
         client = (scope.get("client") or ("unknown", 0))[0]
         length = dict(scope.get("headers") or []).get(b"content-length")
         if scope.get("method") == "POST" and path.endswith("/upload") and self.ledger is not None:
             if length is None or not length.isdigit():
-                await _refuse(send, 411, "Uploads need a Content-Length.")
+                await _refuse(scope, send, 411, UserError("Uploads need a Content-Length.", key="error.upload_length"))
                 return
             refused = self.ledger.admit_upload(client, int(length))
             if refused is not None:
-                await _refuse(send, *refused)
+                await _refuse(scope, send, *refused)
                 return
         reservation = None
         if scope.get("method") in ("POST", "PUT", "PATCH") and not path.endswith("/upload"):
@@ -305,17 +340,18 @@ class GuardFileRoutes:
             answered, or None), or (None, None) when the request was refused here.
         """
         ledger = self.ledger
-        too_large = f"The request is larger than {self.max_body // 2**20 or 1} MB."
+        mb = self.max_body // 2**20 or 1
+        too_large = UserError(f"The request is larger than {mb} MB.", key="error.request_too_large", mb=mb)
         job = ledger is not None and _JOB_ROUTE.search(path) is not None
         mcp = ledger is not None and _MCP_ROUTE.search(path) is not None
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await _refuse(send, 413, too_large)
+            await _refuse(scope, send, 413, too_large)
             return None, None
         if length is not None and not (job or mcp):
             return receive, None
         body = await _read_at_most(receive, self.max_body)
         if body is None:
-            await _refuse(send, 413, too_large)
+            await _refuse(scope, send, 413, too_large)
             return None, None
         receive = _replay(body, receive)
         if mcp:
@@ -323,7 +359,7 @@ class GuardFileRoutes:
             # quota apply per address; a tool call is a job of that address while it runs
             refused = ledger.admit_upload(client, len(body))
             if refused is not None:
-                await _refuse(send, *refused)
+                await _refuse(scope, send, *refused)
                 return None, None
             if b'"tools/call"' not in body:
                 return receive, None
@@ -332,14 +368,14 @@ class GuardFileRoutes:
             admitted = self._admit_job(path, body, client)
         else:
             return receive, None
-        if isinstance(admitted, str):
-            await _refuse(send, 429, admitted)
+        if isinstance(admitted, UserError):
+            await _refuse(scope, send, 429, admitted)
             return None, None
         return receive, admitted
 
-    def _admit_job(self, path: str, body: bytes, client: str) -> int | str | None:
+    def _admit_job(self, path: str, body: bytes, client: str) -> int | UserError | None:
         """Whether a job may join the queue: model jobs count against their client's share
-        (None: not a model job; a string: the refusal; else the ledger's reservation)."""
+        (None: not a model job; an error: the refusal; else the ledger's reservation)."""
         route = _JOB_ROUTE.search(path)
         api_name = route.group(2) if route and route.group(2) else None
         try:
@@ -381,8 +417,10 @@ def _replay(body: bytes, receive: Callable) -> Callable:
     return receive_again
 
 
-async def _refuse(send: Callable, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+async def _refuse(scope: dict, send: Callable, status: int, refusal: UserError) -> None:
+    """Answer ``status`` with the refusal said in the request's language (no handler has run, so
+    the language is read from the request itself: :func:`~playground.locales.lang_of_scope`)."""
+    body = json.dumps({"detail": said(refusal, lang_of_scope(scope))}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

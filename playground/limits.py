@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from resnet_core.errors import UserError
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -44,6 +46,10 @@ class Limits:
 #: what a refused job is told when the queue is nearly full and this address already has a job
 CROWDED = ("The server is busy: while its queue is this full, each address may have one job waiting or "
            "running. Try again when your job has finished.")
+
+
+#: the rest of what a refused job is told when its address or session has too many jobs
+_BUSY = "jobs waiting or running; wait for them to finish (or read their results) before sending more."
 
 
 def reserved_places(queue_size: int) -> int:
@@ -105,7 +111,7 @@ class Ledger:
         queue = getattr(self.blocks, "_queue", None)
         return 0 if queue is None else len(queue)
 
-    def admit_job(self, client: str, session: str | None) -> int | str:
+    def admit_job(self, client: str, session: str | None) -> int | UserError:
         """Reserve one more model job of this client, or say why not.
 
         One check under one lock for every route a job can take: the client's and the session's
@@ -115,7 +121,8 @@ class Ledger:
 
         Returns:
             A reservation to give back with :meth:`release` once the job is in the queue (or
-            refused there), or the reason to refuse it.
+            refused there), or the reason to refuse it (keyed, so the guard says it in the
+            request's language).
         """
         limits = self.limits
         with self._lock:
@@ -124,14 +131,13 @@ class Ledger:
             by_client += sum(c == client for c, _ in pending)
             by_session += sum(bool(session) and s == session for _, s in pending)
             if by_client >= limits.jobs_per_client or by_session >= limits.jobs_per_session:
-                return (
-                    f"This {'browser session' if by_session >= limits.jobs_per_session else 'address'} already has "
-                    f"{max(by_client, by_session)} jobs waiting or running; wait for them to finish (or read their "
-                    "results) before sending more."
-                )
+                n = max(by_client, by_session)
+                if by_session >= limits.jobs_per_session:
+                    return UserError(f"This browser session already has {n} {_BUSY}", key="error.jobs_per_session", n=n)
+                return UserError(f"This address already has {n} {_BUSY}", key="error.jobs_per_address", n=n)
             size = getattr(getattr(self.blocks, "_queue", None), "max_size", None)
             if size and by_client and self.waiting() + len(pending) >= size - reserved_places(size):
-                return CROWDED
+                return UserError(CROWDED, key="error.server_crowded")
             self._next += 1
             self._pending[self._next] = (client, session)
             return self._next
@@ -142,7 +148,7 @@ class Ledger:
             self._pending.pop(reservation, None)
 
     # ------------------------------------------------------------------ uploads
-    def admit_upload(self, client: str, size: int) -> tuple[int, str] | None:
+    def admit_upload(self, client: str, size: int) -> tuple[int, UserError] | None:
         """Record an upload of ``size`` bytes, or give the HTTP status and reason to refuse it."""
         limits, now = self.limits, time.monotonic()
         with self._lock:
@@ -150,15 +156,17 @@ class Ledger:
             while recent and now - recent[0][0] > limits.upload_window_s:
                 recent.popleft()
             if sum(n for _, n in recent) + size > limits.upload_bytes_per_window:
-                return 429, (
-                    f"Too many uploads from this address: at most {limits.upload_bytes_per_window // 2**20} MB "
-                    f"per {limits.upload_window_s:g} s. Try again in a minute."
+                mb, seconds = limits.upload_bytes_per_window // 2**20, f"{limits.upload_window_s:g}"
+                return 429, UserError(
+                    f"Too many uploads from this address: at most {mb} MB per {seconds} s. Try again in a minute.",
+                    key="error.upload_rate", mb=mb, seconds=seconds,
                 )
             recent.append((now, size))
         if self.folder_usage() + size > limits.upload_quota_bytes:
             self.sweep(limits.upload_quota_bytes - size)
             if self.folder_usage(fresh=True) + size > limits.upload_quota_bytes:
-                return 507, "The server's upload space is full right now. Try again in a few minutes."
+                return 507, UserError("The server's upload space is full right now. Try again in a few minutes.",
+                                      key="error.upload_space_full")
         with self._lock:  # counted at once: the next upload may come before the next measurement
             when, used = self._usage
             self._usage = (when, used + size)

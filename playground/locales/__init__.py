@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import gradio as gr
 
@@ -67,21 +68,13 @@ def t(key: str, lang: str = "en", /, **values: Any) -> str:
     return catalogue_t(f"page.{key}", lang, **values)
 
 
-def lang_of(request: Any) -> str:
-    """The language of a request: ``?lang=zh``/``?lang=en``, else the browser's first choice."""
-    if request is None:
-        return "en"
-    try:
-        asked = (request.query_params.get("lang") or "").lower()
-    except AttributeError:
-        asked = ""
+def pick_lang(asked: str | None, accept: str | None) -> str:
+    """The language a request asks for: ``asked`` (its ``?lang=``) when the project speaks it,
+    else the first language of ``accept`` (an Accept-Language header) it speaks, else English."""
+    asked = str(asked or "").lower()
     if asked[:2] in LANGS:
         return asked[:2]
-    try:
-        accept = request.headers.get("accept-language", "") or ""
-    except AttributeError:
-        return "en"
-    for part in accept.split(","):
+    for part in str(accept or "").split(","):
         tag = part.split(";")[0].strip().lower()
         if tag.startswith("zh"):
             return "zh"
@@ -90,9 +83,37 @@ def lang_of(request: Any) -> str:
     return "en"
 
 
+def lang_of(request: Any) -> str:
+    """The language of a request: ``?lang=zh``/``?lang=en``, else the browser's first choice."""
+    if request is None:
+        return "en"
+    try:
+        asked = request.query_params.get("lang")
+    except AttributeError:
+        asked = None
+    try:
+        accept = request.headers.get("accept-language")
+    except AttributeError:
+        accept = None
+    return pick_lang(asked, accept)
+
+
+def lang_of_scope(scope: Mapping[str, Any]) -> str:
+    """The language of an ASGI request that is answered before any handler runs (the web guard).
+
+    As :func:`lang_of`, with one more place to look: a request the page sends (an upload, a job)
+    carries the page's own address, and so its ``?lang=``, in its Referer header.
+    """
+    headers = {bytes(k).lower(): bytes(v).decode("latin-1") for k, v in scope.get("headers") or []}
+    asked = parse_qs(bytes(scope.get("query_string") or b"").decode("latin-1")).get("lang", [""])[0]
+    if asked[:2].lower() not in LANGS:
+        asked = parse_qs(urlsplit(headers.get(b"referer", "")).query).get("lang", [""])[0]
+    return pick_lang(asked, headers.get(b"accept-language"))
+
+
 def choices(prefix: str, values: list[str] | tuple[str, ...], lang: str) -> list[tuple[str, str]]:
     """Radio or dropdown choices shown in ``lang``, sent as their plain values."""
     return [(t(f"{prefix}{v}", lang) if f"{prefix}{v}" in TABLES["en"] else v, v) for v in values]
 
 
-__all__ = ["I18N", "LANGS", "TABLES", "L", "choices", "lang_of", "t", "toast_css"]
+__all__ = ["I18N", "LANGS", "TABLES", "L", "choices", "lang_of", "lang_of_scope", "pick_lang", "t", "toast_css"]

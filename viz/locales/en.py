@@ -1457,4 +1457,25 @@ TEXT: dict[str, str] = {
     "error.train_first": "Train first; there is nothing to compare or export yet.",
     "error.train_expired": "Your training run has expired; train again.",
     "error.snapshot_first": "Take a snapshot first.",
+    "error.jobs_per_address": (
+        "This address already has {n} jobs waiting or running; wait for them to finish (or read their "
+        "results) before sending more."
+    ),
+    "error.jobs_per_session": (
+        "This browser session already has {n} jobs waiting or running; wait for them to finish (or read "
+        "their results) before sending more."
+    ),
+    "error.server_crowded": (
+        "The server is busy: while its queue is this full, each address may have one job waiting or "
+        "running. Try again when your job has finished."
+    ),
+    "error.upload_rate": (
+        "Too many uploads from this address: at most {mb} MB per {seconds} s. Try again in a minute."
+    ),
+    "error.upload_space_full": "The server's upload space is full right now. Try again in a few minutes.",
+    "error.upload_length": "Uploads need a Content-Length.",
+    "error.request_too_large": "The request is larger than {mb} MB.",
+    "error.remote_file": "Only files on this server are served, not web addresses.",
+    "error.uploads_only": "Files are taken from uploads only, not from web addresses.",
+    "error.not_a_choice": "\"{value}\" is not in the list of choices.",
 }
