@@ -25,7 +25,7 @@ from resnet_core.errors import UserError
 
 from .errors import said
 from .limits import Ledger
-from .locales import lang_of, lang_of_scope
+from .locales import lang_of, lang_of_scope, t
 
 
 def served_picture(pixels: np.ndarray | None) -> Image.Image | None:
@@ -126,7 +126,8 @@ _REQUEST: ContextVar[Any] = ContextVar("resnet_playground_request", default=None
 def _said_error(refusal: UserError) -> gr.Error:
     """A refusal raised while Gradio reads a request's inputs, said in that request's language."""
     request = _REQUEST.get()
-    return gr.Error(said(refusal, lang_of(request[0] if isinstance(request, list) and request else request)))
+    lang = lang_of(request[0] if isinstance(request, list) and request else request)
+    return gr.Error(said(refusal, lang), title=t("err_title", lang))
 
 
 def _remember_request(process_api: Callable) -> Callable:

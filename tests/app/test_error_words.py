@@ -11,9 +11,10 @@ import io
 import pickle
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import gradio as gr
+import httpx
 import pytest
 
 from conftest import natural_image
@@ -144,3 +145,31 @@ def test_a_keyed_error_keeps_its_key_and_fields_across_a_process_boundary() -> N
         parse_depth("custom", "0, 1, 1, 1", "basic")
     again = pickle.loads(pickle.dumps(err.value))
     assert (again.key, again.fields) == (err.value.key, err.value.fields)
+
+
+# ------------------------------------------------------------------ refusals before any handler
+
+
+def refused_upload(server_url: str, headers: dict[str, str]) -> httpx.Response:
+    """An upload sent with no Content-Length (a chunked body): the guard refuses it unread."""
+
+    def body() -> Iterator[bytes]:
+        yield b"--x\r\nContent-Disposition: form-data; name=files; filename=a.png\r\n\r\n"
+        yield b"0" * 1000
+        yield b"\r\n--x--\r\n"
+
+    with httpx.Client(base_url=server_url, timeout=60, trust_env=False) as h:
+        return h.post("gradio_api/upload", content=body(),
+                      headers={"content-type": "multipart/form-data; boundary=x", **headers})
+
+
+def test_a_refused_upload_is_said_in_the_browser_s_language(app_server) -> None:
+    zh = refused_upload(app_server.url, {"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert zh.status_code == 411
+    assert zh.json()["detail"] == TABLES["zh"]["error.upload_length"]
+    assert re.search(r"[\u4e00-\u9fff]", zh.json()["detail"])
+    en = refused_upload(app_server.url, {"Accept-Language": "en-GB,en;q=0.9"})
+    assert (en.status_code, en.json()["detail"]) == (411, "Uploads need a Content-Length.")
+    # a page opened as ?lang=zh in an English browser: the page's address rides in the Referer
+    zh = refused_upload(app_server.url, {"Accept-Language": "en-GB", "Referer": f"{app_server.url}?lang=zh"})
+    assert zh.json()["detail"] == TABLES["zh"]["error.upload_length"]
