@@ -78,9 +78,11 @@ def parse_side(value: Any, *, default: int = 224) -> int:
     try:
         number = float(value) if not isinstance(value, str) else float(parse_int(value))
     except (TypeError, ValueError):
-        raise ValueError(f"the input size is a whole number of pixels, not {quote(value)}") from None
+        raise UserError(f"the input size is a whole number of pixels, not {quote(value)}", key="error.size_whole",
+                        got=quote(value)) from None
     if not math.isfinite(number):
-        raise ValueError(f"the input size is a whole number of pixels, not {quote(value)}")
+        raise UserError(f"the input size is a whole number of pixels, not {quote(value)}", key="error.size_whole",
+                        got=quote(value))
     if not 1 <= number <= MAX_INPUT_SIZE:
         raise UserError(f"input sides must be between 1 and {MAX_INPUT_SIZE} pixels, got {quote(value)}",
                         key="error.input_sides", low=1, high=MAX_INPUT_SIZE, got=quote(value))
@@ -94,9 +96,9 @@ def top_k(value: Any) -> int:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"top-k is a whole number, not {quote(value)}") from None
+        raise UserError(f"top-k is a whole number, not {quote(value)}", key="error.top_k_whole", got=quote(value)) from None
     if not math.isfinite(number):
-        raise ValueError(f"top-k is a whole number, not {quote(value)}")
+        raise UserError(f"top-k is a whole number, not {quote(value)}", key="error.top_k_whole", got=quote(value))
     return max(1, min(int(number), MAX_TOP_K))
 
 
@@ -109,7 +111,7 @@ def parse_target(value: Any, categories: tuple[str, ...]) -> int | None:
         return None
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not value.is_integer():
-            raise ValueError(f"a class is a whole number, not {quote(value)}")
+            raise UserError(f"a class is a whole number, not {quote(value)}", key="error.class_whole", got=quote(value))
         index = int(value)
         if not 0 <= index < len(categories):
             raise UserError(f"unknown class {quote(value)}: pick one from the list or type its number (0-{len(categories) - 1})",
@@ -125,7 +127,9 @@ def parse_target(value: Any, categories: tuple[str, ...]) -> int | None:
     if len(matches) == 1:
         return matches[0]
     if matches:  # ImageNet names "crane" and "maillot" twice
-        raise ValueError(f"{quote(text)} names several classes ({', '.join(map(str, matches))}); pick one by number")
+        numbers = ", ".join(map(str, matches))
+        raise UserError(f"{quote(text)} names several classes ({numbers}); pick one by number",
+                        key="error.class_several", value=quote(text), numbers=numbers)
     raise UserError(f"unknown class {quote(text)}: pick one from the list or type its number (0-{len(categories) - 1})",
                     key="error.unknown_class", value=quote(text), last=len(categories) - 1)
 

@@ -19,7 +19,7 @@ from typing import Any
 import gradio as gr
 import torch
 
-from resnet_core.errors import UserError
+from resnet_core.errors import Term, UserError
 from viz.locales import t as catalogue_t
 
 from .locales import lang_of, t
@@ -42,12 +42,13 @@ def said(exc: BaseException, lang: str) -> str:
     """``exc`` from its catalogue entry in ``lang``, or its own words when it names none.
 
     A field that is itself an error (a picture that cannot be read, inside the data set that
-    holds it) is said the same way, so the whole message is in one language.
+    holds it) or a :class:`~resnet_core.errors.Term` (a kind of file) is said the same way, so
+    the whole message is in one language.
     """
     key = getattr(exc, "key", None)
     if not key:
         return str(exc) or type(exc).__name__
-    fields = {name: said(value, lang) if isinstance(value, BaseException) else value
+    fields = {name: said(value, lang) if isinstance(value, (BaseException, Term)) else value
               for name, value in getattr(exc, "fields", {}).items()}
     return catalogue_t(key, lang, **fields)
 

@@ -30,4 +30,22 @@ class UserError(ValueError):
         self.fields = fields
 
 
-__all__ = ["UserError"]
+class Term(str):
+    """A word a message quotes (a kind of file, what a number counts) that the catalogue also
+    holds: English as a ``str``, and its entry's ``key`` (with the ``fields`` it quotes) for a
+    page, which says it in the reader's language wherever it is a field of a :class:`UserError`.
+
+    It pickles with its key (a ``str`` subclass keeps its ``__dict__``).
+    """
+
+    key: str | None
+    fields: dict[str, Any]
+
+    def __new__(cls, text: str, key: str | None = None, **fields: Any) -> Term:
+        term = super().__new__(cls, text)
+        term.key = key
+        term.fields = fields
+        return term
+
+
+__all__ = ["Term", "UserError"]

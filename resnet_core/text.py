@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import UserError
+from .errors import Term, UserError
 
-__all__ = ["MAX_QUOTE", "ParseError", "parse_int", "quote", "shorten"]
+__all__ = ["MAX_QUOTE", "VALUE", "ParseError", "parse_int", "quote", "shorten"]
 
 MAX_QUOTE: int = 100
 """Most characters of a user value that :func:`quote` keeps."""
@@ -28,6 +28,10 @@ _MAX_DIGITS = 18
 
 class ParseError(UserError):
     """Text that is not a plain whole number; the message quotes at most :data:`MAX_QUOTE` characters."""
+
+
+#: what :func:`parse_int` calls a number it is not told the name of
+VALUE = Term("value", key="error.term_value")
 
 
 def quote(value: Any, *, limit: int = MAX_QUOTE) -> str:
@@ -72,7 +76,7 @@ def shorten(text: str, *, limit: int = MAX_QUOTE) -> str:
     return shown if len(text) <= limit else f"{shown}… ({len(text)} characters)"
 
 
-def parse_int(text: Any, *, name: str = "value", low: int | None = None, high: int | None = None) -> int:
+def parse_int(text: Any, *, name: str = VALUE, low: int | None = None, high: int | None = None) -> int:
     """Read a whole number a person typed: ASCII digits with an optional sign, nothing else.
 
     Surrounding ASCII spaces and tabs are ignored; underscores (``"6_4"``), Unicode digits
@@ -81,15 +85,17 @@ def parse_int(text: Any, *, name: str = "value", low: int | None = None, high: i
 
     Args:
         text: the text (or number) to read.
-        name: what the number is, for the message (``"block count"``).
+        name: what the number is, for the message: a :class:`~resnet_core.errors.Term` is said in
+            the page's language, a plain ``str`` is quoted as it is.
         low: smallest value allowed, if any.
         high: largest value allowed, if any.
 
     Raises:
-        ParseError: anything that is not such a number, or one outside ``[low, high]``.
+        ParseError: anything that is not such a number, or one outside ``[low, high]`` (keyed).
     """
     if isinstance(text, bool):
-        raise ParseError(f"The {name} must be a whole number, not {text}.")
+        raise ParseError(f"The {name} must be a whole number, not {text}.", key="error.whole_number_not",
+                         name=name, got=text)
     if isinstance(text, int):
         value = text
     elif isinstance(text, float) and text.is_integer():
@@ -98,14 +104,19 @@ def parse_int(text: Any, *, name: str = "value", low: int | None = None, high: i
         stripped = text.strip(" \t")
         digits = stripped.lstrip("+-")
         if not _INT.fullmatch(stripped) or len(digits) > _MAX_DIGITS:
-            raise ParseError(
-                f"The {name} must be a whole number written with the digits 0-9, got {quote(text)}."
-            )
+            raise ParseError(f"The {name} must be a whole number written with the digits 0-9, got {quote(text)}.",
+                             key="error.whole_number_digits", name=name, got=quote(text))
         value = int(stripped)
     else:
-        raise ParseError(f"The {name} must be a whole number, got {quote(text)}.")
-    if (low is not None and value < low) or (high is not None and value > high):
-        lo = "" if low is None else f" from {low}"
-        hi = "" if high is None else f" to {high}"
-        raise ParseError(f"The {name} must be a whole number{lo}{hi}, got {quote(value)}.")
+        raise ParseError(f"The {name} must be a whole number, got {quote(text)}.", key="error.whole_number",
+                         name=name, got=quote(text))
+    if low is not None and high is not None and not low <= value <= high:
+        raise ParseError(f"The {name} must be a whole number from {low} to {high}, got {quote(value)}.",
+                         key="error.whole_number_range", name=name, low=low, high=high, got=quote(value))
+    if low is not None and value < low:
+        raise ParseError(f"The {name} must be a whole number from {low}, got {quote(value)}.",
+                         key="error.whole_number_low", name=name, low=low, got=quote(value))
+    if high is not None and value > high:
+        raise ParseError(f"The {name} must be a whole number to {high}, got {quote(value)}.",
+                         key="error.whole_number_high", name=name, high=high, got=quote(value))
     return value

@@ -16,6 +16,7 @@ import gradio as gr
 import numpy as np
 
 from resnet_core.erf import MAX_NOISE_IMAGES, ErfCall, ErfResult
+from resnet_core.errors import UserError
 from resnet_core.featureviz import MAX_CHANNELS, FeatureVizCall, FeatureVizProgress, FeatureVizResult
 from resnet_core.images import MAX_INPUT_SIZE, load_image
 from resnet_core.receptive import FieldCall, FieldResult
@@ -55,7 +56,8 @@ def parse_position(text: Any) -> tuple[int, int] | None:
     except ValueError:
         numbers = ()
     if len(numbers) != 2 or min(numbers) < 0:
-        raise ValueError(f"a position is a row and a column such as 7, 7 (or empty for the centre), not {quote(text)}")
+        raise UserError(f"a position is a row and a column such as 7, 7 (or empty for the centre), not {quote(text)}",
+                        key="error.position", got=quote(text))
     return numbers  # type: ignore[return-value]
 
 
@@ -67,7 +69,8 @@ def parse_channels(text: Any) -> tuple[int, ...]:
     except ValueError:
         numbers = ()
     if not 1 <= len(numbers) <= MAX_CHANNELS or min(numbers) < 0:
-        raise ValueError(f"channels are 1 to {MAX_CHANNELS} whole numbers such as 0, 1, 2, 3; got {quote(text)}")
+        raise UserError(f"channels are 1 to {MAX_CHANNELS} whole numbers such as 0, 1, 2, 3; got {quote(text)}",
+                        key="error.channels", high=MAX_CHANNELS, got=quote(text))
     return numbers
 
 

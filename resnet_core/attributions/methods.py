@@ -230,7 +230,8 @@ def attribute(
     if planned > budget:
         raise AttributionBudgetError(
             f"{info.label} would send {planned:,} images through the network; the limit per request is "
-            f"{budget:,}: lower its samples or steps, or raise the stride or cell size"
+            f"{budget:,}: lower its samples or steps, or raise the stride or cell size",
+            key="error.method_budget", method=info.label, passes=f"{planned:,}", limit=f"{budget:,}",
         )
     t0 = time.perf_counter()
     private = (uses_hooks(method, params) and isolate) or info.writes

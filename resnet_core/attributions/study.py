@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from ..backends.base import CallError, CheckpointRef, _check_picture
+from ..errors import Term
 from ..images import MAX_INPUT_SIZE, Preprocess, load_image, prepare
 from ..memory import release_free_memory
 from ..shapes import describe
@@ -262,7 +263,7 @@ def open_call(ctx: StudyContext, call: AttributionCall) -> Opened:
     return Opened(model, inp, weights.categories, params, budget, macs, weights.preprocess, side)
 
 
-def check_budget(opened: Opened, call: AttributionCall, passes: int, what: str, *, pictures: int = 1) -> None:
+def check_budget(opened: Opened, call: AttributionCall, passes: int, what: Term, *, pictures: int = 1) -> None:
     """Refuse, before any work, a request whose passes (all its methods and pictures together) are
     past its budget; ``passes`` already counts every picture, the top-1 passes are added here."""
     passes += pictures * (call.target is None)  # the forward pass that finds each picture's top-1 class
@@ -270,7 +271,8 @@ def check_budget(opened: Opened, call: AttributionCall, passes: int, what: str, 
         raise AttributionBudgetError(
             f"{what} would send {passes:,} images through the network; the limit per request is "
             f"{opened.budget:,}: choose fewer or cheaper methods, lower their samples or steps, or raise the "
-            "stride or cell size"
+            "stride or cell size",
+            key="error.attribution_budget", what=what, passes=f"{passes:,}", limit=f"{opened.budget:,}",
         )
 
 
@@ -278,7 +280,7 @@ def check_methods(opened: Opened, call: AttributionCall, study_name: str) -> Non
     """Refuse too many methods, a method that does not fit the model, or a layer it lacks."""
     limit = MAX_METHODS[study_name]
     if len(call.methods) > limit:
-        raise AttributionError(f"choose 1 to {limit} methods at once")
+        raise AttributionError(f"choose 1 to {limit} methods at once", key="error.methods_at_once", limit=limit)
     for m in call.methods:
         why = applicability(opened.model, m)
         if why is not None:
@@ -381,7 +383,7 @@ def attribute_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Progre
         opened = open_call(ctx, call)
         check_methods(opened, call, "attribute")
         passes = [forward_passes(m, opened.params, opened.inp) for m in call.methods]
-        check_budget(opened, call, sum(passes), "these methods")
+        check_budget(opened, call, sum(passes), Term("these methods", key="error.term_these_methods"))
         ctx.check()
         about = subject(opened, call, sum(passes))
         skipped = _not_applicable(opened.model)
@@ -405,7 +407,9 @@ def sanity_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Progress 
         per_picture = steps * sum(forward_passes(m, opened.params, opened.inp) for m in call.methods)
         n = call.pictures
         # every picture is counted before the first one runs: the budget is the request's, not a picture's
-        check_budget(opened, call, n * per_picture, f"the sanity check ({steps} steps, {n} pictures)", pictures=n)
+        what = Term(f"the sanity check ({steps} steps, {n} pictures)", key="error.term_sanity_check",
+                    steps=steps, pictures=n)
+        check_budget(opened, call, n * per_picture, what, pictures=n)
         inputs = [opened.inp] + [
             attribution_input(prepare(p, opened.preprocess, size=opened.side), opened.preprocess)
             for p in sanity_pictures(call)[1:]
@@ -445,7 +449,7 @@ def faithfulness_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Pro
         per_method = [faithfulness_passes(forward_passes(m, opened.params, opened.inp)) for m in call.methods]
         randoms = 2 * 2 * (CURVE_STEPS + 1)
         total = sum(per_method) + randoms
-        check_budget(opened, call, total, "the faithfulness study")
+        check_budget(opened, call, total, Term("the faithfulness study", key="error.term_faithfulness"))
         ctx.check()
         about = subject(opened, call, total)
         model, inp, params, target = opened.model, opened.inp, opened.params, about.target

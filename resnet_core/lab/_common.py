@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar
 
 import torch
 
-from ..errors import UserError
+from ..errors import Term, UserError
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ MAX_SAVED_BYTES = 5_000_000
 
 
 def read_saved(
-    path: str | Path, *, fmt: str, what: str, parse: Callable[[dict[str, Any]], T], max_bytes: int = MAX_SAVED_BYTES
+    path: str | Path, *, fmt: str, what: Term, parse: Callable[[dict[str, Any]], T], max_bytes: int = MAX_SAVED_BYTES
 ) -> T:
     """The one reader of saved runs (race curves, degradation runs, landscapes, lesion studies,
     no-BN races): JSON with a ``format`` key, parsed by ``parse``.
@@ -39,7 +39,8 @@ def read_saved(
         path: the file.
         fmt: the ``format`` value the file must carry.
         max_bytes: larger files are refused unread.
-        what: the kind of file, for messages ("landscape").
+        what: the kind of file, for messages (``Term("landscape", key="error.term_landscape")``:
+            the page says it in its reader's language).
         parse: the document to the record; any KeyError, TypeError, ValueError or
             AttributeError it raises means a malformed file.
 
@@ -49,17 +50,21 @@ def read_saved(
     """
     path = Path(path)
     if path.stat().st_size > max_bytes:
-        raise LabError(f"{path.name} is larger than {max_bytes} bytes; not a {what} file")
+        raise LabError(f"{path.name} is larger than {max_bytes} bytes; not a {what} file",
+                       key="error.saved_too_large", name=path.name, limit=max_bytes, what=what)
     try:
         doc = json.loads(path.read_text())
         if not isinstance(doc, dict) or doc.get("format") != fmt:
             found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-            raise LabError(f"{path.name} is not a {what} file: format is {str(found)[:60]!r}, expected {fmt!r}")
+            raise LabError(f"{path.name} is not a {what} file: format is {str(found)[:60]!r}, expected {fmt!r}",
+                           key="error.saved_format", name=path.name, what=what, found=repr(str(found)[:60]),
+                           expected=repr(fmt))
         return parse(doc)
     except LabError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise LabError(f"{path.name} is not a {what} file: {str(exc)[:100]}") from exc
+        raise LabError(f"{path.name} is not a {what} file: {str(exc)[:100]}", key="error.saved_malformed",
+                       name=path.name, what=what, problem=str(exc)[:100]) from exc
 
 
 def shown(value: object, limit: int = 100) -> str:
@@ -71,7 +76,8 @@ def shown(value: object, limit: int = 100) -> str:
 def check_int(name: str, value: object, lo: int, hi: int) -> int:
     """``value`` if it is an int (not a bool) in ``[lo, hi]``, else :class:`LabError`."""
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise LabError(f"{name} must be an integer between {lo} and {hi}, got {shown(value)}")
+        raise LabError(f"{name} must be an integer between {lo} and {hi}, got {shown(value)}",
+                       key="error.lab_integer", name=name, low=lo, high=hi, got=shown(value))
     return value
 
 
@@ -79,7 +85,8 @@ def check_float(name: str, value: object, lo: float, hi: float) -> float:
     """``value`` as a float if it is a finite number in ``[lo, hi]``, else :class:`LabError`."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or not lo <= float(value) <= hi:
-        raise LabError(f"{name} must be a number between {lo} and {hi}, got {shown(value)}")
+        raise LabError(f"{name} must be a number between {lo} and {hi}, got {shown(value)}",
+                       key="error.lab_number", name=name, low=lo, high=hi, got=shown(value))
     return float(value)
 
 
@@ -137,5 +144,6 @@ def check_cifar_depth(depth: object, hi: int) -> int:
     """A CIFAR depth (6n+2, at least 8, at most ``hi``), else :class:`LabError`."""
     check_int("depth", depth, 8, hi)
     if (depth - 2) % 6:  # type: ignore[operator]
-        raise LabError(f"CIFAR ResNets have 6n+2 layers (20, 32, 44, 56, 110), not {depth}")
+        raise LabError(f"CIFAR ResNets have 6n+2 layers (20, 32, 44, 56, 110), not {depth}",
+                       key="error.cifar_depth", depth=depth)
     return depth  # type: ignore[return-value]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import Term
 from ._common import LabError, NetKind, check_int, read_saved
 from .race import RaceUpdate
 
@@ -265,7 +266,7 @@ def load_degradation(path: str | Path) -> Degradation:
         FileNotFoundError: no file at ``path``.
         LabError: not a degradation file (wrong format key, malformed, or too large).
     """
-    return read_saved(path, fmt=DEGRADATION_FORMAT, max_bytes=MAX_DEGRADATION_BYTES, what="degradation", parse=_parse)
+    return read_saved(path, fmt=DEGRADATION_FORMAT, max_bytes=MAX_DEGRADATION_BYTES, what=Term("degradation", key="error.term_degradation"), parse=_parse)
 
 
 def _parse(doc: dict[str, Any]) -> Degradation:

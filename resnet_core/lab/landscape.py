@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..device import cpu_threads, pick_device
+from ..errors import Term
 from ._common import LabError, NetKind, check_cifar_depth, check_float, check_int, check_seed, read_saved
 from .race import RACE_PRESETS, _race_model
 from .synthetic import SyntheticData
@@ -389,7 +390,7 @@ def load_landscape(path: str | Path) -> tuple[Landscape, dict[str, Any]]:
         FileNotFoundError: no file at ``path``.
         LabError: not a landscape file (wrong format key, malformed, or too large).
     """
-    return read_saved(path, fmt=LANDSCAPE_FORMAT, max_bytes=MAX_LANDSCAPE_BYTES, what="landscape", parse=_parse_landscape)
+    return read_saved(path, fmt=LANDSCAPE_FORMAT, max_bytes=MAX_LANDSCAPE_BYTES, what=Term("landscape", key="error.term_landscape"), parse=_parse_landscape)
 
 
 def _parse_landscape(doc: dict[str, Any]) -> tuple[Landscape, dict[str, Any]]:

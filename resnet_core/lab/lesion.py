@@ -31,6 +31,7 @@ import torch
 from torch import Tensor, nn
 
 from ..blocks import PadShortcut
+from ..errors import Term
 from ..model import ResNet
 from ..studies import StudyContext, study
 from ._common import (
@@ -441,7 +442,7 @@ def load_lesions(path: str | Path) -> SavedLesions:
         )
         return SavedLesions(runs, tuple(int(s) for s in doc["seeds"]), dict(doc["meta"]))
 
-    return read_saved(path, fmt=LESION_FORMAT, what="lesion", parse=parse)
+    return read_saved(path, fmt=LESION_FORMAT, what=Term("lesion", key="error.term_lesion"), parse=parse)
 
 
 __all__ = [

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from ..blocks import ResidualAdd
+from ..errors import Term
 from ..hooks import capture_outputs
 from ..model import ResNet
 from ..specs import CIFAR_WIDTHS, ResNetSpec, cifar_spec
@@ -235,7 +236,7 @@ def load_no_bn(path: str | Path) -> tuple[list[NoBNRace], dict[str, Any]]:
         ]
         return races, dict(doc["meta"])
 
-    return read_saved(path, fmt=NO_BN_FORMAT, what="no-BN", parse=parse)
+    return read_saved(path, fmt=NO_BN_FORMAT, what=Term("no-BN", key="error.term_no_bn"), parse=parse)
 
 
 @study("no_bn_race", call_type=NoBNCall)

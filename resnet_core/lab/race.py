@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..device import cpu_threads, pick_device
+from ..errors import Term
 from ..model import ResNet
 from ..specs import CIFAR_WIDTHS, ResNetSpec, cifar_spec
 from ._common import (
@@ -512,4 +513,4 @@ def load_race(path: str | Path) -> SavedRace:
         LabError: (a ValueError) not a race-curves file (wrong format key, malformed, or too large).
     """
     parse = lambda doc: SavedRace(curves=tuple(RaceCurve.from_dict(c) for c in doc["curves"]), meta=dict(doc["meta"]))  # noqa: E731
-    return read_saved(path, fmt=RACE_FORMAT, max_bytes=MAX_SAVED_BYTES, what="race-curves", parse=parse)
+    return read_saved(path, fmt=RACE_FORMAT, max_bytes=MAX_SAVED_BYTES, what=Term("race-curves", key="error.term_race"), parse=parse)

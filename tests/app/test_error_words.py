@@ -18,12 +18,16 @@ import httpx
 import pytest
 from conftest import natural_image
 
-from playground.choices import parse_depth, parse_side
+from playground.choices import parse_depth, parse_side, top_k
 from playground.errors import friendly
 from playground.sessions import SessionStore
+from playground.tabs.receptive import parse_channels, parse_position
 from playground.tabs.train import current
-from resnet_core.errors import UserError
+from resnet_core.errors import Term, UserError
 from resnet_core.images import ImageError, load_image
+from resnet_core.lab.landscape import loss_landscape_steps
+from resnet_core.lab.lesion import load_lesions, path_counts
+from resnet_core.text import parse_int
 from resnet_core.serving import BudgetError, ModelService, ServiceConfig
 from resnet_core.transfer.data import from_sources, from_zip
 from viz.locales import TABLES
@@ -31,7 +35,7 @@ from viz.locales import TABLES
 ZH = gr.Request(query_params={"lang": "zh"}, headers={})
 EN = gr.Request(query_params={"lang": "en"}, headers={})
 #: Latin words a Chinese message may quote: the network's name, file formats, numbers' units
-NAMES = {"ResNet", "GMACs", "M", "PNG", "JPEG", "WebP", "GIF", "BMP", "TIFF"}
+NAMES = {"ResNet", "CIFAR", "GMACs", "M", "PNG", "JPEG", "WebP", "GIF", "BMP", "TIFF"}
 
 
 def shown(call: Callable[[], object], request: gr.Request) -> str:
@@ -94,12 +98,22 @@ CASES = {
         "error.transfer_image",
     ),
     "an export before any training": (lambda: current(SessionStore(), None, ZH), "error.train_first"),
+    # whole numbers people type: the number's name is said in the page's language too
+    "a number with an underscore": (lambda: parse_int("6_4"), "error.whole_number_digits"),
+    "a number past its range": (lambda: parse_int("12", low=1, high=10), "error.whole_number_range"),
+    "an input size that is not a number": (lambda: parse_side("7x"), "error.size_whole"),
+    "a top-k that is not a number": (lambda: top_k("七"), "error.top_k_whole"),
+    "a position of one number": (lambda: parse_position("7"), "error.position"),
+    "channel numbers that are not numbers": (lambda: parse_channels("一, 二"), "error.channels"),
+    # the lab's checks name the argument as the code does (quoted as code in Chinese)
+    "a lab count out of range": (lambda: path_counts(0), "error.lab_integer"),
+    "a landscape depth that is not 6n+2": (lambda: next(loss_landscape_steps(depth=21)), "error.cifar_depth"),
 }
 
 
 def expected(exc: UserError, lang: str) -> str:
     """The catalogue's entry of ``exc`` in ``lang``, an error among its fields said by its own entry."""
-    fields = {k: expected(v, lang) if isinstance(v, UserError) else v for k, v in exc.fields.items()}
+    fields = {k: expected(v, lang) if isinstance(v, (UserError, Term)) else v for k, v in exc.fields.items()}
     return TABLES[lang][exc.key].format(**fields)
 
 
@@ -116,6 +130,25 @@ def test_a_real_mistake_is_said_in_chinese_from_its_key(case: str) -> None:
     # the English page says the catalogue's English, which is the library's own wording (what
     # server tests and API clients match)
     assert shown(call, EN) == expected(err.value, "en") == str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [('{"format": "resnet-lab-race/1"}', "error.saved_format"), ('{"format": "resnet-lesion', "error.saved_malformed")],
+    ids=["another-kind-of-run", "cut-short"],
+)
+def test_a_corrupt_saved_run_is_said_in_chinese_with_its_kind(tmp_path, content: str, key: str) -> None:
+    # the Argument tab reads the saved lesion study (playground/tabs/argument.py) through this reader
+    path = tmp_path / "lesions.json"
+    path.write_text(content)
+    with pytest.raises(UserError) as err:
+        load_lesions(path)
+    assert err.value.key == key and err.value.fields["what"].key == "error.term_lesion"
+    zh = shown(lambda: load_lesions(path), ZH)
+    assert zh == expected(err.value, "zh")
+    assert TABLES["zh"]["error.term_lesion"] in zh and "lesion " not in zh
+    assert shown(lambda: load_lesions(path), EN) == str(err.value)
+    assert str(err.value).startswith("lesions.json is not a lesion file")
 
 
 def test_the_budget_names_its_numbers_in_both_languages() -> None:

@@ -1478,4 +1478,40 @@ TEXT: dict[str, str] = {
     "error.remote_file": "Only files on this server are served, not web addresses.",
     "error.uploads_only": "Files are taken from uploads only, not from web addresses.",
     "error.not_a_choice": "\"{value}\" is not in the list of choices.",
+    "error.term_value": "value",
+    "error.whole_number_not": "The {name} must be a whole number, not {got}.",
+    "error.whole_number_digits": "The {name} must be a whole number written with the digits 0-9, got {got}.",
+    "error.whole_number": "The {name} must be a whole number, got {got}.",
+    "error.whole_number_range": "The {name} must be a whole number from {low} to {high}, got {got}.",
+    "error.whole_number_low": "The {name} must be a whole number from {low}, got {got}.",
+    "error.whole_number_high": "The {name} must be a whole number to {high}, got {got}.",
+    "error.size_whole": "the input size is a whole number of pixels, not {got}",
+    "error.top_k_whole": "top-k is a whole number, not {got}",
+    "error.class_whole": "a class is a whole number, not {got}",
+    "error.class_several": "{value} names several classes ({numbers}); pick one by number",
+    "error.position": "a position is a row and a column such as 7, 7 (or empty for the centre), not {got}",
+    "error.channels": "channels are 1 to {high} whole numbers such as 0, 1, 2, 3; got {got}",
+    "error.saved_too_large": "{name} is larger than {limit} bytes; not a {what} file",
+    "error.saved_format": "{name} is not a {what} file: format is {found}, expected {expected}",
+    "error.saved_malformed": "{name} is not a {what} file: {problem}",
+    "error.term_race": "race-curves",
+    "error.term_no_bn": "no-BN",
+    "error.term_degradation": "degradation",
+    "error.term_lesion": "lesion",
+    "error.term_landscape": "landscape",
+    "error.lab_integer": "{name} must be an integer between {low} and {high}, got {got}",
+    "error.lab_number": "{name} must be a number between {low} and {high}, got {got}",
+    "error.cifar_depth": "CIFAR ResNets have 6n+2 layers (20, 32, 44, 56, 110), not {depth}",
+    "error.attribution_budget": (
+        "{what} would send {passes} images through the network; the limit per request is {limit}: choose "
+        "fewer or cheaper methods, lower their samples or steps, or raise the stride or cell size"
+    ),
+    "error.method_budget": (
+        "{method} would send {passes} images through the network; the limit per request is {limit}: "
+        "lower its samples or steps, or raise the stride or cell size"
+    ),
+    "error.methods_at_once": "choose 1 to {limit} methods at once",
+    "error.term_these_methods": "these methods",
+    "error.term_sanity_check": "the sanity check ({steps} steps, {pictures} pictures)",
+    "error.term_faithfulness": "the faithfulness study",
 }
