@@ -189,6 +189,25 @@ def running_app(
     raise RuntimeError("no free port could be used")  # pragma: no cover
 
 
+def gradio_client(url: str, downloads: str | Path) -> Any:
+    """A new ``gradio_client`` session of the app at ``url`` (its own gr.State), quiet, without
+    analytics, downloading the app's outputs into ``downloads``."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, download_files=str(downloads), analytics_enabled=False)
+
+
+def app_client_fixture(folder: str = "downloads") -> Any:
+    """A module-scoped fixture ``client``: one ``gradio_client`` session of ``app_server`` for the
+    module, downloading into a fresh temp folder called ``folder`` (``client = app_client_fixture()``)."""
+
+    @pytest.fixture(scope="module", name="client")
+    def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Any:
+        return gradio_client(app_server.url, tmp_path_factory.mktemp(folder))
+
+    return client
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One real server for the whole test session (started on first use, stopped at the end)."""

@@ -1,4 +1,10 @@
-"""Shared fixtures. Tests run on the CPU with weights they make themselves (no network)."""
+"""Shared fixtures. Tests run on the CPU with weights they make themselves (no network).
+
+Fixtures live here (a folder ``conftest.py`` would be imported under this module's name, and
+``from conftest import ...`` would then find the wrong one); helpers live in the support modules
+``tests/_*.py`` (pictures, models, the app as a subprocess, the app in this process, peak memory),
+which test modules import. No test module imports another, or this file (tests/test_layering.py).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("RESNET_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from _pictures import natural_image  # noqa: E402 - helpers live in tests/_*.py; test modules import from there
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "assets" / "examples"
 
@@ -28,22 +36,6 @@ EXAMPLES = ROOT / "assets" / "examples"
 def _seed() -> None:
     torch.manual_seed(0)
     np.random.seed(0)
-
-
-def natural_image(h: int = 240, w: int = 320, seed: int = 0) -> np.ndarray:
-    """A smooth, structured RGB picture (blobs and edges), so maps are not pure noise."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    img = np.zeros((h, w, 3), np.float32)
-    for _ in range(6):
-        cy, cx = rng.uniform(0, h), rng.uniform(0, w)
-        r = rng.uniform(15, 60)
-        color = rng.uniform(0, 1, 3)
-        mask = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r * r))
-        img += mask[..., None] * color
-    img += 0.1 * np.sin(xx / 7.0)[..., None]
-    img = (img - img.min()) / (img.max() - img.min())
-    return (img * 255).astype(np.uint8)
 
 
 @pytest.fixture
@@ -63,22 +55,33 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(before)
 
 
-def checkpoint_asking_for(crop: int, depth: int = 18) -> Any:
-    """A person's checkpoint (a ``CheckpointRef``, random weights) whose file says its inputs are
-    ``crop`` pixels, as an export's metadata would."""
-    from resnet_core.backends import CheckpointRef, ModelInfo
-    from resnet_core.images import Preprocess
-    from resnet_core.model import ResNet
-    from resnet_core.specs import resolve_spec
-    from resnet_core.weights import LoadedWeights
-    from resnet_core.zoo import ModelKey, ServedModel
+@pytest.fixture(scope="module")
+def backend() -> Any:
+    """A module's ``LocalBackend`` on the CPU: offline (random weights), no warm-up."""
+    from resnet_core.backends import LocalBackend
+    from resnet_core.serving import ModelService, ServiceConfig
 
-    key = ModelKey(depth, weights="checkpoint")
-    model = ResNet(resolve_spec(depth)).eval().requires_grad_(False)
-    weights = LoadedWeights(source="checkpoint:mine.safetensors", pretrained=True, categories=("a",) * 1000,
-                            preprocess=Preprocess(crop_size=crop, resize_size=crop))
-    served = ServedModel(key, model, weights, torch.device("cpu"))
-    return CheckpointRef(key, "0" * 64, "mine.safetensors", ModelInfo.of(served), served)
+    return LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
+
+
+# ---------------------------------------------------------------- the app in this process (tests/_live.py)
+# A module that runs it defines ``live = live_fixture(...)`` with its settings and, for
+# ``baseline``, ``good_png = picture_fixture(...)``; these two build on them.
+
+
+@pytest.fixture(scope="module")
+def client(live: Any) -> Any:
+    """One gradio_client session of the module's ``live`` app."""
+    return live.client()
+
+
+@pytest.fixture(scope="module")
+def baseline(client: Any, good_png: Path) -> dict[str, Any]:
+    """What the module's ``live`` app answers for ``good_png`` with the tiny model, before any test."""
+    from _live import inspect as inspect_live
+    from _live import signature
+
+    return signature(inspect_live(client, good_png))
 
 
 # the real app in a subprocess on a free port, for end-to-end tests (tests/_server.py)

@@ -7,16 +7,14 @@ import json
 from typing import Any
 
 import pytest
-from _server import Server
+from _server import app_client_fixture
 from gradio_client import Client
 
 pytestmark = pytest.mark.slow
 TIMEOUT_S = 900.0  # training on a busy 2-core CPU
 
 
-@pytest.fixture(scope="module")
-def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Client:
-    return Client(app_server.url, verbose=False, download_files=str(tmp_path_factory.mktemp("dl")), analytics_enabled=False)
+client = app_client_fixture("dl")
 
 
 def call(client: Client, api_name: str, **kwargs: Any) -> tuple[str, dict, dict]:

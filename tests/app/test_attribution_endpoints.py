@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _server import ROOT, Server
+from _server import ROOT, app_client_fixture
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
@@ -29,9 +29,7 @@ COMMON = dict(which="toy", target="auto (top-1)", methods=["gradcam", "saliency"
               nt_samples=4, window=4, stride=2, mask="grid", cell=4, samples=2)
 
 
-@pytest.fixture(scope="module")
-def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Client:
-    return Client(app_server.url, verbose=False, download_files=str(tmp_path_factory.mktemp("d")), analytics_enabled=False)
+client = app_client_fixture("d")
 
 
 def heatmap_values(figure: dict[str, Any]) -> list[np.ndarray]:

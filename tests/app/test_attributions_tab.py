@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from conftest import checkpoint_asking_for
+from _models import checkpoint_asking_for
 
 from playground.cancels import Cancels
 from playground.tabs import attributions as tab

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _server import ROOT, Server
+from _server import ROOT, Server, app_client_fixture
 from gradio_client import Client, handle_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -34,9 +34,7 @@ ENDPOINTS: dict[str, tuple[dict[str, Any], int]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Client:
-    return Client(app_server.url, verbose=False, download_files=str(tmp_path_factory.mktemp("d")), analytics_enabled=False)
+client = app_client_fixture("d")
 
 
 def test_the_list_covers_every_lab_and_attribution_endpoint(client: Client) -> None:

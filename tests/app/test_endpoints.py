@@ -25,6 +25,8 @@ from _server import (
     OUTPUT_FORMATS,
     ROOT,
     Server,
+    app_client_fixture,
+    gradio_client,
     pictures_differ_by,
     read_picture,
     running_app,
@@ -105,13 +107,7 @@ def confidences(label: dict) -> list[tuple[str, float]]:
     return [(c["label"], c["confidence"]) for c in label["confidences"]]
 
 
-def new_client(server: Server, tmp_path: Path) -> Client:
-    return Client(server.url, verbose=False, download_files=str(tmp_path), analytics_enabled=False)
-
-
-@pytest.fixture(scope="module")
-def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Client:
-    return new_client(app_server, tmp_path_factory.mktemp("downloads"))
+client = app_client_fixture("downloads")
 
 
 @pytest.fixture(scope="module")
@@ -326,7 +322,7 @@ def test_target_class_and_block_layer(client: Client) -> None:
 
 
 def test_redraws_use_this_sessions_result_only(app_server: Server, tmp_path: Path) -> None:
-    alice, bob = new_client(app_server, tmp_path / "a"), new_client(app_server, tmp_path / "b")
+    alice, bob = gradio_client(app_server.url, tmp_path / "a"), gradio_client(app_server.url, tmp_path / "b")
     call(alice, depth="ResNet-18", counts="", block="basic", variant="v1.5", api_name="/layers")
     first = inspect(alice, EXAMPLES[0])
     inspect(bob, EXAMPLES[-1], target="1: goldfish", size=112)
@@ -338,7 +334,7 @@ def test_redraws_use_this_sessions_result_only(app_server: Server, tmp_path: Pat
     gallery, text = call(alice, name="layer1", scale="per-channel", cmap="viridis", api_name="/render_activations")
     assert text.startswith(f"**layer1** output {chw(torchvision_shapes(18, (224, 224))['layer1'])}")
     picture({"gallery": gallery}, "gallery")
-    stranger = new_client(app_server, tmp_path / "c")
+    stranger = gradio_client(app_server.url, tmp_path / "c")
     with pytest.raises(AppError, match="Run an inspection first"):
         call(stranger, alpha=0.5, cmap="jet", api_name="/render_cam")
 
@@ -432,7 +428,7 @@ def test_the_timeline_comes_in_one_pass_when_the_server_is_told_so(
     assert parse_settings([]).service.timeline_after is None  # auto: on without CUDA
     tiny = dict(INSPECT_DEFAULTS, depth="custom", counts="1, 1, 1, 1", weights="random", size=64)
     with running_app(tmp_path, args=["--no-timeline-after"]) as server:
-        job = new_client(server, tmp_path / "d").submit(image=handle_file(str(EXAMPLES[0])), **tiny, api_name="/inspect")
+        job = gradio_client(server.url, tmp_path / "d").submit(image=handle_file(str(EXAMPLES[0])), **tiny, api_name="/inspect")
         final = dict(zip(INSPECT_OUTPUTS, job.result(timeout=CALL_TIMEOUT_S)))
         assert len(job.outputs()) == 1
         assert "timeline" not in final["info"] and picture(final, "timeline").std() > 1

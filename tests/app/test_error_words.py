@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import gradio as gr
 import httpx
 import pytest
-from conftest import natural_image
+from _pictures import natural_image
 
 from playground.choices import parse_depth, parse_side, top_k
 from playground.errors import friendly

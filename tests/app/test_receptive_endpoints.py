@@ -8,7 +8,7 @@ References: the fields that receptive-field calculators publish for torchvision'
 from __future__ import annotations
 
 import pytest
-from _server import ROOT, Server, read_picture
+from _server import ROOT, app_client_fixture, read_picture
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
@@ -17,9 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 CAT = ROOT / "assets" / "examples" / "cat.jpg"
 
 
-@pytest.fixture(scope="module")
-def client(app_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Client:
-    return Client(app_server.url, verbose=False, download_files=str(tmp_path_factory.mktemp("rf")), analytics_enabled=False)
+client = app_client_fixture("rf")
 
 
 def test_receptive_field_at_defaults_and_by_keyword(client: Client) -> None:

@@ -15,7 +15,7 @@ import gradio as gr
 import numpy as np
 import pytest
 import torch
-from conftest import natural_image
+from _pictures import natural_image
 from PIL import Image
 
 from playground.binding import bind
@@ -30,11 +30,6 @@ from resnet_core.zoo import ModelKey
 from viz.compare import compare_verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def backend() -> LocalBackend:
-    return LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from _server import ROOT, Server
-from gradio_client import Client, handle_file
+from _server import ROOT, Server, gradio_client
+from gradio_client import handle_file
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
@@ -18,7 +18,7 @@ TEXTURES = ROOT / "assets" / "datasets" / "textures"
 
 
 def test_finetune_export_and_load_back(app_server: Server, tmp_path: Path) -> None:
-    client = Client(app_server.url, verbose=False, download_files=str(tmp_path), analytics_enabled=False)
+    client = gradio_client(app_server.url, tmp_path)
     # a short run on the bundled set: ResNet-10 from random weights, every layer trained
     job = client.submit(source="example", zip_file=None, depth_v="ResNet-10", weights_v="random", strategy_v="all",
                         augment_v=True, held_v=0.25, steps_v=60, seconds_v=240, size_v=64, api_name="/finetune")

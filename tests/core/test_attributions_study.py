@@ -14,8 +14,8 @@ import threading
 import numpy as np
 import pytest
 import torch
+from _models import checkpoint_asking_for
 from captum.attr import GradientShap, IntegratedGradients, Occlusion, Saliency
-from conftest import checkpoint_asking_for
 
 from resnet_core.attributions.inputs import AttributionError, attribution_input, baseline_distribution
 from resnet_core.attributions.registry import AttributionBudgetError, MethodParams
@@ -30,15 +30,16 @@ from resnet_core.attributions.study import (
 from resnet_core.backends import LocalBackend
 from resnet_core.images import MAX_INPUT_SIZE, Prepared, Preprocess, load_image
 from resnet_core.model import ResNet
-from resnet_core.serving import BudgetError, ModelService, ServiceConfig, architecture_of
+from resnet_core.serving import BudgetError, architecture_of
 from resnet_core.studies import Cancelled, registry
 from resnet_core.toy import TOY_PREPROCESS, example_images, load_toy
 from resnet_core.zoo import ModelKey
 
 
 @pytest.fixture(scope="module")
-def backend(one_thread: None) -> LocalBackend:
-    return LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
+def backend(one_thread: None, backend: LocalBackend) -> LocalBackend:
+    """The shared ``backend`` (tests/conftest.py), with one torch thread while this module runs."""
+    return backend
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import natural_image
+from _models import TINY_KEY
+from _pictures import natural_image
 
 from resnet_core.backends import (
     Backend,
@@ -39,7 +40,7 @@ from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = ModelKey(("basic", (1, 1, 1, 1)), "v1.5", "random")
+TINY = TINY_KEY  # the cheapest network the app serves (tests/_models.py)
 OTHER = ModelKey(("basic", (1, 1, 2, 1)), "v1.5", "random")
 SIDE = 64
 

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from conftest import natural_image
+from _pictures import natural_image
 
 from resnet_core import build_resnet
 from resnet_core.batching import InspectBatcher, batching_enabled

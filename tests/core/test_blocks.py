@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 import torchvision
+from _models import randomize_bn
 from torch import nn
 
 from resnet_core import build_resnet, describe
@@ -35,17 +36,6 @@ LAYOUTS = sorted(BLOCK_LAYOUTS)
 SHAPES = [(16, 1, "B"), (16, 2, "B"), (16, 2, "A")]
 
 
-def _randomize_bn(module: nn.Module, seed: int = 1) -> None:
-    """Running statistics and affine terms far from the identity, as after training."""
-    g = torch.Generator().manual_seed(seed)
-    for m in module.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.copy_(torch.rand(m.num_features, generator=g) - 0.5)
-            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.bias.data.copy_(torch.rand(m.num_features, generator=g) * 0.4 - 0.2)
-
-
 def _block(layout: tuple[str, str], width: int, stride: int, kind: str, *, trained: bool = True, **kw) -> ResidualBlock:
     """A block whose input has its output's channels (stride 1: identity shortcut) or half of them
     (stride 2, as at a stage's start); ``trained``: BN statistics as after training."""
@@ -54,7 +44,7 @@ def _block(layout: tuple[str, str], width: int, stride: int, kind: str, *, train
     in_ch = out_ch if stride == 1 else out_ch // 2
     block = make_block(block_type, variant, in_ch, width, stride=stride, shortcut_kind=kind, **kw)  # type: ignore[arg-type]
     if trained:
-        _randomize_bn(block)
+        randomize_bn(block)
     return block.eval()
 
 
@@ -65,7 +55,7 @@ def _block(layout: tuple[str, str], width: int, stride: int, kind: str, *, train
 def test_torchvision_weights_load_strictly_and_every_block_gives_the_same_output(depth: int) -> None:
     torch.manual_seed(depth)
     tv = getattr(torchvision.models, f"resnet{depth}")().eval()
-    _randomize_bn(tv)
+    randomize_bn(tv)
     ours = build_resnet(depth, variant="v1.5")
     ours.load_state_dict(tv.state_dict(), strict=True)
     ours.eval()
@@ -230,7 +220,7 @@ def test_zero_init_residual_zeroes_what_torchvision_zeroes_and_starts_preact_net
 )
 def test_folding_batchnorm_keeps_the_output(depth, variant, norm) -> None:
     model = build_resnet(depth, variant=variant, norm=norm)
-    _randomize_bn(model)
+    randomize_bn(model)
     twin = private_copy(model)
     folded = fold_batchnorm(twin)
     assert folded == 0 if not norm else folded > 0

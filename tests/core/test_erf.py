@@ -100,14 +100,6 @@ def test_bad_calls_are_plain_errors() -> None:
         ErfCall(size=5)
 
 
-@pytest.fixture(scope="module")
-def backend():
-    from resnet_core.backends import LocalBackend
-    from resnet_core.serving import ModelService, ServiceConfig
-
-    return LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
-
-
 def test_toy_study_trained_and_random_stay_inside_the_theoretical_box(backend) -> None:
     picture = (np.random.default_rng(0).uniform(0, 255, (48, 40, 3))).astype(np.uint8)
     records = list(backend.run("effective_receptive_field", ErfCall(layer="layer2", size=48, picture=picture, noise=4)))

@@ -7,7 +7,8 @@ import threading
 import numpy as np
 import pytest
 import torch
-from conftest import natural_image
+from _models import randomize_bn
+from _pictures import natural_image
 from PIL import Image
 
 from resnet_core import build_resnet
@@ -17,17 +18,6 @@ from resnet_core.images import prepare
 from resnet_core.inspection import inspect
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-
-
-def _randomize_bn(model: torch.nn.Module) -> None:
-    """Running statistics and affine terms far from the identity, as after training."""
-    g = torch.Generator().manual_seed(1)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.copy_(torch.rand(m.num_features, generator=g) - 0.5)
-            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.bias.data.copy_(torch.rand(m.num_features, generator=g) * 0.4 - 0.2)
 
 
 def _images(n: int = 3) -> list[np.ndarray]:
@@ -47,7 +37,7 @@ def confident_model(depth: int | tuple, images: list[np.ndarray], *, seed: int =
     """
     torch.manual_seed(seed)
     model = build_resnet(depth).eval()
-    _randomize_bn(model)
+    randomize_bn(model)
     with torch.no_grad():
         feats = torch.flatten(model.avgpool(model.features(_batch(images))), 1)  # (N, C)
         mu = feats.mean(0)
@@ -73,7 +63,7 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize("depth", [18, 50, ("basic", (1, 1, 1, 1))])
 def test_folding_batchnorm_keeps_the_logits(depth):
     model = build_resnet(depth).eval()
-    _randomize_bn(model)
+    randomize_bn(model)
     twin = private_copy(model)
     folded = fold_batchnorm(twin)
     assert folded == sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
@@ -88,7 +78,7 @@ def test_folding_batchnorm_keeps_the_logits(depth):
 @pytest.mark.parametrize("depth", [18, ("bottleneck", (1, 1, 1, 1))])
 def test_pre_activation_blocks_fold_the_bns_that_follow_a_conv_and_keep_the_first(depth):
     model = build_resnet(depth, variant="preact").eval()
-    _randomize_bn(model)
+    randomize_bn(model)
     twin = private_copy(model)
     folded = fold_batchnorm(twin)
     # BN -> ReLU -> conv -> BN ...: only a block's first BN follows no conv of its own (it reads the

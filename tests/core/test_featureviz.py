@@ -23,14 +23,6 @@ def toy():
     return load_toy().model.requires_grad_(False)
 
 
-@pytest.fixture(scope="module")
-def backend():
-    from resnet_core.backends import LocalBackend
-    from resnet_core.serving import ModelService, ServiceConfig
-
-    return LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
-
-
 def pre_relu(model, stage: str, x: torch.Tensor) -> torch.Tensor:
     """The stage's output before its last block's final ReLU, read with a hook (test only)."""
     seen = {}

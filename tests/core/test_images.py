@@ -13,12 +13,12 @@ import struct
 import threading
 import time
 import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from _pictures import encode, png_declaring
 from PIL import GifImagePlugin, Image, ImageFile, PngImagePlugin, PsdImagePlugin, features
 from torchvision.models import ResNet18_Weights, ResNet50_Weights
 from torchvision.transforms._presets import ImageClassification
@@ -39,27 +39,6 @@ from resnet_core.images import (
 
 WHITE = (255, 255, 255)
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
-
-
-def encode(image: Image.Image, fmt: str, **params) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, fmt, **params)
-    return buf.getvalue()
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    """A valid-looking 1-bit PNG that declares width x height; its data is one tiny IDAT."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 def assert_plain(err: pytest.ExceptionInfo) -> None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import natural_image
+from _models import TINY_KEY
+from _pictures import natural_image
 
 from resnet_core.backends import InspectCall, LocalBackend
 from resnet_core.backends.base import run_inspect
 from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.studies import Cancelled, registry
-from resnet_core.zoo import ModelKey
 
-TINY = ModelKey(("basic", (1, 1, 1, 1)), "v1.5", "random")
+TINY = TINY_KEY  # the cheapest network the app serves (tests/_models.py)
 
 
 def backend(*, timeline_after: bool) -> LocalBackend:

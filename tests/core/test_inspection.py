@@ -8,8 +8,8 @@ import threading
 import numpy as np
 import pytest
 import torch
+from _pictures import natural_image
 from captum.attr import GuidedGradCam, LayerGradCam
-from conftest import natural_image
 from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 

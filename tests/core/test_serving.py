@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 import pytest
 import torch
-from conftest import natural_image
+from _pictures import natural_image
 
 from resnet_core.images import prepare
 from resnet_core.inspection import inspect

@@ -21,8 +21,6 @@ from resnet_core.model import build_resnet
 from resnet_core.transfer.analysis import confusion, pca_2d, separation
 from resnet_core.transfer.data import TransferError, from_folder, from_sources
 from resnet_core.transfer.export import export_script, export_weights, info_for, load_export, read_export_info
-from resnet_core.backends import LocalBackend
-from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.studies import Cancelled
 from resnet_core.transfer.data import split
 from resnet_core.transfer.export import write_export
@@ -294,11 +292,6 @@ def test_generated_script_classifies_a_folder_like_the_library(tiny_set, tmp_pat
 
 # ---------------------------------------------------------------------------------------------
 # session and figures
-
-
-@pytest.fixture(scope="module")
-def backend() -> LocalBackend:
-    return LocalBackend(ModelService(ServiceConfig(device="cpu", offline=True, warm_up=False)))
 
 
 def _call(data, **kw) -> FinetuneCall:

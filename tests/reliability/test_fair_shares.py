@@ -16,45 +16,31 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from conftest import natural_image
-from gradio_client.exceptions import AppError
-from PIL import Image
-from test_hostile_web_input import (
+from _live import (
     TINY,
     LiveApp,
     assert_clear_message,
-    encode,
+    event_result,
     file_data,
+    http_from,
     inspect,
     live_app,
+    live_fixture,
+    raw_call,
     tiny_args,
 )
+from _pictures import encode, natural_image
+from gradio_client.exceptions import AppError
+from PIL import Image
 
 from playground.sessions import Expired, SessionStore, nbytes
 
 pytestmark = pytest.mark.timeout(300)
 
 
-def http_from(live: LiveApp, address: str) -> httpx.Client:
-    """An HTTP client whose connections leave from ``address`` (another loopback address)."""
-    transport = httpx.HTTPTransport(local_address=address)
-    return httpx.Client(base_url=live.url, timeout=120, trust_env=False, transport=transport)
-
-
 def upload_from(live: LiveApp, address: str, name: str, data: bytes) -> httpx.Response:
     with http_from(live, address) as h:
         return h.post("gradio_api/upload", files={"files": (name, data, "application/octet-stream")})
-
-
-def result_of(h: httpx.Client, api_name: str, event_id: str) -> tuple[str, Any]:
-    event = None
-    with h.stream("GET", f"gradio_api/call/{api_name}/{event_id}") as stream:
-        for line in stream.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                return event, json.loads(line.split(":", 1)[1])
-    raise AssertionError(f"no result for {api_name}")
 
 
 def jobs_in_queue(live: LiveApp, group: str) -> int:
@@ -86,7 +72,7 @@ def test_unread_jobs_from_one_address_are_capped_and_do_not_hold_up_anyone_else(
             args = [image, *(TINY[k] for k in ("depth", "counts", "block", "variant", "weights", "mode", "size", "top_k"))]
             r = other.post("gradio_api/call/predict", json={"data": args})
             assert r.status_code == 200, r.text
-            event, data = result_of(other, "predict", r.json()["event_id"])
+            event, data = event_result(other, "predict", r.json()["event_id"])
             races_left = jobs_in_queue(live, "long")
         assert event == "complete", data
         assert races_left >= 2, "the quick request waited behind the races"
@@ -126,10 +112,7 @@ def test_an_upload_without_a_length_is_refused(live_default: LiveApp) -> None:
 # --------------------------------------------------------------------------- finding 3: sessions
 
 
-@pytest.fixture(scope="module")
-def live_default(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with live_app(tmp_path_factory.mktemp("round2"), session_mb=4) as running:
-        yield running
+live_default = live_fixture("round2", name="live_default", outbound_checked=False, session_mb=4)
 
 
 def test_what_sessions_keep_is_bounded_in_total_and_the_oldest_goes_first(live_default: LiveApp, tmp_path: Path) -> None:
@@ -231,8 +214,6 @@ def test_compare_depths_with_checkpoint_weights_says_what_to_do(live_default: Li
 
 
 def test_the_raw_api_with_a_huge_value_keeps_the_log_short(live_default: LiveApp) -> None:
-    from test_hostile_web_input import raw_call
-
     uploaded = live_default.upload("good.png", encode(Image.fromarray(natural_image(32, 32)), "PNG"))
     event, data = raw_call(live_default, "inspect", tiny_args(file_data(uploaded), target="9" * 200_000))
     assert event in ("error", "http")

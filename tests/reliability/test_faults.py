@@ -4,7 +4,7 @@ running app's API.
 Issue 7, parts 2-4, and shared/RELIABILITY.md items 8-20 and 24. The library side of each case
 is tested in test_images.py (intake), test_weights.py (checkpoints) and test_inspection.py
 (hooks, faults); here each goes through the real server (``live_app`` from
-test_hostile_web_input.py, in this process, so the test can look at its model cache and hooks)
+tests/_live.py, in this process, so the test can look at its model cache and hooks)
 with ``gradio_client``, as an API user sends it. Each bad request must give one clear error
 with our text and no traceback, leave no hook and no changed weight behind, and the next good
 request must give exactly the result it gave before.
@@ -21,7 +21,6 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +29,28 @@ import numpy as np
 import pytest
 import safetensors.torch
 import torch
-from conftest import natural_image
-from gradio_client import Client
-from gradio_client.exceptions import AppError
-from PIL import Image
-from test_hostile_web_input import (
+from _live import (
     TINY,
+    TINY_ARCH,
     LiveApp,
     api_data,
     assert_clear_message,
     assert_same_result,
     call,
-    encode,
+    file_data,
     inspect,
     live_app,
-    png_declaring,
+    live_fixture,
+    picture_fixture,
+    raw_call,
     signature,
     tiny_args,
 )
+from _models import TINY_KEY
+from _pictures import encode, natural_image, png_declaring
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from PIL import Image
 
 from playground import errors
 from resnet_core import serving
@@ -61,37 +64,17 @@ from resnet_core.zoo import ModelKey
 
 pytestmark = pytest.mark.timeout(300)
 
-TINY_KEY = ModelKey(("basic", (1, 1, 1, 1)), "v1.5", "random")
-ARCH = dict(depth="custom", counts="1, 1, 1, 1", block="basic", variant="v1.5")  # /load_checkpoint's architecture inputs
+ARCH = TINY_ARCH  # /load_checkpoint's architecture inputs
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    with live_app(tmp_path_factory.mktemp("faults")) as running:  # the shipped settings
-        yield running
-        assert running.guard.attempts == [], f"the server tried to reach out: {running.guard.attempts}"
-
-
-@pytest.fixture(scope="module")
-def client(live: LiveApp) -> Client:
-    return live.client()
+# the server under test, with the shipped settings (``client`` and ``baseline``: tests/conftest.py)
+live = live_fixture("faults")
+good_png = picture_fixture("good.png", 120, 160, seed=11)
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("files")
-
-
-@pytest.fixture(scope="module")
-def good_png(files: Path) -> Path:
-    path = files / "good.png"
-    Image.fromarray(natural_image(120, 160, seed=11)).save(path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def baseline(client: Client, good_png: Path) -> dict[str, Any]:
-    return signature(inspect(client, good_png))
 
 
 def served_models(live: LiveApp) -> dict[ModelKey, Any]:
@@ -161,9 +144,9 @@ def _eps() -> bytes:
 
 BAD_IMAGES: dict[str, tuple[str, Any, str]] = {
     # id: (file name, bytes or a maker, message)
-    "bomb-pillow-1x-2x": ("bomb.png", lambda: png_declaring(10_000, 10_000), r"too large"),
-    "bomb-pillow-over-2x": ("bomb.png", lambda: png_declaring(20_000, 20_000), r"too large"),
-    "bomb-ours-1x-2x": ("bomb.png", lambda: png_declaring(7_000, 7_000), r"7000×7000 is 49 megapixels"),
+    "bomb-pillow-1x-2x": ("bomb.png", lambda: png_declaring(10_000, 10_000, idat_zeros=4096), r"too large"),
+    "bomb-pillow-over-2x": ("bomb.png", lambda: png_declaring(20_000, 20_000, idat_zeros=4096), r"too large"),
+    "bomb-ours-1x-2x": ("bomb.png", lambda: png_declaring(7_000, 7_000, idat_zeros=4096), r"7000×7000 is 49 megapixels"),
     "png-8000x8000": (
         "huge.png",
         lambda: encode(Image.new("1", (8_000, 8_000)), "PNG"),
@@ -695,8 +678,6 @@ def test_the_largest_request_within_the_budget_finishes_in_bounded_time(
 
 def test_raw_api_values_outside_the_controls_are_refused(live: LiveApp) -> None:
     """What the sliders and dropdowns cannot send, a script can: Gradio checks them server-side."""
-    from test_hostile_web_input import file_data, raw_call
-
     uploaded = live.upload("good.png", encode(Image.fromarray(natural_image(32, 32)), "PNG"))
     for overrides in (
         dict(size=10**9),

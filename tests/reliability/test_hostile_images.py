@@ -16,6 +16,7 @@ import zlib
 import numpy as np
 import pytest
 from _peak import peak_growth_mb
+from _pictures import png_chunk
 from PIL import Image
 
 from resnet_core.image_meta import (
@@ -47,15 +48,11 @@ def _hostile_tiff_structure(n_tags: int, shared: int, *, orientation_value: int 
 
 def _png(pixels: np.ndarray, *chunks: tuple[bytes, bytes]) -> bytes:
     """A PNG of ``pixels`` (H, W, 3 uint8) with extra chunks before IDAT."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
     h, w, _ = pixels.shape
     raw = b"".join(b"\x00" + pixels[y].tobytes() for y in range(h))
-    body = [chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))]
-    body += [chunk(kind, data) for kind, data in chunks]
-    body += [chunk(b"IDAT", zlib.compress(raw)), chunk(b"IEND", b"")]
+    body = [png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))]
+    body += [png_chunk(kind, data) for kind, data in chunks]
+    body += [png_chunk(b"IDAT", zlib.compress(raw)), png_chunk(b"IEND", b"")]
     return b"\x89PNG\r\n\x1a\n" + b"".join(body)
 
 

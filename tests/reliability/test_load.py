@@ -1,7 +1,7 @@
 """Load: many clients at once get their own results, a full queue says "busy", memory returns.
 
 Issue 7, part 5, and shared/RELIABILITY.md items 7, 21-23. The real app runs in this process
-(``live_app`` from test_hostile_web_input.py) with the shipped queue and concurrency settings,
+(``live_app`` from tests/_live.py) with the shipped queue and concurrency settings,
 and every client is a separate ``gradio_client`` session on loopback. Counts and times are
 bounded: 16 clients, the tiny network at small sizes. Thread-level concurrency on one model
 (200 repeated inspections, 8 threads at once) is test_inspection.py's; here it goes through
@@ -21,22 +21,24 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import natural_image
-from gradio_client import Client, handle_file
-from PIL import Image
-from test_hostile_web_input import (
+from _live import (
     CALL_TIMEOUT_S,
-    INSPECT_OUTPUTS,
     TINY,
+    TINY_ARCH,
     LiveApp,
     assert_clear_message,
     assert_same_result,
     call,
     inspect,
     live_app,
+    live_fixture,
     png_pixels,
     signature,
 )
+from _pictures import natural_image
+from _server import INSPECT_OUTPUTS
+from gradio_client import Client, handle_file
+from PIL import Image
 
 from resnet_core.batching import InspectBatcher
 from resnet_core.hooks import hook_count
@@ -45,7 +47,6 @@ pytestmark = pytest.mark.timeout(420)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.jpg"))
-TINY_ARCH = dict(depth="custom", counts="1, 1, 1, 1", block="basic", variant="v1.5")
 LAYERS = ("stem", "layer1", "layer1.0", "layer2", "layer2.0", "layer3", "layer3.0", "layer4", "layer4.0")
 TARGETS = ("auto (top-1)", "281", "1: goldfish", "999", "17", "auto (top-1)", "508", "954")
 
@@ -55,13 +56,9 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * 4096 / 2**20
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    # the shipped settings, but for the share per address: these sixteen "users" all come from
-    # 127.0.0.1 (test_fair_shares.py holds one address to its share)
-    with live_app(tmp_path_factory.mktemp("load"), jobs_per_client=64) as running:
-        yield running
-        assert running.guard.attempts == []
+# the shipped settings, but for the share per address: these sixteen "users" all come from
+# 127.0.0.1 (test_fair_shares.py holds one address to its share)
+live = live_fixture("load", jobs_per_client=64)
 
 
 @pytest.fixture(scope="module")

@@ -26,10 +26,10 @@ import httpx
 import numpy as np
 import pytest
 import torch
+from _live import LiveApp, http_from, live_app, live_fixture, raw_call
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
-from test_hostile_web_input import LiveApp, live_app, raw_call
 
 from playground.sessions import FULL, Expired, NotYours, SessionStore
 
@@ -55,11 +55,6 @@ class Counted:
         return Counted()
 
 
-def http_from(live: LiveApp, address: str, **kwargs: Any) -> httpx.Client:
-    transport = httpx.HTTPTransport(local_address=address)
-    return httpx.Client(base_url=live.url, timeout=120, trust_env=False, transport=transport, **kwargs)
-
-
 def simultaneously(calls: list[Any]) -> list[Any]:
     """Run the calls in threads released together; their results in order."""
     out: list[Any] = [None] * len(calls)
@@ -80,10 +75,7 @@ def simultaneously(calls: list[Any]) -> list[Any]:
     return out
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with live_app(tmp_path_factory.mktemp("round3"), session_ttl=5.0, mcp=True, upload_rate_mb=50.0) as running:
-        yield running
+live = live_fixture("round3", outbound_checked=False, session_ttl=5.0, mcp=True, upload_rate_mb=50.0)
 
 
 # --------------------------------------------------------------------------- finding 1: page loads

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from test_figure_language import ALLOWED, english_words, strings
+from _words import ALLOWED, english_words, strings
 
 from resnet_core.erf import ErfMap, ErfResult
 from resnet_core.featureviz import ChannelPicture, Example, FeatureVizResult
