@@ -158,3 +158,46 @@ def test_resnet_core_reads_no_environment_variables() -> None:
     values are handed down: a library call means the same whatever the process's environment."""
     hits = [hit for path in sorted((ROOT / "resnet_core").rglob("*.py")) for hit in environment_reads(path)]
     assert not hits, f"resnet_core reads the environment at {hits}"
+
+
+# --------------------------------------------------------------------------- test support code
+
+#: what a test module may not import: another test module (a library only by accident, whose
+#: tests then also run where it is imported, and whose fixtures clash), or a conftest (pytest
+#: imports every folder's conftest.py under the one name "conftest", so the import would find
+#: whichever was loaded last). Support code lives in tests/_*.py.
+TEST_MODULE = ("test_", "conftest")
+
+
+def imported_test_modules(path: Path) -> list[str]:
+    """The test modules and conftests ``path`` imports (``import test_x``, ``from test_x import y``,
+    ``from conftest import y``, at any depth in the file), as ``name:line``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = [node.module]
+        else:
+            continue
+        found += [f"{name}:{node.lineno}" for name in names if name.split(".")[0].startswith(TEST_MODULE)]
+    return found
+
+
+def test_the_test_import_reader_finds_every_spelling(tmp_path: Path) -> None:
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(
+        "import test_a\nimport os, test_b as b\nfrom test_c import x\nfrom conftest import natural_image\n"
+        "def f():\n    from test_d import y\n"
+        "from _live import live_app\nfrom testing import z\nimport pytest\n",
+        encoding="utf-8",
+    )
+    assert imported_test_modules(probe) == ["test_a:1", "test_b:2", "test_c:3", "conftest:4", "test_d:6"]
+
+
+def test_no_test_module_imports_another_or_a_conftest() -> None:
+    files = sorted((ROOT / "tests").rglob("*.py"))
+    assert any(p.name == "test_layering.py" for p in files)
+    wrong = {p.relative_to(ROOT).as_posix(): hits for p in files if (hits := imported_test_modules(p))}
+    assert not wrong, f"test support code belongs in tests/_*.py, not in a test module or conftest: {wrong}"
