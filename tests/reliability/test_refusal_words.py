@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from test_hostile_web_input import LiveApp, api_data, file_data, live_app, tiny_args
+from _live import LiveApp, api_data, file_data, live_app, tiny_args
 
 from playground.guard import max_request_body
 from viz.locales import TABLES
