@@ -121,7 +121,7 @@ def read_checkpoint(
         path = Path(os.fspath(source))
         raw = filename or path.name
         if not path.is_file():
-            raise WeightsError(f"no checkpoint file at {quote(raw)}")
+            raise WeightsError(f"no checkpoint file at {quote(raw)}", key="error.checkpoint_no_file", name=quote(raw))
         return _read_state_dict(path, name=raw, max_params=max_params)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _read_state_dict(bytes(source), name=filename or "upload", max_params=max_params)
@@ -145,7 +145,8 @@ def checkpoint_metadata(
         try:
             size = data.stat().st_size
         except OSError as exc:
-            raise WeightsError(f"{shorten(filename or data.name)} could not be read") from exc
+            shown = shorten(filename or data.name)
+            raise WeightsError(f"{shown} could not be read", key="error.checkpoint_not_read", name=shown) from exc
     else:
         data = bytes(source)
         size = len(data)
@@ -170,7 +171,9 @@ def _read_state_dict(
             with open(source, "rb") as f:
                 head = f.read(9)
         except OSError as exc:
-            raise WeightsError(f"{name} could not be read ({exc.strerror or type(exc).__name__})") from exc
+            reason = exc.strerror or type(exc).__name__
+            raise WeightsError(f"{name} could not be read ({reason})", key="error.checkpoint_not_read_why", name=name,
+                               reason=reason) from exc
     else:
         size, head = len(source), source[:9]
     if size > MAX_CHECKPOINT_BYTES:
@@ -203,7 +206,8 @@ def _read_state_dict(
         meta = _flat_state_dict(_torch_load(source, name=name, meta=True), name=name, cpu=False)
         claimed = _check_budget(_tensor_sizes(meta), name=name, max_params=max_params)
         if records > claimed + 64 * len(meta):  # each record holds one storage, exactly
-            raise WeightsError(f"{name}: its zip entries unpack to more than its tensors hold; refused")
+            raise WeightsError(f"{name}: its zip entries unpack to more than its tensors hold; refused",
+                               key="error.checkpoint_zip_records", name=name)
         return _flat_state_dict(_torch_load(source, name=name), name=name)
     # torch's legacy format keeps each storage's bytes inline, read from the file as they are
     # allocated, so what it materialises is bounded by the file; views are counted right after.
@@ -230,7 +234,8 @@ def _check_budget(sizes: list[tuple[str, int, int]], *, name: str, max_params: i
     """
     if len(sizes) > MAX_CHECKPOINT_ENTRIES:
         raise WeightsError(
-            f"{name} holds {len(sizes)} tensors; a ResNet has at most {MAX_CHECKPOINT_ENTRIES}; refused"
+            f"{name} holds {len(sizes)} tensors; a ResNet has at most {MAX_CHECKPOINT_ENTRIES}; refused",
+            key="error.checkpoint_tensors", name=name, n=len(sizes), limit=MAX_CHECKPOINT_ENTRIES,
         )
     params = sum(n for key, n, _ in sizes if not key.endswith(_BUFFER_SUFFIXES))
     values = sum(max(n, s) for _, n, s in sizes)
@@ -243,7 +248,8 @@ def _check_budget(sizes: list[tuple[str, int, int]], *, name: str, max_params: i
     if values > max_params * _VALUES_PER_PARAM:
         raise WeightsError(
             f"{name} holds {values / 1e6:.1f}M values (its tensors and storages in full); this server "
-            f"loads up to {max_params * _VALUES_PER_PARAM / 1e6:.1f}M; refused before loading"
+            f"loads up to {max_params * _VALUES_PER_PARAM / 1e6:.1f}M; refused before loading",
+            key="error.checkpoint_values", name=name, value=values / 1e6, limit=max_params * _VALUES_PER_PARAM / 1e6,
         )
     return 8 * values  # no dtype a checkpoint may use has more than 8 bytes per element
 
@@ -266,16 +272,19 @@ def _safetensors_load(
             and all(type(v) is int and v >= 0 for v in entry["data_offsets"] + entry["shape"])
         )
         if not ok:
-            raise WeightsError(f"{name}: malformed safetensors entry for {quote(key)}")
+            raise WeightsError(f"{name}: malformed safetensors entry for {quote(key)}", key="error.safetensors_entry",
+                               name=name, entry=quote(key))
         start, end = entry["data_offsets"]
         if start > end or end > data_len:
             raise WeightsError(
-                f"{name} is truncated or corrupt: {quote(key)} ends at byte {end} but the data has {data_len} bytes"
+                f"{name} is truncated or corrupt: {quote(key)} ends at byte {end} but the data has {data_len} bytes",
+                key="error.safetensors_truncated", name=name, entry=quote(key), end=end, size=data_len,
             )
         numel = math.prod(entry["shape"])
         if end - start != numel * _SAFETENSORS_DTYPES[entry["dtype"]]:
             raise WeightsError(
-                f"{name} is corrupt: the data of {quote(key)} does not match its shape and dtype"
+                f"{name} is corrupt: the data of {quote(key)} does not match its shape and dtype",
+                key="error.safetensors_data", name=name, entry=quote(key),
             )
         sizes.append((key, numel, numel))
     _check_budget(sizes, name=name, max_params=max_params)
@@ -293,19 +302,23 @@ def _safetensors_header(source: Path | bytes, *, name: str, size: int) -> dict[s
     if n > MAX_SAFETENSORS_HEADER_BYTES:
         raise WeightsError(
             f"{name}: the safetensors header claims {n} bytes; a ResNet needs under "
-            f"{MAX_SAFETENSORS_HEADER_BYTES // 2**20} MB; refused"
+            f"{MAX_SAFETENSORS_HEADER_BYTES // 2**20} MB; refused",
+            key="error.safetensors_header_size", name=name, n=n, limit=MAX_SAFETENSORS_HEADER_BYTES // 2**20,
         )
     if n < 2 or 8 + n > size:
         raise WeightsError(
-            f"{name}: the safetensors header length ({n}) runs past the end of the file ({size} bytes)"
+            f"{name}: the safetensors header length ({n}) runs past the end of the file ({size} bytes)",
+            key="error.safetensors_header_length", name=name, n=n, size=size,
         )
     raw = source[8 : 8 + n] if isinstance(source, bytes) else _read_range(source, 8, n)
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[...]]]]
-        raise WeightsError(f"{name}: the safetensors header is not valid JSON") from exc
+        raise WeightsError(f"{name}: the safetensors header is not valid JSON", key="error.safetensors_header_json",
+                           name=name) from exc
     if not isinstance(header, dict):
-        raise WeightsError(f"{name}: the safetensors header is not a JSON object")
+        raise WeightsError(f"{name}: the safetensors header is not a JSON object", key="error.safetensors_header_object",
+                           name=name)
     return header
 
 
@@ -369,60 +382,73 @@ def _check_torch_zip(source: Path | bytes, *, name: str, size: int) -> int:
     """
     count = _zip_entry_count(source, size=size)
     if count is not None and count > 2 * MAX_CHECKPOINT_ENTRIES + 16:  # a record per storage, a few files
-        raise WeightsError(f"{name} is a zip of {count} entries; a ResNet checkpoint has far fewer; refused")
+        raise WeightsError(f"{name} is a zip of {count} entries; a ResNet checkpoint has far fewer; refused",
+                           key="error.checkpoint_zip_entries", name=name, n=count)
     try:
         with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise WeightsError(f"{name} is a damaged zip archive, not a checkpoint") from exc
+        raise WeightsError(f"{name} is a damaged zip archive, not a checkpoint", key="error.checkpoint_zip_damaged",
+                           name=name) from exc
     if len(infos) > 2 * MAX_CHECKPOINT_ENTRIES + 16:
         raise WeightsError(
-            f"{name} is a zip of {len(infos)} entries; a ResNet checkpoint has far fewer; refused"
+            f"{name} is a zip of {len(infos)} entries; a ResNet checkpoint has far fewer; refused",
+            key="error.checkpoint_zip_entries", name=name, n=len(infos),
         )
     names = [i.filename for i in infos]
     if any(n.endswith("/constants.pkl") or "/code/" in n for n in names):
         raise WeightsError(
-            f"{name} is a TorchScript program (torch.jit.save), which is refused; upload its state_dict instead"
+            f"{name} is a TorchScript program (torch.jit.save), which is refused; upload its state_dict instead",
+            key="error.checkpoint_torchscript", name=name,
         )
     if any(n.endswith("/archive_format") or "/models/" in n for n in names):
         raise WeightsError(
-            f"{name} is a torch.export program (.pt2), which is refused; upload its state_dict instead"
+            f"{name} is a torch.export program (.pt2), which is refused; upload its state_dict instead",
+            key="error.checkpoint_export", name=name,
         )
     pickles = [i for i in infos if i.filename.endswith("/data.pkl") or i.filename == "data.pkl"]
     if not pickles:
-        raise WeightsError(f"{name} is a zip archive but not a torch.save checkpoint")
+        raise WeightsError(f"{name} is a zip archive but not a torch.save checkpoint", key="error.checkpoint_zip_other",
+                           name=name)
     if sum(i.file_size for i in infos) > MAX_CHECKPOINT_BYTES:
-        raise WeightsError(f"{name} unpacks to more than {MAX_CHECKPOINT_BYTES // 2**20} MB; refused")
+        raise WeightsError(f"{name} unpacks to more than {MAX_CHECKPOINT_BYTES // 2**20} MB; refused",
+                           key="error.checkpoint_unpacks", name=name, limit=MAX_CHECKPOINT_BYTES // 2**20)
     if any(i.file_size > MAX_PICKLE_BYTES for i in pickles):
-        raise WeightsError(f"{name}: its pickle unpacks to more than {MAX_PICKLE_BYTES // 2**20} MB; refused")
+        raise WeightsError(f"{name}: its pickle unpacks to more than {MAX_PICKLE_BYTES // 2**20} MB; refused",
+                           key="error.checkpoint_pickle_size", name=name, limit=MAX_PICKLE_BYTES // 2**20)
     return sum(i.file_size for i in infos if "/data/" in i.filename or i.filename.startswith("data/"))
 
 
 def _flat_state_dict(obj: Any, *, name: str, cpu: bool = True) -> dict[str, Tensor]:
     """A raw state dict, or one under "state_dict"/"model", without a "module." prefix."""
     if not isinstance(obj, Mapping):
-        raise WeightsError(f"{name} holds a {type(obj).__name__}, not a state dict")
+        raise WeightsError(f"{name} holds a {type(obj).__name__}, not a state dict", key="error.checkpoint_not_state_dict",
+                           name=name, kind=type(obj).__name__)
     for wrapper in ("state_dict", "model"):
         if isinstance(obj.get(wrapper), Mapping):
             obj = obj[wrapper]
             break
     if len(obj) > MAX_CHECKPOINT_ENTRIES:
         raise WeightsError(
-            f"{name} holds {len(obj)} entries; a ResNet has at most {MAX_CHECKPOINT_ENTRIES}; refused"
+            f"{name} holds {len(obj)} entries; a ResNet has at most {MAX_CHECKPOINT_ENTRIES}; refused",
+            key="error.checkpoint_entries", name=name, n=len(obj), limit=MAX_CHECKPOINT_ENTRIES,
         )
     state: dict[str, Tensor] = {}
     for key, value in obj.items():
         if not isinstance(key, str):
-            raise WeightsError(f"{name}: state dict keys must be strings, found {quote(key)}")
+            raise WeightsError(f"{name}: state dict keys must be strings, found {quote(key)}",
+                               key="error.checkpoint_key_type", name=name, entry=quote(key))
         if not isinstance(value, Tensor):
-            raise WeightsError(f"{name}: {quote(key)} is a {type(value).__name__}, not a tensor")
+            raise WeightsError(f"{name}: {quote(key)} is a {type(value).__name__}, not a tensor",
+                               key="error.checkpoint_not_tensor", name=name, entry=quote(key), kind=type(value).__name__)
         if value.layout != torch.strided or value.is_quantized or (cpu and value.device.type != "cpu"):
-            raise WeightsError(f"{name}: {quote(key)} is not a plain dense tensor")
+            raise WeightsError(f"{name}: {quote(key)} is not a plain dense tensor", key="error.checkpoint_not_dense",
+                               name=name, entry=quote(key))
         state[key] = value
     if state and all(k.startswith("module.") for k in state):  # saved from nn.DataParallel
         state = {k[len("module.") :]: v for k, v in state.items()}
     if not state:
-        raise WeightsError(f"{name} holds no tensors")
+        raise WeightsError(f"{name} holds no tensors", key="error.checkpoint_empty", name=name)
     return state
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .errors import UserError
 from .images import MAX_INPUT_SIZE, Preprocess, prepare
 from .model import ResNet
 from .receptive import Field, features_at, receptive_fields
@@ -81,7 +82,7 @@ def mass_radius(grad: np.ndarray, centre: tuple[int, int], *, mass: float = MASS
     """
     total = float(grad.sum())
     if grad.ndim != 2 or total <= 0:
-        raise ValueError("the gradient map is empty: nothing reaches the input from this unit")
+        raise UserError("the gradient map is empty: nothing reaches the input from this unit", key="error.erf_empty")
     cy, cx = centre
     h, w = grad.shape
     for r in range(max(h, w) + 1):
@@ -288,7 +289,8 @@ def effective_receptive_field(ctx: StudyContext, call: ErfCall) -> Iterator[Prog
     trained, random, source, pre, size = _models(ctx, call)
     field = receptive_fields(random, size).field(call.layer)
     if min(field.out_hw) < 1:
-        raise ValueError(f"{call.layer} has no output at {size}×{size}; choose a larger input")
+        raise UserError(f"{call.layer} has no output at {size}×{size}; choose a larger input", key="error.no_output",
+                        layer=call.layer, height=size, width=size)
     device = next(random.parameters()).device
     gen = torch.Generator().manual_seed(int(call.seed))
     noise = torch.randn(call.noise, 3, size, size, generator=gen).to(device)  # (N, 3, S, S), in normalized units

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .erf import Progress, _toy_pair
+from .errors import UserError
 from .images import Preprocess, load_image, prepare
 from .model import ResNet
 from .receptive import features_at, receptive_fields
@@ -314,7 +315,8 @@ def feature_visualization(ctx: StudyContext, call: FeatureVizCall) -> Iterator[P
     model, source, random, pre = _model_for(ctx, call)
     channels_in_layer = _layer_channels(model, call.layer)
     if max(call.channels) >= channels_in_layer:
-        raise ValueError(f"{call.layer} has channels 0 to {channels_in_layer - 1}; {max(call.channels)} is not one of them")
+        raise UserError(f"{call.layer} has channels 0 to {channels_in_layer - 1}; {max(call.channels)} is not one of them",
+                        key="error.channel_range", layer=call.layer, last=channels_in_layer - 1, got=max(call.channels))
     yield Progress(0, call.steps, "optimising")
     run = optimise(model, call.layer, call.channels, pre, size=call.size, steps=call.steps, seconds=float(call.seconds),
                    seed=call.seed, lr=call.lr, check=ctx.check)
@@ -343,7 +345,8 @@ def _layer_channels(model: ResNet, layer: str) -> int:
         for i, block in enumerate(getattr(model, info.module)):
             if layer == f"{info.module}.{i}":
                 return block.out_channels
-    raise ValueError(f"no stage or block named {str(layer)[:64]!r} in {model.name}")
+    raise UserError(f"no stage or block named {str(layer)[:64]!r} in {model.name}", key="error.no_layer",
+                    layer=repr(str(layer)[:64]), model=model.name)
 
 
 __all__ = [

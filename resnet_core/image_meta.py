@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from PIL import Image
 
-from .errors import UserError
+from .errors import Term, UserError
 
 __all__ = [
     "MAX_GIF_SUBBLOCKS",
@@ -113,7 +113,7 @@ def check_structure(fp: IO[bytes], size: int) -> None:
         head = fp.read(16)
         if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
             fp.seek(0)
-            _check_tiff(fp, size, what="TIFF file", image=True)
+            _check_tiff(fp, size, what=Term("TIFF file", "error.term_tiff_file"), image=True)
         elif head[:3] == b"\xff\xd8\xff":
             _check_jpeg(fp, size)
         elif head[:6] in (b"GIF87a", b"GIF89a"):
@@ -219,7 +219,8 @@ def _check_ifd(
     if n > MAX_IFD_ENTRIES:
         raise MetadataError(
             f"This image's metadata ({what}) has {n:,} entries in one directory; the limit is "
-            f"{MAX_IFD_ENTRIES}. Please save the picture again without its metadata."
+            f"{MAX_IFD_ENTRIES}. Please save the picture again without its metadata.",
+            key="error.meta_ifd_entries", what=what, n=n, limit=MAX_IFD_ENTRIES,
         )
     available = size - (fp.tell() - base)  # entries past the structure's end are never read
     raw = fp.read(max(0, min(n * entry_size, available)))
@@ -234,7 +235,8 @@ def _check_ifd(
         if pixels and tag in _STRIP_TAGS and count > MAX_TIFF_STRIPS:
             raise MetadataError(
                 f"This TIFF file is stored in {count:,} strips or tiles; the limit is {MAX_TIFF_STRIPS:,}. "
-                "Please save it again (any image editor does) or use PNG."
+                "Please save it again (any image editor does) or use PNG.",
+                key="error.meta_tiff_strips", n=count, limit=MAX_TIFF_STRIPS,
             )
         if numeric:
             budget.values_left -= count
@@ -246,12 +248,14 @@ def _check_ifd(
         if budget.values_left < 0:
             raise MetadataError(
                 f"This image's metadata ({what}) holds more than {MAX_TIFF_VALUES:,} numbers, which would take "
-                "far more memory to read than the picture itself. Please save the picture again without its metadata."
+                "far more memory to read than the picture itself. Please save the picture again without its metadata.",
+                key="error.meta_values", what=what, limit=MAX_TIFF_VALUES,
             )
         if budget.bytes_left < 0:
             raise MetadataError(
                 f"This image's metadata ({what}) claims more data than the file holds, which would take "
-                "far more memory to read than the picture itself. Please save the picture again without its metadata."
+                "far more memory to read than the picture itself. Please save the picture again without its metadata.",
+                key="error.meta_bytes", what=what,
             )
     return subs
 
@@ -298,7 +302,8 @@ def _check_jpeg(fp: IO[bytes], size: int) -> None:
         if segments > MAX_JPEG_SEGMENTS:
             raise MetadataError(
                 f"This JPEG has more than {MAX_JPEG_SEGMENTS:,} blocks of metadata before its picture. "
-                "Please save it again without its metadata."
+                "Please save it again without its metadata.",
+                key="error.meta_jpeg_segments", limit=MAX_JPEG_SEGMENTS,
             )
         if fp.read(1) != b"\xff":
             return
@@ -345,7 +350,8 @@ def _check_gif(fp: IO[bytes], size: int) -> None:
         if blocks > MAX_GIF_SUBBLOCKS:
             raise MetadataError(
                 f"This GIF has more than {MAX_GIF_SUBBLOCKS:,} blocks of metadata before its first "
-                "picture. Please save it again without comments, or use PNG."
+                "picture. Please save it again without comments, or use PNG.",
+                key="error.meta_gif_blocks", limit=MAX_GIF_SUBBLOCKS,
             )
 
 
@@ -364,10 +370,16 @@ def _check_png(fp: IO[bytes], size: int) -> None:
         chunks += 1
         metadata += kind not in _PNG_PIXEL_CHUNKS
         if chunks > MAX_PNG_CHUNKS or metadata > MAX_PNG_METADATA_CHUNKS:
+            if chunks > MAX_PNG_CHUNKS:
+                raise MetadataError(
+                    f"This PNG is cut into more than {MAX_PNG_CHUNKS:,} chunks. Please save it again "
+                    "(any image editor does).",
+                    key="error.meta_png_chunks", limit=MAX_PNG_CHUNKS,
+                )
             raise MetadataError(
-                f"This PNG is cut into more than {MAX_PNG_CHUNKS if chunks > MAX_PNG_CHUNKS else MAX_PNG_METADATA_CHUNKS:,} "
-                f"{'chunks' if chunks > MAX_PNG_CHUNKS else 'chunks of metadata'}. Please save it again "
-                "(any image editor does)."
+                f"This PNG is cut into more than {MAX_PNG_METADATA_CHUNKS:,} chunks of metadata. Please save it again "
+                "(any image editor does).",
+                key="error.meta_png_metadata", limit=MAX_PNG_METADATA_CHUNKS,
             )
         if kind == b"IEND":
             return

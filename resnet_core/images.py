@@ -162,17 +162,17 @@ def _open_path(path: str | os.PathLike, max_bytes: int) -> Iterator[IO[bytes]]:
         info = os.stat(path)
         # Refuse FIFOs and devices before open(): opening a FIFO blocks, /dev/zero never ends.
         if not stat.S_ISREG(info.st_mode):
-            raise ImageError("This is not an image file (it is a folder or a special file).")
+            raise ImageError("This is not an image file (it is a folder or a special file).", key="error.image_not_file")
         _check_bytes(info.st_size, max_bytes)
         fp = open(path, "rb")  # closed in the finally below
     except ImageError:
         raise
     except FileNotFoundError:
-        raise ImageError("The image file could not be found.") from None
+        raise ImageError("The image file could not be found.", key="error.image_not_found") from None
     except PermissionError:
-        raise ImageError("The image file could not be opened (permission denied).") from None
+        raise ImageError("The image file could not be opened (permission denied).", key="error.image_permission") from None
     except (OSError, ValueError) as exc:  # name too long, embedded NUL byte, ...
-        raise ImageError("The image file could not be opened.") from exc
+        raise ImageError("The image file could not be opened.", key="error.image_not_opened") from exc
     try:
         _check_bytes(os.fstat(fp.fileno()).st_size, max_bytes)  # it may have changed since stat
         yield fp
@@ -192,7 +192,7 @@ def _read(fp: IO[bytes], max_pixels: int) -> Image.Image:
         # far more decoding work than the pixels, are refused before Pillow parses them.
         check_structure(fp, size)
     except MetadataError as exc:
-        raise ImageError(str(exc)) from None
+        raise ImageError(str(exc), key=exc.key, **exc.fields) from None
     try:
         with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -227,9 +227,9 @@ def _decode(image: Image.Image) -> None:
     try:
         image.load()
     except Image.DecompressionBombError as exc:
-        raise ImageError("This image is too large to decode safely.") from exc
+        raise ImageError("This image is too large to decode safely.", key="error.image_decode_large") from exc
     except MemoryError as exc:
-        raise ImageError("This image is too large to decode in the memory available.") from exc
+        raise ImageError("This image is too large to decode in the memory available.", key="error.image_decode_memory") from exc
     except Exception as exc:  # truncated data ("image file is truncated"), broken streams, ...
         fmt = image.format or "image"
         raise ImageError(
@@ -562,7 +562,8 @@ def prepare(
     if size is None and not 1 <= preprocess.crop_size <= MAX_INPUT_SIZE:
         # a checkpoint's metadata sets crop_size: data, never a way past the cap
         raise ImageError(
-            f"These weights ask for {quote(preprocess.crop_size)}-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE} pixels."
+            f"These weights ask for {quote(preprocess.crop_size)}-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE} pixels.",
+            key="error.weights_input_size", size=quote(preprocess.crop_size), limit=MAX_INPUT_SIZE,
         )
     target = preprocess.crop_size if size is None else _check_size(size)
     if not isinstance(image, Image.Image) or image.mode != "RGB":
@@ -611,7 +612,9 @@ def _resize_and_crop(
 
 def _check_size(size: Any) -> int:
     if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size):
-        raise ImageError(f"The input size must be a whole number, got {quote(size)}.")
+        raise ImageError(f"The input size must be a whole number, got {quote(size)}.", key="error.image_size_whole",
+                         got=quote(size))
     if size != int(size) or not 1 <= size <= MAX_INPUT_SIZE:
-        raise ImageError(f"The input size must be a whole number from 1 to {MAX_INPUT_SIZE}, got {quote(size)}.")
+        raise ImageError(f"The input size must be a whole number from 1 to {MAX_INPUT_SIZE}, got {quote(size)}.",
+                         key="error.image_size_range", limit=MAX_INPUT_SIZE, got=quote(size))
     return int(size)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from torch import Tensor, nn
 
 from .blocks import PadShortcut, is_block
+from .errors import UserError
 from .model import ResNet
 from .shapes import MAX_INPUT_SIDE, conv_out
 from .studies import StudyContext, study
@@ -104,7 +105,8 @@ class Field:
         """
         h, w = self.out_hw
         if not (0 <= row < h and 0 <= col < w):
-            raise ValueError(f"position ({row}, {col}) is outside {self.name}'s {h}×{w} output")
+            raise UserError(f"position ({row}, {col}) is outside {self.name}'s {h}×{w} output", key="error.position_outside",
+                            row=row, col=col, layer=self.name, height=h, width=w)
         cy, cx = self.centre(row, col)
         half = (self.size - 1) / 2
         top, left = max(0, int(round(cy - half))), max(0, int(round(cx - half)))
@@ -140,7 +142,8 @@ class ReceptiveFields:
             if f.name == name:
                 return f
         known = ", ".join(f.name for f in self.fields if f.kind != "block")
-        raise ValueError(f"no stage or block named {str(name)[:64]!r}; stages are {known}")
+        raise UserError(f"no stage or block named {str(name)[:64]!r}; stages are {known}", key="error.no_layer_stages",
+                        layer=repr(str(name)[:64]), stages=known)
 
     @property
     def theoretical(self) -> dict[str, int]:
@@ -310,7 +313,8 @@ def features_at(model: ResNet, name: str, x: Tensor, *, pre_relu: bool = False) 
             x = (without_last_relu(block) if pre_relu and last else block)(x)
             if last:
                 return x
-    raise ValueError(f"no stage or block named {str(name)[:64]!r} in {model.name}")
+    raise UserError(f"no stage or block named {str(name)[:64]!r} in {model.name}", key="error.no_layer",
+                    layer=repr(str(name)[:64]), model=model.name)
 
 
 # ------------------------------------------------------------------------------ the study
@@ -370,7 +374,9 @@ def field_boxes(fields: ReceptiveFields, layer: str, position: tuple[int, int] |
     chosen = fields.field(layer)
     h, w = chosen.out_hw
     if h < 1 or w < 1:
-        raise ValueError(f"{layer} has no output at {fields.input_size[0]}×{fields.input_size[1]}; choose a larger input")
+        height, width = fields.input_size
+        raise UserError(f"{layer} has no output at {height}×{width}; choose a larger input", key="error.no_output",
+                        layer=layer, height=height, width=width)
     pos = (h // 2, w // 2) if position is None else (int(position[0]), int(position[1]))
     cy, cx = chosen.centre(*pos)
     boxes = []

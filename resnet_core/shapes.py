@@ -262,7 +262,8 @@ class _Walker:
         oh = conv_out(h, kernel=kh, stride=sh, padding=ph, dilation=dh)
         ow = conv_out(w, kernel=kw, stride=sw, padding=pw, dilation=dw)
         if oh < 1 or ow < 1:
-            raise ValueError(f"the input is too small: {name} would produce a {oh}x{ow} map")
+            raise UserError(f"the input is too small: {name} would produce a {oh}x{ow} map", key="error.input_too_small",
+                            layer=name, height=oh, width=ow)
         out = (m.out_channels, oh, ow)
         if (sh, sw) != (1, 1) and path != "shortcut":
             self._step(name, f"conv {kh}x{kw}/{sh}", (h, w), (oh, ow), (kh, kw), (sh, sw), (ph, pw))
@@ -283,7 +284,8 @@ class _Walker:
         (k, _), (s, _), (p, _) = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding)
         oh, ow = conv_out(h, kernel=k, stride=s, padding=p), conv_out(w, kernel=k, stride=s, padding=p)
         if oh < 1 or ow < 1:
-            raise ValueError(f"the input is too small: {name} would produce a {oh}x{ow} map")
+            raise UserError(f"the input is too small: {name} would produce a {oh}x{ow} map", key="error.input_too_small",
+                            layer=name, height=oh, width=ow)
         self._step(name, f"max-pool {k}x{k}/{s}", (h, w), (oh, ow), (k, k), (s, s), (p, p))
         return LayerInfo(name, "maxpool", shape, (c, oh, ow), 0, detail=f"{k}x{k}/{s}")
 

@@ -134,6 +134,7 @@ def resolve_spec(depth: int | tuple | list | ResNetSpec, *, block: BlockType | N
 def cifar_spec(depth: int) -> ResNetSpec:
     """The CIFAR-10 ResNet of section 4.2 with ``depth = 6n + 2`` layers (20, 32, 44, 56, 110...)."""
     if depth < 8 or (depth - 2) % 6:
-        raise ValueError(f"CIFAR ResNets have 6n+2 layers (20, 32, 44, 56, 110), not {depth}")
+        raise UserError(f"CIFAR ResNets have 6n+2 layers (20, 32, 44, 56, 110), not {depth}", key="error.cifar_depth",
+                        depth=depth)
     n = (depth - 2) // 6
     return ResNetSpec(block="basic", layers=(n, n, n), widths=CIFAR_WIDTHS, stem="cifar")

@@ -55,6 +55,7 @@ from .checkpoints import (
     checkpoint_metadata,
     read_checkpoint,
 )
+from .errors import Term
 from .images import Preprocess
 from .model import ResNet
 from .specs import STANDARD_DEPTHS, ResNetSpec, resolve_spec
@@ -153,21 +154,23 @@ def weight_names(depth: int | tuple | list | ResNetSpec, variant: str = "v1.5") 
     return tuple(member.name for member in _weights_enum(d))  # aliases such as DEFAULT skipped
 
 
-def _pretrained_problem(model: ResNet) -> str | None:
-    """Why ImageNet weights cannot fit ``model``, or None when they can."""
+def _pretrained_problem(model: ResNet) -> Term | None:
+    """Why ImageNet weights cannot fit ``model`` (words the catalogue holds too), or None when they can."""
     depth = _standard_depth(model.spec)
     standard = "/".join(map(str, STANDARD_DEPTHS))
     if depth is None:
-        return f"ImageNet weights exist only for ResNet-{standard}, not for {model.spec.name}"
+        return Term(f"ImageNet weights exist only for ResNet-{standard}, not for {model.spec.name}",
+                    "error.imagenet_depth", standard=standard, name=model.spec.name)
     if model.variant != "v1.5":
-        return (
-            f"ImageNet weights exist only for torchvision's v1.5 layout, not for the "
-            f"{model.variant} variant"
+        return Term(
+            f"ImageNet weights exist only for torchvision's v1.5 layout, not for the {model.variant} variant",
+            "error.imagenet_variant", variant=model.variant,
         )
     if not (model.norm and model.shortcuts):
-        return "ImageNet weights need BatchNorm and shortcuts, which this lab model lacks"
+        return Term("ImageNet weights need BatchNorm and shortcuts, which this lab model lacks", "error.imagenet_lab")
     if model.num_classes != 1000:
-        return f"ImageNet weights have 1000 classes, this model has {model.num_classes}"
+        return Term(f"ImageNet weights have 1000 classes, this model has {model.num_classes}", "error.imagenet_classes",
+                    classes=model.num_classes)
     return None
 
 
@@ -179,7 +182,7 @@ def _resolve_member(model: ResNet, weights: Any) -> Any:
     """
     problem = _pretrained_problem(model)
     if problem is not None:
-        raise WeightsError(problem)
+        raise WeightsError(problem, key=problem.key, **problem.fields)
     depth = _standard_depth(model.spec)
     enum_cls = _weights_enum(depth)
     if isinstance(weights, str):
@@ -188,7 +191,8 @@ def _resolve_member(model: ResNet, weights: Any) -> Any:
             return enum_cls[name]
         except KeyError:
             names = ", ".join(["DEFAULT", *weight_names(depth)])
-            raise WeightsError(f"ResNet-{depth} has no {quote(weights)} weights (choose from {names})") from None
+            raise WeightsError(f"ResNet-{depth} has no {quote(weights)} weights (choose from {names})",
+                               key="error.weights_no_such", depth=depth, name=quote(weights), names=names) from None
     if type(weights) is not enum_cls:
         raise WeightsError(f"{weights} are not ResNet-{depth} weights (use {enum_cls.__name__})")
     return weights
@@ -230,7 +234,7 @@ def _download(url: str, dest: Path) -> None:
     with _state_lock:
         failed = _failures.get(url)
         if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER_S:
-            raise WeightsUnavailable(failed[1])
+            raise WeightsUnavailable(failed[1], key=failed[1].key, **failed[1].fields)
         lock = _download_locks.setdefault(url, threading.Lock())
     with lock:  # two requests for the same file download it once
         if dest.exists():
@@ -247,47 +251,55 @@ def _download(url: str, dest: Path) -> None:
                 while chunk := response.read(1 << 20):
                     size += len(chunk)
                     if size > MAX_CHECKPOINT_BYTES:
-                        raise WeightsUnavailable(f"the download of {url} is larger than expected")
+                        raise WeightsUnavailable(f"the download of {url} is larger than expected",
+                                                 key="error.download_large", url=url)
                     digest.update(chunk)
                     f.write(chunk)
             if hash_prefix and not digest.hexdigest().startswith(hash_prefix):
-                raise WeightsUnavailable(f"the download of {url} is corrupt (hash mismatch)")
+                raise WeightsUnavailable(f"the download of {url} is corrupt (hash mismatch)",
+                                         key="error.download_corrupt", url=url)
             os.replace(tmp, dest)
         # timeouts are OSErrors; a connection cut mid-file is an http.client.HTTPException
         except (OSError, http.client.HTTPException, ValueError, WeightsUnavailable) as exc:
-            reason = exc.args[0] if isinstance(exc, WeightsUnavailable) else _network_reason(exc)
+            reason = (Term(str(exc), exc.key, **exc.fields) if isinstance(exc, WeightsUnavailable)
+                      else _network_reason(exc))
             with _state_lock:
                 _failures[url] = (time.monotonic(), reason)
-            raise WeightsUnavailable(reason) from exc
+            raise WeightsUnavailable(reason, key=reason.key, **reason.fields) from exc
         finally:
             tmp.unlink(missing_ok=True)
 
 
-def _network_reason(exc: BaseException) -> str:
+def _network_reason(exc: BaseException) -> Term:
     if isinstance(exc, urllib.error.HTTPError):
-        return f"the download failed (HTTP {exc.code})"
+        return Term(f"the download failed (HTTP {exc.code})", "error.download_http", code=exc.code)
     if isinstance(exc, urllib.error.URLError) or isinstance(exc, (ConnectionError, TimeoutError)):
-        return "no network"
-    return f"the file could not be saved ({type(exc).__name__})"
+        return Term("no network", "error.download_no_network")
+    return Term(f"the file could not be saved ({type(exc).__name__})", "error.download_not_saved",
+                kind=type(exc).__name__)
 
 
 def _load_pretrained(model: ResNet, member: Any, *, offline: bool) -> LoadedWeights:
     url: str = member.url
     path = hub_checkpoint_dir() / Path(url.split("?")[0]).name
     if not path.exists():
-        where = f"not in the torch hub cache at {_display_path(path.parent)}"
+        cache = _display_path(path.parent)
+        where = f"not in the torch hub cache at {cache}"
         if offline:
-            raise WeightsUnavailable(f"offline mode ({OFFLINE_ENV}=1) and {where}")
+            raise WeightsUnavailable(f"offline mode ({OFFLINE_ENV}=1) and {where}", key="error.weights_offline",
+                                     env=OFFLINE_ENV, cache=cache)
         try:
             _download(url, path)
         except WeightsUnavailable as exc:
-            raise WeightsUnavailable(f"{exc.args[0]} and {where}") from exc
+            raise WeightsUnavailable(f"{exc.args[0]} and {where}", key="error.weights_not_cached", reason=exc,
+                                     cache=cache) from exc
     try:
         state = _read_state_dict(path, name=path.name)
         _apply(model, state, label=f"the cached file {_display_path(path)}")
     except WeightsError as exc:
         raise WeightsUnavailable(
-            f"the cached file {_display_path(path)} is unusable ({exc.args[0]}); delete it to download again"
+            f"the cached file {_display_path(path)} is unusable ({exc.args[0]}); delete it to download again",
+            key="error.weights_cache_unusable", path=_display_path(path), problem=exc,
         ) from exc
 
     return LoadedWeights(
@@ -434,39 +446,44 @@ def check_state_dict(model: ResNet, state: Mapping[str, Tensor], *, label: str =
             entry (missing ``num_batches_tracked`` counters are allowed: old files lack them).
     """
     expected = model.state_dict()
-    arch = f"{model.name}" + (f" with {model.num_classes} classes" if model.num_classes != 1000 else "")
+    arch = (Term(f"{model.name} with {model.num_classes} classes", "error.term_arch_classes", model=model.name,
+                 classes=model.num_classes) if model.num_classes != 1000 else Term(model.name))
     missing = [k for k in expected if k not in state and not k.endswith("num_batches_tracked")]
     if missing:
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        more = Term(f" (and {len(missing) - 1} more)", "error.term_and_more", n=len(missing) - 1) if len(missing) > 1 else Term("")
         raise WeightsError(f"{label} does not fit {arch}: missing key {quote(missing[0])}{more}",
-                           key="error.checkpoint_missing_key", name=label, model=model.name, classes=model.num_classes, entry=quote(missing[0]))
+                           key="error.checkpoint_missing_key", name=label, arch=arch, entry=quote(missing[0]), more=more)
     unexpected = [k for k in state if k not in expected]
     if unexpected:
-        more = f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""
+        more = (Term(f" (and {len(unexpected) - 1} more)", "error.term_and_more", n=len(unexpected) - 1)
+                if len(unexpected) > 1 else Term(""))
         raise WeightsError(f"{label} does not fit {arch}: unexpected key {quote(unexpected[0])}{more}",
-                           key="error.checkpoint_unexpected_key", name=label, model=model.name, classes=model.num_classes,
-                           entry=quote(unexpected[0]))
+                           key="error.checkpoint_unexpected_key", name=label, arch=arch, entry=quote(unexpected[0]),
+                           more=more)
     for key, ref in expected.items():
         if key not in state:
             continue
         t = state[key]
         if t.shape != ref.shape:
-            hint = ""
-            if key == "fc.weight" or key == "fc.bias":
-                hint = f"; it was trained for {t.shape[0]} classes" if t.dim() >= 1 else ""
+            hint = Term("")
+            if (key == "fc.weight" or key == "fc.bias") and t.dim() >= 1:
+                hint = Term(f"; it was trained for {t.shape[0]} classes", "error.term_trained_for", classes=t.shape[0])
             raise WeightsError(
                 f"{label} does not fit {arch}: {key!r} has shape {tuple(t.shape)}, "
                 f"the model needs {tuple(ref.shape)}{hint}",
-                key="error.checkpoint_shape", name=label, model=model.name, classes=model.num_classes, entry=repr(key), shape=tuple(t.shape),
-                needed=tuple(ref.shape),
+                key="error.checkpoint_shape", name=label, arch=arch, entry=repr(key), shape=tuple(t.shape),
+                needed=tuple(ref.shape), hint=hint,
             )
         if ref.dtype.is_floating_point:
             if not t.dtype.is_floating_point:
-                raise WeightsError(f"{label}: {key!r} has dtype {t.dtype}, a floating-point tensor is needed")
+                raise WeightsError(f"{label}: {key!r} has dtype {t.dtype}, a floating-point tensor is needed",
+                                   key="error.checkpoint_dtype_float", name=label, entry=repr(key), dtype=str(t.dtype))
             if not all_finite(t):
-                raise WeightsError(f"{label}: {key!r} holds NaN or infinite values")
+                raise WeightsError(f"{label}: {key!r} holds NaN or infinite values", key="error.checkpoint_not_finite",
+                                   name=label, entry=repr(key))
         elif t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
-            raise WeightsError(f"{label}: {key!r} has dtype {t.dtype}, an integer tensor is needed")
+            raise WeightsError(f"{label}: {key!r} has dtype {t.dtype}, an integer tensor is needed",
+                               key="error.checkpoint_dtype_int", name=label, entry=repr(key), dtype=str(t.dtype))
 
 
 def _apply(model: ResNet, state: Mapping[str, Tensor], *, label: str) -> None:
@@ -479,11 +496,13 @@ def _apply(model: ResNet, state: Mapping[str, Tensor], *, label: str) -> None:
     try:
         fresh.load_state_dict(full, strict=True)
     except RuntimeError as exc:
-        raise WeightsError(f"{label} could not be loaded into {model.name}: {shorten(str(exc))}") from exc
+        raise WeightsError(f"{label} could not be loaded into {model.name}: {shorten(str(exc))}",
+                           key="error.checkpoint_load_failed", name=label, model=model.name, detail=shorten(str(exc))) from exc
     for key, value in fresh.state_dict().items():
         # float64 values past float32's range became infinite in the copy above
         if value.dtype.is_floating_point and not all_finite(value):
-            raise WeightsError(f"{label}: {quote(key)} holds values too large for {value.dtype}")
+            raise WeightsError(f"{label}: {quote(key)} holds values too large for {value.dtype}",
+                               key="error.checkpoint_too_large_values", name=label, entry=quote(key), dtype=str(value.dtype))
     with torch.no_grad():
         model.load_state_dict(fresh.state_dict(), strict=True)
 

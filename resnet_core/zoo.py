@@ -131,9 +131,10 @@ class ModelBuilder:
             ValueError: the key asks for "checkpoint" weights (see :meth:`add_checkpoint`).
         """
         if key.weights == "checkpoint":
-            raise ValueError(
+            raise WeightsError(
                 "the weights “checkpoint” are your own file: load a checkpoint for this architecture "
-                "first (it is kept for your session only), or choose other weights"
+                "first (it is kept for your session only), or choose other weights",
+                key="error.checkpoint_not_loaded",
             )
         model = build_resnet(key.depth, variant=key.variant)
         if key.weights == "random":
@@ -179,7 +180,9 @@ class ModelBuilder:
         if params > max_params:
             raise WeightsError(
                 f"{shorten(filename or 'upload')} makes a network of {params / 1e6:.1f}M parameters "
-                f"({num_classes} classes); this server runs networks of up to {max_params / 1e6:.1f}M"
+                f"({num_classes} classes); this server runs networks of up to {max_params / 1e6:.1f}M",
+                key="error.checkpoint_network_params", name=shorten(filename or "upload"), value=params / 1e6,
+                classes=num_classes, limit=max_params / 1e6,
             )
         model = build_resnet(key.depth, variant=key.variant, num_classes=num_classes)
         # an export of the Train tab names its classes and says how to feed it (read from the header)

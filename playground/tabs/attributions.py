@@ -34,7 +34,7 @@ from ..binding import bind
 from ..cancels import Cancels
 from ..choices import AUTO_TARGET, ModelChoice, parse_target
 from ..context import ROOT, Page, gpu
-from ..errors import friendly
+from ..errors import friendly, said
 from ..guard import unread_uploads
 from ..locales import L, choices, lang_of, t
 from ..sessions import Ticket
@@ -109,7 +109,7 @@ def records(page: Page, cancels: Cancels, name: str, call: AttributionCall, requ
 
 def applicability_text(maps: AttributionMaps, lang: str) -> str:
     """Which methods do not apply to this model, and why."""
-    rows = [f"* **{label}**: {zh if lang == 'zh' else en}" for label, en, zh in maps.not_applicable]
+    rows = [f"* **{label}**: {said(why, lang)}" for label, why in maps.not_applicable]
     return t("attr_all_apply", lang) if not rows else t("attr_not_apply", lang) + "\n" + "\n".join(rows)
 
 

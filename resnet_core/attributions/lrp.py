@@ -20,6 +20,7 @@ from captum.attr._utils.lrp_rules import EpsilonRule
 from torch import nn
 
 from ..blocks import ResidualAdd
+from ..errors import Term
 
 
 def _leaves(model: nn.Module) -> list[nn.Module]:
@@ -27,8 +28,8 @@ def _leaves(model: nn.Module) -> list[nn.Module]:
     return [m for m in model.modules() if not list(m.children())]
 
 
-def lrp_problem(model: nn.Module) -> dict[str, str] | None:
-    """None when captum's LRP covers every leaf of ``model``; else why not, in en and zh."""
+def lrp_problem(model: nn.Module) -> Term | None:
+    """None when captum's LRP covers every leaf of ``model``; else why not (English, and its catalogue key)."""
     known = set(SUPPORTED_LAYERS_WITH_RULES) | set(SUPPORTED_NON_LINEAR_LAYERS) | {ResidualAdd, nn.Identity}
     missing = sorted(
         {type(m).__name__ for m in _leaves(model) if type(m) not in known and not hasattr(m, "rule")}
@@ -36,12 +37,11 @@ def lrp_problem(model: nn.Module) -> dict[str, str] | None:
     if not missing:
         return None
     names = ", ".join(missing)[:100]
-    return {
-        "en": f"captum's LRP has no propagation rule for {names}, and none of its rules fits "
+    return Term(
+        f"captum's LRP has no propagation rule for {names}, and none of its rules fits "
         "(the relevance of a zero-padded shortcut has no defined split)",
-        "zh": f"captum 的 LRP 没有适用于 {names} 的传播规则，它现有的规则也都不适用"
-        "（零填充捷径的相关性没有确定的分配方式）",
-    }
+        "error.lrp_no_rule", names=names,
+    )
 
 
 def lrp_rules(model: nn.Module) -> None:

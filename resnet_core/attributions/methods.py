@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..errors import Term
 from .inputs import AttributionError, AttributionInput
 from .registry import (
     DEFAULT_BUDGET,
@@ -61,7 +62,7 @@ class Attribution:
         time_s: wall time of the captum call (with the private copy, if any).
         forward_passes: images that went through the network.
         params: the options the method used.
-        note: a remark for the page, {"en": ..., "zh": ...} ("" when none).
+        note: a remark for the page, a :class:`~resnet_core.errors.Term` (empty when none).
     """
 
     method: str
@@ -71,7 +72,7 @@ class Attribution:
     time_s: float
     forward_passes: int
     params: dict[str, Any]
-    note: dict[str, str] = field(default_factory=lambda: {"en": "", "zh": ""})
+    note: Term = field(default_factory=lambda: Term(""))
 
 
 # ---------------------------------------------------------------------------------- running
@@ -223,7 +224,8 @@ def attribute(
         raise AttributionError(f"budget must be between 1 and {MAX_BUDGET} forward passes")
     why = applicability(model, method)
     if why is not None:
-        raise AttributionError(f"{info.label} does not apply to this model: {why['en']}")
+        raise AttributionError(f"{info.label} does not apply to this model: {why}", key="error.method_not_applicable",
+                               method=info.label, why=why)
     if info.family == "cam":
         layer_of(model, params.layer)
     planned = forward_passes(method, params, inp)

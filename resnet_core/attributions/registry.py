@@ -36,6 +36,7 @@ from captum.attr import (
 )
 from torch import Tensor, nn
 
+from ..errors import Term
 from .inputs import (
     BASELINES,
     MASK_KINDS,
@@ -293,9 +294,10 @@ class MethodInfo:
         paper: where the method comes from.
         runner: calls captum's class on a :class:`MethodRun`; (N, C, H, W) attributions.
         cost: images through the network, from (params, (H, W), features of the mask).
-        fits: None when the method applies to a model, else why not ({"en": ..., "zh": ...}).
+        fits: None when the method applies to a model, else why not (a :class:`~resnet_core.errors.Term`:
+            English, and the catalogue key a page says it by).
         writes: the runner writes onto the model's modules (LRP's rules): always a private copy.
-        note: a remark on the map for the page, from the options ({"en": ..., "zh": ...}).
+        note: a remark on the map for the page, from the options (a ``Term``; empty when none).
     """
 
     name: str
@@ -308,11 +310,9 @@ class MethodInfo:
     paper: str
     runner: Callable[[MethodRun], Tensor] = field(repr=False, compare=False)
     cost: Cost = field(repr=False, compare=False)
-    fits: Callable[[nn.Module], dict[str, str] | None] = field(default=lambda _: None, repr=False, compare=False)
+    fits: Callable[[nn.Module], Term | None] = field(default=lambda _: None, repr=False, compare=False)
     writes: bool = False
-    note: Callable[[MethodParams], dict[str, str]] = field(
-        default=lambda _: {"en": "", "zh": ""}, repr=False, compare=False
-    )
+    note: Callable[[MethodParams], Term] = field(default=lambda _: Term(""), repr=False, compare=False)
 
 
 _NT = ("nt_base", "nt_samples", "stdev", "steps", "baseline", "batch", "seed")
@@ -323,8 +323,8 @@ METHODS: dict[str, MethodInfo] = {m.name: m for m in (
     # name, label, captum class, family, options, hooks, signed, paper; runner; cost (images)
     MethodInfo("gradcam", "Grad-CAM", "LayerGradCam(relu_attributions=True)", "cam", ("layer",), True, False,
                "https://arxiv.org/abs/1610.02391", _gradcam, _fixed(1),
-               note=lambda p: {"en": f"rectified (ReLU) at {p.layer}, bilinearly upsampled",
-                               "zh": f"在 {p.layer} 处取正部 (ReLU)，双线性上采样"}),
+               note=lambda p: Term(f"rectified (ReLU) at {p.layer}, bilinearly upsampled", "attributions.note_gradcam",
+                                   layer=p.layer)),
     MethodInfo("guided_gradcam", "Guided Grad-CAM", "GuidedGradCam", "cam", ("layer",), True, True,
                "https://arxiv.org/abs/1610.02391",
                lambda c: GuidedGradCam(c.net, layer_of(c.model, c.p.layer)).attribute(c.x, target=c.target),
@@ -394,13 +394,14 @@ def method_info(method: str) -> MethodInfo:
         ) from None
 
 
-def applicability(model: nn.Module, method: str) -> dict[str, str] | None:
-    """None when ``method`` applies to ``model``, else why not as {"en": ..., "zh": ...}."""
+def applicability(model: nn.Module, method: str) -> Term | None:
+    """None when ``method`` applies to ``model``, else why not: English, with the catalogue key
+    (and fields) a page says it by in its reader's language."""
     return method_info(method).fits(model)
 
 
-def method_table(model: nn.Module) -> tuple[tuple[MethodInfo, dict[str, str] | None], ...]:
-    """Every registered method with None where it applies to ``model``, else why not (en, zh)."""
+def method_table(model: nn.Module) -> tuple[tuple[MethodInfo, Term | None], ...]:
+    """Every registered method with None where it applies to ``model``, else why not (a ``Term``)."""
     return tuple((info, applicability(model, name)) for name, info in METHODS.items())
 
 

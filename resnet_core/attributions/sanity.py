@@ -257,7 +257,8 @@ def sanity_check(
     for m in methods:
         why = applicability(model, m)
         if why is not None:
-            raise AttributionError(f"{method_info(m).label} does not apply to this model: {why['en']}")
+            raise AttributionError(f"{method_info(m).label} does not apply to this model: {why}",
+                                   key="error.method_not_applicable", method=method_info(m).label, why=why)
     if not isinstance(budget, int) or not 1 <= budget <= MAX_BUDGET:
         raise AttributionError(f"budget must be between 1 and {MAX_BUDGET} forward passes")
     target = check_target(model, target)

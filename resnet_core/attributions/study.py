@@ -174,13 +174,13 @@ class AttributionMaps:
     """The "attribute" study's record: the maps done so far (``complete`` on the last one).
 
     Attributes:
-        not_applicable: (label, why in English, why in Chinese) of every registered method
-            that does not fit this model.
+        not_applicable: (label, why) of every registered method that does not fit this model;
+            ``why`` is a :class:`~resnet_core.errors.Term` (English, and the key a page says it by).
     """
 
     subject: Subject
     attributions: tuple[Attribution, ...]
-    not_applicable: tuple[tuple[str, str, str], ...]
+    not_applicable: tuple[tuple[str, Term], ...]
     complete: bool
 
 
@@ -284,7 +284,8 @@ def check_methods(opened: Opened, call: AttributionCall, study_name: str) -> Non
     for m in call.methods:
         why = applicability(opened.model, m)
         if why is not None:
-            raise AttributionError(f"{method_info(m).label} does not apply to this model: {why['en']}")
+            raise AttributionError(f"{method_info(m).label} does not apply to this model: {why}",
+                                   key="error.method_not_applicable", method=method_info(m).label, why=why)
         if method_info(m).family == "cam":
             layer_of(opened.model, opened.params.layer)
 
@@ -368,9 +369,9 @@ def streamed(ctx: StudyContext, work: Callable[[Callable[[float], None]], T], la
     return box["out"]
 
 
-def _not_applicable(model: nn.Module) -> tuple[tuple[str, str, str], ...]:
+def _not_applicable(model: nn.Module) -> tuple[tuple[str, Term], ...]:
     rows = ((info.label, applicability(model, name)) for name, info in METHODS.items())
-    return tuple((label, why["en"], why["zh"]) for label, why in rows if why)
+    return tuple((label, why) for label, why in rows if why)
 
 
 # ------------------------------------------------------------------------------------ studies

@@ -12,6 +12,7 @@ from ..shapes import Architecture
 from ..studies import StudyContext, run_study
 from ..zoo import ModelKey, ServedModel
 from .base import (
+    CallError,
     CheckpointRef,
     InspectCall,
     ModelInfo,
@@ -78,7 +79,7 @@ class LocalBackend:
         self.service.check_cost(key.depth, key.variant, size)
         served = checkpoint.handle
         if not isinstance(served, ServedModel):
-            raise ValueError("this checkpoint was loaded by another backend; load it again")
+            raise CallError("this checkpoint was loaded by another backend; load it again", key="error.checkpoint_other_backend")
         return served
 
 

@@ -281,7 +281,7 @@ class ModelReplica:
             return served_model(self.service, key, size=size)
         self.service.check_cost(key.depth, key.variant, size)
         if not isinstance(checkpoint, CheckpointRef) or not isinstance(checkpoint.handle, tuple):
-            raise CallError("this checkpoint was loaded by another backend; load it again")
+            raise CallError("this checkpoint was loaded by another backend; load it again", key="error.checkpoint_other_backend")
         return self._checkpoint(checkpoint.key, checkpoint.handle, checkpoint.digest, checkpoint.filename)
 
     def _checkpoint(self, key: ModelKey, handle: tuple, digest: str, filename: str) -> ServedModel:
@@ -295,7 +295,7 @@ class ModelReplica:
         try:
             data = ray.get(bytes_ref, timeout=60)
         except ray.exceptions.RayError as exc:  # the session that held it has gone
-            raise CallError("your checkpoint is no longer on the server; load it again") from exc
+            raise CallError("your checkpoint is no longer on the server; load it again", key="error.checkpoint_gone") from exc
         served = self.service.add_checkpoint(key, data, filename=filename)
         with self._lock:
             self._checkpoints[(digest, key)] = served

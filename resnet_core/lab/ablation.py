@@ -36,10 +36,13 @@ def _check_residual_block(model: nn.Module, block: str) -> nn.Module:
         module = None
     if module is None or not is_block(module):
         names = model.block_names() if isinstance(model, ResNet) else ()
-        hint = f" (blocks: {names[0]} ... {names[-1]})" if names else ""
-        raise LabError(f"the model has no block called {shown(block)}{hint}")
+        if names:
+            raise LabError(f"the model has no block called {shown(block)} (blocks: {names[0]} ... {names[-1]})",
+                           key="error.lab_no_block_between", block=shown(block), first=names[0], last=names[-1])
+        raise LabError(f"the model has no block called {shown(block)}", key="error.lab_no_block", block=shown(block))
     if not module.has_shortcut:
-        raise LabError(f"{shown(block)} is a plain block (no shortcut), so there is nothing to ablate")
+        raise LabError(f"{shown(block)} is a plain block (no shortcut), so there is nothing to ablate",
+                       key="error.lab_plain_block", block=shown(block))
     return module
 
 

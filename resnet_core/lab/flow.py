@@ -402,7 +402,9 @@ def _check_flow_args(family: object, depth: object, batch: object, input_size: o
     if work > MAX_FLOW_WORK[family]:
         raise LabError(
             f"batch x input_size^2 x depth = {batch} x {size}^2 x {depth} = {work:,} is over the "
-            f"limit of {MAX_FLOW_WORK[family]:,} for {family}; use a smaller batch or input size"
+            f"limit of {MAX_FLOW_WORK[family]:,} for {family}; use a smaller batch or input size",
+            key="error.flow_work", batch=batch, size=size, depth=depth, work=work, limit=MAX_FLOW_WORK[family],
+            family=family,
         )
     return size
 

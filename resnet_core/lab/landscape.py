@@ -244,7 +244,8 @@ def loss_landscape_steps(
     check_seed(seed)
     dev = device if isinstance(device, torch.device) else pick_device(device)
     if dev.type == "cpu" and 2 * grid * grid * depth > MAX_CPU_GRID_WORK:
-        raise LabError(f"a {grid}x{grid} grid at depth {depth} is too much for a CPU; use a smaller grid")
+        raise LabError(f"a {grid}x{grid} grid at depth {depth} is too much for a CPU; use a smaller grid",
+                       key="error.landscape_cpu_grid", grid=grid, depth=depth)
     with cpu_threads(threads, dev):
         yield from _landscape(depth, train_steps, grid, span, width, batch, lr, eval_images, seed, data, dev)
 

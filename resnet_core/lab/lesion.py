@@ -112,7 +112,7 @@ def lesioned(model: ResNet, blocks: Sequence[str]) -> Iterator[None]:
     with ExitStack() as stack:
         for name in dict.fromkeys(blocks):
             if name not in known:
-                raise LabError(f"the model has no block called {shown(name)}")
+                raise LabError(f"the model has no block called {shown(name)}", key="error.lab_no_block", block=shown(name))
             block = model.get_submodule(name)
             if block.has_shortcut:
                 stack.enter_context(ablate(model, name, "branch"))

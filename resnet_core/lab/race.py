@@ -286,7 +286,8 @@ def race(
     depth = preset["depth"] if depth is None else depth
     depths = (depth,) if isinstance(depth, int) else tuple(depth) if isinstance(depth, (tuple, list)) else ()
     if not depths or len(depths) > 4:
-        raise LabError(f"give one to four depths, got {shown(depth)}")
+        raise LabError(f"give one to four depths, got {shown(depth)}", key="error.lab_depths_four",
+                       got=shown(depth))
     for d in depths:
         check_cifar_depth(d, MAX_RACE_DEPTH)
     opts = {

@@ -263,7 +263,8 @@ def _check_shatter_args(
 ) -> tuple[int, ...]:
     ds = tuple(depths) if isinstance(depths, (tuple, list)) else ()
     if not 1 <= len(ds) <= 6:
-        raise LabError(f"give one to six depths, got {shown(depths)}")
+        raise LabError(f"give one to six depths, got {shown(depths)}", key="error.lab_depths_six",
+                       got=shown(depths))
     for d in ds:
         check_cifar_depth(d, MAX_SHATTER_DEPTH)
     check_int("points", points, 16, MAX_SHATTER_POINTS)
@@ -272,6 +273,7 @@ def _check_shatter_args(
     work = points * sum(ds) * (input_size / 16) ** 2
     if work > MAX_SHATTER_WORK:
         raise LabError(
-            f"points x sum of depths x (input_size/16)^2 = {work:,.0f} is over {MAX_SHATTER_WORK:,}"
+            f"points x sum of depths x (input_size/16)^2 = {work:,.0f} is over {MAX_SHATTER_WORK:,}",
+            key="error.shatter_work", work=work, limit=MAX_SHATTER_WORK,
         )
     return ds

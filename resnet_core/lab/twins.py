@@ -107,7 +107,8 @@ def check_depths(depths: object, *, most: int = 3) -> tuple[int, ...]:
     """One to ``most`` distinct CIFAR depths (6n+2, up to 110), ascending."""
     values = tuple(depths) if isinstance(depths, (tuple, list)) else (depths,) if isinstance(depths, int) else ()
     if not 1 <= len(values) <= most or len(set(values)) != len(values):
-        raise LabError(f"give one to {most} distinct depths, got {shown(depths)}")
+        raise LabError(f"give one to {most} distinct depths, got {shown(depths)}", key="error.lab_distinct_depths",
+                       most=most, got=shown(depths))
     for d in values:
         check_cifar_depth(d, MAX_TWIN_DEPTH)
     return tuple(sorted(values))

@@ -23,19 +23,25 @@ from playground.errors import friendly
 from playground.sessions import SessionStore
 from playground.tabs.receptive import parse_channels, parse_position
 from playground.tabs.train import current
+from resnet_core.checkpoints import read_checkpoint
 from resnet_core.errors import Term, UserError
 from resnet_core.images import ImageError, load_image
 from resnet_core.lab.landscape import loss_landscape_steps
 from resnet_core.lab.lesion import load_lesions, path_counts
-from resnet_core.text import parse_int
+from resnet_core.model import build_resnet
+from resnet_core.receptive import field_boxes, receptive_fields
 from resnet_core.serving import BudgetError, ModelService, ServiceConfig
+from resnet_core.text import parse_int
 from resnet_core.transfer.data import from_sources, from_zip
+from resnet_core.weights import load_checkpoint
 from viz.locales import TABLES
 
 ZH = gr.Request(query_params={"lang": "zh"}, headers={})
 EN = gr.Request(query_params={"lang": "en"}, headers={})
 #: Latin words a Chinese message may quote: the network's name, file formats, numbers' units
-NAMES = {"ResNet", "CIFAR", "GMACs", "M", "PNG", "JPEG", "WebP", "GIF", "BMP", "TIFF"}
+NAMES = {"ResNet", "CIFAR", "GMACs", "M", "PNG", "JPEG", "WebP", "GIF", "BMP", "TIFF", "CPU", "safetensors", "pth"}
+#: what a message quotes from a checkpoint or a network: its entries' and layers' names
+QUOTED = {"fc", "weight", "layer"}
 
 
 def shown(call: Callable[[], object], request: gr.Request) -> str:
@@ -51,7 +57,7 @@ def shown(call: Callable[[], object], request: gr.Request) -> str:
 
 
 def english(text: str) -> set[str]:
-    return {w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in NAMES}
+    return {w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in NAMES | QUOTED}
 
 
 def over_budget() -> None:
@@ -68,6 +74,26 @@ def zipped(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             zf.writestr(name, data)
     return buf.getvalue()
+
+
+def truncated_safetensors() -> None:
+    import safetensors.torch
+    import torch
+
+    data = safetensors.torch.save({"w": torch.zeros(100)})
+    read_checkpoint(data[:-64], filename="模型.safetensors")
+
+
+def pth_for_ten_classes() -> None:
+    # a ResNet-18 fine-tuned for 10 classes, loaded into torchvision's 1000-class layout
+    import torch
+
+    model = build_resnet(18)
+    state = model.state_dict()
+    state["fc.weight"], state["fc.bias"] = torch.zeros(10, 512), torch.zeros(10)
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    load_checkpoint(model, buf.getvalue(), filename="模型.pth")
 
 
 def png() -> bytes:
@@ -108,11 +134,21 @@ CASES = {
     # the lab's checks name the argument as the code does (quoted as code in Chinese)
     "a lab count out of range": (lambda: path_counts(0), "error.lab_integer"),
     "a landscape depth that is not 6n+2": (lambda: next(loss_landscape_steps(depth=21)), "error.cifar_depth"),
+    # a user's checkpoint: cut short, or trained for another number of classes (the hint is said too)
+    "a truncated safetensors file": (truncated_safetensors, "error.safetensors_truncated"),
+    "a .pth with the wrong shapes": (pth_for_ten_classes, "error.checkpoint_shape"),
+    # a position past a small input's last block output (a 32-pixel input leaves layer4 one cell)
+    "a position outside a small input's output": (
+        lambda: field_boxes(receptive_fields(build_resnet(18), 32), "layer4.1", (3, 3)), "error.position_outside"),
+    "a landscape grid too large for a CPU": (
+        lambda: next(loss_landscape_steps(grid=51, depth=20, device="cpu")), "error.landscape_cpu_grid"),
 }
 
 
 def expected(exc: UserError, lang: str) -> str:
     """The catalogue's entry of ``exc`` in ``lang``, an error among its fields said by its own entry."""
+    if exc.key is None:  # a Term that is a name (a network's) or nothing: the same in every language
+        return str(exc)
     fields = {k: expected(v, lang) if isinstance(v, (UserError, Term)) else v for k, v in exc.fields.items()}
     return TABLES[lang][exc.key].format(**fields)
 

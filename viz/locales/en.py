@@ -748,6 +748,7 @@ TEXT: dict[str, str] = {
         "Lowest deletion area: {best} ({auc:.3f}); no random map to compare with."
     ),
     "attributions.v_empty": "Nothing measured yet.",
+    "attributions.note_gradcam": "rectified (ReLU) at {layer}, bilinearly upsampled",
 
     # ---- transfer: viz/transfer.py
     "transfer.curves_title": "Training: {strategy}, {trainable} of {total} parameters learn",
@@ -1301,6 +1302,50 @@ TEXT: dict[str, str] = {
     "error.image_file_size": "This file is {size}; the limit is {limit}. Please use a smaller file.",
     "error.image_no_pixels": "This image has no pixels (it is {width}×{height}).",
     "error.image_mode": "Images in colour mode {mode} are not supported; use PNG, JPEG, WebP, GIF, BMP or TIFF.",
+    "error.image_not_file": "This is not an image file (it is a folder or a special file).",
+    "error.image_not_found": "The image file could not be found.",
+    "error.image_permission": "The image file could not be opened (permission denied).",
+    "error.image_not_opened": "The image file could not be opened.",
+    "error.image_decode_large": "This image is too large to decode safely.",
+    "error.image_decode_memory": "This image is too large to decode in the memory available.",
+    "error.image_size_whole": "The input size must be a whole number, got {got}.",
+    "error.image_size_range": "The input size must be a whole number from 1 to {limit}, got {got}.",
+    "error.weights_input_size": "These weights ask for {size}-pixel inputs; this server takes 1 to {limit} pixels.",
+    "error.meta_ifd_entries": (
+        "This image's metadata ({what}) has {n:,} entries in one directory; the limit is {limit}. Please save "
+        "the picture again without its metadata."
+    ),
+    "error.meta_tiff_strips": (
+        "This TIFF file is stored in {n:,} strips or tiles; the limit is {limit:,}. Please save it again (any "
+        "image editor does) or use PNG."
+    ),
+    "error.meta_values": (
+        "This image's metadata ({what}) holds more than {limit:,} numbers, which would take far more memory to "
+        "read than the picture itself. Please save the picture again without its metadata."
+    ),
+    "error.meta_bytes": (
+        "This image's metadata ({what}) claims more data than the file holds, which would take far more memory "
+        "to read than the picture itself. Please save the picture again without its metadata."
+    ),
+    "error.meta_jpeg_segments": (
+        "This JPEG has more than {limit:,} blocks of metadata before its picture. Please save it again without "
+        "its metadata."
+    ),
+    "error.meta_gif_blocks": (
+        "This GIF has more than {limit:,} blocks of metadata before its first picture. Please save it again "
+        "without comments, or use PNG."
+    ),
+    "error.meta_png_chunks": "This PNG is cut into more than {limit:,} chunks. Please save it again (any image editor does).",
+    "error.meta_png_metadata": (
+        "This PNG is cut into more than {limit:,} chunks of metadata. Please save it again (any image editor does)."
+    ),
+    "error.term_tiff_file": "TIFF file",
+    "error.no_output": "{layer} has no output at {height}×{width}; choose a larger input",
+    "error.position_outside": "position ({row}, {col}) is outside {layer}'s {height}×{width} output",
+    "error.no_layer": "no stage or block named {layer} in {model}",
+    "error.no_layer_stages": "no stage or block named {layer}; stages are {stages}",
+    "error.channel_range": "{layer} has channels 0 to {last}; {got} is not one of them",
+    "error.erf_empty": "the gradient map is empty: nothing reaches the input from this unit",
     "error.picture_sides": "the picture is {width}×{height}; each side must be from 1 to {limit} pixels",
     "error.upload_first_inspect": "Upload an image in the Inspect tab first (or pick one of its examples).",
     "error.upload_first": "Upload an image first (or pick one of the examples).",
@@ -1356,12 +1401,83 @@ TEXT: dict[str, str] = {
         "{name} holds {value:.1f}M parameters; this server loads checkpoints of up to {limit:.1f}M "
         "(ResNet-152 has 60.2M)."
     ),
-    "error.checkpoint_unexpected_key": "{name} does not fit {model} with {classes} classes: unexpected key {entry}",
+    "error.checkpoint_unexpected_key": "{name} does not fit {arch}: unexpected key {entry}{more}",
     "error.checkpoint_none": "choose a .safetensors or .pth file",
-    "error.checkpoint_missing_key": "{name} does not fit {model} with {classes} classes: missing key {entry}",
+    "error.checkpoint_missing_key": "{name} does not fit {arch}: missing key {entry}{more}",
+    "error.term_arch_classes": "{model} with {classes} classes",
+    "error.term_and_more": " (and {n} more)",
+    "error.term_trained_for": "; it was trained for {classes} classes",
     "error.checkpoint_shape": (
-        "{name} does not fit {model} with {classes} classes: {entry} has shape {shape}, the model needs {needed}."
+        "{name} does not fit {arch}: {entry} has shape {shape}, the model needs {needed}{hint}"
     ),
+    "error.checkpoint_no_file": "no checkpoint file at {name}",
+    "error.checkpoint_not_read": "{name} could not be read",
+    "error.checkpoint_not_read_why": "{name} could not be read ({reason})",
+    "error.checkpoint_zip_records": "{name}: its zip entries unpack to more than its tensors hold; refused",
+    "error.checkpoint_tensors": "{name} holds {n} tensors; a ResNet has at most {limit}; refused",
+    "error.checkpoint_entries": "{name} holds {n} entries; a ResNet has at most {limit}; refused",
+    "error.checkpoint_values": (
+        "{name} holds {value:.1f}M values (its tensors and storages in full); this server loads up to "
+        "{limit:.1f}M; refused before loading"
+    ),
+    "error.safetensors_entry": "{name}: malformed safetensors entry for {entry}",
+    "error.safetensors_truncated": (
+        "{name} is truncated or corrupt: {entry} ends at byte {end} but the data has {size} bytes"
+    ),
+    "error.safetensors_data": "{name} is corrupt: the data of {entry} does not match its shape and dtype",
+    "error.safetensors_header_size": (
+        "{name}: the safetensors header claims {n} bytes; a ResNet needs under {limit} MB; refused"
+    ),
+    "error.safetensors_header_length": (
+        "{name}: the safetensors header length ({n}) runs past the end of the file ({size} bytes)"
+    ),
+    "error.safetensors_header_json": "{name}: the safetensors header is not valid JSON",
+    "error.safetensors_header_object": "{name}: the safetensors header is not a JSON object",
+    "error.checkpoint_zip_entries": "{name} is a zip of {n} entries; a ResNet checkpoint has far fewer; refused",
+    "error.checkpoint_zip_damaged": "{name} is a damaged zip archive, not a checkpoint",
+    "error.checkpoint_torchscript": (
+        "{name} is a TorchScript program (torch.jit.save), which is refused; upload its state_dict instead"
+    ),
+    "error.checkpoint_export": (
+        "{name} is a torch.export program (.pt2), which is refused; upload its state_dict instead"
+    ),
+    "error.checkpoint_zip_other": "{name} is a zip archive but not a torch.save checkpoint",
+    "error.checkpoint_unpacks": "{name} unpacks to more than {limit} MB; refused",
+    "error.checkpoint_pickle_size": "{name}: its pickle unpacks to more than {limit} MB; refused",
+    "error.checkpoint_not_state_dict": "{name} holds a {kind}, not a state dict",
+    "error.checkpoint_key_type": "{name}: state dict keys must be strings, found {entry}",
+    "error.checkpoint_not_tensor": "{name}: {entry} is a {kind}, not a tensor",
+    "error.checkpoint_not_dense": "{name}: {entry} is not a plain dense tensor",
+    "error.checkpoint_empty": "{name} holds no tensors",
+    "error.checkpoint_dtype_float": "{name}: {entry} has dtype {dtype}, a floating-point tensor is needed",
+    "error.checkpoint_dtype_int": "{name}: {entry} has dtype {dtype}, an integer tensor is needed",
+    "error.checkpoint_not_finite": "{name}: {entry} holds NaN or infinite values",
+    "error.checkpoint_load_failed": "{name} could not be loaded into {model}: {detail}",
+    "error.checkpoint_too_large_values": "{name}: {entry} holds values too large for {dtype}",
+    "error.checkpoint_not_loaded": (
+        "the weights “checkpoint” are your own file: load a checkpoint for this architecture first (it is kept "
+        "for your session only), or choose other weights"
+    ),
+    "error.checkpoint_network_params": (
+        "{name} makes a network of {value:.1f}M parameters ({classes} classes); this server runs networks of up "
+        "to {limit:.1f}M"
+    ),
+    "error.checkpoint_other_backend": "this checkpoint was loaded by another backend; load it again",
+    "error.checkpoint_gone": "your checkpoint is no longer on the server; load it again",
+    "error.input_too_small": "the input is too small: {layer} would produce a {height}x{width} map",
+    "error.imagenet_depth": "ImageNet weights exist only for ResNet-{standard}, not for {name}",
+    "error.imagenet_variant": "ImageNet weights exist only for torchvision's v1.5 layout, not for the {variant} variant",
+    "error.imagenet_lab": "ImageNet weights need BatchNorm and shortcuts, which this lab model lacks",
+    "error.imagenet_classes": "ImageNet weights have 1000 classes, this model has {classes}",
+    "error.weights_no_such": "ResNet-{depth} has no {name} weights (choose from {names})",
+    "error.download_large": "the download of {url} is larger than expected",
+    "error.download_corrupt": "the download of {url} is corrupt (hash mismatch)",
+    "error.download_http": "the download failed (HTTP {code})",
+    "error.download_no_network": "no network",
+    "error.download_not_saved": "the file could not be saved ({kind})",
+    "error.weights_offline": "offline mode ({env}=1) and not in the torch hub cache at {cache}",
+    "error.weights_not_cached": "{reason} and not in the torch hub cache at {cache}",
+    "error.weights_cache_unusable": "the cached file {path} is unusable ({problem}); delete it to download again",
 
     # ---- transfer learning: resnet_core/transfer and the Train tab (playground/tabs/train.py)
     "error.transfer_name_type": "A class name must be text, not {kind}.",
@@ -1502,6 +1618,18 @@ TEXT: dict[str, str] = {
     "error.lab_integer": "{name} must be an integer between {low} and {high}, got {got}",
     "error.lab_number": "{name} must be a number between {low} and {high}, got {got}",
     "error.cifar_depth": "CIFAR ResNets have 6n+2 layers (20, 32, 44, 56, 110), not {depth}",
+    "error.lab_no_block": "the model has no block called {block}",
+    "error.lab_no_block_between": "the model has no block called {block} (blocks: {first} ... {last})",
+    "error.lab_plain_block": "{block} is a plain block (no shortcut), so there is nothing to ablate",
+    "error.landscape_cpu_grid": "a {grid}x{grid} grid at depth {depth} is too much for a CPU; use a smaller grid",
+    "error.flow_work": (
+        "batch x input_size^2 x depth = {batch} x {size}^2 x {depth} = {work:,} is over the limit of {limit:,} "
+        "for {family}; use a smaller batch or input size"
+    ),
+    "error.shatter_work": "points x sum of depths x (input_size/16)^2 = {work:,.0f} is over {limit:,}",
+    "error.lab_depths_four": "give one to four depths, got {got}",
+    "error.lab_depths_six": "give one to six depths, got {got}",
+    "error.lab_distinct_depths": "give one to {most} distinct depths, got {got}",
     "error.attribution_budget": (
         "{what} would send {passes} images through the network; the limit per request is {limit}: choose "
         "fewer or cheaper methods, lower their samples or steps, or raise the stride or cell size"
@@ -1511,6 +1639,11 @@ TEXT: dict[str, str] = {
         "lower its samples or steps, or raise the stride or cell size"
     ),
     "error.methods_at_once": "choose 1 to {limit} methods at once",
+    "error.lrp_no_rule": (
+        "captum's LRP has no propagation rule for {names}, and none of its rules fits (the relevance of a "
+        "zero-padded shortcut has no defined split)"
+    ),
+    "error.method_not_applicable": "{method} does not apply to this model: {why}",
     "error.term_these_methods": "these methods",
     "error.term_sanity_check": "the sanity check ({steps} steps, {pictures} pictures)",
     "error.term_faithfulness": "the faithfulness study",
