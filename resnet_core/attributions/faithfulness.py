@@ -138,7 +138,8 @@ def deletion_insertion(
     planned = 2 * (steps + 1)
     if planned > budget:
         raise AttributionBudgetError(
-            f"deletion and insertion need {planned} forward passes; the limit is {budget}"
+            f"deletion and insertion need {planned} forward passes; the limit is {budget}",
+            key="error.deletion_passes", passes=planned, limit=budget,
         )
     device = next(model.parameters()).device
     x = inp.tensor.to(device)
@@ -210,7 +211,8 @@ def captum_scores(
     planned = n_perturb + (n_perturb + 1) * forward_passes(method, params, inp)
     if planned > budget:
         raise AttributionBudgetError(
-            f"{method_info(method).label}'s metrics need {planned:,} forward passes; the limit is {budget:,}"
+            f"{method_info(method).label}'s metrics need {planned:,} forward passes; the limit is {budget:,}",
+            key="error.metric_passes", method=method_info(method).label, passes=f"{planned:,}", limit=f"{budget:,}",
         )
     device = next(model.parameters()).device
     x = inp.tensor.to(device)

@@ -168,5 +168,6 @@ def feature_mask(x: AttributionInput, kind: str, *, cell: int, n_segments: int) 
         raise AttributionError(f"unknown feature mask {kind[:40]!r}; use one of {', '.join(MASK_KINDS)}")
     n = int(mask.max()) + 1
     if n > MAX_FEATURES:
-        raise AttributionError(f"the mask has {n} features; at most {MAX_FEATURES}: use larger cells")
+        raise AttributionError(f"the mask has {n} features; at most {MAX_FEATURES}: use larger cells",
+                               key="error.mask_features", n=n, most=MAX_FEATURES)
     return mask

@@ -183,7 +183,8 @@ def layer_of(model: nn.Module, name: str) -> nn.Module:
     try:
         return model.get_submodule("maxpool" if name == "stem" else name)
     except AttributeError:
-        raise AttributionError(f"the model has no layer called {name[:60]!r}") from None
+        raise AttributionError(f"the model has no layer called {name[:60]!r}", key="error.attr_no_layer",
+                               name=repr(name[:60])) from None
 
 
 def _gradcam(c: MethodRun) -> Tensor:

@@ -268,7 +268,8 @@ def sanity_check(
     if planned > budget:
         raise AttributionBudgetError(
             f"the sanity check would send {planned:,} images through the network ({len(groups) + 1} steps); "
-            f"the limit per request is {budget:,}: choose fewer or cheaper methods"
+            f"the limit per request is {budget:,}: choose fewer or cheaper methods",
+            key="error.sanity_passes", passes=f"{planned:,}", steps=len(groups) + 1, limit=f"{budget:,}",
         )
     t0 = time.perf_counter()
     work = copy.deepcopy(model).eval()

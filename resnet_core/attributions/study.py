@@ -250,7 +250,8 @@ def open_call(ctx: StudyContext, call: AttributionCall) -> Opened:
     side = call.size or weights.preprocess.crop_size  # the weights' own size: data, checked as any other
     if not isinstance(side, int) or not 1 <= side <= MAX_INPUT_SIZE:
         raise AttributionError(
-            f"these weights ask for {str(side)[:20]}-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE} pixels"
+            f"these weights ask for {str(side)[:20]}-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE} pixels",
+            key="error.weights_side", side=str(side)[:20], most=MAX_INPUT_SIZE,
         )
     if call.model != TOY and side != (call.size or 224):
         ctx.service.check_cost(call.model.depth, call.model.variant, side)
@@ -416,7 +417,8 @@ def sanity_study(ctx: StudyContext, call: AttributionCall) -> Iterator[Progress 
             for p in sanity_pictures(call)[1:]
         ]
         if len(inputs) < n:
-            raise AttributionError(f"only {len(inputs)} pictures are at hand for the sanity check")
+            raise AttributionError(f"only {len(inputs)} pictures are at hand for the sanity check",
+                                   key="error.sanity_pictures", n=len(inputs))
         ctx.check()
         tops = n * (call.target is None)
         about = subject(opened, call, n * per_picture, top1_passes=tops)

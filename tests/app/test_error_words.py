@@ -23,6 +23,7 @@ from playground.errors import friendly
 from playground.sessions import SessionStore
 from playground.tabs.receptive import parse_channels, parse_position
 from playground.tabs.train import current
+from resnet_core.attributions.registry import layer_of
 from resnet_core.checkpoints import read_checkpoint
 from resnet_core.errors import Term, UserError
 from resnet_core.images import ImageError, load_image
@@ -140,6 +141,8 @@ CASES = {
     # a position past a small input's last block output (a 32-pixel input leaves layer4 one cell)
     "a position outside a small input's output": (
         lambda: field_boxes(receptive_fields(build_resnet(18), 32), "layer4.1", (3, 3)), "error.position_outside"),
+    # a layer typed by hand for Grad-CAM that the network lacks
+    "a Grad-CAM layer the network lacks": (lambda: layer_of(build_resnet(18), "layer9"), "error.attr_no_layer"),
     "a landscape grid too large for a CPU": (
         lambda: next(loss_landscape_steps(grid=51, depth=20, device="cpu")), "error.landscape_cpu_grid"),
 }

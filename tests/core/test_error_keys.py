@@ -72,15 +72,8 @@ API_ONLY: dict[str, tuple[str, ...]] = {
     "playground/tabs/why_residual.py": ('batch normalization is one of ', 'the landscape runs at depth {}', 'the race runs at depth {}',),
 }
 
-#: page-reachable messages still owed a key (the attribution budgets a page's sliders can pass,
-#: a layer typed by hand, the sanity check's picture count): to be keyed, then removed from here
-NOT_YET_KEYED: dict[str, tuple[str, ...]] = {
-    "resnet_core/attributions/faithfulness.py": ('deletion and insertion need {}', "{}'s metrics need {} forward passe",),
-    "resnet_core/attributions/inputs.py": ('the mask has {} features; at m',),
-    "resnet_core/attributions/registry.py": ('the model has no layer called ',),
-    "resnet_core/attributions/sanity.py": ('the sanity check would send {}',),
-    "resnet_core/attributions/study.py": ('these weights ask for {}-pixel', 'only {} pictures are at hand f',),
-}
+#: page-reachable messages still owed a key (a debt: keyed, then removed from here; none today)
+NOT_YET_KEYED: dict[str, tuple[str, ...]] = {}
 
 
 def _classes() -> set[str]:

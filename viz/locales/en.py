@@ -1638,6 +1638,16 @@ TEXT: dict[str, str] = {
         "{method} would send {passes} images through the network; the limit per request is {limit}: "
         "lower its samples or steps, or raise the stride or cell size"
     ),
+    "error.deletion_passes": "deletion and insertion need {passes} forward passes; the limit is {limit}",
+    "error.metric_passes": "{method}'s metrics need {passes} forward passes; the limit is {limit}",
+    "error.mask_features": "the mask has {n} features; at most {most}: use larger cells",
+    "error.attr_no_layer": "the model has no layer called {name}",
+    "error.sanity_passes": (
+        "the sanity check would send {passes} images through the network ({steps} steps); "
+        "the limit per request is {limit}: choose fewer or cheaper methods"
+    ),
+    "error.weights_side": "these weights ask for {side}-pixel inputs; this server takes 1 to {most} pixels",
+    "error.sanity_pictures": "only {n} pictures are at hand for the sanity check",
     "error.methods_at_once": "choose 1 to {limit} methods at once",
     "error.lrp_no_rule": (
         "captum's LRP has no propagation rule for {names}, and none of its rules fits (the relevance of a "
