@@ -277,7 +277,7 @@ def test_every_tab_speaks_chinese_after_use(chromium: Path, app_server: Server, 
     expect(page.locator("#train-status")).to_contain_text("个类别", timeout=INSPECT_MS)
     page.locator("#train-stop").click()
     # Stop keeps what was trained: the status says where it stopped, the analysis is drawn
-    expect(page.locator("#train-status")).to_contain_text("已按你的要求在第", timeout=INSPECT_MS)
+    expect(page.locator("#train-status")).to_contain_text("你停止时（第", timeout=INSPECT_MS)
     classes = {p.name for p in (ROOT / "assets/datasets/textures").iterdir()}  # the data's own names, on the axes
     found["train"] = [w for w in latin_words(_visible_text(page)) if w not in classes]
     _no_error_toast(page)

@@ -314,8 +314,7 @@ TEXT: dict[str, str] = {
     ),
     # receptive fields and feature visualization (tabs/receptive.py)
     "page.train_stopped": (
-        "Stopped at step {step} at your request: the comparison below and the export use the weights trained "
-        "so far."
+        "The comparison below and the export use the weights as they were at step {step}, where you stopped."
     ),
     "page.train_cut": "The time budget ran out while comparing before and after; allow more seconds to see all of it.",
     "page.train_cut_features": "The feature map was left out (no time was left for it).",

@@ -257,7 +257,7 @@ TEXT: dict[str, str] = {
     "page.train_analysing": "正在比较训练前后",
     "page.train_exported": "已写出 **{name}**（元数据中含类别名）；它可以在“你自己的权重”中重新载入。在它旁边运行 `python classify.py <文件夹>`。",
     # receptive fields and feature visualization (tabs/receptive.py)
-    "page.train_stopped": "已按你的要求在第 {step} 步停止：下面的比较和导出都使用到此为止训练出的权重。",
+    "page.train_stopped": "下面的比较和导出使用你停止时（第 {step} 步）的权重。",
     "page.train_cut": "比较训练前后时时间预算用完了；给更多秒数即可看到全部。",
     "page.train_cut_features": "特征图被略去了（没有剩余时间）。",
     "page.train_cut_cams": "只为 {planned} 张留出图片中的 {n} 张画了 Grad-CAM。",
