@@ -102,6 +102,38 @@ def finetune(backend: object) -> None:
     assert len(store) == 1, "the run kept no result"
 
 
+def attributions(study: str):
+    """The Attributions tab's own handler for ``study`` ("attribute", "sanity", "faithfulness") on
+    random weights: the maps on ResNet-50 (Grad-CAM, Saliency, Integrated Gradients with 16 steps), the
+    sanity check on ResNet-50 (Grad-CAM, Saliency), faithfulness on ResNet-18 (Grad-CAM: its deletion and
+    insertion curves send ~150 pictures per method, past the per-request budget on ResNet-50)."""
+    from types import SimpleNamespace
+
+    from playground.cancels import Cancels
+    from playground.tabs import attributions as tab
+
+    def work(backend: object, picture: str) -> None:
+        page = SimpleNamespace(backend=backend, checkpoint=lambda *_, **__: None)
+        who = SimpleNamespace(session_hash="bench", client=SimpleNamespace(host="127.0.0.1"), headers={}, query_params={})
+        options = ("layer4", 16, "black", 4, 32, 16, "grid", 32, 4)
+        # the sanity check's cascade repeats every method once per block: two quick ones there
+        methods = {"attribute": ["gradcam", "saliency", "integrated_gradients"], "sanity": ["gradcam", "saliency"]}.get(
+            study, ["gradcam"])  # faithfulness sends ~150 pictures per method: within the budget on ResNet-18 only
+        model = ("ResNet-18" if study == "faithfulness" else "ResNet-50", "", "basic", "v1.5", "random")
+        quiet = lambda *_, **__: None  # noqa: E731
+        if study == "attribute":
+            for _ in tab.attribute_methods(picture, "picked", "auto (top-1)", methods, *options, "signed", True, *model,
+                                           None, who, quiet, page=page, cancels=Cancels()):
+                pass
+        else:
+            handler = tab.sanity if study == "sanity" else tab.faithfulness
+            out = handler(picture, "picked", "auto (top-1)", methods, *options, *model, None, request=who, progress=quiet,
+                          page=page, cancels=Cancels())
+            assert out and out[1] is not None, out
+
+    return work
+
+
 def workloads(picture: str) -> dict[str, object]:
     from playground.tabs import compare, why_residual
 
@@ -119,6 +151,9 @@ def workloads(picture: str) -> dict[str, object]:
         "shattering (BN on)": lambda b: drain(why_residual.shattering(True, backend=b)),
         "landscape (depth 8, grid 5)": lambda b: why_residual.landscape(8, 5, backend=b),
         "finetune (ResNet-18, bundled set, all layers, 30 steps)": finetune,
+        "attribute (ResNet-50, Grad-CAM, Saliency, IG)": lambda b: attributions("attribute")(b, picture),
+        "sanity (ResNet-50, cascading randomisation, Grad-CAM and Saliency)": lambda b: attributions("sanity")(b, picture),
+        "faithfulness (ResNet-18, deletion and insertion, Grad-CAM)": lambda b: attributions("faithfulness")(b, picture),
     }
 
 
@@ -134,7 +169,7 @@ def run_arm(kind: str, replicas: int, only: str = "") -> dict:
     report: dict = {"backend": kind, "replicas": replicas if kind == "ray" else 0, "startup_s": round(time.perf_counter() - start, 1),
                     "baseline_mb": round(baseline, 1), "workloads": {}}
     for name, work in workloads(picture).items():
-        if only not in name:
+        if not any(part in name for part in only.split("|")):
             continue
         t0 = time.perf_counter()
         with Sampler() as s:
@@ -152,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--both", action="store_true", help="run both arms, each in a fresh process")
-    parser.add_argument("--only", default="", help="run only the workloads whose name holds this text")
+    parser.add_argument("--only", default="", help="run only the workloads whose name holds this text (several: a|b)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
     if args.both:
