@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from resnet_core.errors import UserError
-from resnet_core.images import MAX_INPUT_SIZE
 from resnet_core.inspection import MAX_TOP_K
+from resnet_core.preprocess import MAX_INPUT_SIZE
 from resnet_core.specs import BLOCK_TYPES, STANDARD_DEPTHS, VARIANTS, resolve_spec
 from resnet_core.text import parse_int, quote
 from resnet_core.zoo import WEIGHT_CHOICES, ModelKey

@@ -18,23 +18,10 @@ import importlib
 from types import ModuleType
 
 from .blocks import BasicBlock, Bottleneck, PreActBasicBlock, PreActBottleneck, ResidualAdd
-from .images import (
-    ALLOWED_FORMATS,
-    BACKGROUND,
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    MAX_BYTES,
-    MAX_INPUT_SIZE,
-    MAX_PIXELS,
-    MAX_SIDE,
-    ImageError,
-    Prepared,
-    Preprocess,
-    load_image,
-    prepare,
-)
+from .images import ALLOWED_FORMATS, BACKGROUND, MAX_BYTES, MAX_PIXELS, MAX_SIDE, ImageError, load_image
 from .inspection import InspectionError, gradcam_timeline, inspect, layer_names
 from .model import FeatureInfo, ResNet, build_cifar_resnet, build_resnet
+from .preprocess import IMAGENET_MEAN, IMAGENET_STD, MAX_INPUT_SIZE, Prepared, Preprocess, prepare
 from .results import Activation, CamMap, CamTimeline, Inspection, Prediction, class_label, predictions
 from .shapes import Architecture, BlockInfo, LayerInfo, ShapeStep, StageInfo, conv_out, describe
 from .specs import (

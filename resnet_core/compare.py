@@ -22,8 +22,8 @@ import numpy as np
 import torch
 
 from .backends.base import CallError, _check_picture
-from .images import prepare
 from .inspection import inspect
+from .preprocess import prepare
 from .results import Prediction
 from .serving import architecture_of
 from .specs import STANDARD_DEPTHS

@@ -23,8 +23,8 @@ import torch
 from torch import Tensor
 
 from .errors import UserError
-from .images import MAX_INPUT_SIZE, Preprocess, prepare
 from .model import ResNet
+from .preprocess import MAX_INPUT_SIZE, Preprocess, prepare
 from .receptive import Field, features_at, receptive_fields
 from .studies import StudyContext, study
 from .zoo import ModelKey

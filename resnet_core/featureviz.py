@@ -31,8 +31,9 @@ from torch import Tensor
 
 from .erf import Progress, _toy_pair
 from .errors import UserError
-from .images import Preprocess, load_image, prepare
+from .images import load_image
 from .model import ResNet
+from .preprocess import Preprocess, prepare
 from .receptive import features_at, receptive_fields
 from .studies import StudyContext, study
 from .zoo import ModelKey

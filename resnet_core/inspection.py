@@ -107,7 +107,8 @@ class _GuidedGate(torch.autograd.Function):
 
 
 def _prepare(image: Any, preprocess: Any, mode: str, size: int | None) -> Any:
-    from .images import Prepared, Preprocess, load_image, prepare
+    from .images import load_image
+    from .preprocess import Prepared, Preprocess, prepare
 
     if isinstance(image, Prepared):
         return image

@@ -29,8 +29,8 @@ from .batching import InspectBatcher, batching_enabled
 from .device import pick_device
 from .errors import UserError
 from .fast import FastPredictor, bf16_supported, reduced_precision
-from .images import Prepared
 from .model import ResNet
+from .preprocess import Prepared
 from .results import Inspection
 from .shapes import Architecture, describe
 from .specs import resolve_spec

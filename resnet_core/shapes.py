@@ -17,14 +17,14 @@ from torch import nn
 
 from .blocks import PadShortcut, ResidualBlock, is_block, make_block
 from .errors import UserError
-from .images import MAX_INPUT_SIZE
 from .model import ResNet
+from .preprocess import MAX_INPUT_SIZE
 
 Shape = tuple[int, int, int]  # (C, H, W)
 
 #: the largest input side :func:`describe` accepts. Describing is arithmetic on a few numbers
 #: per layer, never a tensor of the input's size, so the Architecture tab may show what an input
-#: four times the side the engine runs (:data:`resnet_core.images.MAX_INPUT_SIZE`) would cost;
+#: four times the side the engine runs (:data:`resnet_core.preprocess.MAX_INPUT_SIZE`) would cost;
 #: larger requests are refused before anything is allocated
 MAX_INPUT_SIDE = 4 * MAX_INPUT_SIZE
 MIN_INPUT_SIDE = 1

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import safetensors
 
-from .images import Preprocess
 from .lab import SHAPE_CLASSES, make_shapes
 from .model import ResNet
+from .preprocess import Preprocess
 from .specs import ResNetSpec
 from .weights import LoadedWeights, WeightsError, apply_checkpoint, read_checkpoint
 

@@ -56,8 +56,8 @@ from .checkpoints import (
     read_checkpoint,
 )
 from .errors import Term
-from .images import Preprocess
 from .model import ResNet
+from .preprocess import Preprocess
 from .specs import STANDARD_DEPTHS, ResNetSpec, resolve_spec
 from .text import quote, shorten
 

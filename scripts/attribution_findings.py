@@ -28,8 +28,8 @@ from resnet_core.attributions.faithfulness import captum_scores, deletion_insert
 from resnet_core.attributions.inputs import attribution_input  # noqa: E402
 from resnet_core.attributions.methods import METHODS, MethodParams, attribute  # noqa: E402
 from resnet_core.attributions.sanity import judge_sanity, sanity_check  # noqa: E402
-from resnet_core.images import Prepared, Preprocess  # noqa: E402
 from resnet_core.model import build_resnet  # noqa: E402
+from resnet_core.preprocess import Prepared, Preprocess  # noqa: E402
 from resnet_core.toy import load_toy, toy_data  # noqa: E402
 
 SANITY_METHODS = [

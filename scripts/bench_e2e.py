@@ -415,8 +415,9 @@ def bench_payload(depth: int = 152, repeats: int = 5) -> dict:
     import viz
     from playground.tabs.architecture import graph_of
     from resnet_core import build_resnet
-    from resnet_core.images import Preprocess, load_image, prepare
+    from resnet_core.images import load_image
     from resnet_core.inspection import inspect
+    from resnet_core.preprocess import Preprocess, prepare
     from resnet_core.serving import architecture_of
     from resnet_core.weights import IMAGENET_CATEGORIES
 

@@ -149,8 +149,8 @@ def bench_depth(depth: int, *, device: torch.device, n: int, warmup: int, side: 
 
     from resnet_core import build_resnet
     from resnet_core.fast import FastPredictor
-    from resnet_core.images import Preprocess, prepare
     from resnet_core.inspection import gradcam_timeline, inspect
+    from resnet_core.preprocess import Preprocess, prepare
     from resnet_core.weights import IMAGENET_CATEGORIES
 
     torch.manual_seed(depth)
@@ -253,7 +253,7 @@ def _example_inputs(n: int, side: int) -> list:
     """n different prepared pictures: the examples, flipped and shifted crops of them."""
     from PIL import Image
 
-    from resnet_core.images import Preprocess, prepare
+    from resnet_core.preprocess import Preprocess, prepare
 
     pictures = [Image.open(p).convert("RGB") for p in sorted((ROOT / "assets" / "examples").glob("*.jpg"))]
     if not pictures:

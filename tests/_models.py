@@ -28,8 +28,8 @@ def checkpoint_asking_for(crop: int, depth: int = 18) -> Any:
     """A person's checkpoint (a ``CheckpointRef``, random weights) whose file says its inputs are
     ``crop`` pixels, as an export's metadata would."""
     from resnet_core.backends import CheckpointRef, ModelInfo
-    from resnet_core.images import Preprocess
     from resnet_core.model import ResNet
+    from resnet_core.preprocess import Preprocess
     from resnet_core.specs import resolve_spec
     from resnet_core.weights import LoadedWeights
     from resnet_core.zoo import ServedModel

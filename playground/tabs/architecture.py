@@ -9,7 +9,7 @@ import gradio as gr
 
 import viz
 from resnet_core.explain import block_source
-from resnet_core.images import MAX_INPUT_SIZE
+from resnet_core.preprocess import MAX_INPUT_SIZE
 from resnet_core.serving import architecture_of
 from viz.code import block_header
 from viz.graph import graph_verdict

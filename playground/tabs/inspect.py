@@ -12,8 +12,9 @@ import numpy as np
 import viz
 from resnet_core.backends import Backend, CheckpointRef, InspectCall, ModelInfo, PredictCall
 from resnet_core.errors import UserError
-from resnet_core.images import MAX_INPUT_SIZE, load_image
+from resnet_core.images import load_image
 from resnet_core.memory import release_free_memory
+from resnet_core.preprocess import MAX_INPUT_SIZE
 from resnet_core.results import Inspection
 from resnet_core.serving import skeleton
 from resnet_core.weights import IMAGENET_CATEGORIES

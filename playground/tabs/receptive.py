@@ -18,7 +18,8 @@ import numpy as np
 from resnet_core.erf import MAX_NOISE_IMAGES, ErfCall, ErfResult
 from resnet_core.errors import UserError
 from resnet_core.featureviz import MAX_CHANNELS, FeatureVizCall, FeatureVizProgress, FeatureVizResult
-from resnet_core.images import MAX_INPUT_SIZE, load_image
+from resnet_core.images import load_image
+from resnet_core.preprocess import MAX_INPUT_SIZE
 from resnet_core.receptive import FieldCall, FieldResult
 from resnet_core.serving import skeleton
 from resnet_core.text import parse_int, quote

@@ -16,7 +16,7 @@ import torchvision.transforms.functional as TF
 from torch import Tensor
 
 from ..errors import UserError
-from ..images import Prepared, Preprocess
+from ..preprocess import Prepared, Preprocess
 
 Baseline = Literal["black", "blur", "noise", "mean"]
 MaskKind = Literal["grid", "superpixels"]
@@ -61,7 +61,7 @@ class AttributionInput:
 
 
 def attribution_input(prepared: Prepared, preprocess: Preprocess = Preprocess()) -> AttributionInput:
-    """Wrap :func:`resnet_core.images.prepare`'s output with the normalisation it used."""
+    """Wrap :func:`resnet_core.preprocess.prepare`'s output with the normalisation it used."""
     t = prepared.tensor
     if not isinstance(t, Tensor) or t.dim() != 4 or t.shape[0] != 1 or t.shape[1] != 3:
         raise AttributionError("the prepared input must be one RGB image of shape (1, 3, H, W)")

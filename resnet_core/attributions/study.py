@@ -11,7 +11,7 @@ so the page never holds a model. Every request is held to one budget, counted be
 * **memory**: the images of one forward batch, at most :data:`BATCH_GMACS`; captum's batching
   (``MethodParams.batch``) is lowered to fit, which changes the speed, not the maps;
 * **size**: the input side is checked after the weights' own preprocessing is applied, so a
-  checkpoint's ``crop_size`` is data, never a way past :data:`~resnet_core.images.MAX_INPUT_SIZE`
+  checkpoint's ``crop_size`` is data, never a way past :data:`~resnet_core.preprocess.MAX_INPUT_SIZE`
   or the service's cost limit.
 """
 
@@ -32,8 +32,9 @@ from torch import nn
 
 from ..backends.base import CallError, CheckpointRef, _check_picture
 from ..errors import Term
-from ..images import MAX_INPUT_SIZE, Preprocess, load_image, prepare
+from ..images import load_image
 from ..memory import release_free_memory
+from ..preprocess import MAX_INPUT_SIZE, Preprocess, prepare
 from ..shapes import describe
 from ..studies import Cancelled, StudyContext, study
 from ..toy import example_images, load_toy

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from ..errors import UserError
-from ..images import MAX_INPUT_SIZE, MAX_SIDE, prepare
+from ..images import MAX_SIDE
+from ..preprocess import MAX_INPUT_SIZE, prepare
 from ..results import Inspection, Prediction
 from ..serving import ModelService
 from ..shapes import Architecture

@@ -246,7 +246,8 @@ def block_responses(
 def pretrained_responses(ctx: StudyContext) -> tuple[BlockResponses | None, str]:
     """The served ResNet-50's responses on the shipped example photos, where ImageNet weights are
     present; else None and a note. Hooks are scoped to this thread (:mod:`resnet_core.hooks`)."""
-    from ..images import load_image, prepare
+    from ..images import load_image
+    from ..preprocess import prepare
     from ..zoo import ModelKey
 
     served = ctx.resolve(ModelKey(50), None, 224)

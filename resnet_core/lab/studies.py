@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends.base import CallError, CheckpointRef, _check_picture
-from ..images import prepare
 from ..inspection import inspect
+from ..preprocess import prepare
 from ..results import Prediction
 from ..studies import StudyContext, study
 from ..zoo import ModelKey

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from torch import Tensor
 
-from ..images import Prepared
 from ..inspection import inspect
 from ..model import ResNet
+from ..preprocess import Prepared
 from .data import TransferError
 from .train import FineTune, OutOfTime, pooled_features, predict
 

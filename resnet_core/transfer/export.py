@@ -29,8 +29,8 @@ import safetensors
 import safetensors.numpy
 
 from ..checkpoints import EXPORT_FORMAT
-from ..images import Preprocess
 from ..model import ResNet, build_resnet
+from ..preprocess import Preprocess
 from ..specs import ResNetSpec
 from ..weights import WeightsError, load_checkpoint
 from .data import TransferError

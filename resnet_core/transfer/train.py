@@ -29,8 +29,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..device import cpu_threads
-from ..images import Preprocess, prepare
 from ..model import ResNet
+from ..preprocess import Preprocess, prepare
 from .data import ImageSet, TransferError, split
 
 Strategy = Literal["features", "last_stage", "all"]
@@ -167,7 +167,7 @@ def count_trainable(model: nn.Module) -> tuple[int, int]:
 
 def to_tensors(data: ImageSet, *, input_size: int, preprocess: Preprocess) -> tuple[Tensor, np.ndarray]:
     """Every picture as the network's input ``(N, 3, S, S)`` float32 (resize, centre crop,
-    normalise, as :func:`resnet_core.images.prepare`) and the ``(N, S, S, 3)`` uint8 views."""
+    normalise, as :func:`resnet_core.preprocess.prepare`) and the ``(N, S, S, 3)`` uint8 views."""
     prepared = [prepare(_pil(img), preprocess, size=input_size) for img in data.images]
     return torch.cat([p.tensor for p in prepared]), np.stack([p.view for p in prepared])
 

@@ -18,7 +18,8 @@ from gradio_client.exceptions import AppError
 from resnet_core.attributions.inputs import attribution_input
 from resnet_core.attributions.methods import attribute
 from resnet_core.attributions.registry import MethodParams
-from resnet_core.images import load_image, prepare
+from resnet_core.images import load_image
+from resnet_core.preprocess import prepare
 from resnet_core.toy import load_toy
 
 pytestmark = pytest.mark.timeout(300)

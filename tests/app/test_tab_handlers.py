@@ -23,7 +23,7 @@ from playground.choices import ModelChoice
 from playground.tabs import compare, why_residual
 from resnet_core.backends import LocalBackend
 from resnet_core.compare import CompareCall, DepthComparison, DepthRow
-from resnet_core.images import prepare
+from resnet_core.preprocess import prepare
 from resnet_core.results import Prediction
 from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey

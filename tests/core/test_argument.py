@@ -413,9 +413,9 @@ def test_saved_no_bn_runs_show_the_default_failing_and_skipinit_training() -> No
 def test_pretrained_resnet50_is_measured_only_where_its_weights_are_present() -> None:
     from types import SimpleNamespace
 
-    from resnet_core.images import Preprocess
     from resnet_core.lab.hypothesis import pretrained_responses
     from resnet_core.model import build_resnet
+    from resnet_core.preprocess import Preprocess
 
     model = build_resnet(50).eval()
 

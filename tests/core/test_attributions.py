@@ -31,8 +31,8 @@ from resnet_core.attributions.methods import (
 from resnet_core.attributions.metrics import spearman, ssim
 from resnet_core.attributions.sanity import cascade_groups, sanity_check
 from resnet_core.hooks import hook_count
-from resnet_core.images import Prepared
 from resnet_core.model import build_cifar_resnet
+from resnet_core.preprocess import Prepared
 from resnet_core.toy import TOY_PREPROCESS, build_toy, toy_data
 
 FAST = MethodParams(

@@ -28,8 +28,9 @@ from resnet_core.attributions.study import (
     SanityStudy,
 )
 from resnet_core.backends import LocalBackend
-from resnet_core.images import MAX_INPUT_SIZE, Prepared, Preprocess, load_image
+from resnet_core.images import load_image
 from resnet_core.model import ResNet
+from resnet_core.preprocess import MAX_INPUT_SIZE, Prepared, Preprocess
 from resnet_core.serving import BudgetError, architecture_of
 from resnet_core.studies import Cancelled, registry
 from resnet_core.toy import TOY_PREPROCESS, example_images, load_toy
@@ -152,7 +153,8 @@ def test_a_checkpoints_crop_size_is_no_way_past_the_cap_or_the_cost(backend, pic
 
 def test_the_shared_prepare_checks_the_weights_own_size(picture) -> None:
     """What the ablation and Compare depths use too: a checkpoint's crop size is held to the cap."""
-    from resnet_core.images import ImageError, prepare
+    from resnet_core.images import ImageError
+    from resnet_core.preprocess import prepare
 
     with pytest.raises(ImageError, match=f"ask for 3072-pixel inputs; this server takes 1 to {MAX_INPUT_SIZE}"):
         prepare(picture, Preprocess(crop_size=3072, resize_size=3072))

@@ -14,8 +14,9 @@ from resnet_core.attributions.faithfulness import deletion_insertion, random_map
 from resnet_core.attributions.inputs import attribution_input
 from resnet_core.attributions.methods import MethodParams, attribute
 from resnet_core.attributions.sanity import ALIKE_SPEARMAN, judge_sanity, sanity_check
-from resnet_core.images import Prepared, load_image, prepare
+from resnet_core.images import load_image
 from resnet_core.inspection import inspect
+from resnet_core.preprocess import Prepared, prepare
 from resnet_core.toy import TOY_CLASSES, TOY_PATH, example_images, load_toy, toy_data
 from viz.attributions import sanity_verdict
 

@@ -32,9 +32,9 @@ from resnet_core.backends import (
     Predicted,
 )
 from resnet_core.backends.base import key_seed, run_predict, served_model
-from resnet_core.images import prepare
 from resnet_core.inspection import inspect
 from resnet_core.model import build_resnet
+from resnet_core.preprocess import prepare
 from resnet_core.results import Inspection
 from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey

@@ -14,8 +14,8 @@ from PIL import Image
 from resnet_core import build_resnet
 from resnet_core.fast import FastPredictor, bf16_supported, fold_batchnorm, private_copy, reduced_precision
 from resnet_core.hooks import capture_outputs, hook_count
-from resnet_core.images import prepare
 from resnet_core.inspection import inspect
+from resnet_core.preprocess import prepare
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

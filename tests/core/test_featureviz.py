@@ -13,7 +13,7 @@ from resnet_core.featureviz import (
     dataset_examples,
     optimise,
 )
-from resnet_core.images import prepare
+from resnet_core.preprocess import prepare
 from resnet_core.toy import TOY_PREPROCESS, load_toy
 from resnet_core.zoo import ModelKey
 

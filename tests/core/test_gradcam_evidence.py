@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from resnet_core import build_cifar_resnet
-from resnet_core.images import Prepared
 from resnet_core.inspection import inspect
+from resnet_core.preprocess import Prepared
 
 SIZE, OBJ = 48, 14
 

@@ -24,18 +24,9 @@ from torchvision.models import ResNet18_Weights, ResNet50_Weights
 from torchvision.transforms._presets import ImageClassification
 
 import resnet_core.images as images
-from resnet_core.images import (
-    ALLOWED_FORMATS,
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    MAX_PIXELS,
-    MAX_SIDE,
-    ImageError,
-    Prepared,
-    Preprocess,
-    load_image,
-    prepare,
-)
+import resnet_core.preprocess as preprocess
+from resnet_core.images import ALLOWED_FORMATS, MAX_PIXELS, MAX_SIDE, ImageError, load_image
+from resnet_core.preprocess import IMAGENET_MEAN, IMAGENET_STD, Prepared, Preprocess, prepare
 
 WHITE = (255, 255, 255)
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
@@ -773,7 +764,7 @@ def test_view_is_the_picture_the_network_saw(photo):
 
 def test_crop_for_thin_pictures_matches_torchvision_within_one_level(photo, monkeypatch):
     # Force the path used for very thin pictures onto a normal one, where the reference is cheap.
-    monkeypatch.setattr(images, "_MAX_RESIZED_PIXELS", 0)
+    monkeypatch.setattr(preprocess, "_MAX_RESIZED_PIXELS", 0)
     for weights in (ResNet50_Weights.IMAGENET1K_V1, ResNet50_Weights.IMAGENET1K_V2):
         prepared = prepare(photo, Preprocess.from_weights(weights))
         expected = weights.transforms()(photo)

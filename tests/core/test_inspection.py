@@ -15,8 +15,8 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 from resnet_core import build_resnet, describe
 from resnet_core.hooks import hook_count
-from resnet_core.images import Preprocess, prepare
 from resnet_core.inspection import InspectionError, inspect, layer_names
+from resnet_core.preprocess import Preprocess, prepare
 
 
 def _tensor(img: np.ndarray, size: int = 224) -> torch.Tensor:

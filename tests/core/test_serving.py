@@ -10,8 +10,8 @@ import pytest
 import torch
 from _pictures import natural_image
 
-from resnet_core.images import prepare
 from resnet_core.inspection import inspect
+from resnet_core.preprocess import prepare
 from resnet_core.serving import BudgetError, ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey
 

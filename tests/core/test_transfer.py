@@ -16,16 +16,30 @@ import torch
 import torchvision
 from PIL import Image
 
-from resnet_core.images import Preprocess, load_image, prepare
+from resnet_core.images import load_image
 from resnet_core.model import build_resnet
-from resnet_core.transfer.analysis import confusion, pca_2d, separation
-from resnet_core.transfer.data import TransferError, from_folder, from_sources
-from resnet_core.transfer.export import export_script, export_weights, info_for, load_export, read_export_info
+from resnet_core.preprocess import Preprocess, prepare
 from resnet_core.studies import Cancelled
-from resnet_core.transfer.data import split
-from resnet_core.transfer.export import write_export
+from resnet_core.transfer.analysis import confusion, pca_2d, separation
+from resnet_core.transfer.data import TransferError, from_folder, from_sources, split
+from resnet_core.transfer.export import (
+    export_script,
+    export_weights,
+    info_for,
+    load_export,
+    read_export_info,
+    write_export,
+)
 from resnet_core.transfer.study import ANALYSIS_SHARE, FinetuneCall, FinetuneResult
-from resnet_core.transfer.train import MAX_SECONDS, TrainConfig, TrainUpdate, count_trainable, finetune, predict, to_tensors
+from resnet_core.transfer.train import (
+    MAX_SECONDS,
+    TrainConfig,
+    TrainUpdate,
+    count_trainable,
+    finetune,
+    predict,
+    to_tensors,
+)
 from resnet_core.weights import load_checkpoint
 from resnet_core.zoo import ModelBuilder, ModelKey
 

@@ -27,7 +27,7 @@ from torchvision.models import ResNet18_Weights, ResNet50_Weights
 from resnet_core import build_resnet
 from resnet_core import checkpoints as C
 from resnet_core import weights as W
-from resnet_core.images import Preprocess
+from resnet_core.preprocess import Preprocess
 from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.weights import (
     LoadedWeights,

@@ -136,9 +136,9 @@ def test_what_sessions_keep_is_bounded_in_total_and_the_oldest_goes_first(live_d
 def test_a_kept_inspection_holds_no_timeline_and_its_pictures_once() -> None:
     """At 1024² the timeline's maps alone were 105 MB a session; what is kept is the redraw's needs."""
     from playground.tabs.inspect import kept
-    from resnet_core.images import prepare
     from resnet_core.inspection import inspect as library_inspect
     from resnet_core.model import build_resnet
+    from resnet_core.preprocess import prepare
 
     model = build_resnet(("basic", (1, 1, 1, 1))).eval()
     result = library_inspect(model, prepare(natural_image(300, 300), size=256), timeline=True, top_k=5)

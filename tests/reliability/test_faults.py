@@ -56,9 +56,10 @@ from playground import errors
 from resnet_core import serving
 from resnet_core.batching import InspectBatcher
 from resnet_core.hooks import hook_count
-from resnet_core.images import load_image, prepare
+from resnet_core.images import load_image
 from resnet_core.inspection import inspect as library_inspect
 from resnet_core.model import build_resnet
+from resnet_core.preprocess import prepare
 from resnet_core.serving import ModelService, ServiceConfig
 from resnet_core.zoo import ModelKey
 

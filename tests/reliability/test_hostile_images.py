@@ -252,7 +252,7 @@ def test_a_gif_of_many_empty_comments_is_refused_and_a_normal_comment_loads() ->
 
 
 def test_image_messages_quote_at_most_about_100_characters_of_a_value() -> None:
-    from resnet_core.images import prepare
+    from resnet_core.preprocess import prepare
 
     picture = load_image(_UPRIGHT)
     for kwargs in ({"mode": "m" * 1_000_000}, {"size": "9" * 1_000_000}, {"size": 10**300}):

@@ -314,8 +314,8 @@ def test_a_refused_choice_does_not_echo_the_value(live: LiveApp) -> None:
 
 
 def test_the_exported_script_prints_emoji_class_names_on_any_console(tmp_path: Path) -> None:
-    from resnet_core.images import Preprocess
     from resnet_core.model import build_resnet
+    from resnet_core.preprocess import Preprocess
     from resnet_core.transfer.export import export_script, export_weights, info_for
 
     torch.manual_seed(0)

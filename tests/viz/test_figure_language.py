@@ -12,8 +12,8 @@ from PIL import Image
 
 import viz
 from resnet_core import build_resnet, describe
-from resnet_core.images import prepare
 from resnet_core.inspection import inspect
+from resnet_core.preprocess import prepare
 from resnet_core.results import Prediction
 from resnet_core.shapes import Architecture
 from viz import activations, cam, graph, predictions, shapes
