@@ -5,7 +5,7 @@ input the way torchvision's ``ImageClassification`` preset, which ``weights.tran
 returns, does: the shorter side resized to ``resize_size`` (antialiased), the centre
 ``crop_size`` square cut, scaled to [0, 1] and normalised by ``mean`` and ``std``, with the same
 three ``torchvision.transforms.functional`` calls, so the tensor equals the preset's output
-(tests/core/test_images.py compares them). :class:`Preprocess` holds those numbers, read from a
+(tests/core/test_preprocess.py compares them). :class:`Preprocess` holds those numbers, read from a
 weights entry by :meth:`Preprocess.from_weights` or from an exported checkpoint's metadata. The
 picture the network saw comes back next to the tensor (:class:`Prepared`), for heatmaps to be
 drawn on.
