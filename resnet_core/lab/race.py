@@ -233,6 +233,50 @@ def _accuracy(model: nn.Module, images: Tensor, labels: Tensor, *, chunk: int = 
         model.train(was_training)
 
 
+def _checked_depths(depth: object) -> tuple[int, ...]:
+    depths = (depth,) if isinstance(depth, int) else tuple(depth) if isinstance(depth, (tuple, list)) else ()
+    if not depths or len(depths) > 4:
+        raise LabError(f"give one to four depths, got {shown(depth)}", key="error.lab_depths_four",
+                       got=shown(depth))
+    for d in depths:
+        check_cifar_depth(d, MAX_RACE_DEPTH)
+    return depths
+
+
+def _checked_options(
+    preset: dict[str, Any],
+    *,
+    steps: int | None,
+    batch: int | None,
+    width: int | None,
+    eval_every: int | None,
+    every: int | None,
+    lr: float | None,
+) -> dict[str, Any]:
+    """Each option, or the preset's where it is None, checked in the order the errors name them."""
+    return {
+        "steps": check_int("steps", preset["steps"] if steps is None else steps, 1, MAX_RACE_STEPS),
+        "batch": check_int("batch", preset["batch"] if batch is None else batch, 2, 1024),
+        "width": check_int("width", preset["width"] if width is None else width, 2, 64),
+        "eval_every": check_int("eval_every", eval_every or preset["eval_every"], 1, MAX_RACE_STEPS),
+        "every": check_int("every", every or preset["every"], 1, MAX_RACE_STEPS),
+        "lr": check_float("lr", preset["lr"] if lr is None else lr, 1e-6, 10.0),
+    }
+
+
+def _checked_limits(
+    preset: dict[str, Any], max_seconds: float | None | str, threads: int | None | str
+) -> tuple[float | None, int | None]:
+    """The time budget and thread count; "preset" takes the preset's, None means no limit / leave as is."""
+    seconds = preset["max_seconds"] if max_seconds == "preset" else max_seconds
+    if seconds is not None:
+        seconds = check_float("max_seconds", seconds, 0.001, 86_400.0)
+    n_threads = preset["threads"] if threads == "preset" else threads
+    if n_threads is not None:
+        check_int("threads", n_threads, 1, 256)
+    return seconds, n_threads
+
+
 def race(
     *,
     depth: int | Sequence[int] | None = None,
@@ -283,27 +327,9 @@ def race(
     """
     dev = device if isinstance(device, torch.device) else pick_device(device)
     preset = RACE_PRESETS["cuda" if dev.type == "cuda" else "cpu"]
-    depth = preset["depth"] if depth is None else depth
-    depths = (depth,) if isinstance(depth, int) else tuple(depth) if isinstance(depth, (tuple, list)) else ()
-    if not depths or len(depths) > 4:
-        raise LabError(f"give one to four depths, got {shown(depth)}", key="error.lab_depths_four",
-                       got=shown(depth))
-    for d in depths:
-        check_cifar_depth(d, MAX_RACE_DEPTH)
-    opts = {
-        "steps": check_int("steps", preset["steps"] if steps is None else steps, 1, MAX_RACE_STEPS),
-        "batch": check_int("batch", preset["batch"] if batch is None else batch, 2, 1024),
-        "width": check_int("width", preset["width"] if width is None else width, 2, 64),
-        "eval_every": check_int("eval_every", eval_every or preset["eval_every"], 1, MAX_RACE_STEPS),
-        "every": check_int("every", every or preset["every"], 1, MAX_RACE_STEPS),
-        "lr": check_float("lr", preset["lr"] if lr is None else lr, 1e-6, 10.0),
-    }
-    seconds = preset["max_seconds"] if max_seconds == "preset" else max_seconds
-    if seconds is not None:
-        seconds = check_float("max_seconds", seconds, 0.001, 86_400.0)
-    n_threads = preset["threads"] if threads == "preset" else threads
-    if n_threads is not None:
-        check_int("threads", n_threads, 1, 256)
+    depths = _checked_depths(preset["depth"] if depth is None else depth)
+    opts = _checked_options(preset, steps=steps, batch=batch, width=width, eval_every=eval_every, every=every, lr=lr)
+    seconds, n_threads = _checked_limits(preset, max_seconds, threads)
     data = data or SyntheticData(**preset["data"])
     return _run_race(
         depths=depths,
@@ -347,6 +373,110 @@ def _run_race(
         )
 
 
+def _race_tensors(data: SyntheticData, device: torch.device) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Training and held-out images on the device, scaled to roughly zero mean and unit std."""
+    x, y, xt, yt = (torch.from_numpy(a).to(device) for a in data.splits())
+    return (x - 0.5) / 0.25, y, (xt - 0.5) / 0.25, yt  # images (N, 3, H, W)
+
+
+def _race_entrants(
+    depths: tuple[int, ...], width: int, seed: int, num_classes: int, lr: float, device: torch.device
+) -> tuple[list[str], list[NetKind], list[ResNet], list[torch.optim.Optimizer]]:
+    """Plain before residual at each depth, each with the paper's SGD (momentum 0.9, decay 1e-4)."""
+    names, kinds, models, optimizers = [], [], [], []
+    for d in depths:
+        for kind in ("plain", "residual"):
+            model = _race_model(d, width, kind == "residual", seed, num_classes).to(device).train()
+            names.append(f"{'Plain' if kind == 'plain' else 'ResNet'}-{d}")
+            kinds.append(kind)
+            models.append(model)
+            optimizers.append(torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4))
+    return names, kinds, models, optimizers
+
+
+def _race_config(
+    *, depths: tuple[int, ...], steps: int, batch: int, width: int, lr: float, seed: int,
+    eval_every: int, max_seconds: float | None, device: torch.device,
+) -> dict[str, Any]:
+    return {
+        "depths": list(depths),
+        "steps": steps,
+        "batch": batch,
+        "width": width,
+        "widths": [width, 2 * width, 4 * width],
+        "lr": lr,
+        "momentum": 0.9,
+        "weight_decay": 1e-4,
+        "seed": seed,
+        "eval_every": eval_every,
+        "max_seconds": max_seconds,
+        "norm": "batch norm",
+        "shortcuts": "option A (zero padding)",
+        "threads": torch.get_num_threads() if device.type == "cpu" else None,
+    }
+
+
+class _RaceRecord:
+    """What a race has measured so far; each update copies it, so a page may keep old updates."""
+
+    def __init__(
+        self, names: list[str], kinds: list[NetKind], depths: tuple[int, ...], steps: int, *,
+        start: float, device: torch.device, config: dict[str, Any], data: str,
+    ) -> None:
+        self.names, self.kinds, self.depths, self.steps = names, kinds, depths, steps
+        self.start, self.device, self.config, self.data = start, device, config, data
+        self.losses = np.zeros((len(names), steps), dtype=np.float32)
+        self.accs = np.zeros((len(names), steps), dtype=np.float32)
+        self.eval_steps: list[int] = []
+        self.eval_accs: list[list[float]] = [[] for _ in names]
+
+    def evaluate(self, step: int, models: list[ResNet], images: Tensor, labels: Tensor) -> None:
+        self.eval_steps.append(step)
+        for i, m in enumerate(models):
+            self.eval_accs[i].append(_accuracy(m, images, labels))
+
+    def update(self, step: int, *, done: bool, stopped: str | None = None) -> RaceUpdate:
+        curves = tuple(
+            RaceCurve(
+                name=self.names[i],
+                kind=self.kinds[i],
+                depth=self.depths[i // 2],
+                steps=np.arange(1, step + 1),
+                loss=self.losses[i, :step].copy(),
+                accuracy=self.accs[i, :step].copy(),
+                eval_steps=np.array(self.eval_steps, dtype=np.int64),
+                eval_accuracy=np.array(self.eval_accs[i], dtype=np.float64),
+            )
+            for i in range(len(self.names))
+        )
+        return RaceUpdate(
+            step=step,
+            steps=self.steps,
+            elapsed=time.perf_counter() - self.start,
+            curves=curves,
+            done=done,
+            stopped=stopped,
+            device=str(self.device),
+            config=self.config,
+            data=self.data,
+        )
+
+
+def _train_step(
+    models: list[ResNet], optimizers: list[torch.optim.Optimizer], xb: Tensor, yb: Tensor,
+    record: _RaceRecord, step: int,
+) -> None:
+    """One SGD step of every network on the same batch, its loss and accuracy recorded before the update."""
+    for i, (model, opt) in enumerate(zip(models, optimizers)):
+        logits = model(xb)
+        loss = F.cross_entropy(logits, yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        record.losses[i, step - 1] = loss.item()
+        record.accs[i, step - 1] = (logits.argmax(1) == yb).float().mean().item()
+
+
 def _race_loop(
     *,
     depths: tuple[int, ...],
@@ -361,96 +491,29 @@ def _race_loop(
     max_seconds: float | None,
     device: torch.device,
 ) -> Iterator[RaceUpdate]:
-    dev = device
     start = time.perf_counter()
-    x, y, xt, yt = (torch.from_numpy(a).to(dev) for a in data.splits())
-    x, xt = (x - 0.5) / 0.25, (xt - 0.5) / 0.25  # (N, 3, H, W), roughly zero mean, unit std
-
-    names, kinds, models, optimizers = [], [], [], []
-    for d in depths:
-        for kind in ("plain", "residual"):
-            model = _race_model(d, width, kind == "residual", seed, len(data.classes)).to(dev).train()
-            names.append(f"{'Plain' if kind == 'plain' else 'ResNet'}-{d}")
-            kinds.append(kind)
-            models.append(model)
-            optimizers.append(torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4))
-    k = len(models)
-    losses = np.zeros((k, steps), dtype=np.float32)
-    accs = np.zeros((k, steps), dtype=np.float32)
-    eval_steps: list[int] = []
-    eval_accs: list[list[float]] = [[] for _ in range(k)]
-    config = {
-        "depths": list(depths),
-        "steps": steps,
-        "batch": batch,
-        "width": width,
-        "widths": [width, 2 * width, 4 * width],
-        "lr": lr,
-        "momentum": 0.9,
-        "weight_decay": 1e-4,
-        "seed": seed,
-        "eval_every": eval_every,
-        "max_seconds": max_seconds,
-        "norm": "batch norm",
-        "shortcuts": "option A (zero padding)",
-        "threads": torch.get_num_threads() if dev.type == "cpu" else None,
-    }
-
-    def evaluate(step: int) -> None:
-        eval_steps.append(step)
-        for i, m in enumerate(models):
-            eval_accs[i].append(_accuracy(m, xt, yt))
-
-    def update(step: int, *, done: bool, stopped: str | None = None) -> RaceUpdate:
-        curves = tuple(
-            RaceCurve(
-                name=names[i],
-                kind=kinds[i],
-                depth=depths[i // 2],
-                steps=np.arange(1, step + 1),
-                loss=losses[i, :step].copy(),
-                accuracy=accs[i, :step].copy(),
-                eval_steps=np.array(eval_steps, dtype=np.int64),
-                eval_accuracy=np.array(eval_accs[i], dtype=np.float64),
-            )
-            for i in range(k)
-        )
-        return RaceUpdate(
-            step=step,
-            steps=steps,
-            elapsed=time.perf_counter() - start,
-            curves=curves,
-            done=done,
-            stopped=stopped,
-            device=str(dev),
-            config=config,
-            data=data.description,
-        )
-
-    evaluate(0)
-    yield update(0, done=False)
+    x, y, xt, yt = _race_tensors(data, device)
+    names, kinds, models, optimizers = _race_entrants(depths, width, seed, len(data.classes), lr, device)
+    config = _race_config(depths=depths, steps=steps, batch=batch, width=width, lr=lr, seed=seed,
+                          eval_every=eval_every, max_seconds=max_seconds, device=device)
+    record = _RaceRecord(names, kinds, depths, steps, start=start, device=device, config=config,
+                         data=data.description)
+    record.evaluate(0, models, xt, yt)
+    yield record.update(0, done=False)
     gen = torch.Generator().manual_seed(seed)
     for step in range(1, steps + 1):
-        idx = torch.randint(0, len(x), (batch,), generator=gen).to(dev)
-        xb, yb = x[idx], y[idx]  # (B, 3, H, W), (B,)
-        for i, (model, opt) in enumerate(zip(models, optimizers)):
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            losses[i, step - 1] = loss.item()
-            accs[i, step - 1] = (logits.argmax(1) == yb).float().mean().item()
+        idx = torch.randint(0, len(x), (batch,), generator=gen).to(device)
+        _train_step(models, optimizers, x[idx], y[idx], record, step)  # batch (B, 3, H, W), (B,)
         out_of_time = max_seconds is not None and time.perf_counter() - start > max_seconds
         if step == steps or out_of_time:
-            evaluate(step)
-            yield update(step, done=True, stopped="time budget" if out_of_time and step < steps else None)
+            record.evaluate(step, models, xt, yt)
+            yield record.update(step, done=True, stopped="time budget" if out_of_time and step < steps else None)
             return
         evaluated = step % eval_every == 0
         if evaluated:
-            evaluate(step)
+            record.evaluate(step, models, xt, yt)
         if evaluated or step % every == 0:
-            yield update(step, done=False)
+            yield record.update(step, done=False)
 
 
 #: the ``format`` key of saved race curves (written by scripts/race.py, read by the page)
