@@ -409,6 +409,38 @@ def _check_flow_args(family: object, depth: object, batch: object, input_size: o
     return size
 
 
+def _check_after_args(seed: object, after_steps: object, after_lr: object) -> None:
+    check_seed(seed)
+    check_int("after_steps", after_steps, 0, MAX_AFTER_STEPS)
+    if not isinstance(after_lr, (int, float)) or isinstance(after_lr, bool) or not 0 < after_lr <= 1:
+        raise LabError(f"after_lr must be a number in (0, 1], not {shown(after_lr)}")
+
+
+def _measure_network(
+    kind: NetKind, name: str, model: ResNet, images: Tensor, *, seed: int, depth: int, norm: bool,
+    zero_init: bool, after_steps: int, after_lr: float,
+) -> NetworkFlow:
+    """One network's sizes at initialization and after SGD; labels reseeded so all three see the same."""
+    labels = torch.randint(0, model.num_classes, (len(images),), generator=torch.Generator().manual_seed(seed))
+    loss, arrays = network_flow(model, images, labels)
+    after_loss, after = _after_sgd(model, images, labels, steps=after_steps, lr=after_lr)
+    return NetworkFlow(
+        kind=kind,
+        name=name,
+        norm=norm,
+        blocks=model.block_names(),
+        loss=loss,
+        depth=depth,
+        num_classes=model.num_classes,
+        zero_init=zero_init and kind != "plain",
+        after_norms=after,
+        after_steps=after_steps,
+        after_lr=after_lr,
+        after_loss=after_loss,
+        **arrays,
+    )
+
+
 def gradient_flow(
     *,
     family: Family = "cifar",
@@ -453,34 +485,14 @@ def gradient_flow(
             size out of range.
     """
     size = _check_flow_args(family, depth, batch, input_size)
-    check_seed(seed)
-    check_int("after_steps", after_steps, 0, MAX_AFTER_STEPS)
-    if not isinstance(after_lr, (int, float)) or isinstance(after_lr, bool) or not 0 < after_lr <= 1:
-        raise LabError(f"after_lr must be a number in (0, 1], not {shown(after_lr)}")
+    _check_after_args(seed, after_steps, after_lr)
     gen = torch.Generator().manual_seed(seed)
     images = torch.randn(batch, 3, size, size, generator=gen)  # (B, 3, H, W)
-    networks = []
-    for kind, name, model in _flow_models(family, depth, bool(norm), seed, bool(zero_init_residual)):
-        labels = torch.randint(0, model.num_classes, (batch,), generator=torch.Generator().manual_seed(seed))
-        loss, arrays = network_flow(model, images, labels)
-        after_loss, after = _after_sgd(model, images, labels, steps=after_steps, lr=float(after_lr))
-        networks.append(
-            NetworkFlow(
-                kind=kind,
-                name=name,
-                norm=bool(norm),
-                blocks=model.block_names(),
-                loss=loss,
-                depth=depth,
-                num_classes=model.num_classes,
-                zero_init=bool(zero_init_residual) and kind != "plain",
-                after_norms=after,
-                after_steps=after_steps,
-                after_lr=float(after_lr),
-                after_loss=after_loss,
-                **arrays,
-            )
-        )
+    networks = tuple(
+        _measure_network(kind, name, model, images, seed=seed, depth=depth, norm=bool(norm),
+                         zero_init=bool(zero_init_residual), after_steps=after_steps, after_lr=float(after_lr))
+        for kind, name, model in _flow_models(family, depth, bool(norm), seed, bool(zero_init_residual))
+    )
     return GradientFlow(
         family=family,
         depth=depth,
@@ -488,6 +500,6 @@ def gradient_flow(
         batch=batch,
         input_size=size,
         seed=seed,
-        networks=tuple(networks),
+        networks=networks,
         zero_init=bool(zero_init_residual),
     )
