@@ -4,6 +4,7 @@ show (``Degradation.finding``), which for short runs is not the paper's finding.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,58 @@ def degradation_verdict(result: Degradation, lang: str = "en") -> str:
     return text
 
 
+def _band_trace(c: ErrorCurve, color: str) -> go.Scatter:
+    """The spread over seeds of the training error, min to max, as a filled band."""
+    x = np.asarray(c.steps)
+    lo, hi = c.train_error.min(0), c.train_error.max(0)
+    return go.Scatter(
+        x=np.concatenate([x, x[::-1]]),
+        y=np.concatenate([hi, lo[::-1]]),
+        fill="toself",
+        fillcolor=color,
+        opacity=0.15,
+        line={"width": 0},
+        hoverinfo="skip",
+        showlegend=False,
+        legendgroup=c.name,
+    )
+
+
+def _train_trace(c: ErrorCurve, color: str, t: Mapping[str, str]) -> go.Scatter:
+    return go.Scatter(
+        x=np.asarray(c.steps),
+        y=c.train_error.mean(0),
+        mode="lines",
+        name=t["train"].format(name=c.name),
+        legendgroup=c.name,
+        line={"color": color, "width": 1.5},
+        hovertemplate=t["hover"] + "<extra>" + c.name + "</extra>",
+    )
+
+
+def _test_trace(c: ErrorCurve, color: str, t: Mapping[str, str]) -> go.Scatter:
+    return go.Scatter(
+        x=np.asarray(c.eval_steps),
+        y=c.test_error.mean(0),
+        mode="markers+lines",
+        name=t["test"].format(name=c.name),
+        legendgroup=c.name,
+        error_y={"type": "data", "array": c.test_error.std(0), "visible": True, "thickness": 1},
+        line={"color": color, "width": 1, "dash": "dot"},
+        marker={"size": 7, "color": color},
+        hovertemplate=t["hover"] + "<extra>" + c.name + "</extra>",
+    )
+
+
+def _figure_title(result: Degradation, t: Mapping[str, str], lang: str) -> str:
+    m = result.meta
+    return t["title"].format(
+        seeds=len(result.seeds),
+        where=machine_words(str(m.get("device_name", m.get("device", "?"))), lang),
+        date=str(m.get("date", ""))[:10],
+    )
+
+
 def degradation_figure(source: Degradation | str | Path, *, lang: str = "en") -> go.Figure:
     """Two panels as the paper's Fig. 6: plain networks left, ResNets right."""
     t = section("lab.degradation", lang)
@@ -83,65 +136,15 @@ def degradation_figure(source: Degradation | str | Path, *, lang: str = "en") ->
         curves = sorted((c for c in result.curves if c.kind == kind), key=lambda c: c.depth)
         for shade, c in enumerate(curves):
             color = SHADES[kind][shade % len(SHADES[kind])]
-            mean = c.train_error.mean(0)
-            lo, hi = c.train_error.min(0), c.train_error.max(0)
-            x = np.asarray(c.steps)
-            fig.add_trace(
-                go.Scatter(
-                    x=np.concatenate([x, x[::-1]]),
-                    y=np.concatenate([hi, lo[::-1]]),
-                    fill="toself",
-                    fillcolor=color,
-                    opacity=0.15,
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=c.name,
-                ),
-                row=1,
-                col=col,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=mean,
-                    mode="lines",
-                    name=t["train"].format(name=c.name),
-                    legendgroup=c.name,
-                    line={"color": color, "width": 1.5},
-                    hovertemplate=t["hover"] + "<extra>" + c.name + "</extra>",
-                ),
-                row=1,
-                col=col,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=np.asarray(c.eval_steps),
-                    y=c.test_error.mean(0),
-                    mode="markers+lines",
-                    name=t["test"].format(name=c.name),
-                    legendgroup=c.name,
-                    error_y={"type": "data", "array": c.test_error.std(0), "visible": True, "thickness": 1},
-                    line={"color": color, "width": 1, "dash": "dot"},
-                    marker={"size": 7, "color": color},
-                    hovertemplate=t["hover"] + "<extra>" + c.name + "</extra>",
-                ),
-                row=1,
-                col=col,
-            )
+            for trace in (_band_trace(c, color), _train_trace(c, color, t), _test_trace(c, color, t)):
+                fig.add_trace(trace, row=1, col=col)
         fig.update_xaxes(title=t["step"], row=1, col=col)
     fig.update_yaxes(title=t["error"], tickformat=".0%", range=[0, 1], row=1, col=1)
-    m = result.meta
-    title = t["title"].format(
-        seeds=len(result.seeds),
-        where=machine_words(str(m.get("device_name", m.get("device", "?"))), lang),
-        date=str(m.get("date", ""))[:10],
-    )
     fig.update_layout(
         template=TEMPLATE,
         font=FONT,
         height=460,
-        title={"text": title, "x": 0.01, "font": {"size": 12}},
+        title={"text": _figure_title(result, t, lang), "x": 0.01, "font": {"size": 12}},
         legend={"orientation": "h", "y": -0.2, "x": 0},
         margin={"l": 10, "r": 20, "t": 80, "b": 10},
     )
