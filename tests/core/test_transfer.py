@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import threading
-import weakref
 from dataclasses import replace
 from pathlib import Path
 
